@@ -1,0 +1,48 @@
+# Tumbuh: `make run` to talk to it locally, `make test` to test everything. Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICES := scripts/services.sh
+
+.PHONY: run serve test bench bench-cold-start bench-growth venv services clean help
+
+help:
+	@echo "make run     services + functions + the WhatsApp chat simulator"
+	@echo "make test    services + every Python and Apps Script test"
+	@echo "make serve   services + the three functions in the foreground (:8080 :8081 :8082)"
+	@echo "make bench   every benchmark in bench/"
+
+# The venv is rebuilt when a requirements file changes; the stamp records the last good install.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (3.11 or 3.12)"; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || scripts/ensure_venv_support.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+services:
+	@$(SERVICES) install
+
+run: venv services
+	@$(SERVICES) run -- $(PY) scripts/dev.py run
+
+serve: venv services
+	@$(SERVICES) run -- $(PY) scripts/dev.py serve
+
+test: venv services
+	@$(SERVICES) run -- scripts/test.sh
+
+bench: bench-cold-start bench-growth
+
+bench-cold-start: venv
+	$(PY) bench/cold_start.py
+
+bench-growth: venv
+	$(PY) bench/growth.py
+
+clean:
+	@$(SERVICES) clean
+	rm -rf build .run .pytest_cache

@@ -1,0 +1,183 @@
+/** doPost/doGet routing, authentication and replies of the Sheet bridge (src/Code.js). */
+'use strict';
+
+const assert = require('node:assert/strict');
+const { test } = require('node:test');
+const vm = require('node:vm');
+
+const { makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, parseReply } = require('./harness');
+
+const SECRET = 'test-secret-ünïcode-🔑';
+
+function pingRequest(overrides = {}) {
+  return { action: 'ping', payload: {}, request_id: 'req-1', sent_at: nowSeconds(), ...overrides };
+}
+
+function setup(opts = {}) {
+  const fakes = makeFakes({ secret: SECRET, ...opts });
+  return { fakes, gas: loadGas(fakes) };
+}
+
+test('ping with a valid signature answers pong and the spreadsheet name', () => {
+  const { gas } = setup({ spreadsheetName: 'Posyandu Melati' });
+
+  const out = gas.doPost(signedEvent(pingRequest(), SECRET));
+
+  assert.deepEqual(parseReply(out), { ok: true, result: { pong: true, sheet: 'Posyandu Melati' } });
+  assert.equal(out.getMimeType(), 'application/json');
+});
+
+test('ping from a standalone script reports sheet null', () => {
+  const { gas } = setup({ spreadsheetName: null });
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest(), SECRET)));
+
+  assert.deepEqual(reply, { ok: true, result: { pong: true, sheet: null } });
+});
+
+test('an uppercase hex signature is accepted like the lowercase one', () => {
+  const { gas } = setup();
+  const body = JSON.stringify(pingRequest());
+
+  const reply = parseReply(gas.doPost(signedEvent(body, SECRET, { sig: pythonStyleHex(body, SECRET).toUpperCase() })));
+
+  assert.equal(reply.ok, true);
+});
+
+test('a signature made with another secret is unauthorized', () => {
+  const { gas } = setup();
+  const body = JSON.stringify(pingRequest());
+
+  const reply = parseReply(gas.doPost(signedEvent(body, SECRET, { sig: pythonStyleHex(body, 'wrong-secret') })));
+
+  assert.deepEqual(reply, { ok: false, error: 'unauthorized' });
+});
+
+test('a body changed after signing is unauthorized', () => {
+  const { gas } = setup();
+  const signedBody = JSON.stringify(pingRequest());
+  const tamperedBody = JSON.stringify(pingRequest({ action: 'ping', payload: { extra: 1 } }));
+  const contents = JSON.stringify({ body: tamperedBody, sig: pythonStyleHex(signedBody, SECRET) });
+
+  const reply = parseReply(gas.doPost({ postData: { contents } }));
+
+  assert.deepEqual(reply, { ok: false, error: 'unauthorized' });
+});
+
+test('a missing or non-string signature or body is unauthorized', () => {
+  const { gas } = setup();
+  const body = JSON.stringify(pingRequest());
+
+  for (const outer of [{ body }, { body, sig: 123 }, { sig: pythonStyleHex(body, SECRET) }, { body: { action: 'ping' }, sig: 'ab' }, {}]) {
+    const reply = parseReply(gas.doPost({ postData: { contents: JSON.stringify(outer) } }));
+    assert.deepEqual(reply, { ok: false, error: 'unauthorized' }, JSON.stringify(outer));
+  }
+});
+
+test('without the TUMBUH_SECRET script property every call is not_configured', () => {
+  const { gas } = setup({ secret: undefined });
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest(), SECRET)));
+
+  assert.deepEqual(reply, { ok: false, error: 'not_configured' });
+});
+
+test('an empty TUMBUH_SECRET counts as not configured, so an empty key never verifies', () => {
+  const { gas } = setup({ secret: '' });
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest(), '')));
+
+  assert.deepEqual(reply, { ok: false, error: 'not_configured' });
+});
+
+test('a POST body that is not JSON is bad_json', () => {
+  const { gas } = setup();
+
+  for (const contents of ['not json', '', '{"body":', 'null', '42']) {
+    const reply = parseReply(gas.doPost({ postData: { contents } }));
+    assert.deepEqual(reply, { ok: false, error: 'bad_json' }, contents);
+  }
+});
+
+test('a POST without postData at all is bad_json', () => {
+  const { gas } = setup();
+
+  assert.deepEqual(parseReply(gas.doPost({})), { ok: false, error: 'bad_json' });
+  assert.deepEqual(parseReply(gas.doPost(undefined)), { ok: false, error: 'bad_json' });
+});
+
+test('a correctly signed inner body that is not a JSON object is bad_json', () => {
+  const { gas } = setup();
+
+  for (const body of ['not json', '[1,2]', 'null']) {
+    const reply = parseReply(gas.doPost(signedEvent(body, SECRET)));
+    assert.deepEqual(reply, { ok: false, error: 'bad_json' }, body);
+  }
+});
+
+test('a request sent more than 5 minutes ago is stale', () => {
+  const { gas } = setup();
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest({ sent_at: nowSeconds() - 6 * 60 }), SECRET)));
+
+  assert.deepEqual(reply, { ok: false, error: 'stale' });
+});
+
+test('a request 4 minutes old is still fresh', () => {
+  const { gas } = setup();
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest({ sent_at: nowSeconds() - 4 * 60 }), SECRET)));
+
+  assert.equal(reply.ok, true);
+});
+
+test('a request dated more than 5 minutes ahead, or without a numeric sent_at, is stale', () => {
+  const { gas } = setup();
+
+  for (const sentAt of [nowSeconds() + 6 * 60, undefined, '2026-01-01T00:00:00Z', null]) {
+    const reply = parseReply(gas.doPost(signedEvent(pingRequest({ sent_at: sentAt }), SECRET)));
+    assert.deepEqual(reply, { ok: false, error: 'stale' }, String(sentAt));
+  }
+});
+
+test('an action not in the ACTIONS table is unknown_action, including Object.prototype names', () => {
+  const { gas } = setup();
+
+  for (const action of ['append_rows', 'toString', '__proto__', 'constructor', undefined, 42]) {
+    const reply = parseReply(gas.doPost(signedEvent(pingRequest({ action }), SECRET)));
+    assert.deepEqual(reply, { ok: false, error: 'unknown_action' }, String(action));
+  }
+});
+
+test('a handler that throws answers internal and logs no payload contents', () => {
+  const { gas, fakes } = setup();
+  const secretValue = 'Siti Aminah 0812-3456-7890';
+  // ACTIONS is a top-level const: reachable by name inside the context, not as a property of it.
+  vm.runInContext('ACTIONS', gas).explode = (payload) => { throw new Error('cannot store ' + payload.name); };
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest({ action: 'explode', payload: { name: secretValue } }), SECRET)));
+
+  assert.deepEqual(reply, { ok: false, error: 'internal' });
+  assert.equal(fakes.logs.error.length, 1);
+  assert.match(fakes.logs.error[0], /"action":"explode"/);
+  assert.match(fakes.logs.error[0], /"request_id":"req-1"/);
+  assert.doesNotMatch(fakes.logs.error[0], /Siti|0812/);
+});
+
+test('doGet answers a small health document', () => {
+  const { gas } = setup();
+
+  const out = gas.doGet({ parameter: {} });
+
+  assert.deepEqual(parseReply(out), { ok: true, service: 'tumbuh-sheet-bridge' });
+  assert.equal(out.getMimeType(), 'application/json');
+});
+
+test('withScriptLock_ releases the lock even when the write throws', () => {
+  const { gas, fakes } = setup();
+
+  assert.equal(gas.withScriptLock_(() => 'written'), 'written');
+  assert.throws(() => gas.withScriptLock_(() => { throw new Error('boom'); }), /boom/);
+
+  assert.deepEqual(fakes.locks, { waits: 2, releases: 2 });
+});

@@ -1,0 +1,136 @@
+"""Local runner: apply migrations, serve the three functions with functions-framework, open the chat simulator.
+
+    python scripts/dev.py serve   # webhook :8080, scheduler :8081, backup :8082 in the foreground
+    python scripts/dev.py run     # the same, then the terminal chat simulator; stops everything on exit
+
+Expects DATABASE_URL and REDIS_URL (scripts/services.sh sets them); every setting can be overridden from the
+environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, HOST, and the names in shared/config.py).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+FUNCTIONS = (  # (name, target, default port)
+    ("webhook", "whatsapp_webhook", 8080),
+    ("scheduler", "scheduler", 8081),
+    ("backup", "backup", 8082),
+)
+
+
+def port_free(host: str, port: int) -> bool:
+    """True when nothing accepts connections on host:port."""
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) != 0
+
+
+def pick_port(host: str, wanted: int) -> int:
+    """The wanted port, or the next free one (a second local run must not fail on a busy port)."""
+    port = wanted
+    while not port_free(host, port):
+        port += 1
+        if port > wanted + 50:
+            raise SystemExit(f"dev: no free port near {wanted}")
+    if port != wanted:
+        print(f"dev: port {wanted} is busy, using {port}", file=sys.stderr)
+    return port
+
+
+def apply_migrations() -> None:
+    """Build the app once here so migrations run before any function serves, and fail loudly if they cannot."""
+    from shared.bootstrap import build_app
+
+    applied = build_app().ensure_schema()
+    print(f"dev: schema ready ({'applied ' + ', '.join(applied) if applied else 'up to date'})", file=sys.stderr)
+
+
+def wait_ready(url: str, deadline_s: float = 30) -> None:
+    """Poll a URL until it answers at all (any HTTP status); raise if it never does."""
+    import requests
+
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit(f"dev: {url} did not answer within {deadline_s:.0f} s")
+
+
+def start_functions(host: str, log_dir: Path | None) -> tuple[list[subprocess.Popen], dict[str, str]]:
+    """Start one functions-framework server per function; return the processes and their base URLs.
+
+    With log_dir, each server's JSON log lines go to log_dir/<name>.log instead of the terminal.
+    """
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    bin_dir = Path(sys.executable).parent
+    procs, urls = [], {}
+    for name, target, default_port in FUNCTIONS:
+        port = pick_port(host, int(os.environ.get(f"{name.upper()}_PORT", default_port)))
+        cmd = [str(bin_dir / "functions-framework"), "--target", target,
+               "--source", str(REPO / "functions" / name / "main.py"), "--host", host, "--port", str(port)]
+        out = None
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(log_dir / f"{name}.log", "ab")
+        procs.append(subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT if out else None))
+        urls[name] = f"http://{host}:{port}"
+    for name, url in urls.items():
+        wait_ready(url + "/healthz")
+    return procs, urls
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    """Stop the servers, politely first."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["serve", "run"])
+    args = parser.parse_args(argv)
+    host = os.environ.get("HOST", "127.0.0.1")
+    started = time.monotonic()
+    apply_migrations()
+    log_dir = REPO / ".run" / "logs" if args.mode == "run" else None
+    procs, urls = start_functions(host, log_dir)
+    print(f"dev: Tumbuh is up in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    for name, url in urls.items():
+        print(f"dev:   {name:<9} {url}/", file=sys.stderr)
+    if log_dir is not None:
+        print(f"dev: function logs in {log_dir.relative_to(REPO)}/", file=sys.stderr)
+    try:
+        if args.mode == "serve":
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+            return 1  # a server died
+        from scripts import simulator
+
+        return simulator.main(["--webhook", urls["webhook"]])
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(procs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

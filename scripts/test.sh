@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test: architecture contracts, Python tests (pytest) and Apps Script tests (node). Run inside
+# scripts/services.sh, which provides DATABASE_URL and REDIS_URL. Fails when any suite fails or runs no test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+echo "== import contracts (import-linter)"
+.venv/bin/lint-imports --no-cache
+
+echo "== Python tests (pytest)"
+# The integration and e2e tiers must not skip for want of services here: they are running.
+export TUMBUH_REQUIRE_SERVICES=1
+rc=0
+"$PY" -m pytest "$@" || rc=$?
+if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi
+[ "$rc" -eq 0 ] || exit "$rc"
+
+echo "== Apps Script tests (node --test)"
+if ! command -v node >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  echo "installing nodejs (Debian package)" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
+fi
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+rc=0
+(cd apps_script && node --test test/*.test.js) 2>&1 | tee "$out" || rc=$?
+[ "$rc" -eq 0 ] || exit "$rc"
+# node's summary line is "# pass N"; zero passing tests means the suite did not run.
+passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+if [ -z "$passed" ] || [ "$passed" -eq 0 ]; then echo "node ran no Apps Script test: that is a failure" >&2; exit 1; fi

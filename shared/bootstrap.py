@@ -1,0 +1,62 @@
+"""Composition root: build_app(settings) → App. The ONLY place that picks concrete adapters.
+
+Called once per warm instance by each entry point. It checks the configuration (production refuses local
+backends and empty secrets at cold start), sets up JSON logging, connects lazily, and applies pending
+database migrations once.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from shared.adapters.postgres import PostgresRecords, cloud_sql_connector, migrate, url_connector
+from shared.adapters.redis_store import RedisConversations
+from shared.config import Settings
+from shared.logs import setup_logging
+from shared.services.health import check_health
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything a function needs for one warm instance: settings and the adapters behind each port."""
+
+    settings: Settings
+    records: PostgresRecords
+    conversations: RedisConversations
+    _migrated: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def ensure_schema(self) -> list[str]:
+        """Apply pending migrations once per instance (idempotent; cheap when nothing is pending)."""
+        if self._migrated:
+            return []
+        with self._lock:
+            if self._migrated:
+                return []
+            applied = migrate(self.records)
+            self._migrated = True
+            return applied
+
+    def health(self) -> dict:
+        """Whether PostgreSQL and Redis answer."""
+        return check_health(self.records, self.conversations)
+
+
+def build_app(settings: Settings | None = None) -> App:
+    """Check the settings and wire the adapters; connections open on first use."""
+    s = (settings or Settings.from_env()).check()
+    setup_logging(s.log_level)
+    if s.database_backend == "cloud_sql":
+        connect = cloud_sql_connector(s.cloud_sql_instance, s.db_user, s.db_name, s.db_iam_auth, s.db_password)
+    else:
+        connect = url_connector(s.database_url)
+    app = App(settings=s, records=PostgresRecords(connect), conversations=RedisConversations(s.redis_url))
+    log.info(
+        "app built",
+        extra={"ctx": {"env": s.env, "database": s.database_backend, "messenger": s.messenger_backend,
+                       "sheets": s.sheets_backend, "blobs": s.blobs_backend}},
+    )
+    return app

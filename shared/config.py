@@ -1,0 +1,192 @@
+"""Settings: the one place that reads configuration, from a mapping (os.environ in production, a dict in tests).
+
+`Settings.check()` refuses, at cold start, a production configuration that points at a local backend or
+leaves a secret empty, naming everything that is wrong in one message.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from shared.errors import ConfigError
+
+LOCAL = "local"
+PROD = "prod"
+
+# Local defaults: what `make run` and the tests use when a variable is unset. Never accepted in prod.
+LOCAL_SECRET = "local-only-not-a-secret"
+LOCAL_GRAPH_API_URL = "http://127.0.0.1:8090/v21.0"  # the local Graph API stand-in
+LOCAL_PHONE_NUMBER_ID = "100000000000001"
+LOCAL_DIR = ".run/local"  # local workbook mirror and backup folder
+DEFAULT_TZ = "Asia/Jakarta"
+
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}
+
+
+def _is_loopback(url: str) -> bool:
+    """True when a URL points at this machine (a local stand-in), which production must never use."""
+    host = urlsplit(url).hostname or ""
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Tumbuh is configured by; secrets are kept out of repr so they never reach a log."""
+
+    env: str = LOCAL
+    database_url: str = field(default="", repr=False)  # may carry a password
+    cloud_sql_instance: str = ""
+    db_user: str = ""
+    db_name: str = ""
+    db_iam_auth: bool = False
+    db_password: str = field(default="", repr=False)
+    redis_url: str = ""
+    wa_app_secret: str = field(default="", repr=False)
+    wa_verify_token: str = field(default="", repr=False)
+    wa_access_token: str = field(default="", repr=False)
+    wa_phone_number_id: str = ""
+    wa_api_url: str = ""
+    apps_script_url: str = ""
+    apps_script_secret: str = field(default="", repr=False)
+    sheet_id: str = ""
+    backup_bucket: str = ""
+    backup_key: str = field(default="", repr=False)
+    tz_default: str = DEFAULT_TZ
+    log_level: str = "INFO"
+    gcp_project: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from a mapping; unset values get local defaults only when TUMBUH_ENV is local."""
+        e = os.environ if environ is None else environ
+        env = (e.get("TUMBUH_ENV") or LOCAL).strip().lower()
+        local = env == LOCAL
+
+        def get(name: str, local_default: str = "") -> str:
+            value = (e.get(name) or "").strip()
+            return value or (local_default if local else "")
+
+        return cls(
+            env=env,
+            database_url=get("DATABASE_URL"),
+            cloud_sql_instance=get("CLOUD_SQL_INSTANCE"),
+            db_user=get("DB_USER"),
+            db_name=get("DB_NAME"),
+            db_iam_auth=_flag(e.get("DB_IAM_AUTH")),
+            db_password=get("DB_PASSWORD"),
+            redis_url=get("REDIS_URL"),
+            wa_app_secret=get("WHATSAPP_APP_SECRET", LOCAL_SECRET),
+            wa_verify_token=get("WHATSAPP_VERIFY_TOKEN", LOCAL_SECRET),
+            wa_access_token=get("WHATSAPP_ACCESS_TOKEN", LOCAL_SECRET),
+            wa_phone_number_id=get("WHATSAPP_PHONE_NUMBER_ID", LOCAL_PHONE_NUMBER_ID),
+            wa_api_url=get("WHATSAPP_API_URL", LOCAL_GRAPH_API_URL).rstrip("/"),
+            apps_script_url=get("APPS_SCRIPT_URL"),
+            apps_script_secret=get("APPS_SCRIPT_SECRET"),
+            sheet_id=get("SHEET_ID"),
+            backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
+            backup_key=get("BACKUP_KEY", LOCAL_SECRET),
+            tz_default=get("TZ_DEFAULT") or DEFAULT_TZ,
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            gcp_project=get("GOOGLE_CLOUD_PROJECT") or get("GCP_PROJECT"),
+        )
+
+    # Which backend serves each cloud-only port; production must name the real one.
+    @property
+    def sheets_backend(self) -> str:
+        """'apps_script' when a web-app URL is configured, else the local .xlsx workbook."""
+        return "apps_script" if self.apps_script_url else "workbook"
+
+    @property
+    def blobs_backend(self) -> str:
+        """'gcs' for a gs:// bucket, else a local folder."""
+        return "gcs" if self.backup_bucket.startswith("gs://") else "dir"
+
+    @property
+    def messenger_backend(self) -> str:
+        """'standin' when the Graph API URL points at this machine, else Meta's Graph API."""
+        return "standin" if _is_loopback(self.wa_api_url) else "graph"
+
+    @property
+    def database_backend(self) -> str:
+        """'cloud_sql' through the connector when an instance is named, else a plain DATABASE_URL."""
+        return "cloud_sql" if self.cloud_sql_instance else "url"
+
+    def problems(self) -> list[str]:
+        """Everything that stops this configuration from running, in words an operator can act on."""
+        out: list[str] = []
+        if self.env not in (LOCAL, PROD):
+            out.append(f"TUMBUH_ENV must be 'local' or 'prod', not {self.env!r}")
+            return out
+        if self.database_backend == "cloud_sql":
+            for name, value in (("DB_USER", self.db_user), ("DB_NAME", self.db_name)):
+                if not value:
+                    out.append(f"{name} is empty (needed with CLOUD_SQL_INSTANCE)")
+            if not self.db_iam_auth and not self.db_password:
+                out.append("DB_PASSWORD is empty and DB_IAM_AUTH is off: Cloud SQL needs one of them")
+        elif not self.database_url:
+            out.append("DATABASE_URL is empty (or set CLOUD_SQL_INSTANCE, DB_USER, DB_NAME)")
+        if not self.redis_url:
+            out.append("REDIS_URL is empty")
+        if self.env == PROD:
+            out.extend(self._prod_problems())
+        return out
+
+    def _prod_problems(self) -> list[str]:
+        out: list[str] = []
+        secrets = {
+            "WHATSAPP_APP_SECRET": self.wa_app_secret,
+            "WHATSAPP_VERIFY_TOKEN": self.wa_verify_token,
+            "WHATSAPP_ACCESS_TOKEN": self.wa_access_token,
+            "WHATSAPP_PHONE_NUMBER_ID": self.wa_phone_number_id,
+            "WHATSAPP_API_URL": self.wa_api_url,
+            "APPS_SCRIPT_URL": self.apps_script_url,
+            "APPS_SCRIPT_SECRET": self.apps_script_secret,
+            "SHEET_ID": self.sheet_id,
+            "BACKUP_BUCKET": self.backup_bucket,
+            "BACKUP_KEY": self.backup_key,
+        }
+        out.extend(f"{name} is empty" for name, value in secrets.items() if not value)
+        out.extend(
+            f"{name} is the local placeholder; set the real secret"
+            for name, value in secrets.items()
+            if value == LOCAL_SECRET
+        )
+        if self.database_url and _is_loopback(self.database_url):
+            out.append("DATABASE_URL points at this machine (local PostgreSQL); use Cloud SQL")
+        if self.redis_url and _is_loopback(self.redis_url):
+            out.append("REDIS_URL points at this machine (local Redis); use Memorystore")
+        if self.wa_api_url and self.messenger_backend == "standin":
+            out.append("WHATSAPP_API_URL points at the local Graph API stand-in; use Meta's Graph API")
+        if self.apps_script_url and _is_loopback(self.apps_script_url):
+            out.append("APPS_SCRIPT_URL points at this machine; use the deployed Apps Script web app")
+        if self.backup_bucket and self.blobs_backend != "gcs":
+            out.append("BACKUP_BUCKET is a local folder; use a gs:// bucket")
+        return out
+
+    def check(self) -> "Settings":
+        """Raise ConfigError naming every problem; return self when the configuration can run."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError(
+                f"Tumbuh cannot start with TUMBUH_ENV={self.env}: " + "; ".join(problems) + "."
+            )
+        return self
+
+    def redacted(self) -> dict[str, str]:
+        """Settings safe to log: secrets replaced by whether they are set."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "database_url" and value:
+                parts = urlsplit(value)
+                value = f"{parts.scheme}://{parts.hostname}:{parts.port}{parts.path}"
+            elif not f.repr:
+                value = "set" if value else "empty"
+            out[f.name] = str(value)
+        return out

@@ -1,0 +1,1 @@
+"""The WhatsApp webhook edge: challenge, signature, payload parsing (no Flask, no I/O)."""

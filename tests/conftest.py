@@ -1,0 +1,77 @@
+"""Fixtures shared by every tier: fresh PostgreSQL databases and Redis on the servers scripts/services.sh started."""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from shared.config import Settings
+
+
+def _service_url(name: str) -> str:
+    url = os.environ.get(name, "")
+    if not url:
+        if os.environ.get("TUMBUH_REQUIRE_SERVICES"):
+            pytest.fail(f"{name} is not set although the services should be running (run `make test`)")
+        pytest.skip(f"{name} is not set: run `make test`, which starts real PostgreSQL and Redis")
+    return url
+
+
+@pytest.fixture(scope="session")
+def server_database_url() -> str:
+    """The URL of the throwaway cluster's own database (used only to create per-test databases)."""
+    return _service_url("DATABASE_URL")
+
+
+@pytest.fixture
+def database_url(server_database_url: str) -> str:
+    """A brand-new, empty database for this test, dropped afterwards."""
+    import pg8000.native
+
+    parts = urlsplit(server_database_url)
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = pg8000.native.Connection(parts.username or "postgres", host=parts.hostname, port=parts.port,
+                                     password=parts.password, database=parts.path.lstrip("/") or None)
+    admin.run(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path="/" + name))
+    finally:
+        admin.run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database index of its own for this test, flushed before and after."""
+    import redis
+
+    base = _service_url("REDIS_URL")
+    parts = urlsplit(base)
+    index = 1 + (uuid.uuid4().int % 15)  # db 0 belongs to `make run`; tests share 1..15, flushed around each use
+    url = urlunsplit(parts._replace(path=f"/{index}"))
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def local_env(database_url: str, redis_url: str, tmp_path) -> dict[str, str]:
+    """Environment of a local Tumbuh instance on this test's own database and Redis."""
+    return {
+        "TUMBUH_ENV": "local",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "WHATSAPP_APP_SECRET": "test-app-secret",
+        "WHATSAPP_VERIFY_TOKEN": "test-verify-token",
+        "BACKUP_BUCKET": str(tmp_path / "backups"),
+    }
+
+
+@pytest.fixture
+def settings(local_env: dict[str, str]) -> Settings:
+    """Checked local settings for this test's stores."""
+    return Settings.from_env(local_env).check()

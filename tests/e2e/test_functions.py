@@ -1,0 +1,125 @@
+"""The three entry points end to end: signed webhook posts, the handshake, health, and failure answers."""
+import json
+
+import pytest
+
+from shared.whatsapp.webhook import sign
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "test-app-secret"
+
+
+def _envelope(text="Halo kak 👶"):
+    message = {"from": "6281200000001", "id": "wamid.E2E1", "timestamp": "1700000000", "type": "text",
+               "text": {"body": text}}
+    change = {"field": "messages", "value": {"messaging_product": "whatsapp", "messages": [message]}}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+
+
+def _post(client, body: bytes, secret=SECRET, **headers):
+    if secret is not None:
+        headers["X-Hub-Signature-256"] = sign(body, secret)
+    return client.post("/", data=body, headers=headers, content_type="application/json")
+
+
+def test_webhook_accepts_a_signed_batch_with_emoji(function_client):
+    """A signed Cloud API batch (emoji escaped as Meta sends it) is acknowledged with 200."""
+    client = function_client("webhook", "whatsapp_webhook")
+    body = json.dumps(_envelope()).encode()
+
+    resp = _post(client, body)
+
+    assert resp.status_code == 200
+    assert resp.get_json() == {"received": {"messages": 1, "statuses": 0}}
+
+
+@pytest.mark.parametrize("secret,status", [(None, 401), ("someone-else", 403)])
+def test_webhook_refuses_unsigned_or_wrongly_signed_posts(function_client, secret, status):
+    """No signature is 401, a wrong one 403, and nothing is processed."""
+    client = function_client("webhook", "whatsapp_webhook")
+
+    assert _post(client, json.dumps(_envelope()).encode(), secret=secret).status_code == status
+
+
+@pytest.mark.parametrize("body", [b"{", b"[]", b'{"object":"instagram","entry":[]}', "é".encode("latin-1")])
+def test_webhook_answers_400_to_malformed_signed_bodies(function_client, body):
+    """A correctly signed but malformed body is a bad request, never a 500."""
+    client = function_client("webhook", "whatsapp_webhook")
+
+    assert _post(client, body).status_code == 400
+
+
+def test_webhook_verification_handshake(function_client):
+    """Meta's GET handshake returns the challenge with the right token and 403 otherwise."""
+    client = function_client("webhook", "whatsapp_webhook")
+    good = {"hub.mode": "subscribe", "hub.verify_token": "test-verify-token", "hub.challenge": "4242"}
+
+    ok = client.get("/", query_string=good)
+    bad = client.get("/", query_string=dict(good, **{"hub.verify_token": "nope"}))
+
+    assert (ok.status_code, ok.get_data(as_text=True), bad.status_code) == (200, "4242", 403)
+
+
+def test_webhook_refuses_other_methods(function_client):
+    """PUT and friends are 405, not processed."""
+    assert function_client("webhook", "whatsapp_webhook").put("/").status_code == 405
+
+
+@pytest.mark.parametrize("name,target", [("webhook", "whatsapp_webhook"), ("scheduler", "scheduler"),
+                                         ("backup", "backup")])
+def test_every_function_reports_health_and_migrates_on_first_request(function_client, name, target, database_url):
+    """/healthz answers 200 with both stores up, and the first request applied the schema."""
+    import pg8000.native
+    from urllib.parse import urlsplit
+
+    resp = function_client(name, target).get("/healthz")
+
+    assert resp.status_code == 200 and resp.get_json() == {"postgres": "ok", "redis": "ok", "ok": True}
+    u = urlsplit(database_url)
+    conn = pg8000.native.Connection(u.username, host=u.hostname, port=u.port, database=u.path[1:])
+    assert conn.run("SELECT count(*) FROM schema_migrations")[0][0] >= 1
+    conn.close()
+
+
+def test_scheduler_tick_reports_pending_outbox(function_client):
+    """A scheduler tick answers a JSON summary with the outbox backlog."""
+    resp = function_client("scheduler", "scheduler").post("/", json={})
+
+    assert resp.status_code == 200
+    assert resp.get_json()["outbox_pending"] == 0
+
+
+def test_backup_says_plainly_it_is_not_built_yet(function_client):
+    """Until the backup issue lands, the backup job fails visibly (501) instead of pretending."""
+    resp = function_client("backup", "backup").post("/", json={})
+
+    assert resp.status_code == 501 and "not built" in resp.get_json()["error"]
+
+
+def test_database_down_means_503_so_meta_retries(function_client, monkeypatch):
+    """With PostgreSQL unreachable at cold start, the webhook answers 503 (retry), never 500."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://tumbuh@127.0.0.1:1/tumbuh")
+    client = function_client("webhook", "whatsapp_webhook")
+
+    assert _post(client, json.dumps(_envelope()).encode()).status_code == 503
+
+
+def test_redis_down_makes_health_503(function_client, monkeypatch):
+    """With Redis unreachable, /healthz says which store is down and answers 503."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+
+    resp = function_client("scheduler", "scheduler").get("/healthz")
+
+    assert resp.status_code == 503 and resp.get_json()["redis"] == "down"
+
+
+def test_production_misconfiguration_answers_503_and_names_nothing_secret(function_client, monkeypatch, capsys):
+    """TUMBUH_ENV=prod with local backends is refused at cold start: 503, and the log says what is missing."""
+    monkeypatch.setenv("TUMBUH_ENV", "prod")
+
+    resp = _post(function_client("webhook", "whatsapp_webhook"), b"{}")
+
+    assert resp.status_code == 503
+    out = capsys.readouterr().out
+    assert "WHATSAPP_ACCESS_TOKEN is empty" in out and "test-app-secret" not in out

@@ -1,0 +1,119 @@
+"""Migrations against a real PostgreSQL: applied once, idempotent, safe under concurrent cold starts."""
+import threading
+
+import pg8000.dbapi
+import pytest
+
+from shared.adapters.postgres import Migration, PostgresRecords, load_migrations, migrate, url_connector
+from shared.errors import ConfigError
+
+pytestmark = pytest.mark.integration
+
+TABLES = {"posyandu", "guardians", "staff", "children", "measurements", "inbound_messages", "outbound_messages",
+          "outbox", "reminders", "audit_log", "schema_migrations"}
+
+
+def _db(url):
+    return PostgresRecords(url_connector(url))
+
+
+def test_fresh_database_gets_every_table_and_a_record_of_each_migration(database_url):
+    """A first start creates the whole schema and records every applied version."""
+    db = _db(database_url)
+
+    applied = migrate(db)
+
+    tables = {r[0] for r in db.run("SELECT table_name FROM information_schema.tables WHERE table_schema='public'")}
+    assert TABLES <= tables
+    assert applied == [m.version for m in load_migrations()]
+    assert [r[0] for r in db.run("SELECT version FROM schema_migrations ORDER BY version")] == applied
+
+
+def test_second_start_applies_nothing(database_url):
+    """Running migrations again (every cold start does) is a no-op."""
+    migrate(_db(database_url))
+
+    assert migrate(_db(database_url)) == []
+
+
+def test_concurrent_cold_starts_apply_each_migration_once(database_url):
+    """Several instances migrating at once: the advisory lock lets exactly one apply, and none fails."""
+    results, errors = [], []
+
+    def start():
+        try:
+            results.append(migrate(_db(database_url)))
+        except Exception as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+
+    assert errors == []
+    assert sorted(len(r) for r in results) == [0, 0, 0, len(load_migrations())]
+
+
+def test_failing_migration_leaves_nothing_behind(database_url):
+    """A migration that fails halfway is rolled back whole and not recorded."""
+    db = _db(database_url)
+    bad = Migration("0001", "broken", "CREATE TABLE half_done (id int); SELECT no_such_column FROM half_done;")
+
+    with pytest.raises(pg8000.dbapi.DatabaseError):
+        migrate(db, [bad])
+
+    assert db.run("SELECT count(*) FROM information_schema.tables WHERE table_name='half_done'")[0][0] == 0
+    assert db.run("SELECT count(*) FROM schema_migrations")[0][0] == 0
+
+
+def test_edited_migration_is_refused(database_url):
+    """Changing an applied migration's text stops start-up with a clear message."""
+    db = _db(database_url)
+    migrate(db, [Migration("0001", "first", "CREATE TABLE a (id int);")])
+
+    with pytest.raises(ConfigError, match="edited"):
+        migrate(db, [Migration("0001", "first", "CREATE TABLE a (id bigint);")])
+
+
+def test_inbound_message_ids_are_unique(database_url):
+    """The durable half of exactly-once: a WhatsApp message id can be stored only once."""
+    db = _db(database_url)
+    migrate(db)
+    db.run("INSERT INTO inbound_messages (wamid, wa_id, kind) VALUES ('wamid.1', '6281200000001', 'text')")
+
+    with pytest.raises(pg8000.dbapi.DatabaseError):
+        db.run("INSERT INTO inbound_messages (wamid, wa_id, kind) VALUES ('wamid.1', '6281200000001', 'text')")
+
+
+def test_deleting_a_guardian_removes_their_children_and_measurements(database_url):
+    """HAPUS relies on cascades: one delete removes the family's children, measurements and reminders."""
+    db = _db(database_url)
+    migrate(db)
+    gid = db.run("INSERT INTO guardians (wa_id) VALUES ('6281200000002') RETURNING id")[0][0]
+    cid = db.run("INSERT INTO children (guardian_id, name, sex, birth_date) VALUES (%s, 'A', 'F', '2024-01-03') "
+                 "RETURNING id", (gid,))[0][0]
+    db.run("INSERT INTO measurements (child_id, measured_on, weight_kg, source) VALUES (%s, '2024-06-01', 7.1, "
+           "'whatsapp')", (cid,))
+    db.run("INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after) VALUES (%s, %s, 'measurement', "
+           "'2024-07-01', now())", (cid, gid))
+
+    db.run("DELETE FROM guardians WHERE id = %s", (gid,))
+
+    counts = db.run("SELECT (SELECT count(*) FROM children), (SELECT count(*) FROM measurements), "
+                    "(SELECT count(*) FROM reminders)")[0]
+    assert list(counts) == [0, 0, 0]
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO children (name, sex, birth_date) VALUES ('A', 'X', '2024-01-01')",
+    "INSERT INTO guardians (wa_id) VALUES ('+62 812')",
+    "INSERT INTO guardians (wa_id, consent_at) VALUES ('6281200000003', now())",
+    "INSERT INTO staff (wa_id, name, role) VALUES ('6281200000004', 'K', 'kader')",
+])
+def test_schema_refuses_impossible_rows(database_url, sql):
+    """Constraints keep bad data out even if code forgets a check (sex, wa_id form, consent version, posyandu)."""
+    db = _db(database_url)
+    migrate(db)
+
+    with pytest.raises(pg8000.dbapi.DatabaseError):
+        db.run(sql)

@@ -1,0 +1,64 @@
+"""Redis conversations and claims against a real Redis server."""
+import threading
+
+import pytest
+
+from shared.adapters.redis_store import RedisConversations
+from shared.errors import TransientError
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_message_id_is_claimed_only_once(redis_url):
+    """The first claim wins; a redelivery of the same id is refused."""
+    store = RedisConversations(redis_url)
+
+    assert (store.claim("wamid.A"), store.claim("wamid.A"), store.claim("wamid.B")) == (True, False, True)
+
+
+def test_concurrent_claims_have_exactly_one_winner(redis_url):
+    """Eight threads claiming one id at once: exactly one gets it."""
+    store = RedisConversations(redis_url)
+    wins = []
+    barrier = threading.Barrier(8)
+
+    def claim():
+        barrier.wait()
+        wins.append(store.claim("wamid.same"))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+
+    assert sorted(wins) == [False] * 7 + [True]
+
+
+def test_released_claim_can_be_claimed_again(redis_url):
+    """After a transient failure the claim is given back so Meta's redelivery is processed."""
+    store = RedisConversations(redis_url)
+    store.claim("wamid.C")
+
+    store.release("wamid.C")
+
+    assert store.claim("wamid.C") is True
+
+
+def test_state_round_trips_with_unicode_and_expires(redis_url):
+    """State is saved as JSON (Indonesian text and emoji intact) and carries a time-out."""
+    store = RedisConversations(redis_url)
+    state = {"flow": "measure_child", "slots": {"note": "anak sy 👶"}}
+
+    store.save("6281200000001", state, ttl_s=30)
+
+    assert store.load("6281200000001") == state
+    assert 0 < store.client().ttl("conv:6281200000001") <= 30
+    store.forget("6281200000001")
+    assert store.load("6281200000001") is None
+
+
+def test_unreachable_redis_is_a_transient_error():
+    """A Redis that does not answer becomes TransientError (the webhook answers 503)."""
+    store = RedisConversations("redis://127.0.0.1:1/0", socket_timeout_s=0.5)
+
+    with pytest.raises(TransientError):
+        store.claim("wamid.X")
