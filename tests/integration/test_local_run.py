@@ -70,7 +70,9 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_one(svc_root):
     """A run killed with SIGKILL leaves running servers and a folder; the next run stops them and goes on."""
     env = dict(os.environ, TUMBUH_SVC_ROOT=str(svc_root), TUMBUH_PG_PORT=str(_free_port()),
                TUMBUH_REDIS_PORT=str(_free_port()))
-    crashed = subprocess.Popen([str(SERVICES), "run", "--", "sleep", "60"], env=env, stderr=subprocess.PIPE, text=True)
+    marker = f"tumbuh-crash-test-{os.getpid()}-{time.monotonic_ns()}"  # finds our orphan, and nothing else
+    crashed = subprocess.Popen([str(SERVICES), "run", "--", sys.executable, "-c", "import time; time.sleep(60)", marker],
+                               env=env, stderr=subprocess.PIPE, text=True)
     for _ in range(600):
         instances = list(svc_root.glob("run.*/env"))
         if instances:
@@ -90,7 +92,7 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_one(svc_root):
     time.sleep(0.2)
     with pytest.raises(ProcessLookupError):
         os.kill(pg_pid, 0)
-    subprocess.run(["pkill", "-f", f"sleep 60"], check=False)
+    subprocess.run(["pkill", "-f", marker], check=False)
 
 
 def test_dev_serve_brings_up_three_functions_over_real_http(local_env):
