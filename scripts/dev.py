@@ -68,6 +68,31 @@ def wait_ready(url: str, deadline_s: float = 30) -> None:
     raise SystemExit(f"dev: {url} did not answer within {deadline_s:.0f} s")
 
 
+def start_graph_standin(host: str, log_dir: Path | None) -> tuple[subprocess.Popen | None, str | None]:
+    """Start the local Graph API stand-in when WHATSAPP_API_URL points at this machine (the local default)."""
+    from urllib.parse import urlsplit
+
+    from shared.config import Settings
+
+    settings = Settings.from_env()
+    if settings.messenger_backend != "standin":
+        return None, None
+    url = urlsplit(settings.wa_api_url)
+    port = url.port or 80
+    if not port_free(url.hostname, port):
+        print(f"dev: a Graph API stand-in already answers on port {port}; using it", file=sys.stderr)
+        return None, f"{url.scheme}://{url.hostname}:{port}"
+    out = open(log_dir / "graph-standin.log", "ab") if log_dir is not None else None
+    cmd = [sys.executable, "-m", "shared.adapters.local.graph_standin", "--host", url.hostname, "--port", str(port),
+           "--token", settings.wa_access_token, "--media-dir", str(REPO / ".run" / "local" / "media"),
+           "--phone-number-id", settings.wa_phone_number_id]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT if out else None,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    base = f"{url.scheme}://{url.hostname}:{port}"
+    wait_ready(base + "/_standin/health")
+    return proc, base
+
+
 def start_functions(host: str, log_dir: Path | None) -> tuple[list[subprocess.Popen], dict[str, str]]:
     """Start one functions-framework server per function; return the processes and their base URLs.
 
@@ -86,7 +111,7 @@ def start_functions(host: str, log_dir: Path | None) -> tuple[list[subprocess.Po
             out = open(log_dir / f"{name}.log", "ab")
         procs.append(subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT if out else None))
         urls[name] = f"http://{host}:{port}"
-    for name, url in urls.items():
+    for url in urls.values():
         wait_ready(url + "/healthz")
     return procs, urls
 
@@ -111,7 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     apply_migrations()
     log_dir = REPO / ".run" / "logs" if args.mode == "run" else None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    standin, standin_url = start_graph_standin(host, log_dir)
     procs, urls = start_functions(host, log_dir)
+    if standin is not None:
+        procs.append(standin)
+    if standin_url:
+        urls["graph"] = standin_url
     print(f"dev: Tumbuh is up in {time.monotonic() - started:.1f} s", file=sys.stderr)
     for name, url in urls.items():
         print(f"dev:   {name:<9} {url}/", file=sys.stderr)
@@ -125,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1  # a server died
         from scripts import simulator
 
-        return simulator.main(["--webhook", urls["webhook"]])
+        return simulator.main(["--webhook", urls["webhook"]] + (["--graph", urls["graph"]] if "graph" in urls else []))
     except KeyboardInterrupt:
         return 0
     finally:

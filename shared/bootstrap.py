@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from shared.adapters.postgres import PostgresRecords, cloud_sql_connector, migrate, url_connector
 from shared.adapters.redis_store import RedisConversations
+from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
 from shared.logs import setup_logging
+from shared.services.conversation import Ports, handle_updates
 from shared.services.health import check_health
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ class App:
     settings: Settings
     records: PostgresRecords
     conversations: RedisConversations
+    messenger: WhatsAppCloudMessenger
     _migrated: bool = field(default=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -44,6 +47,15 @@ class App:
         """Whether PostgreSQL and Redis answer."""
         return check_health(self.records, self.conversations)
 
+    def handle_updates(self, updates, now) -> dict:
+        """Handle one webhook batch (statuses and messages); see shared.services.conversation."""
+        return handle_updates(self.ports, updates, now)
+
+    @property
+    def ports(self) -> Ports:
+        """The ports the conversation services work through."""
+        return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default)
+
 
 def build_app(settings: Settings | None = None) -> App:
     """Check the settings and wire the adapters; connections open on first use."""
@@ -53,7 +65,10 @@ def build_app(settings: Settings | None = None) -> App:
         connect = cloud_sql_connector(s.cloud_sql_instance, s.db_user, s.db_name, s.db_iam_auth, s.db_password)
     else:
         connect = url_connector(s.database_url)
-    app = App(settings=s, records=PostgresRecords(connect), conversations=RedisConversations(s.redis_url))
+    # The same Graph API client serves production and the local stand-in: only WHATSAPP_API_URL differs.
+    messenger = WhatsAppCloudMessenger(s.wa_api_url, s.wa_access_token, s.wa_phone_number_id)
+    app = App(settings=s, records=PostgresRecords(connect), conversations=RedisConversations(s.redis_url),
+              messenger=messenger)
     log.info(
         "app built",
         extra={"ctx": {"env": s.env, "database": s.database_backend, "messenger": s.messenger_backend,

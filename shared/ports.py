@@ -5,7 +5,53 @@ row sync, the backup adds blob writes); every adapter of a port passes the same 
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from datetime import date, datetime
 from typing import Protocol
+
+from shared.domain.model import Child, Guardian, Measurement, Staff
+
+
+class UnitOfWork(Protocol):
+    """One transaction against the source of truth: everything in it commits together or not at all."""
+
+    def record_inbound(self, wamid: str, wa_hash: str, kind: str) -> bool:
+        """Store a WhatsApp message id; False when it was already stored (a redelivery)."""
+
+    def find_guardian(self, wa_id: str) -> Guardian | None:
+        """The consented guardian with this number, or None."""
+
+    def create_guardian(self, wa_id: str, language: str, consent_version: str, now: datetime) -> Guardian:
+        """Record consent: the first row Tumbuh ever stores about a family."""
+
+    def update_guardian(self, guardian_id: int, **fields) -> None:
+        """Change language, opted_out_at, last_inbound_at."""
+
+    def delete_guardian(self, guardian_id: int) -> list[int]:
+        """Delete a family and everything under it; returns the deleted children's ids."""
+
+    def find_staff(self, wa_id: str) -> Staff | None:
+        """The active staff member with this number, or None."""
+
+    def children_of(self, guardian_id: int) -> list[Child]:
+        """The family's children, oldest registration first."""
+
+    def add_child(self, guardian_id: int | None, name: str, sex: str, birth_date: date,
+                  registered_by: int | None = None, posyandu_id: int | None = None) -> Child:
+        """Register a child."""
+
+    def add_measurement(self, m: Measurement, source: str, source_ref: str,
+                        entered_by_staff: int | None = None) -> int | None:
+        """Store a measurement; None when source_ref was already stored."""
+
+    def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
+        """The child's measurements, newest first."""
+
+    def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
+        """Add work to the outbox (sent or synced after commit, retried by the scheduler)."""
+
+    def audit(self, actor: str, action: str, entity: str, entity_id: int | None, detail: dict | None = None) -> None:
+        """Add an audit entry (ids and field names only)."""
 
 
 class Records(Protocol):
@@ -13,6 +59,20 @@ class Records(Protocol):
 
     def ping(self) -> bool:
         """True when the store answers."""
+
+    def transaction(self) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work that commits on success and rolls back on any error."""
+
+    def claim_outbox(self, kind: str, dedupe_prefix: str | None, limit: int) -> list[tuple[int, dict]]:
+        """Due outbox rows of a kind (optionally only those whose key starts with a prefix), locked for this
+        caller until finish_outbox; other callers skip them."""
+
+    def finish_outbox(self, row_id: int, ok: bool, error: str = "", retry_in_s: float | None = 0,
+                      result: dict | None = None) -> None:
+        """Mark a claimed outbox row done (its payload erased), due again in retry_in_s, or given up (None)."""
+
+    def record_status(self, wamid: str, status: str, at: datetime, error_code: int | None) -> None:
+        """Store a delivery status without ever downgrading one (statuses arrive out of order)."""
 
 
 class Conversations(Protocol):
@@ -27,6 +87,12 @@ class Conversations(Protocol):
     def release(self, message_id: str) -> None:
         """Give a claim back after a transient failure, so the redelivery is processed."""
 
+    def lock(self, wa_id: str) -> AbstractContextManager[None]:
+        """Hold one person's conversation so their messages are handled one after the other."""
+
+    def hit(self, wa_id: str, window_s: int) -> int:
+        """Count one message from a person in the current window; returns the count so far."""
+
     def load(self, wa_id: str) -> dict | None:
         """One person's live conversation state, or None."""
 
@@ -39,6 +105,9 @@ class Conversations(Protocol):
 
 class Messenger(Protocol):
     """Sends WhatsApp messages (Meta's Graph API, or the local stand-in at the same contract)."""
+
+    def send(self, to: str, message) -> str:
+        """Send one message (an shared.whatsapp.outgoing value); returns Meta's message id."""
 
 
 class SheetSync(Protocol):

@@ -58,15 +58,58 @@ def redis_url() -> str:
     client.close()
 
 
+GRAPH_TOKEN = "test-graph-token"
+GRAPH_PHONE_ID = "100000000000001"
+
+
+@pytest.fixture(scope="session")
+def graph_server(tmp_path_factory):
+    """The local Graph API stand-in on a free loopback port (threaded werkzeug), shared by the session."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from shared.adapters.local.graph_standin import make_app
+
+    app = make_app(GRAPH_TOKEN, tmp_path_factory.mktemp("media"), phone_number_id=GRAPH_PHONE_ID)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}", app.extensions["graph_standin"]
+    httpd.shutdown()
+    thread.join(5)
+
+
 @pytest.fixture
-def local_env(database_url: str, redis_url: str, tmp_path) -> dict[str, str]:
-    """Environment of a local Tumbuh instance on this test's own database and Redis."""
+def graph(graph_server) -> str:
+    """The stand-in's root URL, emptied before the test."""
+    import requests
+
+    url, _store = graph_server
+    requests.post(f"{url}/_standin/reset", timeout=5).raise_for_status()
+    return url
+
+
+def sent_to(graph: str, wa_id: str | None = None) -> list[dict]:
+    """What the stand-in recorded as sent (optionally to one number)."""
+    import requests
+
+    params = {"to": wa_id} if wa_id else {}
+    return requests.get(f"{graph}/_standin/messages", params=params, timeout=5).json()["messages"]
+
+
+@pytest.fixture
+def local_env(database_url: str, redis_url: str, graph: str, tmp_path) -> dict[str, str]:
+    """Environment of a local Tumbuh instance on this test's own database, Redis and Graph API stand-in."""
     return {
         "TUMBUH_ENV": "local",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "WHATSAPP_APP_SECRET": "test-app-secret",
         "WHATSAPP_VERIFY_TOKEN": "test-verify-token",
+        "WHATSAPP_ACCESS_TOKEN": GRAPH_TOKEN,
+        "WHATSAPP_PHONE_NUMBER_ID": GRAPH_PHONE_ID,
+        "WHATSAPP_API_URL": f"{graph}/v21.0",
         "BACKUP_BUCKET": str(tmp_path / "backups"),
     }
 

@@ -1,8 +1,9 @@
 """WhatsApp Cloud API webhook. Parsing, rules and I/O live in shared/; this file only routes."""
+from datetime import datetime, timezone
+
 import functions_framework
 
 from shared import runtime
-from shared.services import inbound
 from shared.whatsapp import webhook
 
 _instance = runtime.Instance("whatsapp_webhook")
@@ -21,9 +22,9 @@ def whatsapp_webhook(request):
         if rejected := webhook.check_signature(body, request.headers, app.settings.wa_app_secret):
             return rejected
         try:
-            envelope = webhook.parse_envelope(body)
+            updates = webhook.parse_updates(webhook.parse_envelope(body))
         except webhook.BadPayload:
             return "bad request", 400
-        return inbound.accept(app, envelope)
+        return app.handle_updates(updates, datetime.now(timezone.utc)), 200
 
     return _instance.guarded(request, handle)

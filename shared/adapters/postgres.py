@@ -6,16 +6,20 @@ the same SQL runs locally and in Cloud SQL. Connection errors surface as Transie
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import pg8000.dbapi
 
+from shared.domain.model import Child, Guardian, Measurement, Staff
 from shared.errors import ConfigError, TransientError
 
 log = logging.getLogger(__name__)
@@ -200,5 +204,164 @@ def _pending(cur, migrations: list[Migration]) -> list[Migration]:
     return [m for m in migrations if m.version not in applied]
 
 
+_STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}  # statuses arrive out of order: never downgrade
+OUTBOX_LEASE_S = 120  # a claimed outbox row is invisible to other senders this long (a crashed sender's row returns)
+
+
+class PgUnitOfWork:
+    """The UnitOfWork port on one open transaction (see PostgresRecords.transaction)."""
+
+    def __init__(self, cur):
+        self._cur = cur
+
+    def _one(self, sql: str, params: tuple = ()):
+        self._cur.execute(sql, params)
+        return self._cur.fetchone()
+
+    def _all(self, sql: str, params: tuple = ()) -> list:
+        self._cur.execute(sql, params)
+        return list(self._cur.fetchall())
+
+    def record_inbound(self, wamid: str, wa_hash: str, kind: str) -> bool:
+        row = self._one("INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (wamid) DO NOTHING RETURNING wamid", (wamid, wa_hash, kind))
+        return row is not None
+
+    _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at"
+
+    def find_guardian(self, wa_id: str) -> Guardian | None:
+        row = self._one(f"SELECT {self._GUARDIAN} FROM guardians WHERE wa_id = %s", (wa_id,))
+        return Guardian(*row) if row else None
+
+    def create_guardian(self, wa_id: str, language: str, consent_version: str, now: datetime) -> Guardian:
+        row = self._one(
+            "INSERT INTO guardians (wa_id, language, consent_at, consent_version, last_inbound_at) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (wa_id) DO UPDATE SET consent_at = EXCLUDED.consent_at, "
+            "consent_version = EXCLUDED.consent_version, language = EXCLUDED.language, updated_at = now() "
+            f"RETURNING {self._GUARDIAN}", (wa_id, language, now, consent_version, now))
+        return Guardian(*row)
+
+    _GUARDIAN_FIELDS = {"language", "opted_out_at", "last_inbound_at", "unreachable_at"}
+
+    def update_guardian(self, guardian_id: int, **fields) -> None:
+        unknown = set(fields) - self._GUARDIAN_FIELDS
+        if unknown:
+            raise ValueError(f"cannot update guardian fields {sorted(unknown)}")
+        sets = ", ".join(f"{name} = %s" for name in fields)
+        self._cur.execute(f"UPDATE guardians SET {sets}, updated_at = now() WHERE id = %s",
+                          (*fields.values(), guardian_id))
+
+    def delete_guardian(self, guardian_id: int) -> list[int]:
+        children = [r[0] for r in self._all("SELECT id FROM children WHERE guardian_id = %s", (guardian_id,))]
+        self._cur.execute("DELETE FROM guardians WHERE id = %s", (guardian_id,))
+        return children
+
+    def find_staff(self, wa_id: str) -> Staff | None:
+        row = self._one("SELECT id, wa_id, name, role, posyandu_id FROM staff WHERE wa_id = %s AND active",
+                        (wa_id,))
+        return Staff(*row) if row else None
+
+    _CHILD = "id, name, sex, birth_date, guardian_id, posyandu_id"
+
+    def children_of(self, guardian_id: int) -> list[Child]:
+        return [Child(*r) for r in self._all(f"SELECT {self._CHILD} FROM children WHERE guardian_id = %s "
+                                             "ORDER BY id", (guardian_id,))]
+
+    def add_child(self, guardian_id, name, sex, birth_date, registered_by=None, posyandu_id=None) -> Child:
+        row = self._one("INSERT INTO children (guardian_id, name, sex, birth_date, registered_by, posyandu_id) "
+                        f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {self._CHILD}",
+                        (guardian_id, name, sex, birth_date, registered_by, posyandu_id))
+        return Child(*row)
+
+    def add_measurement(self, m: Measurement, source: str, source_ref: str, entered_by_staff=None) -> int | None:
+        row = self._one(
+            "INSERT INTO measurements (child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, "
+            "oedema, source, source_ref, entered_by_staff, flags, assessment) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (source_ref) DO NOTHING RETURNING id",
+            (m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
+             source, source_ref, entered_by_staff, list(m.flags), json.dumps(m.assessment)))
+        return row[0] if row else None
+
+    def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
+        rows = self._all(
+            "SELECT child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
+            "assessment, id FROM measurements WHERE child_id = %s ORDER BY measured_on DESC, id DESC LIMIT %s",
+            (child_id, limit))
+        return [Measurement(r[0], r[1], _float(r[2]), _float(r[3]), r[4], _float(r[5]), _float(r[6]), r[7],
+                            tuple(r[8] or ()), r[9] or {}, r[10]) for r in rows]
+
+    def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
+        self._cur.execute("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
+                          "ON CONFLICT (dedupe_key) DO NOTHING", (kind, json.dumps(payload), dedupe_key))
+
+    def audit(self, actor: str, action: str, entity: str, entity_id: int | None, detail: dict | None = None) -> None:
+        self._cur.execute("INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES (%s, %s, %s, %s, %s)",
+                          (actor, action, entity, entity_id, json.dumps(detail or {})))
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
 class PostgresRecords(Database):
-    """The Records port over PostgreSQL; queries for children and measurements arrive with their issues."""
+    """The Records port over PostgreSQL."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgUnitOfWork]:
+        """One transaction: commit when the block ends, roll back on any error (a lost connection is transient)."""
+        conn = self.connection()
+        try:
+            cur = conn.cursor()
+            yield PgUnitOfWork(cur)
+            conn.commit()
+        except (pg8000.dbapi.InterfaceError, OSError) as exc:
+            self.discard()
+            raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
+        except BaseException:
+            try:
+                conn.rollback()
+            except Exception:
+                self.discard()
+            raise
+
+    def claim_outbox(self, kind: str, dedupe_prefix: str | None, limit: int) -> list[tuple[int, dict]]:
+        # The database's clock schedules the outbox (next_attempt_at is always set from now()).
+        prefix_sql, params = ("AND dedupe_key LIKE %s", (kind, _like_prefix(dedupe_prefix), limit)) \
+            if dedupe_prefix else ("", (kind, limit))
+        rows = self.run(
+            "UPDATE outbox SET attempts = attempts + 1, "
+            f"next_attempt_at = now() + interval '{OUTBOX_LEASE_S} seconds' "
+            "WHERE id IN (SELECT id FROM outbox WHERE kind = %s AND done_at IS NULL AND next_attempt_at <= now() "
+            f"{prefix_sql} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, payload", params)
+        return sorted((r[0], r[1]) for r in rows)
+
+    def finish_outbox(self, row_id: int, ok: bool, error: str = "", retry_in_s: float | None = 0,
+                      result: dict | None = None) -> None:
+        if ok or retry_in_s is None:  # sent, or given up for good: either way the personal payload goes
+            self.run("UPDATE outbox SET done_at = now(), payload = '{}', last_error = %s WHERE id = %s",
+                     (None if ok else error[:300], row_id))
+            if ok and result and result.get("wamid"):
+                # The family may have just been deleted (HAPUS): then the message is kept without an owner.
+                self.run("INSERT INTO outbound_messages (wamid, guardian_id, kind) "
+                         "VALUES (%s, (SELECT id FROM guardians WHERE id = %s), %s) ON CONFLICT (wamid) DO NOTHING",
+                         (result["wamid"], result.get("guardian_id"), result.get("kind", "reply")))
+        else:
+            self.run("UPDATE outbox SET next_attempt_at = now() + make_interval(secs => %s), last_error = %s "
+                     "WHERE id = %s", (float(retry_in_s), error[:300], row_id))
+
+    def record_status(self, wamid: str, status: str, at: datetime, error_code: int | None) -> None:
+        rank = _STATUS_RANK.get(status)
+        if rank is None:
+            return
+        self.run(
+            "UPDATE outbound_messages SET status = %s, status_at = %s, error_code = %s WHERE wamid = %s AND "
+            "(CASE status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END) < %s",
+            (status, at, error_code, wamid, rank))
+        if status == "failed" and error_code == 131026:  # Meta: undeliverable; tell kader, stop retrying
+            self.run("UPDATE guardians SET unreachable_at = %s WHERE id = "
+                     "(SELECT guardian_id FROM outbound_messages WHERE wamid = %s)", (at, wamid))
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 import redis
 
@@ -13,6 +17,10 @@ from shared.errors import TransientError
 
 CLAIM_TTL_S = 7 * 24 * 3600  # Meta redelivers an unacknowledged webhook for up to 7 days
 STATE_TTL_S = 24 * 3600  # a conversation left for a day starts fresh (with a short note)
+LOCK_TTL_MS = 15_000  # longer than one message takes to handle; a crashed holder's lock frees itself
+LOCK_WAIT_S = 20.0  # under Meta's webhook time-out budget; past it the caller answers 503 and Meta redelivers
+# Release only the lock we hold (another holder may have it after our TTL ran out).
+_UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 class RedisConversations:
@@ -58,6 +66,39 @@ class RedisConversations:
     def release(self, message_id: str) -> None:
         """Give a claim back, so a redelivery after a transient failure is processed."""
         self._call(self.client().delete, f"claim:{message_id}")
+
+    @contextmanager
+    def lock(self, wa_id: str) -> Iterator[None]:
+        """Hold one person's conversation: their messages are handled one at a time, in arrival order."""
+        key, token = f"lock:{wa_id}", uuid.uuid4().hex
+        client = self.client()
+        deadline = time.monotonic() + LOCK_WAIT_S
+        delay = 0.005
+        while not self._call(client.set, key, token, nx=True, px=LOCK_TTL_MS):
+            if time.monotonic() > deadline:
+                raise TransientError("conversation busy for too long")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+        try:
+            yield
+        finally:
+            self._call(client.eval, _UNLOCK, 1, key, token)
+
+    def hit(self, wa_id: str, window_s: int) -> int:
+        """Count one message from a person in the current fixed window; returns the count so far."""
+        key = f"rate:{wa_id}:{int(time.time()) // window_s}"
+        pipe = self.client().pipeline()
+        pipe.incr(key)
+        pipe.expire(key, window_s * 2)
+        return int(self._call(pipe.execute)[0])
+
+    def mute(self, wa_id: str, seconds: int) -> bool:
+        """Stop processing a person's messages for a while; True only when this call started the mute."""
+        return bool(self._call(self.client().set, f"mute:{wa_id}", "1", nx=True, ex=seconds))
+
+    def muted(self, wa_id: str) -> bool:
+        """True while a person is muted for flooding."""
+        return bool(self._call(self.client().exists, f"mute:{wa_id}"))
 
     def load(self, wa_id: str) -> dict | None:
         """The saved conversation state of one person, or None when none is live."""

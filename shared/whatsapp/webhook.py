@@ -1,4 +1,4 @@
-"""The WhatsApp Cloud API webhook edge: the GET verification handshake and the POST signature check.
+"""The WhatsApp Cloud API webhook edge: the GET handshake, the POST signature check, and envelope parsing.
 
 Pure functions over plain values (no Flask, no I/O), so the entry point stays thin and the rules are testable.
 """
@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from dataclasses import dataclass
 from typing import Mapping
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -47,32 +49,154 @@ class BadPayload(ValueError):
     """The POST body is not a WhatsApp Cloud API envelope: answered 400, nothing processed."""
 
 
+@dataclass(frozen=True)
+class Inbound:
+    """One message a person sent, reduced to what Tumbuh uses. profile_name is never logged."""
+
+    wamid: str
+    wa_id: str
+    timestamp: int
+    kind: str  # text, interactive, button, location, image, audio, document, sticker, reaction, video, unsupported…
+    text: str = ""  # text body, or the title of the tapped button / list row, or a caption
+    reply_id: str = ""  # id of the tapped reply button or list row, or a template quick-reply payload
+    profile_name: str = ""
+    phone_number_id: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    """A delivery status of a message Tumbuh sent (sent, delivered, read, failed)."""
+
+    wamid: str
+    wa_id: str
+    status: str
+    timestamp: int
+    error_code: int | None = None
+
+
+@dataclass(frozen=True)
+class Updates:
+    """Everything in one webhook POST, across every entry and change, in arrival order."""
+
+    messages: tuple[Inbound, ...] = ()
+    statuses: tuple[Status, ...] = ()
+    errors: tuple[int, ...] = ()  # system-level error codes in value.errors
+
+
+_STR = {"type": "string"}
+_ENVELOPE_SCHEMA = {
+    "type": "object",
+    "required": ["object", "entry"],
+    "properties": {
+        "object": {"const": "whatsapp_business_account"},
+        "entry": {"type": "array", "items": {
+            "type": "object",
+            "required": ["changes"],
+            "properties": {"changes": {"type": "array", "items": {
+                "type": "object",
+                "required": ["value"],
+                "properties": {"field": _STR, "value": {
+                    "type": "object",
+                    "properties": {
+                        "metadata": {"type": "object", "properties": {"phone_number_id": _STR}},
+                        "contacts": {"type": "array", "items": {"type": "object", "properties": {
+                            "wa_id": _STR, "profile": {"type": "object", "properties": {"name": _STR}}}}},
+                        "messages": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["from", "id", "timestamp", "type"],
+                            "properties": {
+                                "from": {"type": "string", "pattern": "^[0-9]{6,20}$"},
+                                "id": {"type": "string", "minLength": 1, "maxLength": 512},
+                                "timestamp": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+                                "type": {"type": "string", "minLength": 1, "maxLength": 64},
+                                "text": {"type": "object", "properties": {"body": _STR}},
+                                "interactive": {"type": "object"},
+                                "button": {"type": "object", "properties": {"payload": _STR, "text": _STR}},
+                            },
+                        }},
+                        "statuses": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["id", "status"],
+                            "properties": {"id": {"type": "string", "minLength": 1}, "status": _STR,
+                                           "recipient_id": _STR, "timestamp": _STR,
+                                           "errors": {"type": "array"}},
+                        }},
+                        "errors": {"type": "array"},
+                    },
+                }},
+            }}},
+        }},
+    },
+}
+_validator = None
+
+
+def _validate(envelope) -> None:
+    global _validator
+    if _validator is None:
+        from jsonschema import Draft202012Validator  # ~70 ms: loaded on the first POST, not at import
+
+        _validator = Draft202012Validator(_ENVELOPE_SCHEMA)
+    error = next(iter(_validator.iter_errors(envelope)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        raise BadPayload(f"envelope does not match the Cloud API schema at {where}: {error.validator}")
+
+
 def parse_envelope(body: bytes) -> dict:
-    """The decoded envelope {'object': 'whatsapp_business_account', 'entry': [...]}, or BadPayload.
-
-    The full schema check and per-message parsing arrive with the conversation work; this keeps malformed
-    bodies out (400) today.
-    """
-    import json
-
+    """The decoded, schema-checked envelope, or BadPayload (answered 400 with nothing processed)."""
     try:
         envelope = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise BadPayload("body is not UTF-8 JSON") from exc
-    if not isinstance(envelope, dict) or envelope.get("object") != "whatsapp_business_account":
-        raise BadPayload("not a whatsapp_business_account envelope")
-    if not isinstance(envelope.get("entry"), list):
-        raise BadPayload("entry is not a list")
+    _validate(envelope)
     return envelope
 
 
-def count_updates(envelope: dict) -> tuple[int, int]:
-    """(messages, statuses) across every entry and change of a parsed envelope."""
-    messages = statuses = 0
-    for entry in envelope.get("entry") or []:
-        for change in (entry or {}).get("changes") or [] if isinstance(entry, dict) else []:
-            value = change.get("value") if isinstance(change, dict) else None
-            if isinstance(value, dict):
-                messages += len(value.get("messages") or [])
-                statuses += len(value.get("statuses") or [])
-    return messages, statuses
+def parse_updates(envelope: dict) -> Updates:
+    """Every message and status across all entries and changes (Meta batches them; never only the first)."""
+    messages: list[Inbound] = []
+    statuses: list[Status] = []
+    errors: list[int] = []
+    for entry in envelope["entry"]:
+        for change in entry["changes"]:
+            value = change["value"]
+            phone_number_id = (value.get("metadata") or {}).get("phone_number_id", "")
+            names = {c.get("wa_id"): (c.get("profile") or {}).get("name", "") for c in value.get("contacts") or []}
+            for m in value.get("messages") or []:
+                messages.append(_inbound(m, names.get(m["from"], ""), phone_number_id))
+            for st in value.get("statuses") or []:
+                statuses.append(_status(st))
+            errors.extend(_codes(value.get("errors")))
+    return Updates(tuple(messages), tuple(statuses), tuple(errors))
+
+
+def _codes(errors) -> list[int]:
+    return [e["code"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("code"), int)]
+
+
+def _inbound(m: dict, profile_name: str, phone_number_id: str) -> Inbound:
+    kind = m["type"]
+    text = reply_id = ""
+    body = m.get(kind) if isinstance(m.get(kind), dict) else {}
+    if kind == "text":
+        text = (m.get("text") or {}).get("body") or ""
+    elif kind == "interactive":
+        sub = body.get("type", "")
+        reply = body.get(sub) if isinstance(body.get(sub), dict) else {}
+        text, reply_id = str(reply.get("title") or ""), str(reply.get("id") or "")
+    elif kind == "button":
+        text, reply_id = str(body.get("text") or ""), str(body.get("payload") or "")
+    elif kind in ("image", "video", "document"):
+        text = str(body.get("caption") or "")
+    return Inbound(wamid=m["id"], wa_id=m["from"], timestamp=int(m["timestamp"]), kind=kind,
+                   text=text if isinstance(text, str) else "", reply_id=reply_id,
+                   profile_name=profile_name if isinstance(profile_name, str) else "",
+                   phone_number_id=phone_number_id)
+
+
+def _status(st: dict) -> Status:
+    codes = _codes(st.get("errors"))
+    ts = st.get("timestamp") or "0"
+    return Status(wamid=st["id"], wa_id=str(st.get("recipient_id") or ""), status=st["status"],
+                  timestamp=int(ts) if ts.isdigit() else 0, error_code=codes[0] if codes else None)

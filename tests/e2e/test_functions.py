@@ -4,6 +4,7 @@ import json
 import pytest
 
 from shared.whatsapp.webhook import sign
+from tests.conftest import sent_to
 
 pytestmark = pytest.mark.e2e
 
@@ -23,15 +24,29 @@ def _post(client, body: bytes, secret=SECRET, **headers):
     return client.post("/", data=body, headers=headers, content_type="application/json")
 
 
-def test_webhook_accepts_a_signed_batch_with_emoji(function_client):
-    """A signed Cloud API batch (emoji escaped as Meta sends it) is acknowledged with 200."""
+def test_webhook_answers_a_signed_message_with_emoji_through_the_graph_api(function_client, graph):
+    """A signed Cloud API batch (emoji escaped as Meta sends it) is answered: the consent question is sent."""
     client = function_client("webhook", "whatsapp_webhook")
     body = json.dumps(_envelope()).encode()
 
     resp = _post(client, body)
 
     assert resp.status_code == 200
-    assert resp.get_json() == {"received": {"messages": 1, "statuses": 0}}
+    assert resp.get_json() == {"messages": 1, "statuses": 0}
+    sent = sent_to(graph, "6281200000001")
+    assert len(sent) == 1 and sent[0]["payload"]["type"] == "interactive"
+    assert "Persetujuan data" in sent[0]["payload"]["interactive"]["body"]["text"]
+
+
+def test_the_same_payload_posted_twice_is_answered_once(function_client, graph):
+    """Meta's redelivery of a batch produces no second reply."""
+    client = function_client("webhook", "whatsapp_webhook")
+    body = json.dumps(_envelope()).encode()
+
+    statuses = [_post(client, body).status_code for _ in range(2)]
+
+    assert statuses == [200, 200]
+    assert len(sent_to(graph, "6281200000001")) == 1
 
 
 @pytest.mark.parametrize("secret,status", [(None, 401), ("someone-else", 403)])
@@ -122,4 +137,4 @@ def test_production_misconfiguration_answers_503_and_names_nothing_secret(functi
 
     assert resp.status_code == 503
     out = capsys.readouterr().out
-    assert "WHATSAPP_ACCESS_TOKEN is empty" in out and "test-app-secret" not in out
+    assert "APPS_SCRIPT_SECRET is empty" in out and "test-app-secret" not in out

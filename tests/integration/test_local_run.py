@@ -122,7 +122,7 @@ def test_dev_serve_brings_up_three_functions_over_real_http(local_env):
         server.wait(timeout=20)
 
     assert all(h["ok"] for h in health.values())
-    assert (reply.status_code, reply.json()) == (200, {"received": {"messages": 1, "statuses": 0}})
+    assert (reply.status_code, reply.json()) == (200, {"messages": 1, "statuses": 0})
     assert tick.status_code == 200 and tick.json()["outbox_pending"] == 0
     for port in ports.values():  # every server stopped with the runner
         with socket.socket() as s:

@@ -79,10 +79,10 @@ def test_inbound_message_ids_are_unique(database_url):
     """The durable half of exactly-once: a WhatsApp message id can be stored only once."""
     db = _db(database_url)
     migrate(db)
-    db.run("INSERT INTO inbound_messages (wamid, wa_id, kind) VALUES ('wamid.1', '6281200000001', 'text')")
+    db.run("INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES ('wamid.1', 'abc123', 'text')")
 
     with pytest.raises(pg8000.dbapi.DatabaseError):
-        db.run("INSERT INTO inbound_messages (wamid, wa_id, kind) VALUES ('wamid.1', '6281200000001', 'text')")
+        db.run("INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES ('wamid.1', 'abc123', 'text')")
 
 
 def test_deleting_a_guardian_removes_their_children_and_measurements(database_url):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from shared.whatsapp.webhook import BadPayload, answer_challenge, check_signature, count_updates, parse_envelope, sign
+from shared.whatsapp.webhook import BadPayload, answer_challenge, check_signature, parse_envelope, parse_updates, sign
 
 SECRET = "app-secret"
 
@@ -62,16 +62,67 @@ def test_malformed_envelopes_are_bad_payloads(body):
         parse_envelope(body)
 
 
-def test_counts_every_entry_and_change_not_only_the_first():
-    """Batched envelopes are counted across all entries and changes."""
-    change = {"field": "messages", "value": {"messages": [{"id": "a"}, {"id": "b"}], "statuses": [{"id": "s"}]}}
+def _message(i, kind="text", **extra):
+    return {"from": "6281200000001", "id": f"wamid.{i}", "timestamp": str(1700000000 + i), "type": kind, **extra}
+
+
+def test_every_entry_and_change_is_parsed_not_only_the_first():
+    """Batched envelopes yield every message and status across all entries and changes."""
+    change = {"field": "messages", "value": {"messages": [_message(1, text={"body": "a"}),
+                                                          _message(2, text={"body": "b"})],
+                                             "statuses": [{"id": "wamid.out", "status": "read",
+                                                           "recipient_id": "6281200000001", "timestamp": "1"}]}}
     envelope = {"object": "whatsapp_business_account", "entry": [{"changes": [change, change]}, {"changes": [change]}]}
 
-    assert count_updates(envelope) == (6, 3)
+    updates = parse_updates(parse_envelope(json.dumps(envelope).encode()))
+
+    assert (len(updates.messages), len(updates.statuses)) == (6, 3)
 
 
-def test_counting_tolerates_junk_inside_a_valid_envelope():
-    """Unexpected shapes inside entries do not raise."""
-    envelope = {"object": "whatsapp_business_account", "entry": [None, 3, {"changes": [None, {"value": "x"}]}]}
+@pytest.mark.parametrize("message,kind,text,reply_id", [
+    (_message(1, text={"body": "bb 9,1 👶"}), "text", "bb 9,1 👶", ""),
+    (_message(2, "interactive", interactive={"type": "button_reply", "button_reply": {"id": "sex:F", "title": "P"}}),
+     "interactive", "P", "sex:F"),
+    (_message(3, "interactive", interactive={"type": "list_reply", "list_reply": {"id": "menu:help", "title": "B",
+                                                                                 "description": "d"}}),
+     "interactive", "B", "menu:help"),
+    (_message(4, "button", button={"payload": "remind:later", "text": "Ingatkan lagi"}), "button", "Ingatkan lagi",
+     "remind:later"),
+    (_message(5, "image", image={"id": "m1", "mime_type": "image/jpeg", "caption": "kms"}), "image", "kms", ""),
+    (_message(6, "location", location={"latitude": -6.2, "longitude": 106.8}), "location", "", ""),
+    (_message(7, "unsupported", errors=[{"code": 131051}]), "unsupported", "", ""),
+    (_message(8, "reaction", reaction={"message_id": "wamid.x", "emoji": "👍"}), "reaction", "", ""),
+])
+def test_each_message_type_is_reduced_to_what_tumbuh_uses(message, kind, text, reply_id):
+    """Text, taps, template quick replies, media captions and the rest parse to kind, text and reply id."""
+    envelope = {"object": "whatsapp_business_account",
+                "entry": [{"changes": [{"value": {"messages": [message]}}]}]}
 
-    assert count_updates(envelope) == (0, 0)
+    (parsed,) = parse_updates(parse_envelope(json.dumps(envelope).encode())).messages
+
+    assert (parsed.kind, parsed.text, parsed.reply_id) == (kind, text, reply_id)
+
+
+def test_failed_status_carries_its_error_code():
+    """A failed delivery status keeps Meta's error code (131026: unreachable)."""
+    status = {"id": "wamid.o", "status": "failed", "recipient_id": "6281200000001", "timestamp": "1700000000",
+              "errors": [{"code": 131026, "title": "Message undeliverable"}]}
+    envelope = {"object": "whatsapp_business_account", "entry": [{"changes": [{"value": {"statuses": [status]}}]}]}
+
+    (parsed,) = parse_updates(parse_envelope(json.dumps(envelope).encode())).statuses
+
+    assert (parsed.status, parsed.error_code, parsed.timestamp) == ("failed", 131026, 1700000000)
+
+
+@pytest.mark.parametrize("message", [
+    {"id": "w", "timestamp": "1", "type": "text"},  # no sender
+    {"from": "+62 812", "id": "w", "timestamp": "1", "type": "text"},  # not a wa_id
+    {"from": "6281200000001", "id": "w", "timestamp": "soon", "type": "text"},
+    {"from": "6281200000001", "id": "w", "timestamp": "1", "type": "text", "text": {"body": 5}},
+])
+def test_messages_that_break_the_contract_make_the_whole_body_a_bad_payload(message):
+    """Schema violations inside a message are refused (400) before anything is processed."""
+    envelope = {"object": "whatsapp_business_account", "entry": [{"changes": [{"value": {"messages": [message]}}]}]}
+
+    with pytest.raises(BadPayload):
+        parse_envelope(json.dumps(envelope).encode())

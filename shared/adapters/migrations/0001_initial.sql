@@ -24,6 +24,7 @@ CREATE TABLE guardians (
     consent_version  text,                    -- which consent text they agreed to
     opted_out_at     timestamptz,             -- STOP / BERHENTI: no reminders while set
     last_inbound_at  timestamptz,             -- opens Meta's 24-hour customer-service window
+    unreachable_at   timestamptz,             -- Meta said 131026: not on WhatsApp (any more); kader are told
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     CHECK ((consent_at IS NULL) = (consent_version IS NULL))
@@ -77,32 +78,32 @@ CREATE TABLE measurements (
 CREATE INDEX measurements_child_date ON measurements (child_id, measured_on);
 
 -- Every inbound WhatsApp message id, once: the durable half of exactly-once (Redis SET NX is the fast half).
+-- Only a pseudonym of the sender: messages arrive before consent, and nothing identifying is kept for them.
 CREATE TABLE inbound_messages (
     wamid         text PRIMARY KEY,
-    wa_id         text NOT NULL,
+    wa_hash       text NOT NULL,
     kind          text NOT NULL,            -- text, interactive, button, location, image, ...
-    received_at   timestamptz NOT NULL DEFAULT now(),
-    processed_at  timestamptz
+    received_at   timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX inbound_messages_wa_id ON inbound_messages (wa_id, received_at);
+CREATE INDEX inbound_messages_wa_hash ON inbound_messages (wa_hash, received_at);
 
 -- Messages Tumbuh sent, with the best delivery status Meta reported (statuses arrive out of order).
 CREATE TABLE outbound_messages (
     wamid        text PRIMARY KEY,
-    wa_id        text NOT NULL,
+    guardian_id  bigint REFERENCES guardians (id) ON DELETE CASCADE,  -- NULL before consent
     kind         text NOT NULL,
     sent_at      timestamptz NOT NULL DEFAULT now(),
     status       text NOT NULL DEFAULT 'sent' CHECK (status IN ('sent', 'delivered', 'read', 'failed')),
     status_at    timestamptz,
     error_code   integer
 );
-CREATE INDEX outbound_messages_wa_id ON outbound_messages (wa_id);
+CREATE INDEX outbound_messages_guardian ON outbound_messages (guardian_id);
 
 -- Work the webhook must not wait for (Sheet rows, deferred sends): flushed in batches by the scheduler.
 CREATE TABLE outbox (
     id               bigserial PRIMARY KEY,
     kind             text NOT NULL,          -- sheet_upsert, sheet_delete, send_message, ...
-    payload          jsonb NOT NULL,
+    payload          jsonb NOT NULL,         -- erased ('{}') once done: sent messages hold personal data
     dedupe_key       text UNIQUE,            -- the same effect queued twice stays one row
     attempts         integer NOT NULL DEFAULT 0,
     next_attempt_at  timestamptz NOT NULL DEFAULT now(),

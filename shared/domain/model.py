@@ -1,0 +1,61 @@
+"""Records as the domain sees them: Guardian, Staff, Child, Measurement (plain dataclasses, no I/O)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """A parent or caregiver: one WhatsApp number, who has consented (there is no row before consent)."""
+
+    id: int
+    wa_id: str
+    language: str
+    consent_at: datetime
+    opted_out_at: datetime | None = None
+    last_inbound_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A kader, bidan or admin, listed for a posyandu."""
+
+    id: int
+    wa_id: str
+    name: str
+    role: str
+    posyandu_id: int | None
+
+
+@dataclass(frozen=True)
+class Child:
+    """A child under a guardian (or registered by a kader before the parent's number is known)."""
+
+    id: int
+    name: str
+    sex: str  # "M" or "F"
+    birth_date: date
+    guardian_id: int | None = None
+    posyandu_id: int | None = None
+
+    def summary(self) -> dict:
+        """The JSON-able facts the conversation engine needs about this child."""
+        return {"id": self.id, "name": self.name, "sex": self.sex, "birth_date": self.birth_date.isoformat()}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One weighing/measuring of a child, with what was computed when it was stored."""
+
+    child_id: int
+    measured_on: date
+    weight_kg: float | None
+    lenhei_cm: float | None
+    measure: str | None
+    headc_cm: float | None = None
+    armc_cm: float | None = None
+    oedema: bool = False
+    flags: tuple[str, ...] = ()
+    assessment: dict = field(default_factory=dict)
+    id: int | None = None

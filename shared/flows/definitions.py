@@ -1,0 +1,237 @@
+"""The conversation flows, as data: onboarding (consent), measuring a child (registering one on the way),
+language, and the confirmations for STOP and HAPUS. No I/O and no Bahasa text here: prompts are catalogue keys.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from shared.domain import growth
+from shared.flows import parsers as p
+from shared.flows.messages import Ref
+from shared.flows.model import Ask, Choice, Context, Done, Flow
+
+# Ranges a person can plausibly type; WHO's own plausibility flags judge the result afterwards.
+WEIGHT_KG = (0.5, 60.0)
+LENHEI_CM = (35.0, 150.0)
+HEADC_CM = (25.0, 60.0)
+ARMC_CM = (5.0, 35.0)
+MAX_AGE_DAYS = 1826  # WHO 2006 daily tables end at day 1826 (who/README.md): Tumbuh covers children under five
+NAME_MAX = 60
+LYING_UNTIL_DAYS = 731  # WHO: length (lying) below 731 days, height (standing) from then (who/README.md §4)
+
+
+# --- parsers bound to this conversation's context -------------------------------------------------------
+
+def _name(text: str, slots: dict, ctx: Context):
+    name = " ".join(text.split())
+    if not name or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name):
+        return p.Invalid("invalid_name", {"max": NAME_MAX})
+    return name
+
+
+def _sex(text: str, slots: dict, ctx: Context):
+    return p.parse_sex(text)
+
+
+def _birth_date(text: str, slots: dict, ctx: Context):
+    value = p.parse_date(text, today=ctx.today, earliest=ctx.today - timedelta(days=MAX_AGE_DAYS))
+    if isinstance(value, p.Invalid) and value.key == "date_too_early":
+        return p.Invalid("child_too_old")
+    return value
+
+
+def _measured_on(text: str, slots: dict, ctx: Context):
+    born = _birth(slots, ctx)
+    value = p.parse_date(text, today=ctx.today, earliest=born)
+    if isinstance(value, p.Invalid) and value.key == "date_too_early":
+        return p.Invalid("measured_before_birth")
+    return value
+
+
+def _number(lo_hi: tuple[float, float], unit: str):
+    def parse(text: str, slots: dict, ctx: Context):
+        return p.parse_number(text, lo=lo_hi[0], hi=lo_hi[1], unit=unit)
+    return parse
+
+
+def _measure(text: str, slots: dict, ctx: Context):
+    return p.parse_measure(text)
+
+
+def _yes_no(text: str, slots: dict, ctx: Context):
+    return p.parse_yes_no(text)
+
+
+def _pick_child(text: str, slots: dict, ctx: Context):
+    options = {str(c["id"]): c["name"] for c in ctx.children}
+    value = p.parse_choice(text, options)
+    return int(value) if not isinstance(value, p.Invalid) else value
+
+
+# --- helpers on collected slots ----------------------------------------------------------------------------
+
+def _child(slots: dict, ctx: Context) -> dict | None:
+    child_id = slots.get("child_id")
+    return next((c for c in ctx.children if c["id"] == child_id), None)
+
+
+def _birth(slots: dict, ctx: Context) -> date | None:
+    child = _child(slots, ctx)
+    raw = child["birth_date"] if child else slots.get("birth_date")
+    return date.fromisoformat(raw) if isinstance(raw, str) else raw
+
+
+def _age_days(slots: dict, ctx: Context) -> int | None:
+    born = _birth(slots, ctx)
+    on = slots.get("measured_on")
+    on = date.fromisoformat(on) if isinstance(on, str) else ctx.today
+    return (on - born).days if born else None
+
+
+def _has(*names: str):
+    return lambda slots, ctx: all(slots.get(n) not in (None, "") for n in names)
+
+
+def _known_child(slots: dict, ctx: Context) -> bool:
+    return _child(slots, ctx) is not None
+
+
+def _child_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
+    rows = [Choice(id=f"child:{c['id']}", key="choice_child", value=c["id"], params={"name": c["name"]})
+            for c in ctx.children[:9]]  # Meta: at most 10 list rows; one is "new child"
+    return (*rows, Choice(id="child:new", key="choice_new_child", value="new"))
+
+
+def _after_child(slots: dict, ctx: Context) -> str:
+    return "measured_on" if _known_child(slots, ctx) else "name"
+
+
+def _default_measure(slots: dict, ctx: Context) -> str:
+    age = _age_days(slots, ctx)
+    return "l" if age is not None and age < LYING_UNTIL_DAYS else "h"
+
+
+def _measure_params(slots: dict, ctx: Context) -> dict:
+    return {"usual_text": Ref("usual_lying" if _default_measure(slots, ctx) == "l" else "usual_standing")}
+
+
+def _measure_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
+    lying = Choice(id="measure:l", key="choice_lying", value="l")
+    standing = Choice(id="measure:h", key="choice_standing", value="h")
+    return (lying, standing) if _default_measure(slots, ctx) == "l" else (standing, lying)
+
+
+MUAC_LOW_CM = 12.5  # WHO/UNICEF: MUAC < 12.5 cm (6-59 months) is acute malnutrition
+
+
+def _after_armc(slots: dict, ctx: Context) -> str | Done:
+    """Ask about oedema only when it can change the answer: a child who already looks thin."""
+    born = _birth(slots, ctx)
+    child = _child(slots, ctx)
+    sex = (child or slots).get("sex")
+    on = slots.get("measured_on")
+    if not born or sex not in ("M", "F") or not on:
+        return Done("assess_growth")
+    try:
+        a = growth.assess_growth_on(1 if sex == "M" else 2, born, date.fromisoformat(on), slots.get("weight_kg"),
+                                    slots.get("lenhei_cm"), slots.get("measure"), None, slots.get("armc_cm"))
+    except (growth.InvalidMeasurement, growth.OutsideGrowthStandard):
+        return Done("assess_growth")  # the service explains these
+    thin = any(r.z is not None and r.z < -2 for r in (a.weight_for_length, a.bmi_for_age, a.weight_for_age))
+    low_muac = slots.get("armc_cm") is not None and a.age_months >= 6 and slots["armc_cm"] < MUAC_LOW_CM
+    return "oedema" if thin or low_muac else Done("assess_growth")
+
+
+SKIP = Choice(id="skip", key="choice_skip", value=None)
+
+
+def _today_choice(slots: dict, ctx: Context) -> tuple[Choice, ...]:
+    return (Choice(id="date:today", key="choice_today", value=ctx.today),)
+YES_NO = (Choice(id="yes", key="choice_yes", value=True), Choice(id="no", key="choice_no", value=False))
+
+
+# --- flows ---------------------------------------------------------------------------------------------------
+
+ONBOARDING = Flow(
+    id="onboarding",
+    start="consent",
+    steps={
+        "consent": Ask(
+            "welcome_consent", parse=_yes_no, save_as="consent",
+            choices=(Choice(id="consent:yes", key="choice_agree", value=True),
+                     Choice(id="consent:no", key="choice_disagree", value=False),
+                     Choice(id="consent:en", key="choice_english", value="en")),
+            next=lambda s, c: "consent" if s.get("consent") == "en" else Done(
+                "give_consent" if s.get("consent") is True else "decline_consent"),
+        ),
+    },
+)
+
+MEASURE = Flow(
+    id="measure",
+    start="child",
+    steps={
+        "child": Ask("ask_which_child", parse=_pick_child, save_as="child_id", choices=_child_choices,
+                     skip=lambda s, c: not c.children or _known_child(s, c) or s.get("child_id") == "new"
+                     or bool(s.get("birth_date")),
+                     next=_after_child),
+        "name": Ask("ask_child_name", parse=_name, save_as="name", skip=_has("name"), next="sex"),
+        "sex": Ask("ask_sex", parse=_sex, save_as="sex", skip=_has("sex"),
+                   choices=(Choice(id="sex:M", key="choice_boy", value="M"),
+                            Choice(id="sex:F", key="choice_girl", value="F")),
+                   next="birth_date"),
+        "birth_date": Ask("ask_birth_date", parse=_birth_date, save_as="birth_date", skip=_has("birth_date"),
+                          next="measured_on"),
+        "measured_on": Ask("ask_measured_on", parse=_measured_on, save_as="measured_on",
+                           choices=_today_choice, skip=_has("measured_on"), next="weight"),
+        "weight": Ask("ask_weight", parse=_number(WEIGHT_KG, "kg"), save_as="weight_kg", skip=_has("weight_kg"),
+                      next="lenhei"),
+        "lenhei": Ask("ask_lenhei", parse=_number(LENHEI_CM, "cm"), save_as="lenhei_cm", skip=_has("lenhei_cm"),
+                      next="measure"),
+        "measure": Ask("ask_measure", parse=_measure, save_as="measure", choices=_measure_choices,
+                       prompt_params=_measure_params, skip=_has("measure"), next="headc"),
+        "headc": Ask("ask_headc", parse=_number(HEADC_CM, "cm"), save_as="headc_cm", choices=(SKIP,),
+                     skip=lambda s, c: "headc_cm" in s, next="armc"),
+        "armc": Ask("ask_armc", parse=_number(ARMC_CM, "cm"), save_as="armc_cm", choices=(SKIP,),
+                    skip=lambda s, c: "armc_cm" in s, next=_after_armc),
+        "oedema": Ask("ask_oedema", parse=_yes_no, save_as="oedema", choices=YES_NO, skip=_has("oedema"),
+                      next=Done("assess_growth")),
+    },
+)
+
+LANGUAGE = Flow(
+    id="language",
+    start="lang",
+    steps={"lang": Ask("ask_language", parse=lambda t, s, c: p.parse_choice(t, {"id": "indonesia", "en": "english"}),
+                       save_as="lang",
+                       choices=(Choice(id="lang:id", key="choice_indonesian", value="id"),
+                                Choice(id="lang:en", key="choice_english", value="en")),
+                       next=Done("set_language"))},
+)
+
+CONFIRM_STOP = Flow(
+    id="confirm_stop",
+    start="confirm",
+    steps={"confirm": Ask("confirm_stop", parse=_yes_no, save_as="confirmed", choices=YES_NO,
+                          next=lambda s, c: Done("stop_reminders" if s["confirmed"] else "cancelled"))},
+)
+
+CONFIRM_DELETE = Flow(
+    id="confirm_delete",
+    start="confirm",
+    steps={"confirm": Ask("confirm_delete", parse=_yes_no, save_as="confirmed",
+                          choices=(Choice(id="delete:yes", key="choice_delete_yes", value=True),
+                                   Choice(id="delete:no", key="choice_delete_no", value=False)),
+                          next=lambda s, c: Done("delete_family" if s["confirmed"] else "cancelled"))},
+)
+
+HISTORY = Flow(
+    id="history",
+    start="child",
+    steps={"child": Ask("ask_which_child", parse=_pick_child, save_as="child_id",
+                        choices=lambda s, c: _child_choices(s, c)[:-1],
+                        skip=lambda s, c: len(c.children) <= 1 or _known_child(s, c),
+                        next=Done("show_history"))},
+)
+
+FLOWS = {f.id: f for f in (ONBOARDING, MEASURE, LANGUAGE, CONFIRM_STOP, CONFIRM_DELETE, HISTORY)}

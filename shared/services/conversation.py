@@ -1,0 +1,494 @@
+"""Inbound WhatsApp messages, exactly once: claim → record → converse → queue replies → commit → send.
+
+A message id is claimed in Redis (fast) and recorded in PostgreSQL (durable) in the same transaction as every
+effect of the message and the replies it produces, which go through the outbox; replies are sent right after
+commit. A redelivery therefore finds the message recorded and only makes sure its replies went out. A
+transient failure rolls everything back and gives the claim back, so Meta's redelivery is processed afresh.
+One person's messages are handled one at a time (a Redis lock), in the order Meta stamped them.
+"""
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from shared.domain import growth
+from shared.domain.model import Child, Guardian, Measurement
+from shared.errors import PermanentError, TransientError
+from shared.flows import engine, parsers
+from shared.flows.definitions import FLOWS, MEASURE
+from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES
+from shared.flows.model import Choice, Context, Reply, State, Turn
+from shared.logs import wa_hash
+from shared.ports import Conversations, Messenger, Records, UnitOfWork
+from shared.services import results
+from shared.services.replies import to_messages
+from shared.whatsapp.outgoing import Text, from_dict, to_dict
+from shared.whatsapp.webhook import Inbound, Updates
+
+log = logging.getLogger(__name__)
+
+CONSENT_VERSION = "2026-11-v1"  # bump with every change to the consent text in the catalogue
+RATE_WINDOW_S = 60
+RATE_LIMIT = 20  # issue 4: more than about 20 messages a minute from one number is a flood
+MUTE_S = 120  # how long a flooding number is not processed
+SEND_BATCH = 10
+
+GLOBAL_WORDS = {
+    "menu": "menu", "batal": "cancel", "cancel": "cancel", "bantuan": "help", "help": "help",
+    "bahasa": "language", "language": "language", "stop": "stop", "berhenti": "stop", "hapus": "delete",
+    "mulai": "start",
+}
+MENU_CHOICES = (
+    Choice("menu:measure", "menu_measure"), Choice("menu:children", "menu_children"),
+    Choice("menu:history", "menu_history"), Choice("menu:reminders", "menu_reminders"),
+    Choice("menu:help", "menu_help"), Choice("menu:language", "menu_language"),
+)
+KEYWORDS = {"cek": "menu:measure", "ukur": "menu:measure", "timbang": "menu:measure", "hitung": "menu:measure",
+            "check": "menu:measure", "riwayat": "menu:history", "history": "menu:history",
+            "anak": "menu:children", "children": "menu:children", "pengingat": "menu:reminders"}
+MEDIA_KINDS = {"image": "kind_image", "audio": "kind_audio", "voice": "kind_audio", "video": "kind_video",
+               "document": "kind_document", "sticker": "kind_sticker"}
+
+
+@dataclass
+class Ports:
+    """What handling a message needs; bootstrap hands in the adapters."""
+
+    records: Records
+    conversations: Conversations
+    messenger: Messenger
+    tz: str = "Asia/Jakarta"
+
+
+def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
+    """Handle a webhook batch: statuses, then each person's messages in timestamp order."""
+    for st in updates.statuses:
+        ports.records.record_status(st.wamid, st.status, datetime.fromtimestamp(st.timestamp, now.tzinfo),
+                                    st.error_code)
+    if updates.errors:
+        log.error("webhook carried system errors", extra={"ctx": {"codes": list(updates.errors)}})
+    people: OrderedDict[str, list[Inbound]] = OrderedDict()
+    for msg in sorted(updates.messages, key=lambda m: m.timestamp):
+        people.setdefault(msg.wa_id, []).append(msg)
+    for wa_id, msgs in people.items():
+        with ports.conversations.lock(wa_id):
+            for msg in msgs:
+                handle_message(ports, msg, now)
+    return {"messages": len(updates.messages), "statuses": len(updates.statuses)}
+
+
+def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]:
+    """One message, exactly once in effect (see the module docstring); returns the catalogue keys replied."""
+    if not ports.conversations.claim(msg.wamid):
+        deliver(ports, msg.wamid, now)  # a redelivery: its replies may still be waiting
+        return ()
+    try:
+        with ports.records.transaction() as tx:
+            fresh = tx.record_inbound(msg.wamid, wa_hash(msg.wa_id), msg.kind)
+            talk = Talk(ports, tx, msg, now) if fresh else None
+            if talk is not None:
+                talk.run()
+        if talk is not None:
+            talk.save_state()
+    except TransientError:
+        ports.conversations.release(msg.wamid)
+        raise
+    deliver(ports, msg.wamid, now)
+    return tuple(r.key for r in talk.replies) if talk is not None else ()
+
+
+def deliver(ports: Ports, wamid: str, now: datetime) -> int:
+    """Send the queued replies of one message (or, with wamid '', every due reply); returns how many went."""
+    sent = 0
+    prefix = f"{wamid}:" if wamid else None
+    transient: TransientError | None = None
+    for row_id, payload in ports.records.claim_outbox("send", prefix, SEND_BATCH):
+        try:
+            wamid_out = ports.messenger.send(payload["to"], from_dict(payload["message"]))
+        except TransientError as exc:
+            delay = float(getattr(exc, "retry_after_s", 0) or 30)
+            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
+            transient = exc
+            break  # keep the order of one person's messages: the rest waits for the retry
+        except PermanentError as exc:
+            log.error("reply not deliverable", extra={"ctx": {"error": type(exc).__name__,
+                                                              "code": getattr(exc, "code", None)}})
+            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
+            continue
+        ports.records.finish_outbox(row_id, ok=True, result={"wamid": wamid_out, "kind": payload.get("kind", "reply"),
+                                                             "guardian_id": payload.get("guardian_id")})
+        sent += 1
+    if transient is not None:
+        raise transient
+    return sent
+
+
+class Talk:
+    """One message's conversation turn inside its transaction: route, advance, act, queue the replies."""
+
+    def __init__(self, ports: Ports, tx: UnitOfWork, msg: Inbound, now: datetime):
+        self.ports, self.tx, self.msg, self.now = ports, tx, msg, now
+        self.today: date = now.astimezone(ZoneInfo(ports.tz)).date()
+        self.guardian: Guardian | None = tx.find_guardian(msg.wa_id)
+        self.lang = self.guardian.language if self.guardian else DEFAULT_LANGUAGE
+        self.children: list[Child] = tx.children_of(self.guardian.id) if self.guardian else []
+        saved = ports.conversations.load(msg.wa_id)
+        self.state: State | None = State.from_json(saved) if saved else None
+        self.new_state: State | None = self.state
+        self.forget = False
+        self.replies: list[Reply] = []
+
+    # --- plumbing ---------------------------------------------------------------------------------------------
+
+    def ctx(self) -> Context:
+        return Context(today=self.today, lang=self.lang,
+                       children=tuple(c.summary() for c in self.children), is_staff=False)
+
+    def save_state(self) -> None:
+        """After commit: keep the conversation where it now is (or drop it)."""
+        if self.forget or self.new_state is None:
+            if self.state is not None or self.forget:
+                self.ports.conversations.forget(self.msg.wa_id)
+        else:
+            self.ports.conversations.save(self.msg.wa_id, self.new_state.to_json())
+
+    def queue_replies(self) -> None:
+        for i, message in enumerate(to_messages(self.replies, self.lang)):
+            payload = {"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply",
+                       "guardian_id": self.guardian.id if self.guardian else None}
+            self.tx.queue("send", payload, dedupe_key=f"{self.msg.wamid}:{i:02d}")
+
+    def say(self, key: str, **params) -> None:
+        self.replies.append(Reply(key, params))
+
+    def menu(self, key: str = "menu") -> None:
+        self.replies.append(Reply(key, {}, MENU_CHOICES))
+        self.new_state = None
+
+    def apply(self, turn: Turn) -> None:
+        """Take a turn of the engine: its replies, its next state, and its action if it finished."""
+        self.replies.extend(turn.replies)
+        self.new_state = turn.state
+        if turn.action:
+            getattr(self, "act_" + turn.action)(turn.slots)
+
+    # --- routing ---------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        if self.flooding():
+            return
+        if self.guardian is not None:
+            self.tx.update_guardian(self.guardian.id, last_inbound_at=self.now)
+        if self.msg.kind not in ("text", "interactive", "button"):
+            self.other_kind()
+        elif self.guardian is None:
+            self.before_consent()
+        else:
+            self.consented()
+        self.queue_replies()
+
+    def flooding(self) -> bool:
+        """Over the rate limit: one polite slow-down reply, then nothing for a while."""
+        conv = self.ports.conversations
+        if conv.muted(self.msg.wa_id):
+            return True
+        if conv.hit(self.msg.wa_id, RATE_WINDOW_S) <= RATE_LIMIT:
+            return False
+        if conv.mute(self.msg.wa_id, MUTE_S):
+            self.say("slow_down")
+            self.queue_replies()
+            log.warning("flood from one number muted", extra={"ctx": {"wa": wa_hash(self.msg.wa_id)}})
+        return True
+
+    def other_kind(self) -> None:
+        kind = self.msg.kind
+        if kind == "reaction":
+            return  # a 👍 on our message needs no answer
+        if self.guardian is None and (self.state is None or self.state.flow != "onboarding"):
+            self.apply(engine.start(FLOWS["onboarding"], self.ctx()))
+        elif kind == "location":
+            self.say("location_thanks")
+        else:
+            self.say("media_not_read", kind=_ref(MEDIA_KINDS.get(kind, "kind_other")))
+
+    def word(self) -> str | None:
+        text = " ".join(self.msg.text.split()).casefold().strip(".!?")
+        return GLOBAL_WORDS.get(text)
+
+    def before_consent(self) -> None:
+        """Nothing is stored about a person before they agree (UU 27/2022)."""
+        word = self.word()
+        if word == "delete":
+            self.say("nothing_to_delete")
+            self.forget = True
+        elif self.state is not None and self.state.flow == "onboarding":
+            self.advance()
+        else:
+            self.apply(engine.start(FLOWS["onboarding"], self.ctx()))
+        if self.new_state is not None and self.new_state.slots.get("consent") == "en":
+            self.lang = "en"
+
+    def consented(self) -> None:
+        word, rid = self.word(), self.msg.reply_id
+        if word:
+            getattr(self, "word_" + word)()
+        elif self.state is not None and self.state.flow in FLOWS and self.state.flow != "onboarding":
+            self.advance()
+        elif rid.startswith(("menu:", "next:")):
+            self.route(rid)
+        elif rid:
+            self.say("session_expired")  # a button from a conversation that timed out
+            self.menu()
+        else:
+            self.free_text()
+
+    def advance(self) -> None:
+        flow = FLOWS[self.state.flow]
+        if self.state.step not in flow.steps:  # saved by an older version of the flow
+            self.say("session_expired")
+            return self.menu()
+        if self.state.flow == "onboarding":
+            self.lang = self.state.slots.get("consent") if self.state.slots.get("consent") in LANGUAGES else self.lang
+        self.apply(engine.advance(flow, self.state, self.msg.text, self.ctx(), self.msg.reply_id))
+        if self.new_state is not None and self.new_state.flow == "onboarding" and \
+                self.new_state.slots.get("consent") == "en":
+            self.lang = "en"
+
+    def free_text(self) -> None:
+        entry = parsers.extract_quick_entry(self.msg.text, today=self.today)
+        if not entry.is_empty:
+            return self.start_measure(entry)
+        words = parsers.normalise(self.msg.text).split()
+        target = next((KEYWORDS[w] for w in words if w in KEYWORDS), None)
+        if target:
+            return self.route(target)
+        self.menu("menu" if not words else "not_understood")
+        if words:
+            self.replies.append(Reply("menu", {}, MENU_CHOICES))
+            self.replies.pop(-2) if len(self.replies) > 1 and self.replies[-2].key == "not_understood" and \
+                self.replies[-2].choices else None
+
+    def start_measure(self, entry=None) -> None:
+        slots: dict = {}
+        hints: list[Reply] = []
+        if entry is not None:
+            slots = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in entry.fields().items()
+                     if k in ("sex", "birth_date", "weight_kg", "lenhei_cm", "measure", "headc_cm", "armc_cm",
+                              "measured_on")}
+            hints = [Reply(p.key, dict(p.params)) for p in entry.problems]
+            match = [c for c in self.children if slots.get("birth_date") == c.birth_date.isoformat()
+                     and slots.get("sex", c.sex) == c.sex]
+            if len(match) == 1:
+                slots["child_id"] = match[0].id
+                slots.pop("birth_date"), slots.pop("sex", None)
+            elif slots.get("birth_date"):
+                slots["child_id"] = "new"
+        self.replies.extend(hints)
+        self.apply(engine.start(MEASURE, self.ctx(), slots))
+
+    def route(self, rid: str) -> None:
+        target = rid.split(":", 1)[1]
+        if target in ("measure", "again", "other"):
+            slots = {}
+            if target == "again" and self.state is None and self.children:
+                pass
+            return self.apply(engine.start(MEASURE, self.ctx(), slots))
+        if target == "menu":
+            return self.menu()
+        if target == "children":
+            return self.list_children()
+        if target == "history":
+            if not self.children:
+                return self.say("no_children") or self.menu()
+            return self.apply(engine.start(FLOWS["history"], self.ctx(), {} if len(self.children) > 1 else
+                                           {"child_id": self.children[0].id}))
+        if target == "reminders":
+            self.say("reminders_off" if self.guardian.opted_out_at else "reminders_info")
+            return self.menu()
+        if target == "help":
+            return self.word_help()
+        if target == "language":
+            return self.word_language()
+        self.menu()
+
+    # --- words that work anywhere -------------------------------------------------------------------------------
+
+    def word_menu(self) -> None:
+        self.menu()
+
+    def word_cancel(self) -> None:
+        self.say("cancelled")
+        self.menu()
+
+    def word_help(self) -> None:
+        self.say("help")
+        self.menu()
+
+    def word_language(self) -> None:
+        self.apply(engine.start(FLOWS["language"], self.ctx()))
+
+    def word_stop(self) -> None:
+        self.apply(engine.start(FLOWS["confirm_stop"], self.ctx()))
+
+    def word_start(self) -> None:
+        self.tx.update_guardian(self.guardian.id, opted_out_at=None)
+        self.tx.audit(f"guardian:{self.guardian.id}", "reminders.resume", "guardian", self.guardian.id)
+        self.say("start_done")
+        self.new_state = None
+
+    def word_delete(self) -> None:
+        self.apply(engine.start(FLOWS["confirm_delete"], self.ctx()))
+
+    # --- actions at the end of a flow -----------------------------------------------------------------------------
+
+    def act_menu(self, slots: dict) -> None:
+        self.menu()
+
+    def act_cancelled(self, slots: dict) -> None:
+        self.say("cancelled")
+        self.menu()
+
+    def act_give_consent(self, slots: dict) -> None:
+        lang = self.lang if self.lang in LANGUAGES else DEFAULT_LANGUAGE
+        self.guardian = self.tx.create_guardian(self.msg.wa_id, lang, CONSENT_VERSION, self.now)
+        self.tx.audit(f"guardian:{self.guardian.id}", "consent", "guardian", self.guardian.id,
+                      {"version": CONSENT_VERSION})
+        self.say("consent_thanks")
+        self.menu()
+
+    def act_decline_consent(self, slots: dict) -> None:
+        self.say("consent_declined")
+        self.forget = True
+
+    def act_set_language(self, slots: dict) -> None:
+        self.lang = slots["lang"] if slots.get("lang") in LANGUAGES else DEFAULT_LANGUAGE
+        self.tx.update_guardian(self.guardian.id, language=self.lang)
+        self.say("language_set")
+        self.menu()
+
+    def act_stop_reminders(self, slots: dict) -> None:
+        self.tx.update_guardian(self.guardian.id, opted_out_at=self.now)
+        self.tx.audit(f"guardian:{self.guardian.id}", "reminders.stop", "guardian", self.guardian.id)
+        self.say("stop_done")
+
+    def act_delete_family(self, slots: dict) -> None:
+        gid = self.guardian.id
+        child_ids = self.tx.delete_guardian(gid)
+        self.tx.queue("sheet_delete", {"guardian_id": gid, "child_ids": child_ids}, dedupe_key=f"delete:{gid}")
+        self.tx.audit("system", "family.delete", "guardian", gid, {"children": len(child_ids)})
+        self.guardian = None
+        self.forget = True
+        self.say("delete_done")
+
+    def act_show_history(self, slots: dict) -> None:
+        child = next((c for c in self.children if c.id == slots.get("child_id")), None)
+        if child is None:
+            return self.menu()
+        rows = [m for m in self.tx.measurements_of(child.id, limit=6) if not m.flags]
+        if not rows:
+            self.say("history_none", name=child.name)
+            return self.menu()
+        self.say("history_header", name=child.name)
+        for m in rows:
+            lying = m.measure != "h"
+            summary = m.assessment.get("length_for_age", {}).get("category")
+            key = results.category_key("length_for_age", growth.LengthForAge(summary)) if summary else "cat_normal_lfa"
+            self.say("history_line", measured_on=m.measured_on,
+                     weight_kg=m.weight_kg if m.weight_kg is not None else "–",
+                     lenhei_label=_ref("lenhei_pb" if lying else "lenhei_tb"),
+                     lenhei_cm=m.lenhei_cm if m.lenhei_cm is not None else "–", summary=_ref(key))
+        self.menu()
+
+    def act_assess_growth(self, slots: dict) -> None:
+        child = self.child_for(slots)
+        on = date.fromisoformat(slots["measured_on"])
+        m = dict(weight_kg=slots.get("weight_kg"), lenhei_cm=slots.get("lenhei_cm"), measure=slots.get("measure"),
+                 headc_cm=slots.get("headc_cm"), armc_cm=slots.get("armc_cm"), oedema=bool(slots.get("oedema")))
+        try:
+            a = growth.assess_growth_on(1 if child.sex == "M" else 2, child.birth_date, on, **m)
+        except growth.OutsideGrowthStandard:
+            self.say("outside_standard")
+            return self.menu()
+        history = [x for x in self.tx.measurements_of(child.id, limit=3)
+                   if not x.flags and x.weight_kg is not None and x.measured_on < on]
+        gain = change = None
+        if m["weight_kg"] is not None:
+            weighings = [growth.Weighing(x.measured_on, x.weight_kg) for x in reversed(history)]
+            gains = growth.weight_gain_history(child.birth_date, [*weighings, growth.Weighing(on, m["weight_kg"])])
+            gain = gains[-1] if gains else None
+            change = m["weight_kg"] - history[0].weight_kg if history else None
+        flags = tuple(sorted({n for n in ("length_for_age", "weight_for_age", "weight_for_length", "bmi_for_age",
+                                           "head_circumference_for_age", "arm_circumference_for_age")
+                              if getattr(a, n).flagged}
+                             | ({"standing_before_9_months"} if a.standing_before_9_months else set())
+                             | ({"weight_change"} if gain is not None and gain.status is growth.GainStatus.IMPLAUSIBLE
+                                else set())))
+        summary = results.summarise(a)
+        if gain is not None:
+            summary["gain"] = {"status": gain.status.value, "code": gain.status.code, "gain_g": gain.gain_g,
+                               "required_g": gain.required_g, "two_t": gain.two_t}
+        measurement_id = self.tx.add_measurement(
+            Measurement(child.id, on, m["weight_kg"], m["lenhei_cm"], m["measure"], m["headc_cm"], m["armc_cm"],
+                        m["oedema"], flags, summary), source="whatsapp", source_ref=self.msg.wamid)
+        if measurement_id is not None:
+            self.tx.queue("sheet_upsert", {"child_id": child.id, "measurement_id": measurement_id},
+                          dedupe_key=f"measurement:{measurement_id}")
+            self.tx.audit(f"guardian:{self.guardian.id}", "measurement.create", "measurement", measurement_id,
+                          {"flags": list(flags)})
+        lying = a.measure != "h" if a.measure else a.age_days < 731
+        if flags:
+            self.replies.extend(results.remeasure_replies(child.name, a, gain, change, lying))
+        else:
+            self.replies.extend(results.result_replies(child.name, a, gain, on, m["weight_kg"], m["lenhei_cm"]))
+        self.new_state = None
+
+    def child_for(self, slots: dict) -> Child:
+        known = next((c for c in self.children if c.id == slots.get("child_id")), None)
+        if known is not None:
+            return known
+        child = self.tx.add_child(self.guardian.id, slots["name"], slots["sex"],
+                                  date.fromisoformat(slots["birth_date"]))
+        self.tx.audit(f"guardian:{self.guardian.id}", "child.create", "child", child.id)
+        self.children.append(child)
+        return child
+
+    def list_children(self) -> None:
+        if not self.children:
+            self.say("no_children")
+            return self.menu()
+        lines = "\n".join(
+            _render_line(self.lang, c, self.today) for c in self.children)
+        self.say("children_list", lines=lines)
+        self.menu()
+
+
+def _ref(key: str):
+    from shared.flows.messages import Ref
+
+    return Ref(key)
+
+
+def _render_line(lang: str, child: Child, today: date) -> str:
+    from shared.flows.messages import render
+
+    months = growth.ages.completed_months(child.birth_date, today)
+    return render("children_line", lang, name=child.name,
+                  sex=_ref("choice_boy" if child.sex == "M" else "choice_girl"),
+                  birth_date=child.birth_date, age=results.age_text(months))
+
+
+def apologise(ports: Ports, wa_id: str, lang: str = DEFAULT_LANGUAGE) -> None:
+    """Best effort after a bug: tell the person to try again instead of leaving them unanswered."""
+    try:
+        ports.messenger.send(wa_id, Text(_text("ask_again_later", lang)))
+    except Exception:  # nothing more to do: the bug itself is already logged
+        log.warning("apology not sent")
+
+
+def _text(key: str, lang: str) -> str:
+    from shared.flows.messages import render
+
+    return render(key, lang)

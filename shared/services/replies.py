@@ -1,0 +1,64 @@
+"""Turn catalogue replies into WhatsApp messages: render the text in the person's language and merge a turn's
+replies into as few messages as possible (Meta's pair rate limit is about one message per 6 s to one person).
+"""
+from __future__ import annotations
+
+from shared.flows.messages import render
+from shared.flows.model import Choice, Reply
+from shared.whatsapp.outgoing import Button, Buttons, ListMessage, Outgoing, Row, Section, Text
+
+BUTTON_TITLE_MAX = 20  # Meta: reply button title ≤ 20 characters
+ROW_TITLE_MAX = 24  # Meta: list row title ≤ 24 characters
+BUTTONS_BODY_MAX = 1024  # Meta: interactive button body ≤ 1024 characters
+MAX_BUTTONS = 3  # Meta: at most 3 reply buttons; more choices become a list (≤ 10 rows)
+MAX_ROWS = 10
+
+
+def _fit(text: str, limit: int) -> str:
+    """Shorten a dynamic title (a child's name) to Meta's limit, counting UTF-16 units as WhatsApp does."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if len((out + ch + "…").encode("utf-16-le")) // 2 > limit:
+            break
+        out += ch
+    return out + "…"
+
+
+def _title(choice: Choice, lang: str, limit: int) -> str:
+    return _fit(render(choice.key, lang, **choice.params), limit)
+
+
+def to_messages(replies: tuple[Reply, ...] | list[Reply], lang: str) -> list[Outgoing]:
+    """Render replies; consecutive texts join into one message, which carries the next reply's choices."""
+    out: list[Outgoing] = []
+    pending: list[str] = []
+    for reply in replies:
+        if reply.new_message and pending:
+            out.append(Text("\n\n".join(pending)))
+            pending = []
+        pending.append(render(reply.key, lang, **reply.params))
+        if not reply.choices:
+            continue
+        body = "\n\n".join(pending)
+        pending = []
+        choices = reply.choices[:MAX_ROWS]
+        if len(choices) <= MAX_BUTTONS:
+            if len(body) > BUTTONS_BODY_MAX:  # a long result goes first as text, the question carries the buttons
+                head, _, body = body.rpartition("\n\n")
+                out.append(Text(head))
+            out.append(Buttons(body, tuple(Button(c.id, _title(c, lang, BUTTON_TITLE_MAX)) for c in choices)))
+        else:
+            rows = tuple(Row(c.id, _title(c, lang, ROW_TITLE_MAX),
+                             _fit(render(c.key + "_desc", lang), 72) if _has_desc(c) else "") for c in choices)
+            out.append(ListMessage(body, render("menu_button", lang), (Section(render("menu_button", lang), rows),)))
+    if pending:
+        out.append(Text("\n\n".join(pending)))
+    return out
+
+
+def _has_desc(choice: Choice) -> bool:
+    from shared.flows.messages import ID
+
+    return choice.key + "_desc" in ID

@@ -1,0 +1,216 @@
+"""Golden conversations through the real services, PostgreSQL and Redis: each step asserts the message keys."""
+import pytest
+
+from shared.errors import TransientError
+
+pytestmark = pytest.mark.integration
+
+
+def _keys(chat, script):
+    """Play (text or reply id, expected keys) pairs and collect mismatches."""
+    wrong = []
+    for said, expected in script:
+        reply_id = said[1:] if said.startswith("@") else ""
+        got = chat.say("" if reply_id else said, reply_id=reply_id)
+        if got != expected:
+            wrong.append((said, expected, got))
+    return wrong
+
+
+def test_first_contact_asks_consent_and_stores_nothing_before_yes(chat, ports):
+    """A greeting gets the consent question; until yes, no guardian row exists."""
+    assert chat.say("Assalamualaikum") == ["welcome_consent"]
+    assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 0
+
+    assert chat.say(reply_id="consent:yes") == ["consent_thanks", "menu"]
+
+    assert ports.records.run("SELECT count(*), min(consent_version) FROM guardians")[0] == [1, "2026-11-v1"]
+
+
+def test_declining_consent_stores_nothing(chat, ports):
+    """'Tidak setuju' leaves no guardian, no state, and a kind goodbye."""
+    chat.say("Halo")
+
+    assert chat.say(reply_id="consent:no") == ["consent_declined"]
+    assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 0
+    assert ports.conversations.load(chat.wa_id) is None
+
+
+def test_english_before_consent_switches_the_language(chat, ports):
+    """Tapping English re-asks consent in English and the family is stored with English."""
+    chat.say("Hello")
+    chat.say(reply_id="consent:en")
+    english = ports.messenger.sent[-1][1]
+
+    chat.say(reply_id="consent:yes")
+
+    assert "Do you agree?" in english.body
+    assert ports.records.run("SELECT language FROM guardians")[0][0] == "en"
+
+
+def test_measuring_a_new_child_step_by_step(consented):
+    """The menu's check walks name, sex, birth date, date, weight, length, position, optional fields, result."""
+    script = [
+        ("@menu:measure", ["ask_child_name"]),
+        ("Ani", ["ask_sex"]),
+        ("@sex:F", ["ask_birth_date"]),
+        ("3 Januari 2024", ["ask_measured_on"]),
+        ("@date:today", ["ask_weight"]),
+        ("8,2 kg", ["ask_lenhei"]),
+        ("72,5", ["ask_measure"]),
+        ("@measure:l", ["ask_headc"]),
+        ("@skip", ["ask_armc"]),
+        ("@skip", ["result_header", "result_line", "result_line", "result_line", "result_line", "summary_good",
+                   "advice_good", "advice_mpasi", "next_check", "not_advice_note"]),
+    ]
+
+    assert _keys(consented, script) == []
+
+
+def test_quick_entry_asks_only_what_is_missing(consented):
+    """One message with sex, birth date, weight and height goes straight to the name, then the optional steps."""
+    assert consented.say("cowok lahir 3 Jan 2024 bb 9,1 tb 76 cm") == ["ask_child_name"]
+    assert consented.say("Budi") == ["ask_measured_on"]
+
+
+def test_bad_answer_is_reasked_with_a_hint_and_the_third_failure_offers_the_menu(consented):
+    """Nonsense at the weight step gets hint + question twice, then the menu."""
+    consented.say("cewek lahir 21-04-2023 pb 70")
+    consented.say("Sari")
+    consented.say("@date:today".lstrip("@"), reply_id="date:today")
+
+    first = consented.say("berat nya belum tau")
+    second = consented.say("??")
+    third = consented.say("entah")
+
+    assert first == second == ["invalid_number", "ask_weight"]
+    assert third == ["invalid_number", "too_many_tries", "menu"]
+
+
+def test_out_of_range_weight_explains_the_range(consented):
+    """A weight of 150 kg is refused with the usual range, and the question is asked again."""
+    consented.say(reply_id="menu:measure")
+    for answer in ("Ani", "P", "3-1-2024"):
+        consented.say(answer)
+    consented.say(reply_id="date:today")
+
+    assert consented.say("150") == ["number_out_of_range", "ask_weight"]
+
+
+def test_a_second_weighing_says_naik_or_tidak_naik(consented, ports):
+    """The next month's weighing is compared with the last one against the KBM."""
+    consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70 tgl ukur 3-2-2025")
+    consented.say("Ani")
+    consented.say(reply_id="skip")
+    consented.say(reply_id="skip")
+
+    consented.say("cewek lahir 3-1-2024 bb 8,4 pb 71 tgl ukur 5-3-2025")
+    consented.say(reply_id="skip")
+    keys = consented.say(reply_id="skip")
+
+    assert "gain_gained" in keys
+
+
+def test_implausible_numbers_ask_to_remeasure_and_are_stored_flagged(consented, ports):
+    """A length WHO flags as implausible is stored with its flag and never shown as a result."""
+    consented.say("cowok lahir 3-1-2024 bb 9 pb 40 tgl ukur 3-3-2025")
+    consented.say("Budi")
+    consented.say(reply_id="skip")
+
+    keys = consented.say(reply_id="skip")
+
+    assert keys == ["remeasure"]
+    assert ports.records.run("SELECT flags FROM measurements")[0][0] != []
+
+
+@pytest.mark.parametrize("word,expected", [("MENU", ["menu"]), ("batal", ["cancelled", "menu"]),
+                                           ("BANTUAN", ["help", "menu"]), ("bahasa", ["ask_language"])])
+def test_words_that_work_anywhere_even_mid_flow(consented, word, expected):
+    """Global words interrupt a flow wherever it is."""
+    consented.say(reply_id="menu:measure")
+
+    assert consented.say(word) == expected
+
+
+def test_stop_is_confirmed_and_reversible(consented, ports):
+    """STOP asks first, records the opt-out on yes, and MULAI undoes it."""
+    assert consented.say("STOP") == ["confirm_stop"]
+    assert consented.say(reply_id="yes") == ["stop_done"]
+    assert ports.records.run("SELECT opted_out_at IS NOT NULL FROM guardians")[0][0] is True
+
+    assert consented.say("MULAI") == ["start_done"]
+    assert ports.records.run("SELECT opted_out_at IS NULL FROM guardians")[0][0] is True
+
+
+def test_hapus_deletes_the_family_everywhere_after_confirmation(consented, ports):
+    """HAPUS removes guardian, children and measurements, queues the Sheet deletion, and clears Redis."""
+    consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70")
+    consented.say("Ani")
+    assert consented.say("HAPUS") == ["confirm_delete"]
+
+    assert consented.say(reply_id="delete:yes") == ["delete_done"]
+
+    counts = ports.records.run("SELECT (SELECT count(*) FROM guardians), (SELECT count(*) FROM children), "
+                               "(SELECT count(*) FROM measurements), (SELECT count(*) FROM outbox "
+                               "WHERE kind = 'sheet_delete')")[0]
+    assert list(counts) == [0, 0, 0, 1]
+    assert ports.conversations.load(consented.wa_id) is None
+
+
+def test_hapus_can_be_called_off(consented, ports):
+    """Answering no keeps everything."""
+    consented.say("HAPUS")
+
+    assert consented.say(reply_id="delete:no") == ["cancelled", "menu"]
+    assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 1
+
+
+def test_media_gets_a_request_for_numbers_as_text(consented):
+    """A photo or voice note is thanked and the numbers are asked for as text."""
+    assert consented.say(kind="image") == ["media_not_read"]
+    assert consented.say(kind="audio") == ["media_not_read"]
+    assert consented.say(kind="reaction") == []
+
+
+def test_a_redelivered_message_is_answered_once(chat, ports):
+    """The same message id handled twice gives one reply and one inbound record."""
+    from shared.services.conversation import handle_message
+
+    msg = chat.message("Halo")
+    first = handle_message(ports, msg, chat.now)
+    second = handle_message(ports, msg, chat.now)
+
+    assert (first, second) == (("welcome_consent",), ())
+    assert len(ports.messenger.sent) == 1
+
+
+def test_redelivery_after_redis_lost_its_claims_is_still_answered_once(chat, ports):
+    """With Redis flushed, PostgreSQL's unique message id still stops a second reply."""
+    from shared.services.conversation import handle_message
+
+    msg = chat.message("Halo")
+    handle_message(ports, msg, chat.now)
+    ports.conversations.client().flushdb()
+
+    assert handle_message(ports, msg, chat.now) == ()
+    assert len(ports.messenger.sent) == 1
+
+
+def test_graph_api_down_keeps_the_reply_for_the_redelivery(chat, ports):
+    """A transient send failure raises (503) and Meta's redelivery sends the queued reply exactly once."""
+    from datetime import timedelta
+
+    from shared.services.conversation import handle_message
+    from shared.whatsapp.errors import WhatsAppTransient
+
+    msg = chat.message("Halo")
+    ports.messenger.fail_with = WhatsAppTransient("down")
+    with pytest.raises(TransientError):
+        handle_message(ports, msg, chat.now)
+    ports.messenger.fail_with = None
+    ports.records.run("UPDATE outbox SET next_attempt_at = now() - interval '1 second'")
+
+    handle_message(ports, msg, chat.now + timedelta(minutes=1))
+    handle_message(ports, msg, chat.now + timedelta(minutes=2))
+
+    assert len(ports.messenger.sent) == 1

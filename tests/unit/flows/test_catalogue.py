@@ -1,0 +1,79 @@
+"""The message catalogue: both languages complete, parameters consistent, choices within Meta's limits."""
+import string
+
+import pytest
+
+from shared.flows import definitions
+from shared.flows.engine import choices_of
+from shared.flows.messages import EN, ID, Ref, fmt, render
+from shared.flows.model import Context
+from shared.services import conversation, results
+
+BUTTON_TITLE_MAX = 20
+ROW_TITLE_MAX = 24
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_english_has_every_indonesian_key_and_no_other():
+    """Every message exists in both languages, so switching language never falls back silently."""
+    assert set(EN) == set(ID)
+
+
+@pytest.mark.parametrize("key", sorted(ID))
+def test_both_languages_take_the_same_parameters(key):
+    """A message's placeholders are the same in Indonesian and English."""
+    assert _fields(ID[key]) == _fields(EN[key])
+
+
+def _all_choices():
+    ctx = Context(today=__import__("datetime").date(2025, 1, 1),
+                  children=({"id": 1, "name": "Ani", "sex": "F", "birth_date": "2024-01-03"},))
+    for flow in definitions.FLOWS.values():
+        for step in flow.steps.values():
+            yield from choices_of(step, {}, ctx)
+    yield from conversation.MENU_CHOICES
+    yield from results.AFTER_RESULT + results.AFTER_REMEASURE
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_button_title_fits_meta_limit(lang):
+    """Static choice titles fit a reply button (20) or, for the menu, a list row (24), in UTF-16 units."""
+    too_long = []
+    for choice in _all_choices():
+        title = render(choice.key, lang, **choice.params)
+        limit = ROW_TITLE_MAX if choice.id.startswith("menu:") else BUTTON_TITLE_MAX
+        if len(title.encode("utf-16-le")) // 2 > limit:
+            too_long.append((choice.key, title))
+
+    assert too_long == []
+
+
+def test_every_prompt_and_hint_key_of_every_flow_is_in_the_catalogue():
+    """Flows name only keys the catalogue has."""
+    ctx = Context(today=__import__("datetime").date(2025, 1, 1))
+    missing = [step.prompt for flow in definitions.FLOWS.values() for step in flow.steps.values()
+               if step.prompt not in ID]
+    missing += [c.key for c in _all_choices() if c.key not in ID]
+
+    assert missing == [] and ctx
+
+
+def test_numbers_use_a_decimal_comma_in_indonesian_and_a_point_in_english():
+    """9.1 kg reads '9,1' in Bahasa Indonesia and '9.1' in English; whole numbers lose the decimals."""
+    assert (fmt(9.1, "id"), fmt(9.1, "en"), fmt(76.0, "id")) == ("9,1", "9.1", "76")
+
+
+def test_dates_use_month_names():
+    """Dates are written the way people read them, with the month's name in the person's language."""
+    from datetime import date
+
+    assert (fmt(date(2024, 1, 3), "id"), fmt(date(2024, 8, 17), "en")) == ("3 Januari 2024", "17 August 2024")
+
+
+def test_nested_references_render_in_the_same_language():
+    """A category named inside a result line is rendered in the line's language."""
+    assert render("result_line", "en", indicator=Ref("ind_lfa_tb"), category=Ref("cat_stunted")) == \
+        "• Height-for-age (TB/U): *stunted*"

@@ -1,0 +1,602 @@
+"""The parsers read what parents and kader really type (domain-id D6) and answer bad input with an Invalid key."""
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.flows.parsers import (
+    Invalid,
+    QuickEntry,
+    extract_quick_entry,
+    normalise,
+    parse_choice,
+    parse_date,
+    parse_measure,
+    parse_number,
+    parse_sex,
+    parse_yes_no,
+)
+
+TODAY = date(2024, 6, 15)
+WEIGHT = {"lo": 0.5, "hi": 60.0, "unit": "kg"}
+LENHEI = {"lo": 35.0, "hi": 150.0, "unit": "cm"}
+BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+         "November", "Desember"]
+
+
+# --- parse_number -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("12,5", 12.5),
+        ("12.5", 12.5),
+        ("7.5kg", 7.5),
+        ("7,5 kg", 7.5),
+        ("9 koma 8", 9.8),
+        ("9 koma 08", 9.1),  # 9.08 rounds half up to one decimal
+        ("BB 8,2", 8.2),
+        ("bb: 8,2 kg", 8.2),
+        ("berat badan 10", 10.0),
+        ("10", 10.0),
+        ("sembilan koma delapan", 9.8),
+        ("tujuh setengah", 7.5),
+        ("7 setengah kg", 7.5),
+        ("7½ kg", 7.5),
+        ("dua belas", 12.0),
+        ("sekilo", 1.0),
+        ("12 kg 500 gram", 12.5),
+        ("2 kg 3 ons", 2.3),
+        ("9100 gr", 9.1),
+        ("3.200 gram", 3.2),  # thousands dot with grams: nobody weighs in fractions of a gram
+        ("9.100", 9.1),  # a single separator is a decimal mark (and 9100 g is 9.1 kg too)
+        ("9,100", 9.1),
+        ("9100", 9.1),  # above the range as kg, in range as grams
+        ("8,25", 8.3),  # half up, as people round
+        ("8,2 (8.2)", 8.2),  # the same number twice is one number
+        ("Bun, bb anak sy 8,2 kg ya 🙏", 8.2),
+        ("*8,2*", 8.2),
+        ("bb 8,2 tb 76", 8.2),  # tb labels a length: not the weight asked for
+        ("umur 9 bulan bb 8,5", 8.5),
+        ("９,１", 9.1),  # full-width digits from some keyboards
+    ],
+)
+def test_reads_weights_as_written(text, expected):
+    """Decimal comma or point, units or none, number words and grams all give kilograms."""
+    assert parse_number(text, **WEIGHT) == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("76 cm", 76.0),
+        ("  82,5cm ", 82.5),
+        ("76,5", 76.5),
+        ("delapan puluh", 80.0),
+        ("delapan puluh dua koma lima", 82.5),
+        ("seratus dua", 102.0),
+        ("1,02 m", 102.0),
+        ("765 mm", 76.5),
+        ("TB: 76 cm", 76.0),
+        ("pb 70", 70.0),
+        ("panjang badan 70,5 senti", 70.5),
+    ],
+)
+def test_reads_lengths_as_written(text, expected):
+    """Centimetres with or without the unit; metres and millimetres are converted."""
+    assert parse_number(text, **LENHEI) == expected
+
+
+@pytest.mark.parametrize(
+    "text,kwargs,expected",
+    [
+        ("", WEIGHT, Invalid("invalid_number")),
+        ("   ", WEIGHT, Invalid("invalid_number")),
+        ("belum ditimbang", WEIGHT, Invalid("invalid_number")),
+        ("abc", WEIGHT, Invalid("invalid_number")),
+        ("3-1-2024", WEIGHT, Invalid("invalid_number")),  # a date where a number was asked
+        ("3 Januari 2024", WEIGHT, Invalid("invalid_number")),
+        ("081234567890123", WEIGHT, Invalid("invalid_number")),  # a phone number or NIK, not a weight
+        ("1.2.3", WEIGHT, Invalid("invalid_number")),
+        ("8 atau 9", WEIGHT, Invalid("ambiguous_number", {"first": 8.0, "second": 9.0})),
+        ("8-9 kg", WEIGHT, Invalid("ambiguous_number", {"first": 8.0, "second": 9.0})),
+        ("dua tiga", WEIGHT, Invalid("ambiguous_number", {"first": 2.0, "second": 3.0})),
+        ("76 cm", WEIGHT, Invalid("wrong_unit", {"unit": "kg", "given": "cm"})),
+        ("tb 76", WEIGHT, Invalid("wrong_unit", {"unit": "kg", "given": "cm"})),
+        ("9 kg", LENHEI, Invalid("wrong_unit", {"unit": "cm", "given": "kg"})),
+        ("16 bulan", WEIGHT, Invalid("wrong_unit", {"unit": "kg", "given": "months"})),
+        ("91", WEIGHT, Invalid("number_out_of_range", {"min": 0.5, "max": 60.0, "unit": "kg", "value": 91.0})),
+        ("0,3", WEIGHT, Invalid("number_out_of_range", {"min": 0.5, "max": 60.0, "unit": "kg", "value": 0.3})),
+        ("-5", WEIGHT, Invalid("number_out_of_range", {"min": 0.5, "max": 60.0, "unit": "kg", "value": -5.0})),
+        ("200000", WEIGHT,
+         Invalid("number_out_of_range", {"min": 0.5, "max": 60.0, "unit": "kg", "value": 200000.0})),
+        ("7,6", LENHEI, Invalid("number_out_of_range", {"min": 35.0, "max": 150.0, "unit": "cm", "value": 7.6})),
+        ("1760", LENHEI,
+         Invalid("number_out_of_range", {"min": 35.0, "max": 150.0, "unit": "cm", "value": 1760.0})),
+    ],
+)
+def test_answers_unusable_numbers_with_a_key(text, kwargs, expected):
+    """No number, two numbers, the wrong quantity or an implausible value each get their own message key."""
+    assert parse_number(text, **kwargs) == expected
+
+
+@pytest.mark.parametrize("text,expected", [("0,5", 0.5), ("60", 60.0), ("0,45", 0.5), ("60,04", 60.0)])
+def test_range_bounds_are_inclusive_after_rounding(text, expected):
+    """lo and hi themselves are accepted; the check uses the value as rounded to `decimals`."""
+    assert parse_number(text, **WEIGHT) == expected
+
+
+def test_rounds_to_the_decimals_asked():
+    """decimals=2 keeps a digital scale's 9.05 kg; decimals=0 gives whole numbers."""
+    assert parse_number("9,05", lo=0.5, hi=60, unit="kg", decimals=2) == 9.05
+    assert parse_number("76,6", lo=35, hi=150, unit="cm", decimals=0) == 77.0
+
+
+def test_number_without_a_unit_parameter_keeps_what_was_typed():
+    """With no unit asked, units in the answer are neither converted nor refused."""
+    assert parse_number("7,5 kg", lo=0, hi=100) == 7.5
+    assert parse_number("1,5 tahun", lo=0, hi=100) == 1.5
+
+
+def test_months_unit_converts_years():
+    """Asked in months, "1,5 tahun" is 18 and "2th 1bln" is 25."""
+    assert parse_number("1,5 tahun", lo=0, hi=72, unit="bulan") == 18.0
+    assert parse_number("2th 1bln", lo=0, hi=72, unit="bulan") == 25.0
+
+
+# --- parse_date ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("03-01-2024", date(2024, 1, 3)),
+        ("3-1-2024", date(2024, 1, 3)),
+        ("03/01/2024", date(2024, 1, 3)),
+        ("03.01.2024", date(2024, 1, 3)),
+        ("3/1/24", date(2024, 1, 3)),
+        ("12/3/23", date(2023, 3, 12)),  # D6: day first, always
+        ("12-03-2023", date(2023, 3, 12)),
+        ("3 - 1 - 2024", date(2024, 1, 3)),
+        ("3 Januari 2024", date(2024, 1, 3)),
+        ("3 jan 2024", date(2024, 1, 3)),
+        ("3 Jan. 2024", date(2024, 1, 3)),
+        ("3 jan 24", date(2024, 1, 3)),
+        ("21 april 2023", date(2023, 4, 21)),
+        ("12 Maret 2023", date(2023, 3, 12)),
+        ("30 - Oktober - 2014", date(2014, 10, 30)),
+        ("17 agustus 2022", date(2022, 8, 17)),
+        ("17-agu-2022", date(2022, 8, 17)),
+        ("17 agt 2022", date(2022, 8, 17)),
+        ("17 agus 2022", date(2022, 8, 17)),
+        ("17 ags 2022", date(2022, 8, 17)),
+        ("1 Mei 2023", date(2023, 5, 1)),
+        ("1 may 2023", date(2023, 5, 1)),
+        ("5 Sept 2022", date(2022, 9, 5)),
+        ("5 okt 2022", date(2022, 10, 5)),
+        ("5 nop 2022", date(2022, 11, 5)),
+        ("25 Des 2022", date(2022, 12, 25)),
+        ("25 december 2022", date(2022, 12, 25)),
+        ("2 pebruari 2023", date(2023, 2, 2)),
+        ("January 3, 2024", date(2024, 1, 3)),  # a named month is never ambiguous
+        ("2024-01-03", date(2024, 1, 3)),
+        ("lahir 17 agustus 2022", date(2022, 8, 17)),
+        ("tgl lahir: 03-01-2024", date(2024, 1, 3)),
+        ("Senin, 3 Juni 2024 kak", date(2024, 6, 3)),
+        ("03 01 2024", date(2024, 1, 3)),
+        ("03012024", date(2024, 1, 3)),
+        ("20240103", date(2024, 1, 3)),
+        ("29-02-2024", date(2024, 2, 29)),
+        ("hari ini", TODAY),
+        ("Hari ini kak", TODAY),
+        ("today", TODAY),
+        ("kemarin", TODAY - timedelta(days=1)),
+        ("kemaren bun", TODAY - timedelta(days=1)),
+        ("yesterday", TODAY - timedelta(days=1)),
+        ("15-06-2024", TODAY),
+    ],
+)
+def test_reads_dates_as_written(text, expected):
+    """Numeric day-month-year, Indonesian and English month names, ISO and "kemarin" all parse."""
+    assert parse_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("3/1/99", date(1999, 1, 3)),
+        ("3/1/00", date(2000, 1, 3)),
+        ("3/1/24", date(2024, 1, 3)),
+        ("3/1/25", date(1925, 1, 3)),  # 2025 is still to come
+    ],
+)
+def test_two_digit_years_are_this_century_unless_that_year_is_to_come(text, expected):
+    """yy is 20yy when that year has begun, otherwise 19yy."""
+    assert parse_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("", Invalid("invalid_date")),
+        ("abc", Invalid("invalid_date")),
+        ("belum tahu", Invalid("invalid_date")),
+        ("9,1", Invalid("invalid_date")),
+        ("31-02-2023", Invalid("impossible_date", {"day": 31, "month": 2, "year": 2023})),
+        ("29-02-2023", Invalid("impossible_date", {"day": 29, "month": 2, "year": 2023})),
+        ("32 januari 2024", Invalid("impossible_date", {"day": 32, "month": 1, "year": 2024})),
+        ("00-01-2024", Invalid("impossible_date", {"day": 0, "month": 1, "year": 2024})),
+        ("12/25/2023", Invalid("impossible_date", {"day": 12, "month": 25, "year": 2023})),  # never month-first
+        ("3-1-1024", Invalid("impossible_date", {"day": 3, "month": 1, "year": 1024})),
+        ("3 januari", Invalid("incomplete_date")),
+        ("januari 2024", Invalid("incomplete_date")),
+        ("16-06-2024", Invalid("date_in_future", {"date": date(2024, 6, 16), "today": TODAY})),
+        ("3 Januari 2025", Invalid("date_in_future", {"date": date(2025, 1, 3), "today": TODAY})),
+        ("3-1-2024 atau 4-1-2024",
+         Invalid("ambiguous_date", {"first": date(2024, 1, 3), "second": date(2024, 1, 4)})),
+    ],
+)
+def test_answers_unusable_dates_with_a_key(text, expected):
+    """Nothing, an impossible day, a missing year, a future date or two dates each get their own key."""
+    assert parse_date(text, today=TODAY) == expected
+
+
+def test_date_before_earliest_is_too_early():
+    """`earliest` bounds the answer from below, and the message can say which date that is."""
+    earliest = date(2019, 6, 15)
+
+    assert parse_date("14-06-2019", today=TODAY, earliest=earliest) == Invalid(
+        "date_too_early", {"date": date(2019, 6, 14), "earliest": earliest})
+    assert parse_date("15-06-2019", today=TODAY, earliest=earliest) == earliest
+
+
+def test_date_params_format_in_catalogue_messages():
+    """Dates in params are date objects, so a catalogue template can format them day-first."""
+    invalid = parse_date("3 Januari 2025", today=TODAY)
+
+    assert "{date:%d-%m-%Y}".format(**invalid.params) == "03-01-2025"
+
+
+# --- parse_sex, parse_yes_no, parse_measure -----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("L", "M"), ("l", "M"), ("laki-laki", "M"), ("Laki laki", "M"), ("laki2", "M"), ("lakilaki", "M"),
+        ("lk", "M"), ("cowok", "M"), ("cowo", "M"), ("pria", "M"), ("putra", "M"), ("anak laki", "M"),
+        ("anak laki-laki kak", "M"), ("lelaki", "M"), ("boy", "M"), ("male", "M"), ("M", "M"),
+        ("JK: L", "M"), ("cowokk 😊", "M"),
+        ("P", "F"), ("p", "F"), ("perempuan", "F"), ("Perempuan.", "F"), ("cewek", "F"), ("cewe", "F"),
+        ("pr", "F"), ("wanita", "F"), ("putri", "F"), ("anak perempuan", "F"), ("girl", "F"), ("female", "F"),
+        ("F", "F"), ("jenis kelamin: P", "F"), ("anak sy cewek bun", "F"),
+    ],
+)
+def test_reads_sex_as_written(text, expected):
+    """L/P, colloquial and English words map to M/F; a lone "P" in this step means perempuan, not a ping."""
+    assert parse_sex(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "x", "anak", "laki perempuan", "cowok cewek", "bukan cowok", "1", "halo",
+                                  "l p"])
+def test_unclear_sex_is_invalid(text):
+    """Nothing, both, or a negation alone is not an answer."""
+    assert parse_sex(text) == Invalid("invalid_sex")
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("ya", True), ("Ya", True), ("iya", True), ("iyaa kak", True), ("y", True), ("yes", True), ("ok", True),
+        ("oke", True), ("okee", True), ("setuju", True), ("boleh", True), ("betul", True), ("benar", True),
+        ("siap bun", True), ("👍", True), ("gpp", True), ("tidak apa-apa", True), ("ga papa", True),
+        ("tidak", False), ("Tidak.", False), ("tdk", False), ("gak", False), ("ga", False), ("nggak", False),
+        ("enggak", False), ("no", False), ("n", False), ("jangan", False), ("tolak", False), ("belum", False),
+        ("tidak setuju", False), ("gak boleh", False), ("tidak, terima kasih", False), ("👎", False),
+    ],
+)
+def test_reads_yes_and_no(text, expected):
+    """Indonesian, colloquial and English yes/no words; "gak boleh" is one no, "gpp" is a yes."""
+    assert parse_yes_no(text) is expected
+
+
+@pytest.mark.parametrize("text", ["", "hmm", "ya tidak", "mungkin", "👍👎", "3"])
+def test_unclear_yes_no_is_invalid(text):
+    """Neither or both is not an answer."""
+    assert parse_yes_no(text) == Invalid("invalid_yes_no")
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("telentang", "l"), ("terlentang", "l"), ("berbaring", "l"), ("baring", "l"), ("tidur", "l"),
+        ("rebahan", "l"), ("PB", "l"), ("lying", "l"), ("length", "l"), ("diukur berbaring kak", "l"),
+        ("belum bisa berdiri", "l"),
+        ("berdiri", "h"), ("TB", "h"), ("standing", "h"), ("height", "h"), ("sambil berdiri", "h"),
+        ("bukan berdiri tapi berbaring", "l"),
+    ],
+)
+def test_reads_measuring_position(text, expected):
+    """Lying words give 'l', standing words 'h'; "belum bisa berdiri" means it was measured lying."""
+    assert parse_measure(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "x", "berdiri dan berbaring", "1"])
+def test_unclear_position_is_invalid(text):
+    """Neither or both is not an answer."""
+    assert parse_measure(text) == Invalid("invalid_measure")
+
+
+# --- parse_choice -------------------------------------------------------------------------------------------
+
+LANGS = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1", "id"), ("2", "en"), ("1.", "id"), ("(2)", "en"), ("no 2", "en"), ("pilih 1", "id"), ("1️⃣", "id"),
+        ("kedua", "en"), ("id", "id"), ("EN", "en"), ("english", "en"), ("  ENGLISH ", "en"),
+        ("bahasa indonesia", "id"), ("BahasaIndonesia", "id"), ("bahasa  indonesia", "id"), ("eng", "en"),
+        ("bahasa", "id"),
+    ],
+)
+def test_reads_a_choice_by_number_id_or_label(text, expected):
+    """The menu number, the id, the label (any case or spacing) or a unique start of it."""
+    assert parse_choice(text, LANGS) == expected
+
+
+@pytest.mark.parametrize("text", ["", "3", "0", "x", "1 2", "-1"])
+def test_unknown_choice_is_invalid(text):
+    """Out-of-range numbers and unknown words are invalid, with the option count for the message."""
+    assert parse_choice(text, LANGS) == Invalid("invalid_choice", {"count": 2})
+
+
+def test_a_bare_number_is_the_menu_position_even_when_ids_are_numbers():
+    """Ids such as database keys are never shown, so "1" means the first row as listed."""
+    children = {"7": "Budi", "3": "Ani"}
+
+    assert (parse_choice("1", children), parse_choice("2", children)) == ("7", "3")
+    assert parse_choice("ani", children) == "3"
+    assert parse_choice("7", children) == "7"  # out of range as a position: the id itself
+
+
+def test_choice_labels_may_be_alternatives():
+    """A tuple of labels lets one option answer to several names."""
+    options = {"M": ("Laki-laki", "L", "cowok"), "F": ("Perempuan", "P", "cewek")}
+
+    assert [parse_choice(t, options) for t in ("cowok", "p", "laki laki", "2")] == ["M", "F", "M", "F"]
+
+
+def test_ambiguous_label_start_is_invalid():
+    """A prefix shared by two labels picks neither."""
+    assert parse_choice("anak", {"a": "Anak pertama", "b": "Anak kedua"}) == Invalid("invalid_choice",
+                                                                                       {"count": 2})
+
+
+def test_no_options_is_invalid():
+    """An empty menu accepts nothing."""
+    assert parse_choice("1", {}) == Invalid("invalid_choice", {"count": 0})
+
+
+# --- normalise ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Assalamualaikum bun, anak sy cewek lahir 21 april 2023 bb 8,2 kg pb 70 🙏",
+         "cewek lahir 21 april 2023 bb 8,2 kg pb 70"),
+        ("Assalamu'alaikum wr wb", ""),
+        ("Halo kak!!", ""),
+        ("Selamat pagi bu bidan, mohon dicek ya", "dicek"),
+        ("halo kak 3-1-2024 9,1 kg", "3-1-2024 9,1 kg"),
+        ("Min, tolong dong anak saya 7.5kg 😭😭", "7.5kg"),
+        ("30 - Oktober - 2014", "30 oktober 2014"),
+        ("  UKUR   ", "ukur"),
+        ("P", "p"),
+    ],
+)
+def test_normalise_strips_greetings_and_filler_not_data(text, expected):
+    """Greetings, honorifics, filler and emoji go; numbers, dates and meaningful words stay."""
+    assert normalise(text) == expected
+
+
+# --- extract_quick_entry ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text,fields",
+    [
+        ("cowok lahir 3 Jan 2024 bb 9,1 tb 76 cm",
+         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "measure": "h"}),
+        ("Assalamualaikum bun, anak sy cewek lahir 21 april 2023 bb 8,2 kg pb 70",
+         {"sex": "F", "birth_date": date(2023, 4, 21), "weight_kg": 8.2, "lenhei_cm": 70.0, "measure": "l"}),
+        ("Selamat pagi bu bidan. Anak saya perempuan, tgl lahir 12/3/23, berat 9 kg panjang 74,5 cm",
+         {"sex": "F", "birth_date": date(2023, 3, 12), "weight_kg": 9.0, "lenhei_cm": 74.5, "measure": "l"}),
+        ("Nama: Putri Ayu\nJK: L\nTgl lahir: 03-01-2024\nBB: 9,1\nTB: 76\nLK: 45\nLILA: 14,5",
+         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "measure": "h",
+          "headc_cm": 45.0, "armc_cm": 14.5}),
+        ("L 3-1-2024 bb 9,1 pb 76",
+         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "measure": "l"}),
+        ("bb 10 tb 80", {"weight_kg": 10.0, "lenhei_cm": 80.0, "measure": "h"}),
+        ("9,1 kg 76 cm", {"weight_kg": 9.1, "lenhei_cm": 76.0}),  # unlabelled: by unit, position unknown
+        ("anak saya 16 bulan beratnya 9 kg, tinggi 76 diukur telentang",
+         {"age_months": 16.0, "weight_kg": 9.0, "lenhei_cm": 76.0, "measure": "l"}),  # the word beats the label
+        ("umur 2th 1bln bb 11 kg", {"age_months": 25.0, "weight_kg": 11.0}),
+        ("usia 1,5 tahun, berat badan 10,2", {"age_months": 18.0, "weight_kg": 10.2}),
+        ("2 thn, cowok", {"age_months": 24.0, "sex": "M"}),
+        ("lahir 3/1/24 ditimbang kemarin bb 9.100 gr", {"birth_date": date(2024, 1, 3),
+                                                         "measured_on": TODAY - timedelta(days=1),
+                                                         "weight_kg": 9.1}),
+        ("lahir 3-1-2024, tgl ukur 10-6-2024", {"birth_date": date(2024, 1, 3), "measured_on": date(2024, 6, 10)}),
+        ("10-6-2024 3-1-2024", {"birth_date": date(2024, 1, 3), "measured_on": date(2024, 6, 10)}),
+        ("bb lahir 3200 gr, lahir 3-1-2024, bb 9100", {"birth_date": date(2024, 1, 3), "weight_kg": 9.1}),
+        ("anak ke 2 lahir 3 jan 2024", {"birth_date": date(2024, 1, 3)}),
+        ("lk 45 cm", {"headc_cm": 45.0}),
+        ("lingkar kepala 45, lingkar lengan atas 14", {"headc_cm": 45.0, "armc_cm": 14.0}),
+        ("anak lk lahir 3-1-2024", {"sex": "M", "birth_date": date(2024, 1, 3)}),  # "lk" without a number
+        ("pb/tb 76", {"lenhei_cm": 76.0}),
+        ("tb 76 cm sudah bisa berdiri", {"lenhei_cm": 76.0, "measure": "h"}),
+        ("pb 70, belum bisa berdiri", {"lenhei_cm": 70.0, "measure": "l"}),
+        ("cowok bb 12 kg 500 gram", {"sex": "M", "weight_kg": 12.5}),
+        ("bb turun 2 bulan terakhir, sekarang 9 kg", {"weight_kg": 9.0}),  # a span of time, not an age
+        ("sembilan kilo, tujuh puluh enam senti", {"weight_kg": 9.0, "lenhei_cm": 76.0}),
+    ],
+)
+def test_quick_entry_reads_everything_one_message_holds(text, fields):
+    """One message with labels, units, greetings and line breaks gives every field it holds, and no others."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert entry.fields() == fields
+    assert entry.problems == ()
+
+
+@pytest.mark.parametrize("text", ["", "P", "halo kak", "Assalamualaikum", "mau tanya bun", "🙏", "ukur"])
+def test_quick_entry_of_a_greeting_is_empty(text):
+    """A greeting or a bare "P" ping holds no fields and no problems."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert entry.is_empty
+    assert entry == QuickEntry()
+
+
+def test_lone_letter_counts_as_sex_only_beside_other_data():
+    """"P" alone is a ping, but "P" in a message with a date is perempuan."""
+    assert extract_quick_entry("P", today=TODAY).sex is None
+    assert extract_quick_entry("P\nlahir 3-1-2024", today=TODAY).sex == "F"
+
+
+def test_name_words_are_not_read_as_sex():
+    """"Putri" right after "nama" is a name; the sex comes from its own line."""
+    entry = extract_quick_entry("nama putri\njk p\nlahir 3-1-2024", today=TODAY)
+
+    assert entry.sex == "F"
+    entry = extract_quick_entry("nama: Putra Pratama\nperempuan", today=TODAY)
+    assert entry.sex == "F"
+
+
+@pytest.mark.parametrize(
+    "text,fields,problems",
+    [
+        ("bb 9,1 bb 9,5", {},
+         [Invalid("conflicting_values", {"field": "weight_kg", "first": 9.1, "second": 9.5})]),
+        ("cowok, eh cewek, lahir 3-1-2024", {"birth_date": date(2024, 1, 3)},
+         [Invalid("conflicting_values", {"field": "sex", "first": "M", "second": "F"})]),
+        ("tb 76 berdiri berbaring", {"lenhei_cm": 76.0},
+         [Invalid("conflicting_values", {"field": "measure", "first": "h", "second": "l"})]),
+        ("tb 76 pb 76", {"lenhei_cm": 76.0},
+         [Invalid("conflicting_values", {"field": "measure", "first": "h", "second": "l"})]),
+        ("lahir 3-1-2024 lahir 4-1-2024", {},
+         [Invalid("conflicting_values", {"field": "birth_date", "first": date(2024, 1, 3),
+                                         "second": date(2024, 1, 4)})]),
+        ("bb 200 tb 76", {"lenhei_cm": 76.0, "measure": "h"},
+         [Invalid("number_out_of_range", {"field": "weight_kg", "min": 0.5, "max": 60.0, "unit": "kg",
+                                          "value": 200.0})]),
+        ("tb 7,6 bb 9", {"weight_kg": 9.0},
+         [Invalid("number_out_of_range", {"field": "lenhei_cm", "min": 35.0, "max": 200.0, "unit": "cm",
+                                          "value": 7.6})]),
+        ("lk 76 lila 50", {},
+         [Invalid("number_out_of_range", {"field": "headc_cm", "min": 25.0, "max": 60.0, "unit": "cm",
+                                          "value": 76.0}),
+          Invalid("number_out_of_range", {"field": "armc_cm", "min": 5.0, "max": 35.0, "unit": "cm",
+                                          "value": 50.0})]),
+        ("bb 76 cm", {}, [Invalid("wrong_unit", {"field": "weight_kg", "unit": "kg", "given": "cm"})]),
+        ("umur 25 tahun", {},
+         [Invalid("number_out_of_range", {"field": "age_months", "min": 0.0, "max": 240.0, "unit": "months",
+                                          "value": 300.0})]),
+        ("lahir 31-02-2023 bb 9", {"weight_kg": 9.0},
+         [Invalid("impossible_date", {"day": 31, "month": 2, "year": 2023, "field": "birth_date"})]),
+        ("lahir 3 januari, bb 9", {"weight_kg": 9.0}, [Invalid("incomplete_date", {"field": "birth_date"})]),
+        ("lahir 2023 bb 9", {"weight_kg": 9.0}, [Invalid("incomplete_date", {"field": "birth_date"})]),
+        ("cowok lahir 3-1-2025", {"sex": "M"},
+         [Invalid("date_in_future", {"date": date(2025, 1, 3), "today": TODAY, "field": "birth_date"})]),
+        ("lahir 3-1-2024 diukur 2-1-2024", {"birth_date": date(2024, 1, 3)},
+         [Invalid("measured_before_birth", {"birth_date": date(2024, 1, 3), "measured_on": date(2024, 1, 2)})]),
+    ],
+)
+def test_quick_entry_reports_problems_and_keeps_the_rest(text, fields, problems):
+    """Implausible, conflicting or impossible values become problems; the field stays None, the rest is kept."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert entry.fields() == fields
+    assert list(entry.problems) == problems
+
+
+def test_quick_entry_bounds_the_birth_date_when_asked():
+    """earliest_birth turns a too-old birth date into date_too_early with the bound in params."""
+    earliest = date(2019, 6, 15)
+
+    entry = extract_quick_entry("lahir 3-1-2018 bb 15", today=TODAY, earliest_birth=earliest)
+
+    assert entry.birth_date is None
+    assert entry.problems == (Invalid("date_too_early", {"date": date(2018, 1, 3), "earliest": earliest,
+                                                         "field": "birth_date"}),)
+
+
+def test_quick_entry_fields_and_is_empty():
+    """fields() names only what was found; is_empty is true for a message with only problems."""
+    assert extract_quick_entry("bb 200", today=TODAY).is_empty
+    assert extract_quick_entry("bb 9", today=TODAY).fields() == {"weight_kg": 9.0}
+    assert not extract_quick_entry("bb 9", today=TODAY).is_empty
+
+
+# --- properties ---------------------------------------------------------------------------------------------
+
+PARSERS = [
+    lambda t: parse_number(t, **WEIGHT),
+    lambda t: parse_number(t, lo=0, hi=100, decimals=3),
+    lambda t: parse_date(t, today=TODAY, earliest=date(2019, 1, 1)),
+    parse_sex,
+    parse_yes_no,
+    parse_measure,
+    lambda t: parse_choice(t, LANGS),
+    normalise,
+    lambda t: extract_quick_entry(t, today=TODAY),
+]
+NOISY_TEXT = st.text() | st.text(alphabet="0123456789,./- :kgcmblnthjanmeiagtlpbu\n", max_size=40)
+
+
+@settings(max_examples=300)
+@given(text=NOISY_TEXT)
+def test_no_parser_raises_on_any_text(text):
+    """User input is never an exception: every parser returns a value or an Invalid for any string."""
+    for parse in PARSERS:
+        parse(text)
+
+
+@given(value=st.integers(min_value=5, max_value=600).map(lambda n: n / 10), sep=st.sampled_from([",", "."]),
+       suffix=st.sampled_from(["", "kg", " kg", " Kg"]))
+def test_parse_number_round_trips_formatted_weights(value, sep, suffix):
+    """Any one-decimal weight written with comma or point, with or without "kg", reads back exactly."""
+    text = f"{value:.1f}".replace(".", sep) + suffix
+
+    assert parse_number(text, **WEIGHT) == value
+
+
+@given(value=st.integers(min_value=350, max_value=1500).map(lambda n: n / 10), sep=st.sampled_from([",", "."]))
+def test_parse_number_round_trips_formatted_lengths(value, sep):
+    """Any one-decimal length written with comma or point and "cm" reads back exactly."""
+    assert parse_number(f"{value:.1f}".replace(".", sep) + " cm", **LENHEI) == value
+
+
+@given(day=st.dates(min_value=date(1990, 1, 1), max_value=TODAY))
+def test_parse_date_round_trips_day_month_year(day):
+    """dd-mm-yyyy, d/m/yyyy and "d <bulan> yyyy" all read back as the same date."""
+    texts = [day.strftime("%d-%m-%Y"), f"{day.day}/{day.month}/{day.year}",
+             f"{day.day} {BULAN[day.month - 1]} {day.year}", f"{day.day} {BULAN[day.month - 1][:3].lower()} {day.year}"]
+
+    assert [parse_date(t, today=TODAY) for t in texts] == [day] * len(texts)
+
+
+@given(sex=st.sampled_from(["cowok", "cewek", "laki-laki", "perempuan"]),
+       born=st.dates(min_value=date(2019, 7, 1), max_value=TODAY),
+       weight=st.integers(min_value=20, max_value=300).map(lambda n: n / 10),
+       lenhei=st.integers(min_value=450, max_value=1200).map(lambda n: n / 10),
+       label=st.sampled_from(["tb", "pb"]))
+def test_quick_entry_round_trips_a_kader_message(sex, born, weight, lenhei, label):
+    """A generated "<sex> lahir <date> bb <w> <tb|pb> <l> cm" message gives back every field."""
+    text = (f"{sex} lahir {born.day} {BULAN[born.month - 1]} {born.year} bb {weight:.1f}".replace(".", ",")
+            + f" {label} {lenhei:.1f} cm".replace(".", ","))
+
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert entry.fields() == {"sex": "M" if sex in ("cowok", "laki-laki") else "F", "birth_date": born,
+                              "weight_kg": weight, "lenhei_cm": lenhei, "measure": "h" if label == "tb" else "l"}
