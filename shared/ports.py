@@ -21,6 +21,9 @@ class UnitOfWork(Protocol):
     def find_guardian(self, wa_id: str) -> Guardian | None:
         """The consented guardian with this number, or None."""
 
+    def guardian_by_id(self, guardian_id: int) -> Guardian | None:
+        """The guardian with this id, or None."""
+
     def create_guardian(self, wa_id: str, language: str, consent_version: str, now: datetime) -> Guardian:
         """Record consent: the first row Tumbuh ever stores about a family."""
 
@@ -33,12 +36,22 @@ class UnitOfWork(Protocol):
     def find_staff(self, wa_id: str) -> Staff | None:
         """The active staff member with this number, or None."""
 
+    def posyandu_name(self, posyandu_id: int) -> str:
+        """The posyandu's name ('' when unknown)."""
+
     def children_of(self, guardian_id: int) -> list[Child]:
         """The family's children, oldest registration first."""
 
+    def children_of_posyandu(self, posyandu_id: int, limit: int = 2000) -> list[Child]:
+        """The children a posyandu looks after (what a kader can pick from)."""
+
     def add_child(self, guardian_id: int | None, name: str, sex: str, birth_date: date,
-                  registered_by: int | None = None, posyandu_id: int | None = None) -> Child:
+                  registered_by: int | None = None, posyandu_id: int | None = None,
+                  parent_wa_id: str | None = None) -> Child:
         """Register a child."""
+
+    def link_children(self, wa_id: str, guardian_id: int) -> int:
+        """Attach children a kader registered with this parent number to the parent who just consented."""
 
     def add_measurement(self, m: Measurement, source: str, source_ref: str,
                         entered_by_staff: int | None = None) -> int | None:
@@ -101,6 +114,9 @@ class Conversations(Protocol):
 
     def forget(self, wa_id: str) -> None:
         """Drop one person's conversation state."""
+
+    def expired(self, wa_id: str) -> bool:
+        """True when a conversation was left half-way and has timed out since."""
 
 
 class Messenger(Protocol):

@@ -227,10 +227,14 @@ class PgUnitOfWork:
                         "ON CONFLICT (wamid) DO NOTHING RETURNING wamid", (wamid, wa_hash, kind))
         return row is not None
 
-    _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at"
+    _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at, unreachable_at"
 
     def find_guardian(self, wa_id: str) -> Guardian | None:
         row = self._one(f"SELECT {self._GUARDIAN} FROM guardians WHERE wa_id = %s", (wa_id,))
+        return Guardian(*row) if row else None
+
+    def guardian_by_id(self, guardian_id: int) -> Guardian | None:
+        row = self._one(f"SELECT {self._GUARDIAN} FROM guardians WHERE id = %s", (guardian_id,))
         return Guardian(*row) if row else None
 
     def create_guardian(self, wa_id: str, language: str, consent_version: str, now: datetime) -> Guardian:
@@ -256,6 +260,10 @@ class PgUnitOfWork:
         self._cur.execute("DELETE FROM guardians WHERE id = %s", (guardian_id,))
         return children
 
+    def posyandu_name(self, posyandu_id: int) -> str:
+        row = self._one("SELECT name FROM posyandu WHERE id = %s", (posyandu_id,))
+        return row[0] if row else ""
+
     def find_staff(self, wa_id: str) -> Staff | None:
         row = self._one("SELECT id, wa_id, name, role, posyandu_id FROM staff WHERE wa_id = %s AND active",
                         (wa_id,))
@@ -267,11 +275,21 @@ class PgUnitOfWork:
         return [Child(*r) for r in self._all(f"SELECT {self._CHILD} FROM children WHERE guardian_id = %s "
                                              "ORDER BY id", (guardian_id,))]
 
-    def add_child(self, guardian_id, name, sex, birth_date, registered_by=None, posyandu_id=None) -> Child:
-        row = self._one("INSERT INTO children (guardian_id, name, sex, birth_date, registered_by, posyandu_id) "
-                        f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {self._CHILD}",
-                        (guardian_id, name, sex, birth_date, registered_by, posyandu_id))
+    def children_of_posyandu(self, posyandu_id: int, limit: int = 2000) -> list[Child]:
+        return [Child(*r) for r in self._all(f"SELECT {self._CHILD} FROM children WHERE posyandu_id = %s "
+                                             "ORDER BY name, id LIMIT %s", (posyandu_id, limit))]
+
+    def add_child(self, guardian_id, name, sex, birth_date, registered_by=None, posyandu_id=None,
+                  parent_wa_id=None) -> Child:
+        row = self._one("INSERT INTO children (guardian_id, name, sex, birth_date, registered_by, posyandu_id, "
+                        f"parent_wa_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {self._CHILD}",
+                        (guardian_id, name, sex, birth_date, registered_by, posyandu_id, parent_wa_id))
         return Child(*row)
+
+    def link_children(self, wa_id: str, guardian_id: int) -> int:
+        self._cur.execute("UPDATE children SET guardian_id = %s, updated_at = now() "
+                          "WHERE parent_wa_id = %s AND guardian_id IS NULL", (guardian_id, wa_id))
+        return self._cur.rowcount
 
     def add_measurement(self, m: Measurement, source: str, source_ref: str, entered_by_staff=None) -> int | None:
         row = self._one(

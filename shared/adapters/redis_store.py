@@ -17,6 +17,7 @@ from shared.errors import TransientError
 
 CLAIM_TTL_S = 7 * 24 * 3600  # Meta redelivers an unacknowledged webhook for up to 7 days
 STATE_TTL_S = 24 * 3600  # a conversation left for a day starts fresh (with a short note)
+TRACE_TTL_S = 7 * 24 * 3600  # how long we remember that a conversation was left half-way, for that note
 LOCK_TTL_MS = 15_000  # longer than one message takes to handle; a crashed holder's lock frees itself
 LOCK_WAIT_S = 20.0  # under Meta's webhook time-out budget; past it the caller answers 503 and Meta redelivers
 # Release only the lock we hold (another holder may have it after our TTL ran out).
@@ -107,8 +108,19 @@ class RedisConversations:
 
     def save(self, wa_id: str, state: dict, ttl_s: int = STATE_TTL_S) -> None:
         """Save one person's conversation state, restarting its time-out."""
-        self._call(self.client().set, f"conv:{wa_id}", json.dumps(state, ensure_ascii=False), ex=ttl_s)
+        pipe = self.client().pipeline()
+        pipe.set(f"conv:{wa_id}", json.dumps(state, ensure_ascii=False), ex=ttl_s)
+        pipe.set(f"conv-trace:{wa_id}", "1", ex=TRACE_TTL_S)
+        self._call(pipe.execute)
+
+    def expired(self, wa_id: str) -> bool:
+        """True when a conversation was left half-way and has timed out since (worth a short note)."""
+        pipe = self.client().pipeline()
+        pipe.exists(f"conv:{wa_id}")
+        pipe.exists(f"conv-trace:{wa_id}")
+        live, trace = self._call(pipe.execute)
+        return bool(trace) and not live
 
     def forget(self, wa_id: str) -> None:
-        """Drop one person's conversation state (cancel, or HAPUS)."""
-        self._call(self.client().delete, f"conv:{wa_id}")
+        """Drop one person's conversation state (finished, cancelled, or HAPUS)."""
+        self._call(self.client().delete, f"conv:{wa_id}", f"conv-trace:{wa_id}")

@@ -15,6 +15,7 @@ class Guardian:
     consent_at: datetime
     opted_out_at: datetime | None = None
     last_inbound_at: datetime | None = None
+    unreachable_at: datetime | None = None
 
 
 @dataclass(frozen=True)

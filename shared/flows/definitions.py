@@ -3,6 +3,8 @@ language, and the confirmations for STOP and HAPUS. No I/O and no Bahasa text he
 """
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from shared.domain import growth
@@ -64,6 +66,52 @@ def _yes_no(text: str, slots: dict, ctx: Context):
 
 def _pick_child(text: str, slots: dict, ctx: Context):
     options = {str(c["id"]): c["name"] for c in ctx.children}
+    value = p.parse_choice(text, options)
+    return int(value) if not isinstance(value, p.Invalid) else value
+
+
+_PHONE_JUNK = re.compile(r"[\s\-().]")
+
+
+def _phone(text: str, slots: dict, ctx: Context):
+    """An Indonesian mobile number as Meta's wa_id: 0812…, +62 812…, 62812… → 62812… (10–13 digits after 62)."""
+    digits = _PHONE_JUNK.sub("", text.strip())
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    if not digits.isdigit() or not digits.startswith("628") or not 10 <= len(digits) <= 15:
+        return p.Invalid("invalid_phone")
+    return digits
+
+
+def _find_child(text: str, slots: dict, ctx: Context):
+    """A kader types (part of) a name: one match picks the child, several offer a choice, none says so."""
+    query = " ".join(text.split()).casefold()
+    if len(query) < 2:
+        return p.Invalid("kader_no_match", {"query": text.strip()})
+    matches = [c["id"] for c in ctx.children if query in c["name"].casefold()]
+    if not matches:
+        return p.Invalid("kader_no_match", {"query": text.strip()[:40]})
+    return {"child_id": matches[0]} if len(matches) == 1 else {"matches": matches[:9]}
+
+
+def _match_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
+    wanted = set(slots.get("matches") or ())
+    rows = [Choice(id=f"child:{c['id']}", key="choice_child", value=c["id"], params={"name": _label(c)})
+            for c in ctx.children if c["id"] in wanted]
+    return (*rows, Choice(id="child:new", key="choice_new_child", value="new"))
+
+
+def _label(child: dict) -> str:
+    """A child's name with the birth date, so a kader can tell two children of the same name apart."""
+    born = date.fromisoformat(child["birth_date"])
+    return f"{child['name']} ({born.day}/{born.month}/{born.year % 100:02d})"
+
+
+def _pick_match(text: str, slots: dict, ctx: Context):
+    wanted = set(slots.get("matches") or ())
+    options = {str(c["id"]): c["name"] for c in ctx.children if c["id"] in wanted}
     value = p.parse_choice(text, options)
     return int(value) if not isinstance(value, p.Invalid) else value
 
@@ -199,6 +247,27 @@ MEASURE = Flow(
     },
 )
 
+_NEW_CHILD = Choice(id="child:new", key="choice_new_child", value={"child_id": "new"})
+
+KADER_MEASURE = Flow(
+    id="kader_measure",
+    start="find",
+    steps={
+        "find": Ask("kader_ask_child", parse=_find_child, save_as="*", choices=(_NEW_CHILD,),
+                    skip=lambda s, c: "child_id" in s or bool(s.get("matches")),
+                    next=lambda s, c: "pick" if s.get("matches") and "child_id" not in s else _after_child(s, c)),
+        "pick": Ask("ask_which_child", parse=_pick_match, save_as="child_id", choices=_match_choices,
+                    skip=lambda s, c: "child_id" in s, next=_after_child),
+        "name": MEASURE.steps["name"],
+        "sex": MEASURE.steps["sex"],
+        "birth_date": replace(MEASURE.steps["birth_date"], next="parent_phone"),
+        "parent_phone": Ask("kader_ask_parent_phone", parse=_phone, save_as="parent_wa_id", choices=(SKIP,),
+                            skip=lambda s, c: "parent_wa_id" in s or _known_child(s, c), next="measured_on"),
+        **{k: v for k, v in MEASURE.steps.items()
+           if k in ("measured_on", "weight", "lenhei", "measure", "headc", "armc", "oedema")},
+    },
+)
+
 LANGUAGE = Flow(
     id="language",
     start="lang",
@@ -234,4 +303,4 @@ HISTORY = Flow(
                         next=Done("show_history"))},
 )
 
-FLOWS = {f.id: f for f in (ONBOARDING, MEASURE, LANGUAGE, CONFIRM_STOP, CONFIRM_DELETE, HISTORY)}
+FLOWS = {f.id: f for f in (ONBOARDING, MEASURE, KADER_MEASURE, LANGUAGE, CONFIRM_STOP, CONFIRM_DELETE, HISTORY)}

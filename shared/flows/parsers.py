@@ -1,15 +1,15 @@
-"""Pure parsers for how parents and kader actually write numbers, dates, sex and short answers (domain-id D6).
-
-No I/O, no clock (``today`` is passed in), no environment; every parser returns a value or ``Invalid`` and never raises.
+"""Pure parsers for how parents and kader write numbers, dates, sex and short answers (domain-id D6).
+No I/O, no clock (``today`` is passed in), no environment: each returns a value or ``Invalid``, never raises.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -653,6 +653,9 @@ _LABELS: dict[tuple[str, ...], tuple] = {
     **dict.fromkeys([("pb",), ("panjang",), ("panjang", "badan"), ("pbnya",), ("panjangnya",), ("pjg",)],
                     ("field", "lenhei_cm", "l")),
     **dict.fromkeys([("pb", "tb"), ("tb", "pb")], ("field", "lenhei_cm", None)),
+    # "BB/TB 9,1/76": two numbers, weight first
+    ("bb", "tb"): ("field", "weight_kg", None, ("field", "lenhei_cm", "h")),
+    ("bb", "pb"): ("field", "weight_kg", None, ("field", "lenhei_cm", "l")),
     **dict.fromkeys([("lk",), ("lingkar", "kepala"), ("lingkar", "kpl"), ("lkep",), ("lknya",)],
                     ("field", "headc_cm", None)),
     **dict.fromkeys([("lila",), ("lla",), ("lingkar", "lengan"), ("lingkar", "lengan", "atas"), ("lilanya",)],
@@ -740,7 +743,7 @@ def _scan(toks: list[_Tok], hits: list[_DateHit]) -> _Collector:
         if tok.kind == NUM:
             q = _read_quantity(toks, i)
             _place_number(found, label, q, toks, q.end)
-            label, in_name = None, False
+            label, in_name = (label[3] if label and len(label) > 3 else None), False
             i = q.end
             continue
         matched, j = _match_label(toks, i)

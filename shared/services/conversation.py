@@ -11,21 +11,21 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.domain import growth
-from shared.domain.model import Child, Guardian, Measurement
+from shared.domain.model import Child, Guardian, Measurement, Staff
 from shared.errors import PermanentError, TransientError
 from shared.flows import engine, parsers
-from shared.flows.definitions import FLOWS, MEASURE
+from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE
 from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Conversations, Messenger, Records, UnitOfWork
 from shared.services import results
 from shared.services.replies import to_messages
-from shared.whatsapp.outgoing import Text, from_dict, to_dict
+from shared.whatsapp.outgoing import Template, Text, from_dict, to_dict
 from shared.whatsapp.webhook import Inbound, Updates
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,10 @@ MENU_CHOICES = (
 KEYWORDS = {"cek": "menu:measure", "ukur": "menu:measure", "timbang": "menu:measure", "hitung": "menu:measure",
             "check": "menu:measure", "riwayat": "menu:history", "history": "menu:history",
             "anak": "menu:children", "children": "menu:children", "pengingat": "menu:reminders"}
+KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("menu:help", "menu_help"))
+KADER_AFTER_RESULT = (Choice("next:kader", "choice_next_child"), Choice("next:menu", "choice_menu"))
+SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
+RESULT_TEMPLATE = "hasil_pengukuran"  # utility template, see docs/whatsapp-templates.md
 MEDIA_KINDS = {"image": "kind_image", "audio": "kind_audio", "voice": "kind_audio", "video": "kind_video",
                "document": "kind_document", "sticker": "kind_sticker"}
 
@@ -132,11 +136,17 @@ class Talk:
     def __init__(self, ports: Ports, tx: UnitOfWork, msg: Inbound, now: datetime):
         self.ports, self.tx, self.msg, self.now = ports, tx, msg, now
         self.today: date = now.astimezone(ZoneInfo(ports.tz)).date()
-        self.guardian: Guardian | None = tx.find_guardian(msg.wa_id)
+        self.staff: Staff | None = tx.find_staff(msg.wa_id)
+        self.guardian: Guardian | None = None if self.staff else tx.find_guardian(msg.wa_id)
         self.lang = self.guardian.language if self.guardian else DEFAULT_LANGUAGE
-        self.children: list[Child] = tx.children_of(self.guardian.id) if self.guardian else []
+        if self.staff is not None:  # a kader picks from the posyandu's children
+            self.children: list[Child] = (tx.children_of_posyandu(self.staff.posyandu_id)
+                                          if self.staff.posyandu_id else [])
+        else:
+            self.children = tx.children_of(self.guardian.id) if self.guardian else []
         saved = ports.conversations.load(msg.wa_id)
         self.state: State | None = State.from_json(saved) if saved else None
+        self.expired = saved is None and ports.conversations.expired(msg.wa_id)
         self.new_state: State | None = self.state
         self.forget = False
         self.replies: list[Reply] = []
@@ -145,12 +155,12 @@ class Talk:
 
     def ctx(self) -> Context:
         return Context(today=self.today, lang=self.lang,
-                       children=tuple(c.summary() for c in self.children), is_staff=False)
+                       children=tuple(c.summary() for c in self.children), is_staff=self.staff is not None)
 
     def save_state(self) -> None:
         """After commit: keep the conversation where it now is (or drop it)."""
         if self.forget or self.new_state is None:
-            if self.state is not None or self.forget:
+            if self.state is not None or self.forget or self.expired:
                 self.ports.conversations.forget(self.msg.wa_id)
         else:
             self.ports.conversations.save(self.msg.wa_id, self.new_state.to_json())
@@ -161,12 +171,28 @@ class Talk:
                        "guardian_id": self.guardian.id if self.guardian else None}
             self.tx.queue("send", payload, dedupe_key=f"{self.msg.wamid}:{i:02d}")
 
+    def queue_to(self, guardian: Guardian, messages: list, kind: str) -> None:
+        """Queue messages to someone other than the sender (a parent, after a kader measured their child)."""
+        for i, message in enumerate(messages):
+            payload = {"to": guardian.wa_id, "message": to_dict(message), "kind": kind, "guardian_id": guardian.id}
+            self.tx.queue("send", payload, dedupe_key=f"{self.msg.wamid}:p{i:02d}")
+
     def say(self, key: str, **params) -> None:
         self.replies.append(Reply(key, params))
 
     def menu(self, key: str = "menu") -> None:
+        if self.staff is not None:
+            return self.kader_menu()
         self.replies.append(Reply(key, {}, MENU_CHOICES))
         self.new_state = None
+
+    def kader_menu(self) -> None:
+        self.replies.append(Reply("kader_menu", {"name": self.staff.name, "posyandu": self.posyandu_name()},
+                                  KADER_CHOICES))
+        self.new_state = None
+
+    def posyandu_name(self) -> str:
+        return self.tx.posyandu_name(self.staff.posyandu_id) if self.staff.posyandu_id else "–"
 
     def apply(self, turn: Turn) -> None:
         """Take a turn of the engine: its replies, its next state, and its action if it finished."""
@@ -184,6 +210,8 @@ class Talk:
             self.tx.update_guardian(self.guardian.id, last_inbound_at=self.now)
         if self.msg.kind not in ("text", "interactive", "button"):
             self.other_kind()
+        elif self.staff is not None:
+            self.kader()
         elif self.guardian is None:
             self.before_consent()
         else:
@@ -207,7 +235,7 @@ class Talk:
         kind = self.msg.kind
         if kind == "reaction":
             return  # a 👍 on our message needs no answer
-        if self.guardian is None and (self.state is None or self.state.flow != "onboarding"):
+        if self.staff is None and self.guardian is None and (self.state is None or self.state.flow != "onboarding"):
             self.apply(engine.start(FLOWS["onboarding"], self.ctx()))
         elif kind == "location":
             self.say("location_thanks")
@@ -233,6 +261,10 @@ class Talk:
 
     def consented(self) -> None:
         word, rid = self.word(), self.msg.reply_id
+        if self.expired and not word:
+            self.say("session_expired")  # a conversation left half-way timed out: start fresh, and say so
+            if rid and not rid.startswith(("menu:", "next:")):
+                return self.menu()
         if word:
             getattr(self, "word_" + word)()
         elif self.state is not None and self.state.flow in FLOWS and self.state.flow != "onboarding":
@@ -240,10 +272,31 @@ class Talk:
         elif rid.startswith(("menu:", "next:")):
             self.route(rid)
         elif rid:
-            self.say("session_expired")  # a button from a conversation that timed out
+            if not self.expired:
+                self.say("session_expired")  # a button from a conversation that timed out
             self.menu()
         else:
             self.free_text()
+
+    def kader(self) -> None:
+        """A kader (listed in staff for a posyandu) measures children for families, one after the other."""
+        word, rid = self.word(), self.msg.reply_id
+        if word in ("stop", "delete", "start", "language"):
+            self.say("kader_only")
+            return self.kader_menu()
+        if word:
+            return getattr(self, "word_" + word)()
+        if self.state is not None and self.state.flow == "kader_measure":
+            return self.advance()
+        if rid in ("kader:measure", "next:kader"):
+            return self.apply(engine.start(KADER_MEASURE, self.ctx()))
+        if rid == "menu:help":
+            return self.word_help()
+        if rid or not self.msg.text.strip():
+            return self.kader_menu()
+        # Typing a name starts measuring straight away: the name is the answer to "which child?".
+        turn = engine.start(KADER_MEASURE, self.ctx())
+        self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
 
     def advance(self) -> None:
         flow = FLOWS[self.state.flow]
@@ -354,8 +407,9 @@ class Talk:
     def act_give_consent(self, slots: dict) -> None:
         lang = self.lang if self.lang in LANGUAGES else DEFAULT_LANGUAGE
         self.guardian = self.tx.create_guardian(self.msg.wa_id, lang, CONSENT_VERSION, self.now)
+        linked = self.tx.link_children(self.msg.wa_id, self.guardian.id)  # children a kader registered earlier
         self.tx.audit(f"guardian:{self.guardian.id}", "consent", "guardian", self.guardian.id,
-                      {"version": CONSENT_VERSION})
+                      {"version": CONSENT_VERSION, "children_linked": linked})
         self.say("consent_thanks")
         self.menu()
 
@@ -432,28 +486,64 @@ class Talk:
                                "required_g": gain.required_g, "two_t": gain.two_t}
         measurement_id = self.tx.add_measurement(
             Measurement(child.id, on, m["weight_kg"], m["lenhei_cm"], m["measure"], m["headc_cm"], m["armc_cm"],
-                        m["oedema"], flags, summary), source="whatsapp", source_ref=self.msg.wamid)
+                        m["oedema"], flags, summary), source="whatsapp", source_ref=self.msg.wamid,
+            entered_by_staff=self.staff.id if self.staff else None)
         if measurement_id is not None:
             self.tx.queue("sheet_upsert", {"child_id": child.id, "measurement_id": measurement_id},
                           dedupe_key=f"measurement:{measurement_id}")
-            self.tx.audit(f"guardian:{self.guardian.id}", "measurement.create", "measurement", measurement_id,
-                          {"flags": list(flags)})
+            self.tx.audit(self.actor(), "measurement.create", "measurement", measurement_id, {"flags": list(flags)})
         lying = a.measure != "h" if a.measure else a.age_days < 731
         if flags:
-            self.replies.extend(results.remeasure_replies(child.name, a, gain, change, lying))
+            replies = results.remeasure_replies(child.name, a, gain, change, lying)
         else:
-            self.replies.extend(results.result_replies(child.name, a, gain, on, m["weight_kg"], m["lenhei_cm"]))
+            replies = results.result_replies(child.name, a, gain, on, m["weight_kg"], m["lenhei_cm"])
+        if self.staff is not None:
+            notified = not flags and self.notify_parent(child, replies, a, on)
+            last = replies[-1]
+            replies = (*replies[:-1], Reply(last.key, last.params, ()), Reply("kader_saved"),
+                       *((Reply("kader_parent_notified"),) if notified else ()),
+                       Reply("choice_prompt_next", {}, KADER_AFTER_RESULT))
+        self.replies.extend(replies)
         self.new_state = None
+
+    def actor(self) -> str:
+        return f"staff:{self.staff.id}" if self.staff else f"guardian:{self.guardian.id}"
 
     def child_for(self, slots: dict) -> Child:
         known = next((c for c in self.children if c.id == slots.get("child_id")), None)
         if known is not None:
             return known
-        child = self.tx.add_child(self.guardian.id, slots["name"], slots["sex"],
-                                  date.fromisoformat(slots["birth_date"]))
-        self.tx.audit(f"guardian:{self.guardian.id}", "child.create", "child", child.id)
+        born = date.fromisoformat(slots["birth_date"])
+        if self.staff is None:
+            child = self.tx.add_child(self.guardian.id, slots["name"], slots["sex"], born)
+        else:
+            parent_wa_id = slots.get("parent_wa_id")
+            parent = self.tx.find_guardian(parent_wa_id) if parent_wa_id else None
+            child = self.tx.add_child(parent.id if parent else None, slots["name"], slots["sex"], born,
+                                      registered_by=self.staff.id, posyandu_id=self.staff.posyandu_id,
+                                      parent_wa_id=parent_wa_id)
+        self.tx.audit(self.actor(), "child.create", "child", child.id)
         self.children.append(child)
         return child
+
+    def notify_parent(self, child: Child, replies: tuple[Reply, ...], a, measured_on: date) -> bool:
+        """Send a kader's result to the child's consented parent: in the 24-hour window as the same messages,
+        outside it as the approved utility template (Meta allows nothing else there)."""
+        parent = self.tx.guardian_by_id(child.guardian_id) if child.guardian_id else None
+        if parent is None or parent.unreachable_at is not None:
+            return False
+        if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
+            intro = Reply("parent_result_intro", {"name": child.name})
+            body = [r for r in replies if r.key != "not_advice_note"] + [Reply("not_advice_note")]
+            self.queue_to(parent, to_messages([intro, *body], parent.language), "result")
+        else:
+            from shared.flows.messages import render
+
+            status = results.headline(a)
+            params = (child.name, render("choice_today", parent.language) if measured_on == self.today
+                      else f"{measured_on.day}-{measured_on.month}-{measured_on.year}", render(status, parent.language))
+            self.queue_to(parent, [Template(RESULT_TEMPLATE, parent.language, params)], "result_template")
+        return True
 
     def list_children(self) -> None:
         if not self.children:

@@ -87,6 +87,18 @@ def result_replies(name: str, a: GrowthAssessment, gain: WeightGain | None, meas
     return (*replies, *advice)
 
 
+def headline(a: GrowthAssessment) -> str:
+    """The catalogue key of the one category that matters most (for a template's single status word)."""
+    for indicator, problem in (("length_for_age", a.stunted), ("weight_for_length", a.wasted),
+                               ("weight_for_age", a.underweight)):
+        if problem:
+            return category_key(indicator, getattr(a, indicator).category)
+    over = _categories(a) & _OVER
+    if over:
+        return category_key("weight_for_length", next(iter(over)))
+    return "cat_normal_wfl"
+
+
 def age_text(age_months: int) -> Ref:
     """Age in completed months as the Permenkes shows it (bulan penuh), e.g. '1 th 3 bln'."""
     years, months = divmod(age_months, 12)

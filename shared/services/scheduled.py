@@ -6,18 +6,34 @@ so an operator can see the jobs fire end to end.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
+
+from shared.errors import TransientError
+from shared.services.conversation import deliver
 
 log = logging.getLogger(__name__)
 
 
 def run_due(app) -> tuple[dict, int]:
-    """One scheduler tick: answer 200 with a summary when the stores answer, 503 (retry) when they do not."""
+    """One scheduler tick: send replies whose first attempt failed, then report; 503 (retry) when a store is down.
+
+    Reminders and the Sheet flush land here with their issues.
+    """
     health = app.health()
     if not health["ok"]:
         return {"ok": False, "health": health}, 503
+    now = datetime.now(timezone.utc)
+    try:
+        sent = deliver(app.ports, "", now)
+        stopped = None
+    except TransientError as exc:  # the Graph API is still down: the rows stay due, next tick tries again
+        sent, stopped = 0, type(exc).__name__
     pending = app.records.run("SELECT count(*) FROM outbox WHERE done_at IS NULL")[0][0]
-    summary = {"ok": True, "health": health, "outbox_pending": pending, "ran": []}
-    log.info("scheduler tick", extra={"ctx": {"outbox_pending": pending}})
+    summary = {"ok": True, "health": health, "outbox_pending": pending, "ran": ["deliver_replies"],
+               "replies_sent": sent}
+    if stopped:
+        summary["replies_stopped_by"] = stopped
+    log.info("scheduler tick", extra={"ctx": {"outbox_pending": pending, "replies_sent": sent}})
     return summary, 200
 
 

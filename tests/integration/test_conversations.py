@@ -214,3 +214,58 @@ def test_graph_api_down_keeps_the_reply_for_the_redelivery(chat, ports):
     handle_message(ports, msg, chat.now + timedelta(minutes=2))
 
     assert len(ports.messenger.sent) == 1
+
+
+def test_a_timed_out_conversation_starts_fresh_with_a_short_note(consented, ports):
+    """When the saved state has expired, the next message says so once and starts over."""
+    consented.say(reply_id="menu:measure")
+    ports.conversations.client().delete(f"conv:{consented.wa_id}")  # what Redis does when the TTL runs out
+
+    first = consented.say("9,1")
+    second = consented.say("MENU")
+
+    assert first[0] == "session_expired"
+    assert second == ["menu"]
+
+
+def test_a_stale_button_after_the_time_out_gets_the_menu(consented, ports):
+    """Tapping a button of a conversation that expired does not act on it."""
+    consented.say(reply_id="menu:measure")
+    ports.conversations.client().delete(f"conv:{consented.wa_id}")
+
+    assert consented.say(reply_id="sex:F") == ["session_expired", "menu"]
+
+
+def test_language_switch_changes_every_later_message(consented, ports):
+    """BAHASA → English: the confirmation and the menu come in English and the choice is stored."""
+    consented.say("BAHASA")
+
+    assert consented.say(reply_id="lang:en") == ["language_set", "menu"]
+    assert ports.records.run("SELECT language FROM guardians")[0][0] == "en"
+    assert ports.messenger.sent[-1][1].body.startswith("OK, Tumbuh will use English.")
+
+
+def test_history_lists_earlier_results(consented):
+    """Riwayat shows the stored measurements of the only child."""
+    consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70 tgl ukur 3-2-2025")
+    consented.say("Ani")
+    consented.say(reply_id="skip")
+    consented.say(reply_id="skip")
+
+    assert consented.say(reply_id="menu:history") == ["history_header", "history_line", "menu"]
+
+
+def test_scheduler_resends_replies_that_failed_earlier(chat, ports):
+    """A reply left in the outbox by a Graph API outage is sent by the next scheduler tick, once."""
+    from shared.services.conversation import deliver
+    from shared.whatsapp.errors import WhatsAppTransient
+
+    ports.messenger.fail_with = WhatsAppTransient("down")
+    with pytest.raises(TransientError):
+        chat.say("Halo")
+    ports.messenger.fail_with = None
+    ports.records.run("UPDATE outbox SET next_attempt_at = now() - interval '1 second'")
+
+    sent_now, sent_again = deliver(ports, "", chat.now), deliver(ports, "", chat.now)
+
+    assert (sent_now, sent_again, len(ports.messenger.sent)) == (1, 0, 1)

@@ -49,10 +49,12 @@ CREATE TABLE children (
     sex              text NOT NULL CHECK (sex IN ('M', 'F')),
     birth_date       date NOT NULL CHECK (birth_date >= DATE '1990-01-01'),
     registered_by    bigint REFERENCES staff (id) ON DELETE SET NULL,
+    parent_wa_id     text CHECK (parent_wa_id ~ '^[0-9]{6,20}$'),  -- given by a kader; linked when that parent consents
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     sheet_synced_at  timestamptz
 );
+CREATE INDEX children_parent_wa_id ON children (parent_wa_id) WHERE guardian_id IS NULL;
 CREATE INDEX children_guardian ON children (guardian_id);
 CREATE INDEX children_posyandu ON children (posyandu_id);
 

@@ -1,0 +1,109 @@
+"""Kader mode: a cadre listed for a posyandu measures children for families, one after the other."""
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.conftest import Chat
+
+pytestmark = pytest.mark.integration
+
+KADER = "6281300000009"
+PARENT = "6281200000001"
+
+
+@pytest.fixture
+def kader(ports) -> Chat:
+    """A kader of Posyandu Melati, talking to Tumbuh."""
+    pid = ports.records.run("INSERT INTO posyandu (name, village, district) VALUES ('Melati', 'Sukamaju', "
+                            "'Cibeber') RETURNING id")[0][0]
+    ports.records.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES (%s, 'Siti', 'kader', %s)",
+                      (KADER, pid))
+    return Chat(ports, wa_id=KADER)
+
+
+def _register_new_child(kader, parent_phone="0812 0000 0001"):
+    assert kader.say("MENU") == ["kader_menu"]
+    assert kader.say(reply_id="kader:measure") == ["kader_ask_child"]
+    assert kader.say(reply_id="child:new") == ["ask_child_name"]
+    assert kader.say("Ani") == ["ask_sex"]
+    assert kader.say("P") == ["ask_birth_date"]
+    assert kader.say("3-1-2024") == ["kader_ask_parent_phone"]
+    assert kader.say(parent_phone) == ["ask_measured_on"]
+    assert kader.say(reply_id="date:today") == ["ask_weight"]
+    assert kader.say("8,9") == ["ask_lenhei"]
+    assert kader.say("78") == ["ask_measure"]
+    assert kader.say(reply_id="measure:l") == ["ask_headc"]
+    assert kader.say(reply_id="skip") == ["ask_armc"]
+    return kader.say(reply_id="skip")
+
+
+def test_kader_registers_and_measures_a_new_child_without_consent_questions(kader, ports):
+    """No consent flow for staff; the child is stored for the posyandu, registered and entered by the kader."""
+    keys = _register_new_child(kader)
+
+    assert keys[0] == "result_header" and keys[-2:] == ["kader_saved", "choice_prompt_next"]
+    row = ports.records.run("SELECT c.posyandu_id IS NOT NULL, c.registered_by IS NOT NULL, c.parent_wa_id, "
+                            "c.guardian_id, m.entered_by_staff IS NOT NULL FROM children c "
+                            "JOIN measurements m ON m.child_id = c.id")[0]
+    assert row == [True, True, "6281200000001", None, True]
+    assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 0
+
+
+def test_next_child_finds_a_known_child_by_part_of_the_name(kader):
+    """Typing part of a registered child's name goes straight to the measuring date."""
+    _register_new_child(kader)
+
+    assert kader.say(reply_id="next:kader") == ["kader_ask_child"]
+    assert kader.say("an") == ["ask_measured_on"]
+
+
+def test_unknown_name_says_so_and_offers_a_new_child(kader):
+    """A name that matches nobody is explained, and the question stays."""
+    assert kader.say("Bambang") == ["kader_no_match", "kader_ask_child"]
+
+
+def test_parent_who_consents_later_gets_the_children_a_kader_registered(kader, ports):
+    """When the parent agrees to Tumbuh, children registered with their number become theirs."""
+    _register_new_child(kader)
+    parent = Chat(ports, wa_id=PARENT)
+
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+
+    assert parent.say(reply_id="menu:children") == ["children_list", "menu"]
+    assert ports.records.run("SELECT count(*) FROM children WHERE guardian_id IS NOT NULL")[0][0] == 1
+
+
+def test_consented_parent_inside_the_window_gets_the_full_result(kader, ports):
+    """A parent who wrote within 24 hours receives the kader's result as ordinary messages."""
+    parent = Chat(ports, wa_id=PARENT)
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+    before = len(ports.messenger.sent)
+
+    keys = _register_new_child(kader)
+
+    to_parent = [m for to, m in ports.messenger.sent[before:] if to == PARENT]
+    assert "kader_parent_notified" in keys
+    assert len(to_parent) == 2 and "Kader posyandu baru saja mengukur Ani" in to_parent[0].body
+
+
+def test_parent_outside_the_window_gets_the_approved_template(kader, ports):
+    """After 24 hours of silence only a template may be sent: hasil_pengukuran with name, date and status."""
+    from shared.whatsapp.outgoing import Template
+
+    parent = Chat(ports, wa_id=PARENT, now=kader.now - timedelta(days=2))
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+    before = len(ports.messenger.sent)
+
+    _register_new_child(kader)
+
+    (template,) = [m for to, m in ports.messenger.sent[before:] if to == PARENT]
+    assert isinstance(template, Template) and template.name == "hasil_pengukuran"
+    assert template.body_params[0] == "Ani"
+
+
+def test_stop_and_hapus_are_for_parents(kader):
+    """A kader typing STOP or HAPUS is told these words are for parents."""
+    assert kader.say("HAPUS") == ["kader_only", "kader_menu"]
