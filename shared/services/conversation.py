@@ -318,11 +318,9 @@ class Talk:
         target = next((KEYWORDS[w] for w in words if w in KEYWORDS), None)
         if target:
             return self.route(target)
-        self.menu("menu" if not words else "not_understood")
-        if words:
-            self.replies.append(Reply("menu", {}, MENU_CHOICES))
-            self.replies.pop(-2) if len(self.replies) > 1 and self.replies[-2].key == "not_understood" and \
-                self.replies[-2].choices else None
+        if words:  # not a greeting: say we did not understand before offering the menu
+            self.say("not_understood")
+        self.menu()
 
     def start_measure(self, entry=None) -> None:
         slots: dict = {}
@@ -345,10 +343,7 @@ class Talk:
     def route(self, rid: str) -> None:
         target = rid.split(":", 1)[1]
         if target in ("measure", "again", "other"):
-            slots = {}
-            if target == "again" and self.state is None and self.children:
-                pass
-            return self.apply(engine.start(MEASURE, self.ctx(), slots))
+            return self.apply(engine.start(MEASURE, self.ctx()))
         if target == "menu":
             return self.menu()
         if target == "children":

@@ -269,3 +269,10 @@ def test_scheduler_resends_replies_that_failed_earlier(chat, ports):
     sent_now, sent_again = deliver(ports, "", chat.now), deliver(ports, "", chat.now)
 
     assert (sent_now, sent_again, len(ports.messenger.sent)) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("text,expected", [("Selamat pagi bu bidan", ["menu"]), ("asdfgh qwerty", ["not_understood", "menu"]),
+                                           ("riwayat", ["no_children", "menu"])])
+def test_free_text_gets_the_menu_or_the_matching_item(consented, text, expected):
+    """Greetings get the menu, nonsense says so first, and a menu word goes straight to its item."""
+    assert consented.say(text) == expected
