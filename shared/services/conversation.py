@@ -80,7 +80,13 @@ def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
     for wa_id, msgs in people.items():
         with ports.conversations.lock(wa_id):
             for msg in msgs:
-                handle_message(ports, msg, now)
+                try:
+                    handle_message(ports, msg, now)
+                except TransientError:
+                    raise
+                except Exception:  # a bug: the message's transaction rolled back; say sorry, go on with the batch
+                    log.exception("message dropped by a bug", extra={"ctx": {"wa": wa_hash(wa_id), "kind": msg.kind}})
+                    apologise(ports, wa_id)
     return {"messages": len(updates.messages), "statuses": len(updates.statuses)}
 
 

@@ -276,3 +276,29 @@ def test_scheduler_resends_replies_that_failed_earlier(chat, ports):
 def test_free_text_gets_the_menu_or_the_matching_item(consented, text, expected):
     """Greetings get the menu, nonsense says so first, and a menu word goes straight to its item."""
     assert consented.say(text) == expected
+
+
+def test_a_bug_while_handling_one_message_apologises_and_the_batch_goes_on(chat, ports, monkeypatch, caplog):
+    """An unexpected error rolls that message back, sends a short apology, and later messages are handled."""
+    from shared.services import conversation
+    from shared.whatsapp.webhook import Updates
+
+    calls = {"n": 0}
+    real = conversation.Talk.run
+
+    def broken_once(self):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("boom")
+        return real(self)
+
+    monkeypatch.setattr(conversation.Talk, "run", broken_once)
+    first, second = chat.message("Halo"), chat.message("Halo lagi")
+
+    conversation.handle_updates(ports, Updates(messages=(first, second)), chat.now)
+
+    texts = [m.body for _, m in ports.messenger.sent]
+    assert texts[0].startswith("Maaf, Tumbuh sedang ada gangguan")
+    assert len(texts) == 2 and "Persetujuan data" in texts[1]
+    assert ports.records.run("SELECT count(*) FROM inbound_messages")[0][0] == 1
+    assert "6281200000001" not in caplog.text
