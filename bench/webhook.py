@@ -165,9 +165,9 @@ class CpuMeter:
         db = pg8000.native.Connection(user=u.username or "postgres", password=u.password, host=u.hostname,
                                       port=u.port or 5432, database=u.path.lstrip("/"))
         backend = db.run("SELECT pg_backend_pid()")[0][0]
-        db.close()
         with open(f"/proc/{backend}/stat") as f:  # the backend's parent is this cluster's postmaster
             self.pids["postgres"] = int(f.read().rsplit(")", 1)[1].split()[1])
+        db.close()  # only now: a closed backend's /proc entry is gone
         self.redis = redis.Redis.from_url(redis_url)
 
     def snapshot(self) -> dict[str, float]:

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import pg8000.dbapi
 
-from shared.domain.model import Child, Guardian, Measurement, Staff
+from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.errors import ConfigError, TransientError
 
 log = logging.getLogger(__name__)
@@ -84,24 +84,24 @@ class Database:
             self._local.conn = conn
         return conn
 
-    def run(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        """Run one statement in its own transaction and return its rows; drops a broken connection."""
+    def connection_for(self, autocommit: bool) -> pg8000.dbapi.Connection:
+        """This thread's connection in the wanted mode: autocommit for single statements (one round trip
+        instead of BEGIN, statement, COMMIT), explicit transactions for units of work and migrations."""
         conn = self.connection()
+        if conn.autocommit != autocommit:
+            conn.autocommit = autocommit
+        return conn
+
+    def run(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """Run one statement on its own (autocommit) and return its rows; drops a broken connection."""
+        conn = self.connection_for(autocommit=True)
         try:
             cur = conn.cursor()
             cur.execute(sql, params) if params else cur.execute(sql)
-            rows = list(cur.fetchall()) if cur.description else []
-            conn.commit()
-            return rows
+            return list(cur.fetchall()) if cur.description else []
         except (pg8000.dbapi.InterfaceError, OSError) as exc:
             self.discard()
             raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
-        except Exception:
-            try:
-                conn.rollback()
-            except Exception:  # the connection is unusable: open a fresh one next time
-                self.discard()
-            raise
 
     def discard(self) -> None:
         """Forget (and close) this thread's connection."""
@@ -152,7 +152,7 @@ def migrate(db: Database, migrations: list[Migration] | None = None) -> list[str
     is refused (its checksum no longer matches), because the database would silently differ from the code.
     """
     migrations = load_migrations() if migrations is None else migrations
-    conn = db.connection()
+    conn = db.connection_for(autocommit=False)  # each migration must commit whole or not at all
     cur = conn.cursor()
     # Fast path, no lock: the table exists and nothing is pending (every warm start after the first).
     cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
@@ -222,12 +222,66 @@ class PgUnitOfWork:
         self._cur.execute(sql, params)
         return list(self._cur.fetchall())
 
-    def record_inbound(self, wamid: str, wa_hash: str, kind: str) -> bool:
-        row = self._one("INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES (%s, %s, %s) "
-                        "ON CONFLICT (wamid) DO NOTHING RETURNING wamid", (wamid, wa_hash, kind))
-        return row is not None
-
     _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at, unreachable_at"
+    _CHILD = "id, name, sex, birth_date, guardian_id, posyandu_id"
+
+    def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime) -> Arrival | None:
+        # One round trip for what every message needs: record its id (None when it was already recorded),
+        # note the guardian's last inbound time, and load who is writing with their children.
+        rows = self._all(
+            "WITH ins AS (INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES (%s, %s, %s) "
+            "  ON CONFLICT (wamid) DO NOTHING RETURNING 1), "
+            "touched AS (UPDATE guardians SET last_inbound_at = %s WHERE wa_id = %s AND EXISTS (SELECT 1 FROM ins) "
+            "  RETURNING id) "
+            "SELECT (SELECT count(*) FROM ins), s.id, s.wa_id, s.name, s.role, s.posyandu_id, "
+            f"{', '.join('g.' + c for c in self._GUARDIAN.split(', '))}, "
+            f"{', '.join('c.' + c for c in self._CHILD.split(', '))} "
+            "FROM (SELECT 1) one LEFT JOIN staff s ON s.wa_id = %s AND s.active "
+            "LEFT JOIN guardians g ON g.wa_id = %s AND s.id IS NULL "
+            "LEFT JOIN children c ON c.guardian_id = g.id ORDER BY c.id",
+            (wamid, wa_hash, kind, now, wa_id, wa_id, wa_id))
+        if not rows or rows[0][0] == 0:
+            return None
+        first = rows[0]
+        staff = Staff(*first[1:6]) if first[1] is not None else None
+        guardian = Guardian(*first[6:13]) if first[6] is not None else None
+        children = [Child(*r[13:19]) for r in rows if r[13] is not None]
+        if staff is not None and staff.posyandu_id:
+            children = self.children_of_posyandu(staff.posyandu_id)
+        return Arrival(staff, guardian, children)
+
+    def record_measurement(self, m: Measurement, source: str, source_ref: str, actor: str,
+                           entered_by_staff: int | None = None) -> int | None:
+        # The measurement, its Sheet-mirror outbox row and its audit entry in one statement.
+        row = self._one(
+            "WITH m AS (INSERT INTO measurements (child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, "
+            "  armc_cm, oedema, source, source_ref, entered_by_staff, flags, assessment) "
+            "  VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "  ON CONFLICT (source_ref) DO NOTHING RETURNING id, child_id), "
+            "q AS (INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_upsert', "
+            "  json_build_object('child_id', child_id, 'measurement_id', id), 'measurement:' || id FROM m "
+            "  ON CONFLICT (dedupe_key) DO NOTHING), "
+            "a AS (INSERT INTO audit_log (actor, action, entity, entity_id, detail) "
+            "  SELECT %s, 'measurement.create', 'measurement', id, %s FROM m) "
+            "SELECT id FROM m",
+            (m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
+             source, source_ref, entered_by_staff, list(m.flags), json.dumps(m.assessment),
+             actor, json.dumps({"flags": list(m.flags)})))
+        return row[0] if row else None
+
+    def queue_sends(self, items: list[tuple[dict, str]]) -> list[tuple[int, dict]]:
+        # Leased from the start: the caller sends them right after commit, so no other sender may take them.
+        if not items:
+            return []
+        values = ", ".join(["('send', %s, %s, now() + make_interval(secs => %s))"] * len(items))
+        params: list = []
+        for payload, key in items:
+            params += [json.dumps(payload), key, OUTBOX_LEASE_S]
+        rows = self._all(f"INSERT INTO outbox (kind, payload, dedupe_key, next_attempt_at) VALUES {values} "
+                         "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key", params)
+        by_key = {key: payload for payload, key in items}
+        return [(row_id, by_key[key]) for row_id, key in sorted(rows, key=lambda r: r[1])]
+
 
     def find_guardian(self, wa_id: str) -> Guardian | None:
         row = self._one(f"SELECT {self._GUARDIAN} FROM guardians WHERE wa_id = %s", (wa_id,))
@@ -264,16 +318,7 @@ class PgUnitOfWork:
         row = self._one("SELECT name FROM posyandu WHERE id = %s", (posyandu_id,))
         return row[0] if row else ""
 
-    def find_staff(self, wa_id: str) -> Staff | None:
-        row = self._one("SELECT id, wa_id, name, role, posyandu_id FROM staff WHERE wa_id = %s AND active",
-                        (wa_id,))
-        return Staff(*row) if row else None
 
-    _CHILD = "id, name, sex, birth_date, guardian_id, posyandu_id"
-
-    def children_of(self, guardian_id: int) -> list[Child]:
-        return [Child(*r) for r in self._all(f"SELECT {self._CHILD} FROM children WHERE guardian_id = %s "
-                                             "ORDER BY id", (guardian_id,))]
 
     def children_of_posyandu(self, posyandu_id: int, limit: int = 2000) -> list[Child]:
         return [Child(*r) for r in self._all(f"SELECT {self._CHILD} FROM children WHERE posyandu_id = %s "
@@ -291,15 +336,6 @@ class PgUnitOfWork:
                           "WHERE parent_wa_id = %s AND guardian_id IS NULL", (guardian_id, wa_id))
         return self._cur.rowcount
 
-    def add_measurement(self, m: Measurement, source: str, source_ref: str, entered_by_staff=None) -> int | None:
-        row = self._one(
-            "INSERT INTO measurements (child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, "
-            "oedema, source, source_ref, entered_by_staff, flags, assessment) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (source_ref) DO NOTHING RETURNING id",
-            (m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
-             source, source_ref, entered_by_staff, list(m.flags), json.dumps(m.assessment)))
-        return row[0] if row else None
 
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         rows = self._all(
@@ -328,7 +364,7 @@ class PostgresRecords(Database):
     @contextmanager
     def transaction(self) -> Iterator[PgUnitOfWork]:
         """One transaction: commit when the block ends, roll back on any error (a lost connection is transient)."""
-        conn = self.connection()
+        conn = self.connection_for(autocommit=False)
         try:
             cur = conn.cursor()
             yield PgUnitOfWork(cur)
@@ -354,16 +390,22 @@ class PostgresRecords(Database):
             f"{prefix_sql} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, payload", params)
         return sorted((r[0], r[1]) for r in rows)
 
-    def finish_outbox(self, row_id: int, ok: bool, error: str = "", retry_in_s: float | None = 0,
-                      result: dict | None = None) -> None:
-        if ok or retry_in_s is None:  # sent, or given up for good: either way the personal payload goes
+    def finish_sent(self, sent: list[tuple[int, str, str, int | None]]) -> None:
+        # One statement for a whole turn: mark the rows done (payload erased) and remember what Meta accepted.
+        if not sent:
+            return
+        self.run(
+            "WITH d AS (UPDATE outbox SET done_at = now(), payload = '{}', last_error = NULL WHERE id = ANY(%s)) "
+            "INSERT INTO outbound_messages (wamid, guardian_id, kind) "
+            "SELECT w, (SELECT id FROM guardians WHERE id = NULLIF(g, '')::bigint), k "
+            "FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(w, g, k) ON CONFLICT (wamid) DO NOTHING",
+            ([row_id for row_id, *_ in sent], [w for _, w, _, _ in sent],
+             ["" if g is None else str(g) for *_, g in sent], [k or "reply" for _, _, k, _ in sent]))
+
+    def finish_outbox(self, row_id: int, ok: bool, error: str = "", retry_in_s: float | None = 0) -> None:
+        if ok or retry_in_s is None:  # done, or given up for good: either way the personal payload goes
             self.run("UPDATE outbox SET done_at = now(), payload = '{}', last_error = %s WHERE id = %s",
                      (None if ok else error[:300], row_id))
-            if ok and result and result.get("wamid"):
-                # The family may have just been deleted (HAPUS): then the message is kept without an owner.
-                self.run("INSERT INTO outbound_messages (wamid, guardian_id, kind) "
-                         "VALUES (%s, (SELECT id FROM guardians WHERE id = %s), %s) ON CONFLICT (wamid) DO NOTHING",
-                         (result["wamid"], result.get("guardian_id"), result.get("kind", "reply")))
         else:
             self.run("UPDATE outbox SET next_attempt_at = now() + make_interval(secs => %s), last_error = %s "
                      "WHERE id = %s", (float(retry_in_s), error[:300], row_id))

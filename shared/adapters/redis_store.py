@@ -14,6 +14,7 @@ from typing import Iterator
 import redis
 
 from shared.errors import TransientError
+from shared.ports import TurnStart
 
 CLAIM_TTL_S = 7 * 24 * 3600  # Meta redelivers an unacknowledged webhook for up to 7 days
 STATE_TTL_S = 24 * 3600  # a conversation left for a day starts fresh (with a short note)
@@ -85,21 +86,23 @@ class RedisConversations:
         finally:
             self._call(client.eval, _UNLOCK, 1, key, token)
 
-    def hit(self, wa_id: str, window_s: int) -> int:
-        """Count one message from a person in the current fixed window; returns the count so far."""
-        key = f"rate:{wa_id}:{int(time.time()) // window_s}"
-        pipe = self.client().pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window_s * 2)
-        return int(self._call(pipe.execute)[0])
+    def begin_turn(self, wa_id: str, window_s: int) -> TurnStart:
+        """State, time-out trace, mute and rate count of one person, in one round trip."""
+        rate_key = f"rate:{wa_id}:{int(time.time()) // window_s}"
+        pipe = self.client().pipeline(transaction=False)
+        pipe.get(f"conv:{wa_id}")
+        pipe.exists(f"conv-trace:{wa_id}")
+        pipe.exists(f"mute:{wa_id}")
+        pipe.incr(rate_key)
+        pipe.expire(rate_key, window_s * 2)
+        raw, trace, muted, count, _ = self._call(pipe.execute)
+        return TurnStart(json.loads(raw) if raw else None, bool(trace) and not raw, bool(muted), int(count))
+
 
     def mute(self, wa_id: str, seconds: int) -> bool:
         """Stop processing a person's messages for a while; True only when this call started the mute."""
         return bool(self._call(self.client().set, f"mute:{wa_id}", "1", nx=True, ex=seconds))
 
-    def muted(self, wa_id: str) -> bool:
-        """True while a person is muted for flooding."""
-        return bool(self._call(self.client().exists, f"mute:{wa_id}"))
 
     def load(self, wa_id: str) -> dict | None:
         """The saved conversation state of one person, or None when none is live."""
@@ -113,13 +116,6 @@ class RedisConversations:
         pipe.set(f"conv-trace:{wa_id}", "1", ex=TRACE_TTL_S)
         self._call(pipe.execute)
 
-    def expired(self, wa_id: str) -> bool:
-        """True when a conversation was left half-way and has timed out since (worth a short note)."""
-        pipe = self.client().pipeline()
-        pipe.exists(f"conv:{wa_id}")
-        pipe.exists(f"conv-trace:{wa_id}")
-        live, trace = self._call(pipe.execute)
-        return bool(trace) and not live
 
     def forget(self, wa_id: str) -> None:
         """Drop one person's conversation state (finished, cancelled, or HAPUS)."""

@@ -6,13 +6,13 @@ log (wa_hash only). Payload rules live in shared.whatsapp.payloads, not here.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
 from collections import OrderedDict
 
-import requests
-
+from shared.adapters.http_pool import HttpBadUrl, HttpPool, HttpUnreachable, multipart
 from shared.logs import wa_hash
 from shared.whatsapp.errors import (
     AuthFailed,
@@ -35,12 +35,11 @@ class WhatsAppCloudMessenger:
     """Messenger over the WhatsApp Cloud API: one keep-alive session per warm instance, built on first use."""
 
     def __init__(self, api_url: str, access_token: str, phone_number_id: str, timeout_s: float = 10,
-                 session: requests.Session | None = None, *, clock=time.time):
+                 *, clock=time.time):
         self._base = api_url.rstrip("/")  # the Graph base including its version, e.g. .../v21.0
         self._token = access_token
         self._phone_id = phone_number_id
-        self._timeout = (min(timeout_s, 5.0), timeout_s)  # (connect, read): a dead host should fail fast
-        self._session = session
+        self._http = HttpPool(connect_timeout_s=min(timeout_s, 5.0), read_timeout_s=timeout_s)  # dead hosts fail fast
         self._lock = threading.Lock()
         self._clock = clock
         self._media: OrderedDict[str, tuple[str, float]] = OrderedDict()  # sha256 of bytes -> (media id, uploaded at)
@@ -48,18 +47,9 @@ class WhatsAppCloudMessenger:
     def __repr__(self) -> str:
         return f"WhatsAppCloudMessenger({self._base!r}, phone_number_id={self._phone_id!r})"  # never the token
 
-    def session(self) -> requests.Session:
-        """The shared HTTP session (connection pool kept alive while the instance stays warm)."""
-        if self._session is None:
-            with self._lock:
-                if self._session is None:
-                    self._session = requests.Session()
-        return self._session
-
     def close(self) -> None:
-        """Close the pooled connections (tests and scripts; a Cloud Function simply ends)."""
-        if self._session is not None:
-            self._session.close()
+        """Close this thread's pooled connections (tests and scripts; a Cloud Function simply ends)."""
+        self._http.close()
 
     def send(self, to: str, msg: Outgoing) -> str:
         """Send one message and return its wamid; an Image is uploaded first (or its cached media id reused)."""
@@ -69,7 +59,7 @@ class WhatsAppCloudMessenger:
 
     def mark_read(self, message_id: str, typing: bool = False) -> None:
         """Mark an inbound message read (blue ticks), optionally with a typing indicator until the reply."""
-        self._post("messages", "read", json=build_mark_read(message_id, typing=typing))
+        self._post("messages", "read", body=json.dumps(build_mark_read(message_id, typing=typing)).encode())
 
     def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
         """Upload PNG/JPEG bytes (≤ 5 MB) and return Meta's media id (reused for 29 days for the same bytes)."""
@@ -81,9 +71,9 @@ class WhatsAppCloudMessenger:
             if hit and now - hit[1] < MEDIA_REUSE_S:
                 self._media.move_to_end(key)
                 return hit[0]
-        answer = self._post("media", "upload",
-                            files={"file": (filename, bytes(data), mime)},
-                            data={"messaging_product": "whatsapp", "type": mime})
+        body, content_type = multipart({"messaging_product": "whatsapp", "type": mime},
+                                       {"file": (filename, bytes(data), mime)})
+        answer = self._post("media", "upload", body=body, content_type=content_type)
         media_id = answer.get("id")
         if not isinstance(media_id, str) or not media_id:
             raise WhatsAppPermanent("Graph API media upload answered without an id")
@@ -111,38 +101,38 @@ class WhatsAppCloudMessenger:
             return self._send_body(to, build_message(to, msg, media_id))
 
     def _send_body(self, to: str, body: dict) -> str:
-        answer = self._post("messages", body["type"], json=body, wa=wa_hash(to))
+        answer = self._post("messages", body["type"], body=json.dumps(body).encode(), wa=wa_hash(to))
         try:
             return str(answer["messages"][0]["id"])
         except (KeyError, IndexError, TypeError):
             # Not retried: Meta may have accepted the message, and a retry would send it twice.
             raise WhatsAppPermanent("Graph API answered 2xx without a message id") from None
 
-    def _post(self, endpoint: str, kind: str, wa: str | None = None, **kwargs) -> dict:
+    def _post(self, endpoint: str, kind: str, body: bytes, wa: str | None = None,
+              content_type: str = "application/json") -> dict:
         url = f"{self._base}/{self._phone_id}/{endpoint}"
         ctx = {"kind": kind, "wa": wa} if wa else {"kind": kind}
+        headers = {"Authorization": f"Bearer {self._token}", "Content-Type": content_type}
         try:
-            resp = self.session().post(url, headers={"Authorization": f"Bearer {self._token}"},
-                                       timeout=self._timeout, **kwargs)
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema) as exc:
-            raise WhatsAppPermanent(f"Graph API URL is unusable: {type(exc).__name__}") from exc
-        except requests.RequestException as exc:
+            status, resp_headers, data = self._http.request("POST", url, body, headers)
+        except HttpBadUrl as exc:
+            raise WhatsAppPermanent(f"Graph API URL is unusable: {exc}") from exc
+        except HttpUnreachable as exc:
             # Timeouts and refused or reset connections. A read timeout may hide a message Meta did send; the
             # caller's retry can then duplicate it, which beats losing a reply.
-            log.warning("Graph API unreachable", extra={"ctx": {**ctx, "error": type(exc).__name__}})
-            raise WhatsAppTransient(f"Graph API unreachable: {type(exc).__name__}") from exc
+            log.warning("Graph API unreachable", extra={"ctx": {**ctx, "error": str(exc)}})
+            raise WhatsAppTransient(f"Graph API unreachable: {exc}") from exc
         try:
-            answer = resp.json()
+            answer = json.loads(data)
         except ValueError:
             answer = None
-        if 200 <= resp.status_code < 300:
+        if 200 <= status < 300:
             if not isinstance(answer, dict):
-                raise WhatsAppPermanent(f"Graph API answered {resp.status_code} without JSON")
+                raise WhatsAppPermanent(f"Graph API answered {status} without JSON")
             return answer
         error = answer.get("error") if isinstance(answer, dict) else None
-        exc = error_for(resp.status_code, error, _retry_after(resp.headers.get("Retry-After")))
-        fields = {**ctx, "code": exc.code, "http_status": resp.status_code, "error": type(exc).__name__,
+        exc = error_for(status, error, _retry_after(resp_headers.get("retry-after")))
+        fields = {**ctx, "code": exc.code, "http_status": status, "error": type(exc).__name__,
                   "fbtrace_id": exc.fbtrace_id}
         if isinstance(exc, AuthFailed):
             log.critical("Graph API refused the access token: every send fails until it is replaced",
