@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := scripts/services.sh
 
-.PHONY: run serve test bench bench-cold-start bench-growth venv services clean help
+.PHONY: run serve test bench bench-cold-start bench-growth bench-charts bench-webhook venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
@@ -35,13 +35,19 @@ serve: venv services
 test: venv services
 	@$(SERVICES) run -- scripts/test.sh
 
-bench: bench-cold-start bench-growth
+bench: bench-cold-start bench-growth bench-charts bench-webhook
 
 bench-cold-start: venv
 	$(PY) bench/cold_start.py
 
 bench-growth: venv
 	$(PY) bench/growth.py
+
+bench-charts: venv
+	$(PY) bench/charts.py
+
+bench-webhook: venv services
+	@$(SERVICES) run -- $(PY) bench/webhook.py
 
 clean:
 	@$(SERVICES) clean

@@ -6,17 +6,26 @@ row sync, the backup adds blob writes); every adapter of a port passes the same 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from shared.domain.model import Child, Guardian, Measurement, Staff
+from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 
 
 class UnitOfWork(Protocol):
     """One transaction against the source of truth: everything in it commits together or not at all."""
 
-    def record_inbound(self, wamid: str, wa_hash: str, kind: str) -> bool:
-        """Store a WhatsApp message id; False when it was already stored (a redelivery)."""
+    def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime) -> Arrival | None:
+        """Record a message id and load who wrote it; None when the id was already recorded (a redelivery)."""
+
+    def record_measurement(self, m: Measurement, source: str, source_ref: str, actor: str,
+                           entered_by_staff: int | None = None) -> int | None:
+        """Store a measurement with its Sheet-mirror outbox row and audit entry; None for a repeated source_ref."""
+
+    def queue_sends(self, items: list[tuple[dict, str]]) -> list[tuple[int, dict]]:
+        """Queue messages (payload, dedupe key) already leased to the caller; returns (row id, payload) in order."""
+
 
     def find_guardian(self, wa_id: str) -> Guardian | None:
         """The consented guardian with this number, or None."""
@@ -33,14 +42,10 @@ class UnitOfWork(Protocol):
     def delete_guardian(self, guardian_id: int) -> list[int]:
         """Delete a family and everything under it; returns the deleted children's ids."""
 
-    def find_staff(self, wa_id: str) -> Staff | None:
-        """The active staff member with this number, or None."""
 
     def posyandu_name(self, posyandu_id: int) -> str:
         """The posyandu's name ('' when unknown)."""
 
-    def children_of(self, guardian_id: int) -> list[Child]:
-        """The family's children, oldest registration first."""
 
     def children_of_posyandu(self, posyandu_id: int, limit: int = 2000) -> list[Child]:
         """The children a posyandu looks after (what a kader can pick from)."""
@@ -53,9 +58,6 @@ class UnitOfWork(Protocol):
     def link_children(self, wa_id: str, guardian_id: int) -> int:
         """Attach children a kader registered with this parent number to the parent who just consented."""
 
-    def add_measurement(self, m: Measurement, source: str, source_ref: str,
-                        entered_by_staff: int | None = None) -> int | None:
-        """Store a measurement; None when source_ref was already stored."""
 
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         """The child's measurements, newest first."""
@@ -80,8 +82,10 @@ class Records(Protocol):
         """Due outbox rows of a kind (optionally only those whose key starts with a prefix), locked for this
         caller until finish_outbox; other callers skip them."""
 
-    def finish_outbox(self, row_id: int, ok: bool, error: str = "", retry_in_s: float | None = 0,
-                      result: dict | None = None) -> None:
+    def finish_sent(self, sent: list[tuple[int, str, str, int | None]]) -> None:
+        """Mark sent rows (row id, Meta's wamid, kind, guardian id) done in one go."""
+
+    def finish_outbox(self, row_id: int, ok: bool, error: str = "", retry_in_s: float | None = 0) -> None:
         """Mark a claimed outbox row done (its payload erased), due again in retry_in_s, or given up (None)."""
 
     def record_status(self, wamid: str, status: str, at: datetime, error_code: int | None) -> None:
@@ -100,11 +104,13 @@ class Conversations(Protocol):
     def release(self, message_id: str) -> None:
         """Give a claim back after a transient failure, so the redelivery is processed."""
 
+    def begin_turn(self, wa_id: str, window_s: int) -> "TurnStart":
+        """In one round trip: the saved state, whether it expired, whether the person is muted, and their
+        message count in the current rate window (this message included)."""
+
     def lock(self, wa_id: str) -> AbstractContextManager[None]:
         """Hold one person's conversation so their messages are handled one after the other."""
 
-    def hit(self, wa_id: str, window_s: int) -> int:
-        """Count one message from a person in the current window; returns the count so far."""
 
     def load(self, wa_id: str) -> dict | None:
         """One person's live conversation state, or None."""
@@ -115,8 +121,23 @@ class Conversations(Protocol):
     def forget(self, wa_id: str) -> None:
         """Drop one person's conversation state."""
 
-    def expired(self, wa_id: str) -> bool:
-        """True when a conversation was left half-way and has timed out since."""
+    def media_for(self, key: str) -> str | None:
+        """The media id of a picture already uploaded for this content key, if Meta still keeps it."""
+
+    def remember_media(self, key: str, media_id: str) -> None:
+        """Remember an uploaded picture's media id for its content key."""
+
+
+
+
+@dataclass(frozen=True)
+class TurnStart:
+    """What Redis knows about a person when their message arrives."""
+
+    state: dict | None
+    expired: bool
+    muted: bool
+    count: int
 
 
 class Messenger(Protocol):
@@ -124,6 +145,9 @@ class Messenger(Protocol):
 
     def send(self, to: str, message) -> str:
         """Send one message (an shared.whatsapp.outgoing value); returns Meta's message id."""
+
+    def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
+        """Upload an image; returns Meta's media id (valid 30 days)."""
 
 
 class SheetSync(Protocol):

@@ -19,6 +19,7 @@ from shared.ports import TurnStart
 CLAIM_TTL_S = 7 * 24 * 3600  # Meta redelivers an unacknowledged webhook for up to 7 days
 STATE_TTL_S = 24 * 3600  # a conversation left for a day starts fresh (with a short note)
 TRACE_TTL_S = 7 * 24 * 3600  # how long we remember that a conversation was left half-way, for that note
+MEDIA_TTL_S = 29 * 24 * 3600  # Meta keeps uploaded media 30 days; a day of margin
 LOCK_TTL_MS = 15_000  # longer than one message takes to handle; a crashed holder's lock frees itself
 LOCK_WAIT_S = 20.0  # under Meta's webhook time-out budget; past it the caller answers 503 and Meta redelivers
 # Release only the lock we hold (another holder may have it after our TTL ran out).
@@ -116,6 +117,15 @@ class RedisConversations:
         pipe.set(f"conv-trace:{wa_id}", "1", ex=TRACE_TTL_S)
         self._call(pipe.execute)
 
+
+    def media_for(self, key: str) -> str | None:
+        """The media id of a picture already uploaded for this content key (shared by every instance)."""
+        raw = self._call(self.client().get, f"media:{key}")
+        return raw.decode() if raw else None
+
+    def remember_media(self, key: str, media_id: str) -> None:
+        """Remember an uploaded picture's media id for 29 days."""
+        self._call(self.client().set, f"media:{key}", media_id, ex=MEDIA_TTL_S)
 
     def forget(self, wa_id: str) -> None:
         """Drop one person's conversation state (finished, cancelled, or HAPUS)."""

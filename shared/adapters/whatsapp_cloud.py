@@ -54,6 +54,8 @@ class WhatsAppCloudMessenger:
     def send(self, to: str, msg: Outgoing) -> str:
         """Send one message and return its wamid; an Image is uploaded first (or its cached media id reused)."""
         if isinstance(msg, Image):
+            if msg.media_id:
+                return self._send_body(to, build_message(to, msg, msg.media_id))
             return self._send_image(to, msg)
         return self._send_body(to, build_message(to, msg))
 

@@ -60,3 +60,12 @@ class Measurement:
     flags: tuple[str, ...] = ()
     assessment: dict = field(default_factory=dict)
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Who wrote a fresh message: a staff member, or a guardian (None before consent), and their children."""
+
+    staff: Staff | None
+    guardian: Guardian | None
+    children: list[Child]

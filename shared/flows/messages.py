@@ -145,6 +145,11 @@ ID: dict[str, str] = {
     "choice_kader_measure": "Ukur anak",
     "choice_next_child": "Anak berikutnya",
     "choice_prompt_next": "Lanjut ke anak berikutnya?",
+    "choice_chart_lfa": "📈 Grafik tinggi",
+    "choice_chart_wfa": "📈 Grafik berat",
+    "choice_chart_wfl": "📈 Grafik BB/TB",
+    "chart_sent_caption": "📈 Grafik pertumbuhan {name}",
+    "chart_unavailable": "Maaf, grafik untuk {name} belum bisa dibuat dari data yang ada.",
     "parent_result_intro": "Kader posyandu baru saja mengukur {name}. Ini hasilnya:",
     # --- result ---
     "result_header": "📋 *Hasil {name}* — {age}\nDiukur {measured_on}: BB {weight_kg} kg, {lenhei_label} {lenhei_cm} cm",
@@ -236,6 +241,42 @@ ID: dict[str, str] = {
     "reminders_info": "Pengingat dikirim menjelang jadwal timbang bulanan di posyandu.",
     "reminders_off": "Pengingat sedang tidak aktif. Ketik MULAI untuk mengaktifkan.",
     "ask_again_later": "Maaf, Tumbuh sedang ada gangguan. Coba kirim lagi beberapa menit lagi, ya.",
+    # --- growth charts (issue 5) ---
+    # Drawn inside the picture with a plain Latin font: no emoji, and "-" (not "−") for minus.
+    "chart_title_lfa": "Panjang/tinggi badan menurut umur",
+    "chart_title_wfa": "Berat badan menurut umur",
+    "chart_title_wfl": "Berat badan menurut panjang badan",
+    "chart_title_wfh": "Berat badan menurut tinggi badan",
+    "chart_subtitle": "{name}, {sex}",
+    "chart_sex_m": "laki-laki",
+    "chart_sex_f": "perempuan",
+    "chart_axis_age_months": "Umur (bulan)",
+    "chart_axis_lenhei_cm": "Panjang/tinggi badan (cm)",
+    "chart_axis_length_cm": "Panjang badan (cm)",
+    "chart_axis_height_cm": "Tinggi badan (cm)",
+    "chart_axis_weight_kg": "Berat badan (kg)",
+    "chart_source": "Garis: standar WHO",
+    "chart_caption_none": "Garis hijau adalah rata-rata anak sehat menurut WHO.",
+    "chart_caption_lfa_severely_stunted": "Titik terakhir di bawah garis -3: sangat pendek untuk umurnya, "
+                                          "mohon periksakan ke puskesmas.",
+    "chart_caption_lfa_stunted": "Titik terakhir di bawah garis -2: pendek untuk umurnya (stunting), "
+                                 "bicarakan dengan bidan atau kader.",
+    "chart_caption_lfa_normal": "Titik terakhir di antara garis -2 dan +3: tinggi anak sesuai umurnya.",
+    "chart_caption_lfa_tall": "Titik terakhir di atas garis +3: anak lebih tinggi dari kebanyakan anak seumurnya.",
+    "chart_caption_wfa_severely_underweight": "Titik terakhir di bawah garis -3: berat badan sangat kurang, "
+                                              "mohon periksakan ke puskesmas.",
+    "chart_caption_wfa_underweight": "Titik terakhir di bawah garis -2: berat badan kurang untuk umurnya.",
+    "chart_caption_wfa_normal": "Titik terakhir di antara garis -2 dan +1: berat badan sesuai umurnya.",
+    "chart_caption_wfa_risk_of_overweight": "Titik terakhir di atas garis +1: berisiko berat badan lebih.",
+    "chart_caption_wfl_severely_wasted": "Titik terakhir di bawah garis -3: sangat kurus (gizi buruk), "
+                                         "mohon periksakan ke puskesmas.",
+    "chart_caption_wfl_wasted": "Titik terakhir di bawah garis -2: kurus untuk panjang/tinggi badannya "
+                                "(gizi kurang).",
+    "chart_caption_wfl_normal": "Titik terakhir di antara garis -2 dan +1: berat sesuai panjang/tinggi "
+                                "badannya (gizi baik).",
+    "chart_caption_wfl_possible_risk_of_overweight": "Titik terakhir di antara garis +1 dan +2: berisiko gizi lebih.",
+    "chart_caption_wfl_overweight": "Titik terakhir di antara garis +2 dan +3: gizi lebih.",
+    "chart_caption_wfl_obese": "Titik terakhir di atas garis +3: obesitas, bicarakan dengan bidan atau kader.",
 }
 
 EN: dict[str, str] = {
@@ -358,6 +399,11 @@ EN: dict[str, str] = {
     "choice_kader_measure": "Measure a child",
     "choice_next_child": "Next child",
     "choice_prompt_next": "Go on to the next child?",
+    "choice_chart_lfa": "📈 Height chart",
+    "choice_chart_wfa": "📈 Weight chart",
+    "choice_chart_wfl": "📈 Weight/height",
+    "chart_sent_caption": "📈 Growth chart of {name}",
+    "chart_unavailable": "Sorry, a chart for {name} cannot be drawn from the data so far.",
     "parent_result_intro": "The posyandu cadre has just measured {name}. Here is the result:",
     "result_header": "📋 *Result for {name}* — {age}\nMeasured {measured_on}: weight {weight_kg} kg, "
                      "{lenhei_label} {lenhei_cm} cm",
@@ -447,6 +493,42 @@ EN: dict[str, str] = {
     "reminders_info": "Reminders come shortly before the monthly weighing at the posyandu.",
     "reminders_off": "Reminders are off. Type MULAI to turn them on.",
     "ask_again_later": "Sorry, Tumbuh is having trouble. Please try again in a few minutes.",
+    # --- growth charts (issue 5) ---
+    # Drawn inside the picture with a plain Latin font: no emoji, and "-" (not "−") for minus.
+    "chart_title_lfa": "Length/height-for-age",
+    "chart_title_wfa": "Weight-for-age",
+    "chart_title_wfl": "Weight-for-length",
+    "chart_title_wfh": "Weight-for-height",
+    "chart_subtitle": "{name}, {sex}",
+    "chart_sex_m": "boy",
+    "chart_sex_f": "girl",
+    "chart_axis_age_months": "Age (months)",
+    "chart_axis_lenhei_cm": "Length/height (cm)",
+    "chart_axis_length_cm": "Length (cm)",
+    "chart_axis_height_cm": "Height (cm)",
+    "chart_axis_weight_kg": "Weight (kg)",
+    "chart_source": "Lines: WHO standard",
+    "chart_caption_none": "The green line is the WHO average for healthy children.",
+    "chart_caption_lfa_severely_stunted": "The latest point is below the -3 line: severely short for age, "
+                                          "please see the puskesmas.",
+    "chart_caption_lfa_stunted": "The latest point is below the -2 line: short for age (stunting), "
+                                 "talk with the midwife or cadre.",
+    "chart_caption_lfa_normal": "The latest point is between the -2 and +3 lines: height is right for age.",
+    "chart_caption_lfa_tall": "The latest point is above the +3 line: taller than most children of this age.",
+    "chart_caption_wfa_severely_underweight": "The latest point is below the -3 line: severely underweight, "
+                                              "please see the puskesmas.",
+    "chart_caption_wfa_underweight": "The latest point is below the -2 line: underweight for age.",
+    "chart_caption_wfa_normal": "The latest point is between the -2 and +1 lines: weight is right for age.",
+    "chart_caption_wfa_risk_of_overweight": "The latest point is above the +1 line: at risk of overweight.",
+    "chart_caption_wfl_severely_wasted": "The latest point is below the -3 line: severely thin (severe wasting), "
+                                         "please see the puskesmas.",
+    "chart_caption_wfl_wasted": "The latest point is below the -2 line: thin for length/height (wasting).",
+    "chart_caption_wfl_normal": "The latest point is between the -2 and +1 lines: weight is right for "
+                                "length/height.",
+    "chart_caption_wfl_possible_risk_of_overweight": "The latest point is between the +1 and +2 lines: at risk "
+                                                     "of overweight.",
+    "chart_caption_wfl_overweight": "The latest point is between the +2 and +3 lines: overweight.",
+    "chart_caption_wfl_obese": "The latest point is above the +3 line: obese, talk with the midwife or cadre.",
 }
 
 MESSAGES = {"id": ID, "en": EN}

@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from shared import charts
 from shared.domain import growth
-from shared.domain.model import Child, Guardian, Measurement, Staff
+from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.errors import PermanentError, TransientError
 from shared.flows import engine, parsers
 from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE
 from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
-from shared.ports import Conversations, Messenger, Records, UnitOfWork
+from shared.ports import Conversations, Messenger, Records, TurnStart, UnitOfWork
 from shared.services import results
 from shared.services.replies import to_messages
-from shared.whatsapp.outgoing import Template, Text, from_dict, to_dict
+from shared.whatsapp.outgoing import Image, Template, Text, from_dict, to_dict
 from shared.whatsapp.webhook import Inbound, Updates
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ MENU_CHOICES = (
 )
 KEYWORDS = {"cek": "menu:measure", "ukur": "menu:measure", "timbang": "menu:measure", "hitung": "menu:measure",
             "check": "menu:measure", "riwayat": "menu:history", "history": "menu:history",
-            "anak": "menu:children", "children": "menu:children", "pengingat": "menu:reminders"}
+            "anak": "menu:children", "children": "menu:children", "pengingat": "menu:reminders",
+            "grafik": "menu:history", "chart": "menu:history", "kurva": "menu:history"}
 KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("menu:help", "menu_help"))
 KADER_AFTER_RESULT = (Choice("next:kader", "choice_next_child"), Choice("next:menu", "choice_menu"))
 SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
@@ -96,9 +98,10 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]
         deliver(ports, msg.wamid, now)  # a redelivery: its replies may still be waiting
         return ()
     try:
+        start = ports.conversations.begin_turn(msg.wa_id, RATE_WINDOW_S)
         with ports.records.transaction() as tx:
-            fresh = tx.record_inbound(msg.wamid, wa_hash(msg.wa_id), msg.kind)
-            talk = Talk(ports, tx, msg, now) if fresh else None
+            arrival = tx.begin_message(msg.wamid, wa_hash(msg.wa_id), msg.kind, msg.wa_id, now)
+            talk = Talk(ports, tx, msg, now, arrival, start) if arrival is not None else None
             if talk is not None:
                 talk.run()
         if talk is not None:
@@ -106,56 +109,70 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]
     except TransientError:
         ports.conversations.release(msg.wamid)
         raise
-    deliver(ports, msg.wamid, now)
-    return tuple(r.key for r in talk.replies) if talk is not None else ()
+    if talk is None:
+        deliver(ports, msg.wamid, now)  # recorded already (Redis had lost the claim): only pending replies
+        return ()
+    deliver(ports, msg.wamid, now, talk.leased)
+    return tuple(r.key for r in talk.replies)
 
 
-def deliver(ports: Ports, wamid: str, now: datetime) -> int:
-    """Send the queued replies of one message (or, with wamid '', every due reply); returns how many went."""
-    sent = 0
-    prefix = f"{wamid}:" if wamid else None
-    transient: TransientError | None = None
-    for row_id, payload in ports.records.claim_outbox("send", prefix, SEND_BATCH):
-        try:
-            wamid_out = ports.messenger.send(payload["to"], from_dict(payload["message"]))
-        except TransientError as exc:
-            delay = float(getattr(exc, "retry_after_s", 0) or 30)
-            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
-            transient = exc
-            break  # keep the order of one person's messages: the rest waits for the retry
-        except PermanentError as exc:
-            log.error("reply not deliverable", extra={"ctx": {"error": type(exc).__name__,
-                                                              "code": getattr(exc, "code", None)}})
-            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
-            continue
-        ports.records.finish_outbox(row_id, ok=True, result={"wamid": wamid_out, "kind": payload.get("kind", "reply"),
-                                                             "guardian_id": payload.get("guardian_id")})
-        sent += 1
-    if transient is not None:
-        raise transient
-    return sent
+def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dict]] | None = None) -> int:
+    """Send queued messages: those just leased to this turn, else the due ones of one message (or, with wamid
+    '', every due one). Returns how many went; a transient failure leaves the rest due and is raised."""
+    if leased is None:
+        leased = ports.records.claim_outbox("send", f"{wamid}:" if wamid else None, SEND_BATCH)
+    done: list[tuple[int, str, str, int | None]] = []
+    try:
+        for row_id, payload in leased:
+            try:
+                message = chart_image(ports, payload["chart"]) if "chart" in payload else from_dict(payload["message"])
+                wamid_out = ports.messenger.send(payload["to"], message)
+            except TransientError as exc:
+                delay = float(getattr(exc, "retry_after_s", 0) or 30)
+                ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
+                raise  # the rest keeps its lease and goes after this one: one person's messages stay in order
+            except PermanentError as exc:
+                log.error("message not deliverable", extra={"ctx": {"error": type(exc).__name__,
+                                                                    "code": getattr(exc, "code", None)}})
+                ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
+                continue
+            done.append((row_id, wamid_out, payload.get("kind", "reply"), payload.get("guardian_id")))
+    finally:
+        ports.records.finish_sent(done)
+    return len(done)
+
+
+def chart_image(ports: Ports, spec: dict) -> Image:
+    """The chart a payload describes, as an already uploaded image: drawn and uploaded only the first time the
+    same picture is asked for (the content key covers the data, the words and the language)."""
+    points = [tuple(p) for p in spec["points"]]
+    key = charts.chart_key(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
+    media_id = ports.conversations.media_for(key)
+    if media_id is None:
+        png = charts.render_chart(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
+        media_id = ports.messenger.upload_media(png)
+        ports.conversations.remember_media(key, media_id)
+    return Image(b"", caption=spec["caption"], media_id=media_id)
 
 
 class Talk:
     """One message's conversation turn inside its transaction: route, advance, act, queue the replies."""
 
-    def __init__(self, ports: Ports, tx: UnitOfWork, msg: Inbound, now: datetime):
-        self.ports, self.tx, self.msg, self.now = ports, tx, msg, now
+    def __init__(self, ports: Ports, tx: UnitOfWork, msg: Inbound, now: datetime, arrival: Arrival,
+                 start: TurnStart):
+        self.ports, self.tx, self.msg, self.now, self.start = ports, tx, msg, now, start
         self.today: date = now.astimezone(ZoneInfo(ports.tz)).date()
-        self.staff: Staff | None = tx.find_staff(msg.wa_id)
-        self.guardian: Guardian | None = None if self.staff else tx.find_guardian(msg.wa_id)
+        self.staff: Staff | None = arrival.staff
+        self.guardian: Guardian | None = arrival.guardian
         self.lang = self.guardian.language if self.guardian else DEFAULT_LANGUAGE
-        if self.staff is not None:  # a kader picks from the posyandu's children
-            self.children: list[Child] = (tx.children_of_posyandu(self.staff.posyandu_id)
-                                          if self.staff.posyandu_id else [])
-        else:
-            self.children = tx.children_of(self.guardian.id) if self.guardian else []
-        saved = ports.conversations.load(msg.wa_id)
-        self.state: State | None = State.from_json(saved) if saved else None
-        self.expired = saved is None and ports.conversations.expired(msg.wa_id)
+        self.children: list[Child] = list(arrival.children)  # a kader's are the posyandu's
+        self.state: State | None = State.from_json(start.state) if start.state else None
+        self.expired = start.expired
         self.new_state: State | None = self.state
         self.forget = False
         self.replies: list[Reply] = []
+        self.outgoing: list[tuple[dict, str]] = []  # (payload, dedupe key), queued in one statement
+        self.leased: list[tuple[int, dict]] = []
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
@@ -172,16 +189,17 @@ class Talk:
             self.ports.conversations.save(self.msg.wa_id, self.new_state.to_json())
 
     def queue_replies(self) -> None:
-        for i, message in enumerate(to_messages(self.replies, self.lang)):
-            payload = {"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply",
-                       "guardian_id": self.guardian.id if self.guardian else None}
-            self.tx.queue("send", payload, dedupe_key=f"{self.msg.wamid}:{i:02d}")
+        """Queue the replies (and any message to a parent) in one statement, leased for sending after commit."""
+        guardian_id = self.guardian.id if self.guardian else None
+        replies = [({"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply", "guardian_id": guardian_id},
+                    f"{self.msg.wamid}:{i:02d}") for i, message in enumerate(to_messages(self.replies, self.lang))]
+        self.leased = self.tx.queue_sends(replies + self.outgoing)
 
     def queue_to(self, guardian: Guardian, messages: list, kind: str) -> None:
         """Queue messages to someone other than the sender (a parent, after a kader measured their child)."""
-        for i, message in enumerate(messages):
-            payload = {"to": guardian.wa_id, "message": to_dict(message), "kind": kind, "guardian_id": guardian.id}
-            self.tx.queue("send", payload, dedupe_key=f"{self.msg.wamid}:p{i:02d}")
+        self.outgoing += [({"to": guardian.wa_id, "message": to_dict(message), "kind": kind,
+                            "guardian_id": guardian.id}, f"{self.msg.wamid}:p{i:02d}")
+                          for i, message in enumerate(messages)]
 
     def say(self, key: str, **params) -> None:
         self.replies.append(Reply(key, params))
@@ -212,8 +230,6 @@ class Talk:
     def run(self) -> None:
         if self.flooding():
             return
-        if self.guardian is not None:
-            self.tx.update_guardian(self.guardian.id, last_inbound_at=self.now)
         if self.msg.kind not in ("text", "interactive", "button"):
             self.other_kind()
         elif self.staff is not None:
@@ -226,12 +242,11 @@ class Talk:
 
     def flooding(self) -> bool:
         """Over the rate limit: one polite slow-down reply, then nothing for a while."""
-        conv = self.ports.conversations
-        if conv.muted(self.msg.wa_id):
+        if self.start.muted:
             return True
-        if conv.hit(self.msg.wa_id, RATE_WINDOW_S) <= RATE_LIMIT:
+        if self.start.count <= RATE_LIMIT:
             return False
-        if conv.mute(self.msg.wa_id, MUTE_S):
+        if self.ports.conversations.mute(self.msg.wa_id, MUTE_S):
             self.say("slow_down")
             self.queue_replies()
             log.warning("flood from one number muted", extra={"ctx": {"wa": wa_hash(self.msg.wa_id)}})
@@ -277,6 +292,8 @@ class Talk:
             self.advance()
         elif rid.startswith(("menu:", "next:")):
             self.route(rid)
+        elif rid.startswith("chart:"):
+            self.send_chart(rid)
         elif rid:
             if not self.expired:
                 self.say("session_expired")  # a button from a conversation that timed out
@@ -455,7 +472,9 @@ class Talk:
                      weight_kg=m.weight_kg if m.weight_kg is not None else "–",
                      lenhei_label=_ref("lenhei_pb" if lying else "lenhei_tb"),
                      lenhei_cm=m.lenhei_cm if m.lenhei_cm is not None else "–", summary=_ref(key))
-        self.menu()
+        last = self.replies[-1]
+        self.replies[-1] = Reply(last.key, last.params, results.chart_choices(child.id, with_wfl=True))
+        self.new_state = None
 
     def act_assess_growth(self, slots: dict) -> None:
         child = self.child_for(slots)
@@ -485,19 +504,16 @@ class Talk:
         if gain is not None:
             summary["gain"] = {"status": gain.status.value, "code": gain.status.code, "gain_g": gain.gain_g,
                                "required_g": gain.required_g, "two_t": gain.two_t}
-        measurement_id = self.tx.add_measurement(
+        self.tx.record_measurement(
             Measurement(child.id, on, m["weight_kg"], m["lenhei_cm"], m["measure"], m["headc_cm"], m["armc_cm"],
                         m["oedema"], flags, summary), source="whatsapp", source_ref=self.msg.wamid,
-            entered_by_staff=self.staff.id if self.staff else None)
-        if measurement_id is not None:
-            self.tx.queue("sheet_upsert", {"child_id": child.id, "measurement_id": measurement_id},
-                          dedupe_key=f"measurement:{measurement_id}")
-            self.tx.audit(self.actor(), "measurement.create", "measurement", measurement_id, {"flags": list(flags)})
+            actor=self.actor(), entered_by_staff=self.staff.id if self.staff else None)
         lying = a.measure != "h" if a.measure else a.age_days < 731
         if flags:
             replies = results.remeasure_replies(child.name, a, gain, change, lying)
         else:
-            replies = results.result_replies(child.name, a, gain, on, m["weight_kg"], m["lenhei_cm"])
+            replies = results.result_replies(child.name, a, gain, on, m["weight_kg"], m["lenhei_cm"],
+                                             child_id=child.id if self.staff is None else None)
         if self.staff is not None:
             notified = not flags and self.notify_parent(child, replies, a, on)
             last = replies[-1]
@@ -546,6 +562,27 @@ class Talk:
             self.queue_to(parent, [Template(RESULT_TEMPLATE, parent.language, params)], "result_template")
         return True
 
+    def send_chart(self, rid: str) -> None:
+        """Queue a growth chart of one of the family's children (drawn when sent, once per picture)."""
+        _, indicator, child_id = (rid.split(":") + ["", ""])[:3]
+        child = next((c for c in self.children if str(c.id) == child_id), None)
+        if child is None or indicator not in ("lfa", "wfa", "wfl"):
+            return self.menu()
+        rows = [m for m in reversed(self.tx.measurements_of(child.id, limit=24)) if not m.flags]
+        points = chart_points(indicator, child, rows)
+        if not points:
+            self.say("chart_unavailable", name=child.name)
+            return self.menu()
+        table = indicator if indicator != "wfl" else charts.wfl_indicator_for(
+            (rows[-1].measured_on - child.birth_date).days)
+        from shared.flows.messages import render
+
+        spec = {"indicator": table, "sex": child.sex, "points": points, "lang": self.lang, "name": child.name,
+                "caption": render("chart_sent_caption", self.lang, name=child.name)}
+        self.outgoing.append(({"to": self.msg.wa_id, "chart": spec, "kind": "chart",
+                               "guardian_id": self.guardian.id}, f"{self.msg.wamid}:c00"))
+        self.new_state = None
+
     def list_children(self) -> None:
         if not self.children:
             self.say("no_children")
@@ -554,6 +591,30 @@ class Talk:
             _render_line(self.lang, c, self.today) for c in self.children)
         self.say("children_list", lines=lines)
         self.menu()
+
+
+def chart_points(indicator: str, child: Child, rows: list[Measurement]) -> list[tuple[float, float]]:
+    """A child's measurements as chart points: (age in days, cm or kg), or (corrected length/height, kg) for
+    BB/TB, where only the points on the latest table (length before 2 years, height after) are drawn."""
+    points = []
+    latest_age = (rows[-1].measured_on - child.birth_date).days if rows else 0
+    for m in rows:
+        age = (m.measured_on - child.birth_date).days
+        lenhei = growth.ages.adjust_lenhei(m.lenhei_cm, m.measure, age) if m.lenhei_cm is not None else None
+        if indicator == "lfa" and lenhei is not None:
+            points.append((age, lenhei))
+        elif indicator == "wfa" and m.weight_kg is not None:
+            points.append((age, m.weight_kg))
+        elif indicator == "wfl" and lenhei is not None and m.weight_kg is not None and \
+                charts.wfl_indicator_for(age) == charts.wfl_indicator_for(latest_age):
+            points.append((lenhei, m.weight_kg))
+    try:
+        if points:
+            table = indicator if indicator != "wfl" else charts.wfl_indicator_for(latest_age)
+            charts.layout_for(table, child.sex, points)  # refuses points outside WHO's tables
+    except ValueError:
+        return []
+    return points
 
 
 def _ref(key: str):

@@ -80,6 +80,7 @@ class Image:
     png: bytes = field(repr=False)
     caption: str = ""
     filename: str = "chart.png"
+    media_id: str = ""  # already uploaded: sent by id, png unused
 
 
 Outgoing = Text | Buttons | ListMessage | Template | Image

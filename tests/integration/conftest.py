@@ -17,6 +17,7 @@ class RecordingMessenger:
 
     def __init__(self):
         self.sent: list[tuple[str, object]] = []
+        self.uploads: list[bytes] = []
         self.fail_with: Exception | None = None
         self._ids = itertools.count(1)
 
@@ -25,6 +26,10 @@ class RecordingMessenger:
             raise self.fail_with
         self.sent.append((to, message))
         return f"wamid.OUT{next(self._ids)}"
+
+    def upload_media(self, data, filename="chart.png"):
+        self.uploads.append(data)
+        return f"media.{len(self.uploads)}"
 
 
 class Chat:

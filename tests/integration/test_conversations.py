@@ -252,7 +252,7 @@ def test_history_lists_earlier_results(consented):
     consented.say(reply_id="skip")
     consented.say(reply_id="skip")
 
-    assert consented.say(reply_id="menu:history") == ["history_header", "history_line", "menu"]
+    assert consented.say(reply_id="menu:history") == ["history_header", "history_line"]
 
 
 def test_scheduler_resends_replies_that_failed_earlier(chat, ports):
@@ -302,3 +302,56 @@ def test_a_bug_while_handling_one_message_apologises_and_the_batch_goes_on(chat,
     assert len(texts) == 2 and "Persetujuan data" in texts[1]
     assert ports.records.run("SELECT count(*) FROM inbound_messages")[0][0] == 1
     assert "6281200000001" not in caplog.text
+
+
+def _measure_twice(chat):
+    chat.say("cewek lahir 3-1-2024 bb 8,0 pb 70 tgl ukur 3-2-2025")
+    chat.say("Ani")
+    chat.say(reply_id="skip")
+    chat.say(reply_id="skip")
+    chat.say("cewek lahir 3-1-2024 bb 8,4 pb 71 tgl ukur 5-3-2025")
+    chat.say(reply_id="skip")
+    return chat.say(reply_id="skip")
+
+
+def test_result_offers_the_growth_charts_and_a_tap_sends_the_picture(consented, ports):
+    """The result's buttons send the child's chart as an uploaded PNG image with a short caption."""
+    from shared.whatsapp.outgoing import Buttons, Image
+
+    _measure_twice(consented)
+    buttons = ports.messenger.sent[-1][1]
+    assert isinstance(buttons, Buttons) and buttons.buttons[0].id.startswith("chart:lfa:")
+
+    consented.say(reply_id=buttons.buttons[0].id)
+
+    image = ports.messenger.sent[-1][1]
+    assert isinstance(image, Image) and image.media_id == "media.1" and "Ani" in image.caption
+    assert ports.messenger.uploads[0][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_same_chart_is_not_drawn_or_uploaded_again(consented, ports):
+    """Asking twice for a chart of unchanged data reuses the uploaded media id."""
+    _measure_twice(consented)
+    chart_id = ports.messenger.sent[-1][1].buttons[1].id  # the weight chart
+
+    consented.say(reply_id=chart_id)
+    consented.say(reply_id=chart_id)
+
+    assert len(ports.messenger.uploads) == 1
+    assert ports.messenger.sent[-1][1].media_id == ports.messenger.sent[-2][1].media_id
+
+
+def test_history_offers_all_three_charts(consented, ports):
+    """Riwayat ends with buttons for length/height, weight and weight-for-length charts."""
+    _measure_twice(consented)
+
+    consented.say(reply_id="menu:history")
+
+    ids = [b.id.split(":")[1] for b in ports.messenger.sent[-1][1].buttons]
+    assert ids == ["lfa", "wfa", "wfl"]
+
+
+def test_a_chart_of_another_familys_child_is_refused(consented, ports):
+    """A forged chart id for a child that is not this family's just gets the menu."""
+    assert consented.say(reply_id="chart:lfa:999999") == ["menu"]
+    assert ports.messenger.uploads == []

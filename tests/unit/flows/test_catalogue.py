@@ -35,7 +35,8 @@ def _all_choices():
         for step in flow.steps.values():
             yield from choices_of(step, {}, ctx)
     yield from conversation.MENU_CHOICES
-    yield from results.AFTER_RESULT + results.AFTER_REMEASURE
+    yield from results.AFTER_RESULT + results.AFTER_REMEASURE + results.chart_choices(1, with_wfl=True)
+    yield from conversation.KADER_CHOICES + conversation.KADER_AFTER_RESULT
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
