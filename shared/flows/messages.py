@@ -148,8 +148,8 @@ ID: dict[str, str] = {
     "choice_chart_lfa": "📈 Grafik tinggi",
     "choice_chart_wfa": "📈 Grafik berat",
     "choice_chart_wfl": "📈 Grafik BB/TB",
-    "chart_sent_caption": "📈 Grafik pertumbuhan {name}",
-    "chart_unavailable": "Maaf, grafik untuk {name} belum bisa dibuat dari data yang ada.",
+    "caption_chart_image": "📈 Grafik pertumbuhan {name}",
+    "no_chart_yet": "Maaf, grafik untuk {name} belum bisa dibuat dari data yang ada.",
     "parent_result_intro": "Kader posyandu baru saja mengukur {name}. Ini hasilnya:",
     # --- result ---
     "result_header": "📋 *Hasil {name}* — {age}\nDiukur {measured_on}: BB {weight_kg} kg, {lenhei_label} {lenhei_cm} cm",
@@ -402,8 +402,8 @@ EN: dict[str, str] = {
     "choice_chart_lfa": "📈 Height chart",
     "choice_chart_wfa": "📈 Weight chart",
     "choice_chart_wfl": "📈 Weight/height",
-    "chart_sent_caption": "📈 Growth chart of {name}",
-    "chart_unavailable": "Sorry, a chart for {name} cannot be drawn from the data so far.",
+    "caption_chart_image": "📈 Growth chart of {name}",
+    "no_chart_yet": "Sorry, a chart for {name} cannot be drawn from the data so far.",
     "parent_result_intro": "The posyandu cadre has just measured {name}. Here is the result:",
     "result_header": "📋 *Result for {name}* — {age}\nMeasured {measured_on}: weight {weight_kg} kg, "
                      "{lenhei_label} {lenhei_cm} cm",

@@ -571,14 +571,14 @@ class Talk:
         rows = [m for m in reversed(self.tx.measurements_of(child.id, limit=24)) if not m.flags]
         points = chart_points(indicator, child, rows)
         if not points:
-            self.say("chart_unavailable", name=child.name)
+            self.say("no_chart_yet", name=child.name)
             return self.menu()
         table = indicator if indicator != "wfl" else charts.wfl_indicator_for(
             (rows[-1].measured_on - child.birth_date).days)
         from shared.flows.messages import render
 
         spec = {"indicator": table, "sex": child.sex, "points": points, "lang": self.lang, "name": child.name,
-                "caption": render("chart_sent_caption", self.lang, name=child.name)}
+                "caption": render("caption_chart_image", self.lang, name=child.name)}
         self.outgoing.append(({"to": self.msg.wa_id, "chart": spec, "kind": "chart",
                                "guardian_id": self.guardian.id}, f"{self.msg.wamid}:c00"))
         self.new_state = None

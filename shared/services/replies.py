@@ -34,11 +34,17 @@ def to_messages(replies: tuple[Reply, ...] | list[Reply], lang: str) -> list[Out
     """Render replies; consecutive texts join into one message, which carries the next reply's choices."""
     out: list[Outgoing] = []
     pending: list[str] = []
+    previous_key = None
     for reply in replies:
         if reply.new_message and pending:
             out.append(Text("\n\n".join(pending)))
             pending = []
-        pending.append(render(reply.key, lang, **reply.params))
+        text = render(reply.key, lang, **reply.params)
+        if pending and reply.key == previous_key:  # lines of one list (result_line, history_line) stay together
+            pending[-1] += "\n" + text
+        else:
+            pending.append(text)
+        previous_key = reply.key
         if not reply.choices:
             continue
         body = "\n\n".join(pending)
