@@ -8,7 +8,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, Sequence
 
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 
@@ -108,8 +108,9 @@ class Conversations(Protocol):
         """In one round trip: the saved state, whether it expired, whether the person is muted, and their
         message count in the current rate window (this message included)."""
 
-    def lock(self, wa_id: str) -> AbstractContextManager[None]:
-        """Hold one person's conversation so their messages are handled one after the other."""
+    def lock(self, wa_id: str, pending: Sequence[tuple[int, str]] = ()) -> AbstractContextManager[None]:
+        """Hold one person's conversation so their messages are handled one after the other, earlier-stamped
+        messages (timestamp, message id) first when several requests arrive at once."""
 
 
     def load(self, wa_id: str) -> dict | None:

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import redis
 
@@ -21,6 +21,7 @@ STATE_TTL_S = 24 * 3600  # a conversation left for a day starts fresh (with a sh
 TRACE_TTL_S = 7 * 24 * 3600  # how long we remember that a conversation was left half-way, for that note
 MEDIA_TTL_S = 29 * 24 * 3600  # Meta keeps uploaded media 30 days; a day of margin
 LOCK_TTL_MS = 15_000  # longer than one message takes to handle; a crashed holder's lock frees itself
+ORDER_WAIT_S = 2.0  # how long a later-stamped message waits for an earlier one of the same person
 LOCK_WAIT_S = 20.0  # under Meta's webhook time-out budget; past it the caller answers 503 and Meta redelivers
 # Release only the lock we hold (another holder may have it after our TTL ran out).
 _UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -71,20 +72,39 @@ class RedisConversations:
         self._call(self.client().delete, f"claim:{message_id}")
 
     @contextmanager
-    def lock(self, wa_id: str) -> Iterator[None]:
-        """Hold one person's conversation: their messages are handled one at a time, in arrival order."""
+    def lock(self, wa_id: str, pending: Sequence[tuple[int, str]] = ()) -> Iterator[None]:
+        """Hold one person's conversation: their messages are handled one at a time.
+
+        pending lists (timestamp, message id) of the messages this holder will handle. While another request
+        holds an earlier-stamped message of the same person, this one gives the lock up to it (for at most
+        ORDER_WAIT_S), so two messages arriving at once are handled in the order Meta stamped them.
+        """
         key, token = f"lock:{wa_id}", uuid.uuid4().hex
+        order_key = f"order:{wa_id}"
+        mine = {f"{ts:012d}:{wamid}": ts for ts, wamid in pending}
         client = self.client()
-        deadline = time.monotonic() + LOCK_WAIT_S
+        if mine:
+            pipe = client.pipeline(transaction=False)
+            pipe.zadd(order_key, mine)
+            pipe.expire(order_key, 60)
+            self._call(pipe.execute)
+        started = time.monotonic()
         delay = 0.005
-        while not self._call(client.set, key, token, nx=True, px=LOCK_TTL_MS):
-            if time.monotonic() > deadline:
-                raise TransientError("conversation busy for too long")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
         try:
+            while True:
+                if self._call(client.set, key, token, nx=True, px=LOCK_TTL_MS):
+                    first = self._call(client.zrange, order_key, 0, 0) if mine else []
+                    if not first or first[0].decode() in mine or time.monotonic() - started > ORDER_WAIT_S:
+                        break
+                    self._call(client.eval, _UNLOCK, 1, key, token)  # an earlier message is waiting: let it go first
+                if time.monotonic() - started > LOCK_WAIT_S:
+                    raise TransientError("conversation busy for too long")
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
             yield
         finally:
+            if mine:
+                self._call(client.zrem, order_key, *mine)
             self._call(client.eval, _UNLOCK, 1, key, token)
 
     def begin_turn(self, wa_id: str, window_s: int) -> TurnStart:

@@ -4,6 +4,7 @@ language, and the confirmations for STOP and HAPUS. No I/O and no Bahasa text he
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -26,7 +27,9 @@ LYING_UNTIL_DAYS = 731  # WHO: length (lying) below 731 days, height (standing) 
 
 def _name(text: str, slots: dict, ctx: Context):
     name = " ".join(text.split())
-    if not name or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name):
+    # Control characters (NUL included) and lone surrogates cannot be stored or shown: not a name.
+    if not name or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name) or \
+            any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
         return p.Invalid("invalid_name", {"max": NAME_MAX})
     return name
 

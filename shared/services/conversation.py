@@ -4,14 +4,15 @@ A message id is claimed in Redis (fast) and recorded in PostgreSQL (durable) in 
 effect of the message and the replies it produces, which go through the outbox; replies are sent right after
 commit. A redelivery therefore finds the message recorded and only makes sure its replies went out. A
 transient failure rolls everything back and gives the claim back, so Meta's redelivery is processed afresh.
-One person's messages are handled one at a time (a Redis lock), in the order Meta stamped them.
+One person's messages are handled one at a time (a Redis lock); within a batch, and across requests that arrive
+at once, in the order Meta stamped them (a later-stamped message waits up to two seconds for an earlier one).
 """
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from shared import charts
@@ -72,7 +73,7 @@ class Ports:
 def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
     """Handle a webhook batch: statuses, then each person's messages in timestamp order."""
     for st in updates.statuses:
-        ports.records.record_status(st.wamid, st.status, datetime.fromtimestamp(st.timestamp, now.tzinfo),
+        ports.records.record_status(st.wamid, st.status, datetime.fromtimestamp(st.timestamp, timezone.utc),
                                     st.error_code)
     if updates.errors:
         log.error("webhook carried system errors", extra={"ctx": {"codes": list(updates.errors)}})
@@ -80,7 +81,7 @@ def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
     for msg in sorted(updates.messages, key=lambda m: m.timestamp):
         people.setdefault(msg.wa_id, []).append(msg)
     for wa_id, msgs in people.items():
-        with ports.conversations.lock(wa_id):
+        with ports.conversations.lock(wa_id, [(m.timestamp, m.wamid) for m in msgs]):
             for msg in msgs:
                 try:
                     handle_message(ports, msg, now)
@@ -88,6 +89,7 @@ def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
                     raise
                 except Exception:  # a bug: the message's transaction rolled back; say sorry, go on with the batch
                     log.exception("message dropped by a bug", extra={"ctx": {"wa": wa_hash(wa_id), "kind": msg.kind}})
+                    forget_quietly(ports, wa_id)  # do not leave the person stuck at the step that failed
                     apologise(ports, wa_id)
     return {"messages": len(updates.messages), "statuses": len(updates.statuses)}
 
@@ -630,6 +632,14 @@ def _render_line(lang: str, child: Child, today: date) -> str:
     return render("children_line", lang, name=child.name,
                   sex=_ref("choice_boy" if child.sex == "M" else "choice_girl"),
                   birth_date=child.birth_date, age=results.age_text(months))
+
+
+def forget_quietly(ports: Ports, wa_id: str) -> None:
+    """Best effort after a bug: drop the conversation state, so the next message starts fresh."""
+    try:
+        ports.conversations.forget(wa_id)
+    except Exception:
+        log.warning("state not dropped after a bug")
 
 
 def apologise(ports: Ports, wa_id: str, lang: str = DEFAULT_LANGUAGE) -> None:

@@ -18,7 +18,9 @@ def answer_challenge(args: Mapping[str, str], verify_token: str) -> tuple[str, i
     mode = args.get("hub.mode", "")
     token = args.get("hub.verify_token", "")
     challenge = args.get("hub.challenge", "")
-    if mode == "subscribe" and challenge and verify_token and hmac.compare_digest(token, verify_token):
+    # Bytes, not str: compare_digest refuses non-ASCII strings, and a hostile token must be a 403, not an error.
+    if mode == "subscribe" and challenge and verify_token and \
+            hmac.compare_digest(token.encode("utf-8", "surrogatepass"), verify_token.encode("utf-8")):
         return challenge, 200
     return "forbidden", 403
 
@@ -40,7 +42,7 @@ def check_signature(body: bytes, headers: Mapping[str, str], app_secret: str) ->
     if scheme.lower() != "sha256" or not digest:
         return "forbidden", 403
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(digest.strip().lower(), expected):
+    if not hmac.compare_digest(digest.strip().lower().encode("utf-8", "surrogatepass"), expected.encode()):
         return "forbidden", 403
     return None
 
@@ -84,6 +86,11 @@ class Updates:
 
 
 _STR = {"type": "string"}
+# Python's re.search drives jsonschema's "pattern": \Z, not $, so a trailing newline cannot slip through.
+_WA_ID = {"type": "string", "pattern": "^[0-9]{6,15}\\Z"}  # E.164 without '+': at most 15 digits (ITU-T E.164)
+_MESSAGE_ID = {"type": "string", "pattern": "^[!-~]{1,512}\\Z"}  # Meta's ids are printable ASCII ("wamid.HBgM…")
+_KIND = {"type": "string", "pattern": "^[a-z_]{1,64}\\Z"}
+_UNIX_TIME = {"type": "string", "pattern": "^[0-9]{1,10}\\Z"}  # seconds; ten digits reach the year 2286
 _ENVELOPE_SCHEMA = {
     "type": "object",
     "required": ["object", "entry"],
@@ -105,20 +112,20 @@ _ENVELOPE_SCHEMA = {
                             "type": "object",
                             "required": ["from", "id", "timestamp", "type"],
                             "properties": {
-                                "from": {"type": "string", "pattern": "^[0-9]{6,20}$"},
-                                "id": {"type": "string", "minLength": 1, "maxLength": 512},
-                                "timestamp": {"type": "string", "pattern": "^[0-9]{1,12}$"},
-                                "type": {"type": "string", "minLength": 1, "maxLength": 64},
+                                "from": _WA_ID,
+                                "id": _MESSAGE_ID,
+                                "timestamp": _UNIX_TIME,
+                                "type": _KIND,
                                 "text": {"type": "object", "properties": {"body": _STR}},
-                                "interactive": {"type": "object"},
+                                "interactive": {"type": "object", "properties": {"type": _KIND}},
                                 "button": {"type": "object", "properties": {"payload": _STR, "text": _STR}},
                             },
                         }},
                         "statuses": {"type": "array", "items": {
                             "type": "object",
                             "required": ["id", "status"],
-                            "properties": {"id": {"type": "string", "minLength": 1}, "status": _STR,
-                                           "recipient_id": _STR, "timestamp": _STR,
+                            "properties": {"id": _MESSAGE_ID, "status": _KIND,
+                                           "recipient_id": _STR, "timestamp": _UNIX_TIME,
                                            "errors": {"type": "array"}},
                         }},
                         "errors": {"type": "array"},
@@ -183,7 +190,7 @@ def _inbound(m: dict, profile_name: str, phone_number_id: str) -> Inbound:
         text = (m.get("text") or {}).get("body") or ""
     elif kind == "interactive":
         sub = body.get("type", "")
-        reply = body.get(sub) if isinstance(body.get(sub), dict) else {}
+        reply = body.get(sub) if isinstance(sub, str) and isinstance(body.get(sub), dict) else {}
         text, reply_id = str(reply.get("title") or ""), str(reply.get("id") or "")
     elif kind == "button":
         text, reply_id = str(body.get("text") or ""), str(body.get("payload") or "")
@@ -197,6 +204,6 @@ def _inbound(m: dict, profile_name: str, phone_number_id: str) -> Inbound:
 
 def _status(st: dict) -> Status:
     codes = _codes(st.get("errors"))
-    ts = st.get("timestamp") or "0"
+    ts = st.get("timestamp") or "0"  # the schema admits ASCII digits only, at most ten
     return Status(wamid=st["id"], wa_id=str(st.get("recipient_id") or ""), status=st["status"],
-                  timestamp=int(ts) if ts.isdigit() else 0, error_code=codes[0] if codes else None)
+                  timestamp=int(ts), error_code=codes[0] if codes else None)
