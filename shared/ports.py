@@ -46,6 +46,9 @@ class UnitOfWork(Protocol):
     def posyandu_name(self, posyandu_id: int) -> str:
         """The posyandu's name ('' when unknown)."""
 
+    def posyandu_list(self, limit: int = 200) -> list[dict]:
+        """Posyandu a parent can pick from: [{"id", "name", "village"}]."""
+
 
     def children_of_posyandu(self, posyandu_id: int, limit: int = 2000) -> list[Child]:
         """The children a posyandu looks after (what a kader can pick from)."""
@@ -81,6 +84,9 @@ class Records(Protocol):
     def claim_outbox(self, kind: str, dedupe_prefix: str | None, limit: int) -> list[tuple[int, dict]]:
         """Due outbox rows of a kind (optionally only those whose key starts with a prefix), locked for this
         caller until finish_outbox; other callers skip them."""
+
+    def mark_unreachable(self, guardian_id: int) -> None:
+        """Meta says this guardian's number cannot receive WhatsApp messages (131026)."""
 
     def finish_sent(self, sent: list[tuple[int, str, str, int | None]]) -> None:
         """Mark sent rows (row id, Meta's wamid, kind, guardian id) done in one go."""

@@ -232,14 +232,17 @@ class PgUnitOfWork:
             "WITH ins AS (INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES (%s, %s, %s) "
             "  ON CONFLICT (wamid) DO NOTHING RETURNING 1), "
             "touched AS (UPDATE guardians SET last_inbound_at = %s WHERE wa_id = %s AND EXISTS (SELECT 1 FROM ins) "
-            "  RETURNING id) "
+            "  RETURNING id), "
+            # Messages held back because this person's 24-hour window had closed go out now that it is open.
+            "reopened AS (UPDATE outbox SET next_attempt_at = now() WHERE kind = 'send' AND done_at IS NULL "
+            "  AND last_error = 'OutsideWindow' AND payload->>'to' = %s AND EXISTS (SELECT 1 FROM ins)) "
             "SELECT (SELECT count(*) FROM ins), s.id, s.wa_id, s.name, s.role, s.posyandu_id, "
             f"{', '.join('g.' + c for c in self._GUARDIAN.split(', '))}, "
             f"{', '.join('c.' + c for c in self._CHILD.split(', '))} "
             "FROM (SELECT 1) one LEFT JOIN staff s ON s.wa_id = %s AND s.active "
             "LEFT JOIN guardians g ON g.wa_id = %s AND s.id IS NULL "
             "LEFT JOIN children c ON c.guardian_id = g.id ORDER BY c.id",
-            (wamid, wa_hash, kind, now, wa_id, wa_id, wa_id))
+            (wamid, wa_hash, kind, now, wa_id, wa_id, wa_id, wa_id))
         if not rows or rows[0][0] == 0:
             return None
         first = rows[0]
@@ -313,6 +316,10 @@ class PgUnitOfWork:
         children = [r[0] for r in self._all("SELECT id FROM children WHERE guardian_id = %s", (guardian_id,))]
         self._cur.execute("DELETE FROM guardians WHERE id = %s", (guardian_id,))
         return children
+
+    def posyandu_list(self, limit: int = 200) -> list[dict]:
+        rows = self._all("SELECT id, name, village FROM posyandu ORDER BY name LIMIT %s", (limit,))
+        return [{"id": r[0], "name": r[1], "village": r[2]} for r in rows]
 
     def posyandu_name(self, posyandu_id: int) -> str:
         row = self._one("SELECT name FROM posyandu WHERE id = %s", (posyandu_id,))
@@ -390,6 +397,10 @@ class PostgresRecords(Database):
             f"{prefix_sql} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, payload", params)
         return sorted((r[0], r[1]) for r in rows)
 
+    def mark_unreachable(self, guardian_id: int) -> None:
+        self.run("UPDATE guardians SET unreachable_at = now() WHERE id = %s AND unreachable_at IS NULL",
+                 (guardian_id,))
+
     def finish_sent(self, sent: list[tuple[int, str, str, int | None]]) -> None:
         # One statement for a whole turn: mark the rows done (payload erased) and remember what Meta accepted.
         if not sent:
@@ -407,7 +418,10 @@ class PostgresRecords(Database):
             self.run("UPDATE outbox SET done_at = now(), payload = '{}', last_error = %s WHERE id = %s",
                      (None if ok else error[:300], row_id))
         else:
-            self.run("UPDATE outbox SET next_attempt_at = now() + make_interval(secs => %s), last_error = %s "
+            # At least what the caller (or Meta's Retry-After) asked for, doubling with every failed attempt
+            # (15 s, 30 s, 1 min, ... capped at about an hour) so an outage is not hammered.
+            self.run("UPDATE outbox SET next_attempt_at = now() + make_interval(secs => "
+                     "greatest(%s, least(15 * power(2, greatest(attempts - 1, 0)), 3600))), last_error = %s "
                      "WHERE id = %s", (float(retry_in_s), error[:300], row_id))
 
     def record_status(self, wamid: str, status: str, at: datetime, error_code: int | None) -> None:

@@ -99,6 +99,18 @@ def _find_child(text: str, slots: dict, ctx: Context):
     return {"child_id": matches[0]} if len(matches) == 1 else {"matches": matches[:9]}
 
 
+def _posyandu(text: str, slots: dict, ctx: Context):
+    """A posyandu by (part of) its name or village; several matches or none ask again with a hint."""
+    query = " ".join(text.split()).casefold()
+    query = query.removeprefix("posyandu ").strip()
+    if len(query) < 2:
+        return p.Invalid("posyandu_unknown", {"query": text.strip()[:40]})
+    matches = [x["id"] for x in ctx.posyandu if query in x["name"].casefold() or query == x["village"].casefold()]
+    if len(matches) != 1:
+        return p.Invalid("posyandu_unknown", {"query": text.strip()[:40]})
+    return matches[0]
+
+
 def _match_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
     wanted = set(slots.get("matches") or ())
     rows = [Choice(id=f"child:{c['id']}", key="choice_child", value=c["id"], params={"name": _label(c)})
@@ -232,7 +244,11 @@ MEASURE = Flow(
                             Choice(id="sex:F", key="choice_girl", value="F")),
                    next="birth_date"),
         "birth_date": Ask("ask_birth_date", parse=_birth_date, save_as="birth_date", skip=_has("birth_date"),
-                          next="measured_on"),
+                          next="posyandu"),
+        # Optional: which posyandu weighs the child (its kader then see the child in their Sheet).
+        "posyandu": Ask("ask_posyandu", parse=_posyandu, save_as="posyandu_id", choices=(SKIP,),
+                        skip=lambda s, c: "posyandu_id" in s or _known_child(s, c) or not c.posyandu,
+                        next="measured_on"),
         "measured_on": Ask("ask_measured_on", parse=_measured_on, save_as="measured_on",
                            choices=_today_choice, skip=_has("measured_on"), next="weight"),
         "weight": Ask("ask_weight", parse=_number(WEIGHT_KG, "kg"), save_as="weight_kg", skip=_has("weight_kg"),

@@ -92,6 +92,9 @@ ID: dict[str, str] = {
     "ask_child_name": "Siapa nama anak? (boleh nama panggilan)",
     "ask_sex": "Jenis kelamin anak?",
     "ask_birth_date": "Tanggal lahir anak? Contoh: 3-1-2024 atau 3 Januari 2024",
+    "ask_posyandu": "Anak biasa ditimbang di posyandu mana? Ketik nama posyandunya, atau pilih *Lewati*.",
+    "posyandu_unknown": "Posyandu \"{query}\" belum terdaftar di Tumbuh. Coba ketik namanya saja (misalnya "
+                        "Melati), atau pilih *Lewati*.",
     "ask_measured_on": "Kapan anak ditimbang/diukur? Pilih *Hari ini* atau ketik tanggalnya.",
     "ask_weight": "Berapa berat badan anak (kg)? Contoh: 9,1",
     "ask_lenhei": "Berapa panjang/tinggi badan anak (cm)? Contoh: 76,5",
@@ -348,6 +351,9 @@ EN: dict[str, str] = {
     "ask_child_name": "What is the child's name? (a nickname is fine)",
     "ask_sex": "The child's sex?",
     "ask_birth_date": "Birth date? For example: 3-1-2024 or 3 January 2024",
+    "ask_posyandu": "Which posyandu usually weighs the child? Type its name, or pick *Skip*.",
+    "posyandu_unknown": "Posyandu \"{query}\" is not registered with Tumbuh. Try just its name (e.g. Melati), "
+                        "or pick *Skip*.",
     "ask_measured_on": "When was the child weighed/measured? Pick *Today* or type the date.",
     "ask_weight": "Weight in kg? For example: 9.1",
     "ask_lenhei": "Length/height in cm? For example: 76.5",

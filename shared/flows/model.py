@@ -48,6 +48,7 @@ class Context:
     lang: str = "id"
     children: tuple[dict, ...] = ()  # [{"id", "name", "sex", "birth_date"}] of this family (or kader's pick)
     is_staff: bool = False
+    posyandu: tuple[dict, ...] = ()  # [{"id", "name", "village"}], loaded only while a new child is registered
 
 
 Next = str | Done | Callable[[dict, Context], "str | Done"]

@@ -4,8 +4,10 @@ A message id is claimed in Redis (fast) and recorded in PostgreSQL (durable) in 
 effect of the message and the replies it produces, which go through the outbox; replies are sent right after
 commit. A redelivery therefore finds the message recorded and only makes sure its replies went out. A
 transient failure rolls everything back and gives the claim back, so Meta's redelivery is processed afresh.
-One person's messages are handled one at a time (a Redis lock); within a batch, and across requests that arrive
-at once, in the order Meta stamped them (a later-stamped message waits up to two seconds for an earlier one).
+One person's messages are handled one at a time (a Redis lock); within a batch in the order Meta stamped them,
+and across requests a later-stamped message waits (up to two seconds) for an earlier one that has already
+arrived. One that arrives later still can be overtaken, so answers that matter (the consent tap) do not depend
+on the order.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from shared.logs import wa_hash
 from shared.ports import Conversations, Messenger, Records, TurnStart, UnitOfWork
 from shared.services import results
 from shared.services.replies import to_messages
+from shared.whatsapp.errors import OutsideWindow, Unreachable
 from shared.whatsapp.outgoing import Image, Template, Text, from_dict, to_dict
 from shared.whatsapp.webhook import Inbound, Updates
 
@@ -56,6 +59,8 @@ KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("menu:h
 KADER_AFTER_RESULT = (Choice("next:kader", "choice_next_child"), Choice("next:menu", "choice_menu"))
 SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
 RESULT_TEMPLATE = "hasil_pengukuran"  # utility template, see docs/whatsapp-templates.md
+WAITING_TEMPLATE = "pesan_menunggu"  # utility template: "a message is waiting, reply to read it"
+HOLD_S = 7 * 24 * 3600  # a message held for a closed window waits this long for the person to reply
 MEDIA_KINDS = {"image": "kind_image", "audio": "kind_audio", "voice": "kind_audio", "video": "kind_video",
                "document": "kind_document", "sticker": "kind_sticker"}
 
@@ -130,18 +135,35 @@ def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dic
                 message = chart_image(ports, payload["chart"]) if "chart" in payload else from_dict(payload["message"])
                 wamid_out = ports.messenger.send(payload["to"], message)
             except TransientError as exc:
-                delay = float(getattr(exc, "retry_after_s", 0) or 30)
+                delay = float(getattr(exc, "retry_after_s", 0) or 0)  # the outbox backs off from its attempts
                 ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
                 raise  # the rest keeps its lease and goes after this one: one person's messages stay in order
+            except OutsideWindow:
+                # The person has not written for 24 hours: only a template may go now. It asks them to reply;
+                # their reply reopens the window and releases this message (see begin_message).
+                hold_for_window(ports, payload)
+                ports.records.finish_outbox(row_id, ok=False, error="OutsideWindow", retry_in_s=HOLD_S)
+                continue
             except PermanentError as exc:
                 log.error("message not deliverable", extra={"ctx": {"error": type(exc).__name__,
                                                                     "code": getattr(exc, "code", None)}})
+                if isinstance(exc, Unreachable) and payload.get("guardian_id"):
+                    ports.records.mark_unreachable(payload["guardian_id"])
                 ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
                 continue
             done.append((row_id, wamid_out, payload.get("kind", "reply"), payload.get("guardian_id")))
     finally:
         ports.records.finish_sent(done)
     return len(done)
+
+
+def hold_for_window(ports: Ports, payload: dict) -> None:
+    """Send the approved 'a message is waiting' template (once per held message; Meta allows it any time)."""
+    lang = payload.get("lang") or DEFAULT_LANGUAGE
+    try:
+        ports.messenger.send(payload["to"], Template(WAITING_TEMPLATE, lang))
+    except PermanentError as exc:  # a missing template is an operator's job; the message stays held
+        log.error("waiting-message template not sent", extra={"ctx": {"error": type(exc).__name__}})
 
 
 def chart_image(ports: Ports, spec: dict) -> Image:
@@ -180,7 +202,17 @@ class Talk:
 
     def ctx(self) -> Context:
         return Context(today=self.today, lang=self.lang,
-                       children=tuple(c.summary() for c in self.children), is_staff=self.staff is not None)
+                       children=tuple(c.summary() for c in self.children), is_staff=self.staff is not None,
+                       posyandu=self.posyandu())
+
+    def posyandu(self) -> tuple[dict, ...]:
+        """The posyandu list, loaded only while a parent registers a new child (the one step that uses it)."""
+        if not hasattr(self, "_posyandu"):
+            registering = self.staff is None and self.guardian is not None and (
+                self.state is None or (self.state.flow == "measure" and
+                                       self.state.slots.get("child_id") in (None, "new")))
+            self._posyandu = tuple(self.tx.posyandu_list()) if registering else ()
+        return self._posyandu
 
     def save_state(self) -> None:
         """After commit: keep the conversation where it now is (or drop it)."""
@@ -193,14 +225,15 @@ class Talk:
     def queue_replies(self) -> None:
         """Queue the replies (and any message to a parent) in one statement, leased for sending after commit."""
         guardian_id = self.guardian.id if self.guardian else None
-        replies = [({"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply", "guardian_id": guardian_id},
+        replies = [({"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply", "guardian_id": guardian_id,
+                     "lang": self.lang},
                     f"{self.msg.wamid}:{i:02d}") for i, message in enumerate(to_messages(self.replies, self.lang))]
         self.leased = self.tx.queue_sends(replies + self.outgoing)
 
     def queue_to(self, guardian: Guardian, messages: list, kind: str) -> None:
         """Queue messages to someone other than the sender (a parent, after a kader measured their child)."""
         self.outgoing += [({"to": guardian.wa_id, "message": to_dict(message), "kind": kind,
-                            "guardian_id": guardian.id}, f"{self.msg.wamid}:p{i:02d}")
+                            "guardian_id": guardian.id, "lang": guardian.language}, f"{self.msg.wamid}:p{i:02d}")
                           for i, message in enumerate(messages)]
 
     def say(self, key: str, **params) -> None:
@@ -277,6 +310,11 @@ class Talk:
             self.forget = True
         elif self.state is not None and self.state.flow == "onboarding":
             self.advance()
+        elif self.msg.reply_id in ("consent:yes", "consent:no", "consent:en"):
+            # A tap on the consent question answers it even when its state is gone (timed out, or the tap
+            # overtook the greeting that asked it): the button only exists under the consent text.
+            self.apply(engine.advance(FLOWS["onboarding"], engine.start(FLOWS["onboarding"], self.ctx()).state,
+                                      "", self.ctx(), self.msg.reply_id))
         else:
             self.apply(engine.start(FLOWS["onboarding"], self.ctx()))
         if self.new_state is not None and self.new_state.slots.get("consent") == "en":
@@ -534,7 +572,8 @@ class Talk:
             return known
         born = date.fromisoformat(slots["birth_date"])
         if self.staff is None:
-            child = self.tx.add_child(self.guardian.id, slots["name"], slots["sex"], born)
+            child = self.tx.add_child(self.guardian.id, slots["name"], slots["sex"], born,
+                                      posyandu_id=slots.get("posyandu_id"))
         else:
             parent_wa_id = slots.get("parent_wa_id")
             parent = self.tx.find_guardian(parent_wa_id) if parent_wa_id else None

@@ -163,8 +163,8 @@ def _texts(graph: str, wa_id: str) -> list[str]:
 # --- tests ------------------------------------------------------------------------------------------------------------
 
 def test_two_messages_from_one_person_at_once_are_each_handled_once_and_serially(server, db, graph):
-    """Ten parents each send "Halo" and the consent tap at the same instant: both are handled exactly once, one
-    after the other (the outcome of one of the two serial orders), and nobody gets a 500."""
+    """Ten parents each send "Halo" and the consent tap at the same instant in two requests: both are handled
+    exactly once, one after the other, every parent ends up consented whichever came first, and no 500."""
     people = [f"6281300000{n:03d}" for n in range(10)]
     bodies = [b for n, wa in enumerate(people) for b in (_batch([_text(f"wamid.H{n}", wa, ts=T0)]),
                                                          _batch([_tap(f"wamid.Y{n}", wa, "consent:yes", ts=T0 + 1)]))]
@@ -176,10 +176,7 @@ def test_two_messages_from_one_person_at_once_are_each_handled_once_and_serially
     for wa in people:
         replies = _texts(graph, wa)
         assert len(replies) == 2, replies  # one answer per message: none lost, none doubled
-        consented = db.one("SELECT count(*) FROM guardians WHERE wa_id = :wa", wa=wa)
-        assert consented in (0, 1)
-        if consented:  # "Halo" first: the consent question, then the thanks
-            assert "Persetujuan" in replies[0] or "setuju" in replies[0].lower()
+        assert db.one("SELECT count(*) FROM guardians WHERE wa_id = :wa", wa=wa) == 1
     assert server.exceptions() == []
 
 

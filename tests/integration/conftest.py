@@ -18,12 +18,15 @@ class RecordingMessenger:
     def __init__(self):
         self.sent: list[tuple[str, object]] = []
         self.uploads: list[bytes] = []
+        self.fail_next: list[Exception] = []  # raised by the next sends, one each
         self.fail_with: Exception | None = None
         self._ids = itertools.count(1)
 
     def send(self, to, message):
         if self.fail_with is not None:
             raise self.fail_with
+        if self.fail_next:
+            raise self.fail_next.pop(0)
         self.sent.append((to, message))
         return f"wamid.OUT{next(self._ids)}"
 

@@ -355,3 +355,58 @@ def test_a_chart_of_another_familys_child_is_refused(consented, ports):
     """A forged chart id for a child that is not this family's just gets the menu."""
     assert consented.say(reply_id="chart:lfa:999999") == ["menu"]
     assert ports.messenger.uploads == []
+
+
+def test_a_message_refused_outside_the_window_waits_for_the_persons_reply(consented, ports):
+    """131047: the waiting-message template goes out, and the held message is released by the next reply."""
+    from shared.services.conversation import deliver
+    from shared.whatsapp.errors import OutsideWindow
+    from shared.whatsapp.outgoing import Template
+
+    ports.messenger.fail_next = [OutsideWindow("re-engagement", code=131047)]
+    consented.say("BANTUAN")
+    template = ports.messenger.sent[-1][1]
+    held = ports.records.run("SELECT count(*) FROM outbox WHERE last_error = 'OutsideWindow' AND done_at IS NULL")
+
+    consented.say("ya")
+    released = deliver(ports, "", consented.now)
+
+    assert isinstance(template, Template) and template.name == "pesan_menunggu"
+    assert held[0][0] == 1 and released == 1
+    assert "Cara memakai Tumbuh" in ports.messenger.sent[-1][1].body
+
+
+def test_a_number_meta_cannot_reach_is_marked_unreachable(consented, ports):
+    """131026 on a send marks the guardian unreachable and the message is not retried."""
+    from shared.whatsapp.errors import Unreachable
+
+    ports.messenger.fail_next = [Unreachable("undeliverable", code=131026)]
+    consented.say("MENU")
+
+    assert ports.records.run("SELECT unreachable_at IS NOT NULL FROM guardians")[0][0] is True
+    assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL")[0][0] == 0
+
+
+def test_failed_sends_back_off_longer_each_attempt(chat, ports):
+    """A reply that keeps failing is retried later and later (15 s, 30 s, 60 s, ...), not hammered."""
+    from shared.services.conversation import deliver
+    from shared.whatsapp.errors import WhatsAppTransient
+
+    ports.messenger.fail_with = WhatsAppTransient("down")
+    with pytest.raises(TransientError):
+        chat.say("Halo")
+    waits = []
+    for _ in range(3):
+        ports.records.run("UPDATE outbox SET next_attempt_at = now() - interval '1 second'")
+        with pytest.raises(TransientError):
+            deliver(ports, "", chat.now)
+        waits.append(ports.records.run("SELECT extract(epoch FROM next_attempt_at - now()) FROM outbox "
+                                       "WHERE kind = 'send'")[0][0])
+
+    assert waits[0] < waits[1] < waits[2]
+
+
+def test_a_consent_tap_without_its_question_in_memory_still_counts(chat, ports):
+    """Tapping 'Setuju' after the onboarding state timed out (or before the greeting was handled) consents."""
+    assert chat.say(reply_id="consent:yes") == ["consent_thanks", "menu"]
+    assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 1

@@ -107,3 +107,25 @@ def test_parent_outside_the_window_gets_the_approved_template(kader, ports):
 def test_stop_and_hapus_are_for_parents(kader):
     """A kader typing STOP or HAPUS is told these words are for parents."""
     assert kader.say("HAPUS") == ["kader_only", "kader_menu"]
+
+
+def test_a_parent_can_name_the_childs_posyandu_so_its_kader_find_the_child(kader, ports):
+    """While registering, a parent types the posyandu's name; the child then shows up for that posyandu's kader."""
+    parent = Chat(ports, wa_id=PARENT)
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+    parent.say(reply_id="menu:measure")
+    parent.say("Ani")
+    parent.say("P")
+
+    assert parent.say("3-1-2024") == ["ask_posyandu"]
+    assert parent.say("Mawar") == ["posyandu_unknown", "ask_posyandu"]
+    assert parent.say("posyandu melati") == ["ask_measured_on"]
+    parent.say(reply_id="date:today")
+    parent.say("8,9")
+    parent.say("78")
+    parent.say(reply_id="measure:l")
+    parent.say(reply_id="skip")
+    parent.say(reply_id="skip")
+
+    assert kader.say("ani") == ["ask_measured_on"]
