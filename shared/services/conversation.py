@@ -506,12 +506,11 @@ class Talk:
         self.say("history_header", name=child.name)
         for m in rows:
             lying = m.measure != "h"
-            summary = m.assessment.get("length_for_age", {}).get("category")
-            key = results.category_key("length_for_age", growth.LengthForAge(summary)) if summary else "cat_normal_lfa"
+            summary, gain = results.history_words(m.assessment)
             self.say("history_line", measured_on=m.measured_on,
                      weight_kg=m.weight_kg if m.weight_kg is not None else "–",
                      lenhei_label=_ref("lenhei_pb" if lying else "lenhei_tb"),
-                     lenhei_cm=m.lenhei_cm if m.lenhei_cm is not None else "–", summary=_ref(key))
+                     lenhei_cm=m.lenhei_cm if m.lenhei_cm is not None else "–", summary=summary, gain=gain)
         last = self.replies[-1]
         self.replies[-1] = Reply(last.key, last.params, results.chart_choices(child.id, with_wfl=True))
         self.new_state = None

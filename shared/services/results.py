@@ -111,6 +111,23 @@ def headline(a: GrowthAssessment) -> str:
     return "cat_normal_wfl"
 
 
+_PROBLEMS = (("length_for_age", {"stunted", "severely_stunted"}), ("weight_for_length", {"wasted", "severely_wasted"}),
+             ("weight_for_age", {"underweight", "severely_underweight"}),
+             ("weight_for_length", {"overweight", "obese"}))
+
+
+def history_words(summary: dict) -> tuple[Ref, Ref]:
+    """From a stored assessment: the category that matters most and naik / tidak naik, as catalogue refs."""
+    headline = "cat_normal_wfl"
+    for indicator, problems in _PROBLEMS:
+        category = (summary.get(indicator) or {}).get("category")
+        if category in problems:
+            headline = f"cat_{category}"
+            break
+    code = (summary.get("gain") or {}).get("code")
+    return Ref(headline), Ref(f"gain_word_{code}" if code in ("N", "T") else "gain_word_none")
+
+
 def age_text(age_months: int) -> Ref:
     """Age in completed months as the Permenkes shows it (bulan penuh), e.g. '1 th 3 bln'."""
     years, months = divmod(age_months, 12)

@@ -410,3 +410,14 @@ def test_a_consent_tap_without_its_question_in_memory_still_counts(chat, ports):
     """Tapping 'Setuju' after the onboarding state timed out (or before the greeting was handled) consents."""
     assert chat.say(reply_id="consent:yes") == ["consent_thanks", "menu"]
     assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 1
+
+
+def test_history_says_which_weighings_went_up(consented, ports):
+    """Each history line carries the category that matters most and naik / tidak naik."""
+    _measure_twice(consented)
+
+    consented.say(reply_id="menu:history")
+
+    text = ports.messenger.sent[-1][1].body
+    assert "5 Maret 2025: BB 8,4 kg, PB 71 cm — pendek, berat naik" in text
+    assert "3 Februari 2025: BB 8 kg, PB 70 cm — gizi baik\n" in text + "\n"
