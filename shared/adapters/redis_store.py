@@ -23,8 +23,32 @@ MEDIA_TTL_S = 29 * 24 * 3600  # Meta keeps uploaded media 30 days; a day of marg
 LOCK_TTL_MS = 15_000  # longer than one message takes to handle; a crashed holder's lock frees itself
 ORDER_WAIT_S = 2.0  # how long a later-stamped message waits for an earlier one of the same person
 LOCK_WAIT_S = 20.0  # under Meta's webhook time-out budget; past it the caller answers 503 and Meta redelivers
-# Release only the lock we hold (another holder may have it after our TTL ran out).
-_UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+# Take the lock (KEYS[1]) for token ARGV[1] with TTL ARGV[2] ms, having registered this holder's messages
+# (score, member pairs from ARGV[4]) in the person's order set (KEYS[2]). With ARGV[3] = 1, the lock is only
+# kept when no other holder's earlier-stamped message is waiting. Returns 1 when the lock is ours.
+_ACQUIRE = """
+local mine = {}
+for i = 4, #ARGV, 2 do
+  redis.call('zadd', KEYS[2], ARGV[i], ARGV[i + 1])
+  mine[ARGV[i + 1]] = true
+end
+if #ARGV >= 4 then redis.call('expire', KEYS[2], 60) end
+if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+if ARGV[3] == '1' and #ARGV >= 4 then
+  local first = redis.call('zrange', KEYS[2], 0, 0)[1]
+  if first and not mine[first] then
+    redis.call('del', KEYS[1])
+    return 0
+  end
+end
+return 1
+"""
+# Give the lock back only if we still hold it (our TTL may have run out), and unregister our messages.
+_RELEASE = """
+for i = 2, #ARGV do redis.call('zrem', KEYS[2], ARGV[i]) end
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 
 class RedisConversations:
@@ -77,35 +101,29 @@ class RedisConversations:
 
         pending lists (timestamp, message id) of the messages this holder will handle. While another request
         holds an earlier-stamped message of the same person, this one gives the lock up to it (for at most
-        ORDER_WAIT_S), so two messages arriving at once are handled in the order Meta stamped them.
+        ORDER_WAIT_S), so two messages arriving at once are handled in the order Meta stamped them. Taking and
+        giving back the lock are one round trip each (Lua scripts run atomically in Redis).
         """
-        key, token = f"lock:{wa_id}", uuid.uuid4().hex
-        order_key = f"order:{wa_id}"
-        mine = {f"{ts:012d}:{wamid}": ts for ts, wamid in pending}
+        keys = (f"lock:{wa_id}", f"order:{wa_id}")
+        token = uuid.uuid4().hex
+        members: list = []
+        for ts, wamid in pending:
+            members += [ts, f"{ts:012d}:{wamid}"]
         client = self.client()
-        if mine:
-            pipe = client.pipeline(transaction=False)
-            pipe.zadd(order_key, mine)
-            pipe.expire(order_key, 60)
-            self._call(pipe.execute)
         started = time.monotonic()
         delay = 0.005
         try:
             while True:
-                if self._call(client.set, key, token, nx=True, px=LOCK_TTL_MS):
-                    first = self._call(client.zrange, order_key, 0, 0) if mine else []
-                    if not first or first[0].decode() in mine or time.monotonic() - started > ORDER_WAIT_S:
-                        break
-                    self._call(client.eval, _UNLOCK, 1, key, token)  # an earlier message is waiting: let it go first
+                ordered = 1 if time.monotonic() - started <= ORDER_WAIT_S else 0
+                if self._call(client.eval, _ACQUIRE, 2, *keys, token, LOCK_TTL_MS, ordered, *members):
+                    break
                 if time.monotonic() - started > LOCK_WAIT_S:
                     raise TransientError("conversation busy for too long")
                 time.sleep(delay)
                 delay = min(delay * 2, 0.05)
             yield
         finally:
-            if mine:
-                self._call(client.zrem, order_key, *mine)
-            self._call(client.eval, _UNLOCK, 1, key, token)
+            self._call(client.eval, _RELEASE, 2, *keys, token, *members[1::2])
 
     def begin_turn(self, wa_id: str, window_s: int) -> TurnStart:
         """State, time-out trace, mute and rate count of one person, in one round trip."""

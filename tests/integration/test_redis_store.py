@@ -62,3 +62,56 @@ def test_unreachable_redis_is_a_transient_error():
 
     with pytest.raises(TransientError):
         store.claim("wamid.X")
+
+
+def test_a_later_message_waits_for_an_earlier_one_that_has_arrived(redis_url):
+    """With an earlier-stamped message of the same person registered, a later one gets the lock only after it."""
+    store = RedisConversations(redis_url)
+    order = []
+
+    def earlier():
+        with store.lock("6281200000001", [(100, "wamid.early")]):
+            order.append("early")
+
+    store.client().zadd("order:6281200000001", {"000000000100:wamid.early": 100})  # arrived, not yet locking
+    threading.Timer(0.3, earlier).start()
+    with store.lock("6281200000001", [(101, "wamid.late")]):
+        order.append("late")
+
+    assert order == ["early", "late"]
+
+
+def test_an_earlier_message_that_never_comes_delays_a_later_one_at_most_briefly(redis_url):
+    """A registered message whose request died holds nobody up for more than the ordering wait (2 s)."""
+    import time
+
+    from shared.adapters.redis_store import ORDER_WAIT_S
+
+    store = RedisConversations(redis_url)
+    store.client().zadd("order:6281200000002", {"000000000100:wamid.lost": 100})
+    started = time.monotonic()
+
+    with store.lock("6281200000002", [(101, "wamid.late")]):
+        waited = time.monotonic() - started
+
+    assert ORDER_WAIT_S <= waited < ORDER_WAIT_S + 1
+
+
+def test_the_lock_is_exclusive(redis_url):
+    """Two holders never overlap."""
+    store = RedisConversations(redis_url)
+    inside, overlaps = [], []
+
+    def hold():
+        with store.lock("6281200000003"):
+            inside.append(1)
+            if len(inside) > 1:
+                overlaps.append(1)
+            __import__("time").sleep(0.05)
+            inside.pop()
+
+    threads = [threading.Thread(target=hold) for _ in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+
+    assert overlaps == []
