@@ -1,6 +1,8 @@
 """Command-line adapter of the growth engine: WHO-style CSV in, WHO's output columns and categories out.
 
-`python -m shared.growth < cases.csv > out.csv`. All stdin/stdout and CSV text handling lives here; the maths
+`python -m shared.growth < cases.csv > out.csv`. Optional skinfold columns `triskin` and `subskin` (millimetres,
+anthro's argument names) add `zts fts` and `zss fss` after `fac`; without them the columns are exactly as before.
+All stdin/stdout and CSV text handling lives here; the maths
 lives in shared.domain.growth. A row that cannot be read gets empty scores and a reason; the run never stops.
 """
 import csv
@@ -35,6 +37,13 @@ CATEGORY_COLUMNS = {
 }
 REASON_COLUMN = "reason"
 OUTPUT_COLUMNS = WHO_COLUMNS + tuple(CATEGORY_COLUMNS) + (REASON_COLUMN,)
+# Optional skinfold inputs (anthro::anthro_zscores names, mm): input column -> (compute() argument, WHO outputs).
+# Their outputs are written only when the input column is there, after fac as anthro orders them.
+SKINFOLDS = {
+    "triskin": ("tsf_mm", ("zts", "fts")),
+    "subskin": ("ssf_mm", ("zss", "fss")),
+}
+_UNSUPPORTED_TABLE = {"zhc": "hcfa", "zts": "tsfa", "zss": "ssfa"}
 RENAMED_INPUT_PREFIX = "input_"  # an input column named like an output column is kept under this prefix
 
 _MISSING = {"", "na", "nan", "null"}  # R's NA and the usual blanks
@@ -86,18 +95,32 @@ def _fmt_z(x: float | None) -> str:
     return f"{x + 0.0:.2f}"
 
 
+def output_columns(input_columns) -> tuple[str, ...]:
+    """The output columns for a file with these input columns: OUTPUT_COLUMNS, plus skinfold scores if given."""
+    extra = tuple(name for column, (_, names) in SKINFOLDS.items() if column in input_columns for name in names)
+    if not extra:
+        return OUTPUT_COLUMNS
+    at = OUTPUT_COLUMNS.index("fac") + 1
+    return OUTPUT_COLUMNS[:at] + extra + OUTPUT_COLUMNS[at:]
+
+
 def assess_row(row: dict) -> dict:
-    """WHO output columns, categories and reason for one CSV row (values as text)."""
+    """WHO output columns, categories and reason for one CSV row (values as text).
+
+    Skinfold scores are computed, and their reasons given, only when the row has a triskin/subskin column.
+    """
+    skinfolds = [(column, argument, names) for column, (argument, names) in SKINFOLDS.items() if column in row]
     try:
         sex = _code(row, "sex", _SEX)
         measure = _code(row, "measure", {"l": "l", "h": "h"})
         oedema = bool(_code(row, "oedema", _OEDEMA))
         values = {name: _number(row, name) for name in ("age_days", "weight_kg", "lenhei_cm", "headc_cm", "armc_cm")}
+        values.update({argument: _number(row, column) for column, argument, _ in skinfolds})
         if values["age_days"] is not None and values["age_days"] < 0:
             raise BadRow("age_days is negative")  # anthro stops on a negative age; no WHO answer exists
         scores = who2006.compute(sex, measure=measure, oedema=oedema, **values)
     except (BadRow, InvalidMeasurement) as exc:
-        out = dict.fromkeys(OUTPUT_COLUMNS, "")
+        out = dict.fromkeys(output_columns(row), "")
         out[REASON_COLUMN] = f"bad input: {exc}"
         return out
 
@@ -109,7 +132,7 @@ def assess_row(row: dict) -> dict:
         "age_months": _fmt_number(scores.age_months),
     }
     reasons = []
-    for z_name, f_name in SCORES:
+    for z_name, f_name in SCORES + tuple(names for _, _, names in skinfolds):
         score = getattr(scores, z_name)
         out[z_name] = _fmt_z(score.z)
         out[f_name] = "" if score.flag is None else str(int(score.flag))
@@ -131,8 +154,8 @@ def _reason(z_name: str, score, scores) -> list[str]:
     if status is ScoreStatus.OK or status is ScoreStatus.MISSING_INPUT:
         return []
     if status is ScoreStatus.UNSUPPORTED:
-        indicator = "hcfa" if z_name == "zhc" else "hfa2007"
-        label = "zhc" if z_name == "zhc" else "zhfa/zwfa/zbfa"
+        indicator = _UNSUPPORTED_TABLE.get(z_name, "hfa2007")
+        label = z_name if z_name in _UNSUPPORTED_TABLE else "zhfa/zwfa/zbfa"
         return [f"{label}: {tables.unsupported_reason(indicator)}"]
     if z_name in ("zhfa", "zwfa", "zbfa"):
         return []  # under five: WHO 2007 does not apply, and WHO 2006 answered
@@ -147,14 +170,15 @@ def run(infile, outfile) -> int:
     """Read cases from infile, write them with WHO's columns to outfile; returns the number of bad rows."""
     reader = csv.DictReader(infile)
     fields = list(reader.fieldnames or [])
-    renamed = {f: (RENAMED_INPUT_PREFIX + f if f in OUTPUT_COLUMNS else f) for f in fields}
+    columns = output_columns(fields)
+    renamed = {f: (RENAMED_INPUT_PREFIX + f if f in columns else f) for f in fields}
     writer = csv.writer(outfile, lineterminator="\n")
-    writer.writerow([renamed[f] for f in fields] + list(OUTPUT_COLUMNS))
+    writer.writerow([renamed[f] for f in fields] + list(columns))
     bad = 0
     for row in reader:
         result = assess_row(row)
         bad += result[REASON_COLUMN].startswith("bad input")
-        writer.writerow([row.get(f) or "" for f in fields] + [result[c] for c in OUTPUT_COLUMNS])
+        writer.writerow([row.get(f) or "" for f in fields] + [result[c] for c in columns])
     return bad
 
 

@@ -44,6 +44,8 @@ class GrowthAssessment:
     bmi_for_age: IndicatorResult
     head_circumference_for_age: IndicatorResult
     arm_circumference_for_age: IndicatorResult
+    triceps_skinfold_for_age: IndicatorResult  # mm; status MISSING_INPUT when not measured
+    subscapular_skinfold_for_age: IndicatorResult
     below_red_line: bool  # BGM: rounded weight-for-age z < -3 (refer)
     needs_remeasure: bool  # any WHO flag, or standing before 9 months
 
@@ -63,12 +65,18 @@ class GrowthAssessment:
         return self.weight_for_age.category in classify.UNDERWEIGHT
 
 
+# A score without z is the same immutable result every time: built once, so indicators that were not measured
+# (often head circumference and the skinfolds) cost a dict lookup instead of a frozen-dataclass construction.
+_NO_SCORE = {status: IndicatorResult(status, None, None, False, None) for status in ScoreStatus}
+
+
 def _result(score: Score, classifier, oedema_category=None) -> IndicatorResult:
     if score.z is None:
         # WHO counts a child with oedema as below -3 SD for every weight-based indicator (anthro prevalence),
         # so the category is the severe one although no z exists.
-        category = oedema_category if score.status is ScoreStatus.OEDEMA else None
-        return IndicatorResult(score.status, None, None, False, category)
+        if oedema_category is not None and score.status is ScoreStatus.OEDEMA:
+            return IndicatorResult(score.status, None, None, False, oedema_category)
+        return _NO_SCORE[score.status]
     return IndicatorResult(score.status, score.z, score.z_raw, score.flag, classifier(score.z) if classifier else None)
 
 
@@ -90,6 +98,8 @@ def assess_growth(
     armc_cm: float | None = None,
     oedema: bool = False,
     *,
+    tsf_mm: float | None = None,
+    ssf_mm: float | None = None,
     age_months: int | None = None,
 ) -> GrowthAssessment:
     """Assess one measurement of a child under five (WHO 2006 z-scores + Permenkes 2/2020 categories).
@@ -98,6 +108,7 @@ def assess_growth(
         sex: 1 boy, 2 girl.
         age_days: exact age in days on the measuring day (see assess_growth_on for dates).
         measure: "l" measured lying, "h" standing, None unknown.
+        tsf_mm, ssf_mm: triceps and subscapular skinfold in millimetres (no Permenkes class; z and flag only).
         age_months: completed months to show; defaults to floor(age_days / 30.4375).
 
     Raises:
@@ -119,6 +130,8 @@ def assess_growth(
         _positive(headc_cm, "headc_cm"),
         _positive(armc_cm, "armc_cm"),
         oedema,
+        tsf_mm=_positive(tsf_mm, "tsf_mm"),
+        ssf_mm=_positive(ssf_mm, "ssf_mm"),
     )
     wfa = _result(scores.zwei, classify.classify_weight_for_age, classify.WeightForAge.SEVERELY_UNDERWEIGHT)
     lfa = _result(scores.zlen, classify.classify_length_for_age)
@@ -126,6 +139,8 @@ def assess_growth(
     bfa = _result(scores.zbmi, classify.classify_bmi_for_age, classify.WeightForLength.SEVERELY_WASTED)
     hc = _result(scores.zhc, None)
     ac = _result(scores.zac, None)
+    ts = _result(scores.zts, None)
+    ss = _result(scores.zss, None)
     c9mo = bool(scores.c9mo_flag)
     return GrowthAssessment(
         age_days=scores.age_days,
@@ -141,8 +156,20 @@ def assess_growth(
         bmi_for_age=bfa,
         head_circumference_for_age=hc,
         arm_circumference_for_age=ac,
+        triceps_skinfold_for_age=ts,
+        subscapular_skinfold_for_age=ss,
         below_red_line=wfa.z is not None and wfa.z < RED_LINE_WFA_Z,
-        needs_remeasure=c9mo or lfa.flagged or wfa.flagged or wfl.flagged or bfa.flagged or hc.flagged or ac.flagged,
+        needs_remeasure=(
+            c9mo
+            or lfa.flagged
+            or wfa.flagged
+            or wfl.flagged
+            or bfa.flagged
+            or hc.flagged
+            or ac.flagged
+            or ts.flagged
+            or ss.flagged
+        ),
     )
 
 
@@ -156,6 +183,9 @@ def assess_growth_on(
     headc_cm: float | None = None,
     armc_cm: float | None = None,
     oedema: bool = False,
+    *,
+    tsf_mm: float | None = None,
+    ssf_mm: float | None = None,
 ) -> GrowthAssessment:
     """assess_growth with the age taken from dates (exact days for WHO, calendar months for display)."""
     if measured_on < birth_date:
@@ -169,5 +199,7 @@ def assess_growth_on(
         headc_cm,
         armc_cm,
         oedema,
+        tsf_mm=tsf_mm,
+        ssf_mm=ssf_mm,
         age_months=ages.completed_months(birth_date, measured_on),
     )

