@@ -23,7 +23,7 @@ from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.errors import PermanentError, TransientError
 from shared.flows import engine, parsers
 from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE
-from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES
+from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Ref, render
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Conversations, Messenger, Records, TurnStart, UnitOfWork
@@ -296,7 +296,7 @@ class Talk:
         elif kind == "location":
             self.say("location_thanks")
         else:
-            self.say("media_not_read", kind=_ref(MEDIA_KINDS.get(kind, "kind_other")))
+            self.say("media_not_read", kind=Ref(MEDIA_KINDS.get(kind, "kind_other")))
 
     def word(self) -> str | None:
         text = " ".join(self.msg.text.split()).casefold().strip(".!?")
@@ -509,7 +509,7 @@ class Talk:
             summary, gain = results.history_words(m.assessment)
             self.say("history_line", measured_on=m.measured_on,
                      weight_kg=m.weight_kg if m.weight_kg is not None else "–",
-                     lenhei_label=_ref("lenhei_pb" if lying else "lenhei_tb"),
+                     lenhei_label=Ref("lenhei_pb" if lying else "lenhei_tb"),
                      lenhei_cm=m.lenhei_cm if m.lenhei_cm is not None else "–", summary=summary, gain=gain)
         last = self.replies[-1]
         self.replies[-1] = Reply(last.key, last.params, results.chart_choices(child.id, with_wfl=True))
@@ -594,8 +594,6 @@ class Talk:
             body = [r for r in replies if r.key != "not_advice_note"] + [Reply("not_advice_note")]
             self.queue_to(parent, to_messages([intro, *body], parent.language), "result")
         else:
-            from shared.flows.messages import render
-
             status = results.headline(a)
             params = (child.name, render("choice_today", parent.language) if measured_on == self.today
                       else f"{measured_on.day}-{measured_on.month}-{measured_on.year}", render(status, parent.language))
@@ -615,8 +613,6 @@ class Talk:
             return self.menu()
         table = indicator if indicator != "wfl" else charts.wfl_indicator_for(
             (rows[-1].measured_on - child.birth_date).days)
-        from shared.flows.messages import render
-
         spec = {"indicator": table, "sex": child.sex, "points": points, "lang": self.lang, "name": child.name,
                 "caption": render("caption_chart_image", self.lang, name=child.name)}
         self.outgoing.append(({"to": self.msg.wa_id, "chart": spec, "kind": "chart",
@@ -657,18 +653,10 @@ def chart_points(indicator: str, child: Child, rows: list[Measurement]) -> list[
     return points
 
 
-def _ref(key: str):
-    from shared.flows.messages import Ref
-
-    return Ref(key)
-
-
 def _render_line(lang: str, child: Child, today: date) -> str:
-    from shared.flows.messages import render
-
     months = growth.ages.completed_months(child.birth_date, today)
     return render("children_line", lang, name=child.name,
-                  sex=_ref("choice_boy" if child.sex == "M" else "choice_girl"),
+                  sex=Ref("choice_boy" if child.sex == "M" else "choice_girl"),
                   birth_date=child.birth_date, age=results.age_text(months))
 
 
@@ -683,12 +671,7 @@ def forget_quietly(ports: Ports, wa_id: str) -> None:
 def apologise(ports: Ports, wa_id: str, lang: str = DEFAULT_LANGUAGE) -> None:
     """Best effort after a bug: tell the person to try again instead of leaving them unanswered."""
     try:
-        ports.messenger.send(wa_id, Text(_text("ask_again_later", lang)))
+        ports.messenger.send(wa_id, Text(render("ask_again_later", lang)))
     except Exception:  # nothing more to do: the bug itself is already logged
         log.warning("apology not sent")
 
-
-def _text(key: str, lang: str) -> str:
-    from shared.flows.messages import render
-
-    return render(key, lang)
