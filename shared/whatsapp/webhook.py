@@ -144,6 +144,8 @@ def _validate(envelope) -> None:
         from jsonschema import Draft202012Validator  # ~70 ms: loaded on the first POST, not at import
 
         _validator = Draft202012Validator(_ENVELOPE_SCHEMA)
+    if _validator.is_valid(envelope):  # the common case, and cheaper than collecting errors
+        return
     error = next(iter(_validator.iter_errors(envelope)), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
