@@ -221,10 +221,12 @@ ONBOARDING = Flow(
     steps={
         "consent": Ask(
             "welcome_consent", parse=_yes_no, save_as="consent",
-            choices=(Choice(id="consent:yes", key="choice_agree", value=True),
-                     Choice(id="consent:no", key="choice_disagree", value=False),
-                     Choice(id="consent:en", key="choice_english", value="en")),
-            next=lambda s, c: "consent" if s.get("consent") == "en" else Done(
+            choices=lambda s, c: (Choice(id="consent:yes", key="choice_agree", value=True),
+                                  Choice(id="consent:no", key="choice_disagree", value=False),
+                                  Choice(id="consent:id", key="choice_indonesian", value="id")
+                                  if s.get("consent", c.lang) == "en"  # the language just chosen, else the current
+                                  else Choice(id="consent:en", key="choice_english", value="en")),
+            next=lambda s, c: "consent" if s.get("consent") in ("en", "id") else Done(
                 "give_consent" if s.get("consent") is True else "decline_consent"),
         ),
     },

@@ -310,15 +310,15 @@ class Talk:
             self.forget = True
         elif self.state is not None and self.state.flow == "onboarding":
             self.advance()
-        elif self.msg.reply_id in ("consent:yes", "consent:no", "consent:en"):
+        elif self.msg.reply_id in ("consent:yes", "consent:no", "consent:en", "consent:id"):
             # A tap on the consent question answers it even when its state is gone (timed out, or the tap
             # overtook the greeting that asked it): the button only exists under the consent text.
             self.apply(engine.advance(FLOWS["onboarding"], engine.start(FLOWS["onboarding"], self.ctx()).state,
                                       "", self.ctx(), self.msg.reply_id))
         else:
             self.apply(engine.start(FLOWS["onboarding"], self.ctx()))
-        if self.new_state is not None and self.new_state.slots.get("consent") == "en":
-            self.lang = "en"
+        if self.new_state is not None and self.new_state.slots.get("consent") in LANGUAGES:
+            self.lang = self.new_state.slots["consent"]  # the consent question asked again in that language
 
     def consented(self) -> None:
         word, rid = self.word(), self.msg.reply_id
@@ -369,9 +369,6 @@ class Talk:
         if self.state.flow == "onboarding":
             self.lang = self.state.slots.get("consent") if self.state.slots.get("consent") in LANGUAGES else self.lang
         self.apply(engine.advance(flow, self.state, self.msg.text, self.ctx(), self.msg.reply_id))
-        if self.new_state is not None and self.new_state.flow == "onboarding" and \
-                self.new_state.slots.get("consent") == "en":
-            self.lang = "en"
 
     def free_text(self) -> None:
         entry = parsers.extract_quick_entry(self.msg.text, today=self.today)

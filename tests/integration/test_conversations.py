@@ -421,3 +421,18 @@ def test_history_says_which_weighings_went_up(consented, ports):
     text = ports.messenger.sent[-1][1].body
     assert "5 Maret 2025: BB 8,4 kg, PB 71 cm — pendek, berat naik" in text
     assert "3 Februari 2025: BB 8 kg, PB 70 cm — gizi baik\n" in text + "\n"
+
+
+def test_the_consent_question_offers_the_other_language_each_time(chat, ports):
+    """In English the third button switches back to Bahasa Indonesia, and the choice sticks at consent."""
+    chat.say("Halo")
+    chat.say(reply_id="consent:en")
+    english = ports.messenger.sent[-1][1]
+
+    chat.say(reply_id="consent:id")
+    indonesian = ports.messenger.sent[-1][1]
+    chat.say(reply_id="consent:yes")
+
+    assert [b.title for b in english.buttons][2] == "Bahasa Indonesia"
+    assert [b.title for b in indonesian.buttons][2] == "English" and "Apakah Anda setuju?" in indonesian.body
+    assert ports.records.run("SELECT language FROM guardians")[0][0] == "id"
