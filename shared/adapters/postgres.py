@@ -314,6 +314,12 @@ class PgUnitOfWork:
 
     def delete_guardian(self, guardian_id: int) -> list[int]:
         children = [r[0] for r in self._all("SELECT id FROM children WHERE guardian_id = %s", (guardian_id,))]
+        # Messages still waiting to go to this family carry their number and words: they go too, as do the
+        # pending Sheet rows of their children (the Sheet deletion queued by the caller supersedes them).
+        self._cur.execute(
+            "DELETE FROM outbox WHERE done_at IS NULL AND ((kind = 'send' AND payload->>'to' = "
+            "(SELECT wa_id FROM guardians WHERE id = %s)) OR (kind = 'sheet_upsert' AND "
+            "(payload->>'child_id')::bigint = ANY(%s)))", (guardian_id, children))
         self._cur.execute("DELETE FROM guardians WHERE id = %s", (guardian_id,))
         return children
 

@@ -143,17 +143,21 @@ def test_stop_is_confirmed_and_reversible(consented, ports):
 
 
 def test_hapus_deletes_the_family_everywhere_after_confirmation(consented, ports):
-    """HAPUS removes guardian, children and measurements, queues the Sheet deletion, and clears Redis."""
+    """HAPUS removes guardian, children, measurements and messages still waiting to go to them, queues the
+    Sheet deletion, and clears Redis."""
     consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70")
     consented.say("Ani")
+    ports.records.run("INSERT INTO outbox (kind, payload, next_attempt_at) VALUES ('send', %s, now() + "
+                      "interval '1 day')", ('{"to": "6281200000001", "message": {"type": "text", "body": "x"}}',))
     assert consented.say("HAPUS") == ["confirm_delete"]
 
     assert consented.say(reply_id="delete:yes") == ["delete_done"]
 
     counts = ports.records.run("SELECT (SELECT count(*) FROM guardians), (SELECT count(*) FROM children), "
                                "(SELECT count(*) FROM measurements), (SELECT count(*) FROM outbox "
-                               "WHERE kind = 'sheet_delete')")[0]
-    assert list(counts) == [0, 0, 0, 1]
+                               "WHERE kind = 'sheet_delete'), (SELECT count(*) FROM outbox WHERE done_at IS NULL "
+                               "AND kind <> 'sheet_delete')")[0]
+    assert list(counts) == [0, 0, 0, 1, 0]
     assert ports.conversations.load(consented.wa_id) is None
 
 
