@@ -239,10 +239,10 @@ class Talk:
     def say(self, key: str, **params) -> None:
         self.replies.append(Reply(key, params))
 
-    def menu(self, key: str = "menu") -> None:
+    def menu(self) -> None:
         if self.staff is not None:
             return self.kader_menu()
-        self.replies.append(Reply(key, {}, MENU_CHOICES))
+        self.replies.append(Reply("menu", {}, MENU_CHOICES))
         self.new_state = None
 
     def kader_menu(self) -> None:

@@ -3,7 +3,7 @@ replies into as few messages as possible (Meta's pair rate limit is about one me
 """
 from __future__ import annotations
 
-from shared.flows.messages import render
+from shared.flows.messages import ID, render
 from shared.flows.model import Choice, Reply
 from shared.whatsapp.outgoing import Button, Buttons, ListMessage, Outgoing, Row, Section, Text
 
@@ -65,6 +65,4 @@ def to_messages(replies: tuple[Reply, ...] | list[Reply], lang: str) -> list[Out
 
 
 def _has_desc(choice: Choice) -> bool:
-    from shared.flows.messages import ID
-
     return choice.key + "_desc" in ID
