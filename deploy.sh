@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deploy.sh — deploy Tumbuh to Google Cloud (Cloud Functions gen2 + Cloud SQL + Memorystore + Scheduler).
+# deploy.sh — deploy Tumbuh to Google Cloud (Cloud Functions gen2 + Cloud SQL + Memorystore + Scheduler + Tasks).
 #
 # Usage: ./deploy.sh [--dry-run] [--help]
 #   --dry-run, -n  Print every gcloud command instead of running it; needs no gcloud and no credentials.
@@ -26,6 +26,7 @@
 #   VPC_NETWORK [default]  VPC_CONNECTOR [tumbuh-conn]  VPC_CONNECTOR_RANGE [10.8.0.0/28]
 #   SCHEDULER_LOCATION [$REGION]  SCHEDULER_CRON [*/5 * * * *]  BACKUP_CRON [0 2 * * *]  (Asia/Jakarta)
 #   IAM_SETTLE_SECONDS        [20]  wait after creating a service account, before granting it roles
+#   TASKS_QUEUE_NAME          [tumbuh-sends]  Cloud Tasks queue from the webhook to tumbuh-sender
 #   Secrets live in Secret Manager as tumbuh-<name> (e.g. tumbuh-whatsapp-app-secret). When one is
 #   missing and the variable of the same name is set (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN,
 #   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, BACKUP_KEY), it is created from that value via stdin.
@@ -81,11 +82,13 @@ SCHEDULER_CRON=${SCHEDULER_CRON:-*/5 * * * *}
 BACKUP_CRON=${BACKUP_CRON:-0 2 * * *}
 TIME_ZONE=Asia/Jakarta
 IAM_SETTLE_SECONDS=${IAM_SETTLE_SECONDS:-20}
+TASKS_QUEUE_NAME=${TASKS_QUEUE_NAME:-tumbuh-sends}
 
 [[ $BACKUP_BUCKET == gs://* ]] || die "BACKUP_BUCKET must start with gs:// (got: $BACKUP_BUCKET)"
 
 # One runtime identity for all three functions: Cloud SQL IAM auth maps it to a single database user,
-# so the schema has one owner. The invoker identity only lets Cloud Scheduler call the private functions.
+# so the schema has one owner. The invoker identity only lets Cloud Scheduler and Cloud Tasks call the
+# private functions.
 RUNTIME_SA=tumbuh-fn@${PROJECT_ID}.iam.gserviceaccount.com
 INVOKER_SA=tumbuh-invoker@${PROJECT_ID}.iam.gserviceaccount.com
 DB_USER=${RUNTIME_SA%.gserviceaccount.com} # Cloud SQL's IAM user name for a service account
@@ -186,7 +189,7 @@ step "Enable APIs"
 run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com \
   artifactregistry.googleapis.com cloudscheduler.googleapis.com secretmanager.googleapis.com \
   sqladmin.googleapis.com redis.googleapis.com vpcaccess.googleapis.com compute.googleapis.com \
-  iam.googleapis.com storage.googleapis.com
+  iam.googleapis.com storage.googleapis.com cloudtasks.googleapis.com
 
 step "Service accounts"
 sa_created=0
@@ -288,7 +291,27 @@ if ! exists gcloud compute networks vpc-access connectors describe "$VPC_CONNECT
 fi
 
 # ---------------------------------------------------------------------------------------------------
-# 7. Functions
+# 7. Cloud Tasks queue: the webhook hands a result's chart message to tumbuh-sender through it
+# ---------------------------------------------------------------------------------------------------
+step "Cloud Tasks queue $TASKS_QUEUE_NAME"
+if ! exists gcloud tasks queues describe "$TASKS_QUEUE_NAME" --location="$REGION" --format='value(name)'; then
+  # A failed task is not retried for long: the outbox behind it retries with its own back-off.
+  run gcloud tasks queues create "$TASKS_QUEUE_NAME" --location="$REGION" --max-attempts=5 \
+    --min-backoff=2s --max-backoff=60s --max-concurrent-dispatches=20
+fi
+run gcloud tasks queues add-iam-policy-binding "$TASKS_QUEUE_NAME" --location="$REGION" \
+  --member="serviceAccount:$RUNTIME_SA" --role=roles/cloudtasks.enqueuer --format=none
+# A task that carries an OIDC token of the invoker identity may be created only by who can act as it.
+run gcloud iam service-accounts add-iam-policy-binding "$INVOKER_SA" --member="serviceAccount:$RUNTIME_SA" \
+  --role=roles/iam.serviceAccountUser --format=none
+# Cloud Run's deterministic URL (service name, project number, region) is known before the first deploy,
+# so the webhook's configuration can name tumbuh-sender's task endpoint.
+lookup PROJECT_NUMBER 000000000000 gcloud projects describe "$PROJECT_ID" --format='value(projectNumber)'
+[[ $PROJECT_NUMBER =~ ^[0-9]+$ ]] || die "could not read the project number of $PROJECT_ID"
+SENDER_URL=https://tumbuh-sender-${PROJECT_NUMBER}.${REGION}.run.app
+
+# ---------------------------------------------------------------------------------------------------
+# 8. Functions
 # ---------------------------------------------------------------------------------------------------
 step "Runtime configuration $ENV_FILE"
 # A YAML file rather than --set-env-vars: values with commas or '=' would otherwise need gcloud's
@@ -307,6 +330,9 @@ step "Runtime configuration $ENV_FILE"
     "APPS_SCRIPT_URL=$APPS_SCRIPT_URL" \
     "SHEET_ID=$SHEET_ID" \
     "BACKUP_BUCKET=$BACKUP_BUCKET" \
+    "TASKS_QUEUE=projects/$PROJECT_ID/locations/$REGION/queues/$TASKS_QUEUE_NAME" \
+    "TASKS_TARGET_URL=$SENDER_URL/tasks/deliver" \
+    "TASKS_SERVICE_ACCOUNT=$INVOKER_SA" \
     "TZ_DEFAULT=$TIME_ZONE"; do
     printf '%s: %s\n' "${kv%%=*}" "$(yaml_str "${kv#*=}")"
   done
@@ -329,14 +355,17 @@ deploy_function tumbuh-webhook "$BUILD/webhook" whatsapp_webhook --allow-unauthe
 # One instance each, so a slow run and the next tick never work the same rows twice.
 deploy_function tumbuh-scheduler "$BUILD/scheduler" scheduler --no-allow-unauthenticated 300s 512Mi 1
 deploy_function tumbuh-backup "$BUILD/backup" backup --no-allow-unauthenticated 1800s 1Gi 1
+# The scheduler's code again, scaled for Cloud Tasks: it draws and sends the charts the webhook hands off
+# (POST /tasks/deliver); its outbox claim makes a task delivered twice harmless.
+deploy_function tumbuh-sender "$BUILD/scheduler" scheduler --no-allow-unauthenticated 60s 512Mi 5
 
-for fn in tumbuh-scheduler tumbuh-backup; do
+for fn in tumbuh-scheduler tumbuh-backup tumbuh-sender; do
   run gcloud functions add-invoker-policy-binding "$fn" --region="$REGION" \
     --member="serviceAccount:$INVOKER_SA"
 done
 
 # ---------------------------------------------------------------------------------------------------
-# 8. Cloud Scheduler jobs (OIDC-authenticated POSTs to the private functions)
+# 9. Cloud Scheduler jobs (OIDC-authenticated POSTs to the private functions)
 # ---------------------------------------------------------------------------------------------------
 # schedule_job JOB FUNCTION CRON DEADLINE RETRIES MIN_BACKOFF MAX_BACKOFF
 schedule_job() {

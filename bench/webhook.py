@@ -12,9 +12,12 @@ The measured request is a parent's last answer of the measure flow: a consented 
 child, whose conversation (Redis `conv:{wa_id}`) stands at the arm-circumference question with every other
 slot filled, taps "Lewati" (skip). That one signed webhook POST claims the message id, records it, assesses
 growth against WHO 2006, reads the child's history (one earlier weighing, so the weight-gain rule runs too),
-stores the measurement, queues the Sheet row and the replies in the outbox, commits, and sends the result to
-the stand-in before answering 200. Every request comes from a different parent with a fresh wamid, so the
-per-number rate limit and lock never serialise the load.
+stores the measurement, queues the Sheet row and the replies in the outbox, commits, sends the categories to
+the stand-in and hands the advice-under-the-chart message to Cloud Tasks (a local stand-in in --hold mode)
+before answering 200. Drawing and sending that chart is tumbuh-sender's work, in production another function
+on other machines; its cost is `make bench-charts`, so here the tasks are recorded, not dispatched. Every
+request comes from a different parent with a fresh wamid, so the per-number rate limit and lock never serialise
+the load.
 
 Figures (issue 4 targets; printed, never asserted):
   1. throughput: closed loop, N concurrent keep-alive clients for a fixed time; measure-turn req/s over
@@ -465,8 +468,9 @@ def pct(values: list[float], p: float) -> float:
 
 # --- verification ------------------------------------------------------------------------------------------------
 
-def verify(database_url: str, standin_port: int, tag: str, ok_wa_ids: set[str]) -> list[str]:
-    """No lost or doubled data: one measurement per 200, every reply sent and received by the stand-in."""
+def verify(database_url: str, standin_port: int, tasks_port: int, tag: str, ok_wa_ids: set[str]) -> list[str]:
+    """No lost or doubled data: one measurement per 200, every reply sent and received by the stand-in, and
+    every chart message handed to Cloud Tasks (waiting there for tumbuh-sender)."""
     import pg8000.native
     import requests
     from urllib.parse import urlsplit
@@ -478,12 +482,16 @@ def verify(database_url: str, standin_port: int, tag: str, ok_wa_ids: set[str]) 
     stored = db.run("SELECT count(*), count(DISTINCT source_ref), count(*) FILTER (WHERE flags <> '{}') "
                     "FROM measurements WHERE source_ref LIKE :p", p=like)[0]
     inbound = db.run("SELECT count(*) FROM inbound_messages WHERE wamid LIKE :p", p=like)[0][0]
-    unsent = db.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL AND dedupe_key LIKE :p",
-                    p=like)[0][0]
+    unsent = db.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL AND dedupe_key LIKE :p "
+                    "AND NOT payload ? 'chart'", p=like)[0][0]
+    charts = db.run("SELECT array_agg(id) FROM outbox WHERE kind = 'send' AND done_at IS NULL AND dedupe_key LIKE :p "
+                    "AND payload ? 'chart'", p=like)[0][0] or []
     sheet = db.run("SELECT count(*) FROM outbox o JOIN measurements m ON o.dedupe_key = 'measurement:' || m.id "
                    "WHERE m.source_ref LIKE :p", p=like)[0][0]
     db.close()
     sent = requests.get(f"http://{HOST}:{standin_port}/_standin/messages", timeout=30).json()["messages"]
+    tasks = requests.get(f"http://{HOST}:{tasks_port}/_standin/tasks", timeout=30).json()["tasks"]
+    handed = sorted(i for t in tasks for i in (t["body"] or {}).get("outbox_ids", []))
     answered = {m["to"] for m in sent if m["to"] in ok_wa_ids}
     n = len(ok_wa_ids)
     lines = [
@@ -494,6 +502,8 @@ def verify(database_url: str, standin_port: int, tag: str, ok_wa_ids: set[str]) 
         f"  replies still unsent in the outbox {unsent} {'OK' if unsent == 0 else 'MISMATCH'}; "
         f"parents who got their result at the stand-in {len(answered)} {'OK' if len(answered) == n else 'MISMATCH'}"
         f" ({sum(1 for m in sent if m['to'] in ok_wa_ids)} messages)",
+        f"  chart messages handed to Cloud Tasks {len(handed)}, one per result "
+        f"{'OK' if sorted(charts) == handed and len(handed) == n else 'MISMATCH'} (held for tumbuh-sender)",
         f"  measurements flagged for re-measuring {stored[2]} (seeded numbers are near the WHO median: expect 0)",
     ]
     return lines
@@ -652,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="tumbuh-bench-"))
     (log_dir / "hello").mkdir()
     (log_dir / "hello" / "main.py").write_text(HELLO_SOURCE)
-    standin_port, webhook_port, hello_port = free_port(), free_port(), free_port()
+    standin_port, webhook_port, hello_port, tasks_port = free_port(), free_port(), free_port(), free_port()
     ff = str(Path(sys.executable).parent / "functions-framework")
     gunicorn_env = {"WORKERS": str(args.workers), "THREADS": str(args.threads)}
     base_env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -662,12 +672,18 @@ def main(argv: list[str] | None = None) -> int:
             sys.executable, "-m", "shared.adapters.local.graph_standin", "--host", HOST, "--port", str(standin_port),
             "--token", LOCAL_SECRET, "--media-dir", str(log_dir / "media"), "--phone-number-id",
             LOCAL_PHONE_NUMBER_ID], base_env, log_dir)
+        tasks = servers.start("tasks-standin", [
+            sys.executable, "-m", "shared.adapters.local.tasks_standin", "--host", HOST, "--port", str(tasks_port),
+            "--hold"], base_env, log_dir)
+        wait_ready(f"http://{HOST}:{tasks_port}/_standin/health", tasks)
         webhook = servers.start("webhook", [
             ff, "--target", "whatsapp_webhook", "--source", str(REPO / "functions" / "webhook" / "main.py"),
             "--host", HOST, "--port", str(webhook_port)],
             dict(base_env, **gunicorn_env, WHATSAPP_API_URL=f"http://{HOST}:{standin_port}/v21.0",
                  WHATSAPP_APP_SECRET=LOCAL_SECRET, WHATSAPP_ACCESS_TOKEN=LOCAL_SECRET,
-                 WHATSAPP_PHONE_NUMBER_ID=LOCAL_PHONE_NUMBER_ID), log_dir)
+                 WHATSAPP_PHONE_NUMBER_ID=LOCAL_PHONE_NUMBER_ID, TASKS_API_URL=f"http://{HOST}:{tasks_port}/v2",
+                 TASKS_QUEUE="projects/bench/locations/local/queues/tumbuh-sends",
+                 TASKS_TARGET_URL=f"http://{HOST}:{free_port()}/tasks/deliver"), log_dir)
         hello = servers.start("hello", [
             ff, "--target", "hello", "--source", str(log_dir / "hello" / "main.py"), "--host", HOST,
             "--port", str(hello_port)], dict(base_env, **gunicorn_env), log_dir)
@@ -691,7 +707,8 @@ def main(argv: list[str] | None = None) -> int:
               "functions, the Graph stand-in, PostgreSQL and Redis")
         print(f"\n1) throughput: closed loop, {concurrency} keep-alive clients, {seconds:.0f} s each")
         th_hello = closed_loop("hello-world", hello_port, hello_work, concurrency, seconds, hello.pid)
-        meter = CpuMeter({"webhook": webhook.pid, "stand-in": standin.pid}, os.environ["DATABASE_URL"],
+        meter = CpuMeter({"webhook": webhook.pid, "stand-in": standin.pid, "tasks stand-in": tasks.pid},
+                         os.environ["DATABASE_URL"],
                          os.environ["REDIS_URL"])
         spy = start_py_spy(worker_pids(webhook.pid)[0], seconds, args.py_spy.resolve()) if args.py_spy else None
         cpu0 = meter.snapshot()
@@ -745,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
         ok_ids = {parents[i].wa_id for r in (warm_m, th_measure, lat_measure) for i in r.ok_indices}
         time.sleep(0.5)  # the last replies are sent before each 200, but let the stand-in settle its lists
         print("data check:")
-        for line in verify(os.environ["DATABASE_URL"], standin_port, tag, ok_ids):
+        for line in verify(os.environ["DATABASE_URL"], standin_port, tasks_port, tag, ok_ids):
             print(line)
         print("\ncaveats: the Graph API stand-in answers from this machine in ~1 ms; Meta answers from afar, and the"
               " reply is sent before the webhook answers, so production latency adds one Graph round trip per reply"

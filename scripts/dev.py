@@ -4,7 +4,9 @@
     python scripts/dev.py run     # the same, then the terminal chat simulator; stops everything on exit
 
 Expects DATABASE_URL and REDIS_URL (scripts/services.sh sets them); every setting can be overridden from the
-environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, HOST, and the names in shared/config.py).
+environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, TASKS_PORT, HOST, and the names in shared/config.py).
+Unless TASKS_QUEUE is set (empty: the webhook draws charts itself), a local Cloud Tasks stand-in carries the
+webhook's handed-off sends to the scheduler function, as Cloud Tasks does in production.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from shared.config import TASK_PATH  # noqa: E402  (the path above makes the package importable)
 
 FUNCTIONS = (  # (name, target, default port)
     ("webhook", "whatsapp_webhook", 8080),
@@ -93,7 +97,39 @@ def start_graph_standin(host: str, log_dir: Path | None) -> tuple[subprocess.Pop
     return proc, base
 
 
-def start_functions(host: str, log_dir: Path | None) -> tuple[list[subprocess.Popen], dict[str, str]]:
+def function_ports(host: str) -> dict[str, int]:
+    """A free port for each function (WEBHOOK_PORT etc. or the defaults, else the next free one)."""
+    ports: dict[str, int] = {}
+    for name, _, default_port in FUNCTIONS:
+        port = pick_port(host, int(os.environ.get(f"{name.upper()}_PORT", default_port)))
+        while port in ports.values():
+            port = pick_port(host, port + 1)
+        ports[name] = port
+    return ports
+
+
+def start_tasks_standin(host: str, scheduler_port: int, log_dir: Path | None) -> tuple[subprocess.Popen | None,
+                                                                                     str | None]:
+    """Start the local Cloud Tasks stand-in and point the functions' TASKS_* settings at it (unless TASKS_QUEUE
+    is already set, to a real queue or to empty for charts drawn by the webhook)."""
+    if "TASKS_QUEUE" in os.environ:
+        return None, None
+    port = pick_port(host, int(os.environ.get("TASKS_PORT", 8091)))
+    while port == scheduler_port:
+        port = pick_port(host, port + 1)
+    out = open(log_dir / "tasks-standin.log", "ab") if log_dir is not None else None
+    cmd = [sys.executable, "-m", "shared.adapters.local.tasks_standin", "--host", host, "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT if out else None,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    base = f"http://{host}:{port}"
+    wait_ready(base + "/_standin/health")
+    os.environ.update(TASKS_API_URL=base + "/v2", TASKS_QUEUE="projects/local/locations/local/queues/tumbuh-sends",
+                      TASKS_TARGET_URL=f"http://{host}:{scheduler_port}{TASK_PATH}")
+    return proc, base
+
+
+def start_functions(host: str, log_dir: Path | None, ports: dict[str, int]) -> tuple[list[subprocess.Popen],
+                                                                                     dict[str, str]]:
     """Start one functions-framework server per function; return the processes and their base URLs.
 
     With log_dir, each server's JSON log lines go to log_dir/<name>.log instead of the terminal.
@@ -101,8 +137,8 @@ def start_functions(host: str, log_dir: Path | None) -> tuple[list[subprocess.Po
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     bin_dir = Path(sys.executable).parent
     procs, urls = [], {}
-    for name, target, default_port in FUNCTIONS:
-        port = pick_port(host, int(os.environ.get(f"{name.upper()}_PORT", default_port)))
+    for name, target, _ in FUNCTIONS:
+        port = ports[name]
         cmd = [str(bin_dir / "functions-framework"), "--target", target,
                "--source", str(REPO / "functions" / name / "main.py"), "--host", host, "--port", str(port)]
         out = None
@@ -139,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
     standin, standin_url = start_graph_standin(host, log_dir)
-    procs, urls = start_functions(host, log_dir)
-    if standin is not None:
-        procs.append(standin)
+    ports = function_ports(host)
+    tasks, tasks_url = start_tasks_standin(host, ports["scheduler"], log_dir)
+    procs, urls = start_functions(host, log_dir, ports)
+    procs += [p for p in (standin, tasks) if p is not None]
     if standin_url:
         urls["graph"] = standin_url
+    if tasks_url:
+        urls["tasks"] = tasks_url
     print(f"dev: Tumbuh is up in {time.monotonic() - started:.1f} s", file=sys.stderr)
     for name, url in urls.items():
         print(f"dev:   {name:<9} {url}/", file=sys.stderr)

@@ -68,6 +68,8 @@ def show(sent: dict) -> list[tuple[str, str, str]]:
     elif kind == "interactive":
         inter = payload["interactive"]
         body = inter.get("body", {}).get("text", "")
+        if inter.get("header", {}).get("type") == "image":  # a growth chart above the advice
+            body = f"[gambar disimpan di {sent.get('media_path', '?')}]\n{body}"
         if inter["type"] == "button":
             choices = [("button_reply", b["reply"]["id"], b["reply"]["title"]) for b in inter["action"]["buttons"]]
         else:

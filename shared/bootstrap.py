@@ -10,6 +10,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from shared.adapters.cloud_tasks import CloudTasksQueue
 from shared.adapters.postgres import PostgresRecords, cloud_sql_connector, migrate, url_connector
 from shared.adapters.redis_store import RedisConversations
 from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
@@ -29,6 +30,7 @@ class App:
     records: PostgresRecords
     conversations: RedisConversations
     messenger: WhatsAppCloudMessenger
+    tasks: CloudTasksQueue | None = None  # None: charts are drawn by the function that sends them
     _migrated: bool = field(default=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -54,7 +56,7 @@ class App:
     @property
     def ports(self) -> Ports:
         """The ports the conversation services work through."""
-        return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default)
+        return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default, self.tasks)
 
 
 def build_app(settings: Settings | None = None) -> App:
@@ -67,11 +69,15 @@ def build_app(settings: Settings | None = None) -> App:
         connect = url_connector(s.database_url)
     # The same Graph API client serves production and the local stand-in: only WHATSAPP_API_URL differs.
     messenger = WhatsAppCloudMessenger(s.wa_api_url, s.wa_access_token, s.wa_phone_number_id)
+    # Cloud Tasks in production, its local stand-in with `make run`: again the same client, another URL.
+    tasks = CloudTasksQueue(s.tasks_api_url, s.tasks_queue, s.tasks_target_url, s.tasks_service_account) \
+        if s.tasks_queue else None
     app = App(settings=s, records=PostgresRecords(connect), conversations=RedisConversations(s.redis_url),
-              messenger=messenger)
+              messenger=messenger, tasks=tasks)
     log.info(
         "app built",
         extra={"ctx": {"env": s.env, "database": s.database_backend, "messenger": s.messenger_backend,
-                       "sheets": s.sheets_backend, "blobs": s.blobs_backend}},
+                       "sheets": s.sheets_backend, "blobs": s.blobs_backend,
+                       "tasks": s.tasks_backend}},
     )
     return app

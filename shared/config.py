@@ -6,6 +6,7 @@ leaves a secret empty, naming everything that is wrong in one message.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ LOCAL_GRAPH_API_URL = "http://127.0.0.1:8090/v21.0"  # the local Graph API stand
 LOCAL_PHONE_NUMBER_ID = "100000000000001"
 LOCAL_DIR = ".run/local"  # local workbook mirror and backup folder
 DEFAULT_TZ = "Asia/Jakarta"
+CLOUD_TASKS_API_URL = "https://cloudtasks.googleapis.com/v2"  # REST base; `make run` points it at the stand-in
+TASK_PATH = "/tasks/deliver"  # where the scheduler function takes handed-off sends (see services.scheduled)
 
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}
 
@@ -29,6 +32,9 @@ def _is_loopback(url: str) -> bool:
     """True when a URL points at this machine (a local stand-in), which production must never use."""
     host = urlsplit(url).hostname or ""
     return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+_QUEUE = re.compile(r"projects/[^/\s]+/locations/[^/\s]+/queues/[^/\s]+")
 
 
 def _flag(value: str | None) -> bool:
@@ -60,6 +66,12 @@ class Settings:
     tz_default: str = DEFAULT_TZ
     log_level: str = "INFO"
     gcp_project: str = ""
+    # Cloud Tasks: the webhook hands slow sends (a result's growth chart) to the scheduler function through
+    # this queue. Empty queue: the webhook draws them itself after the replies (local runs and tests).
+    tasks_api_url: str = CLOUD_TASKS_API_URL
+    tasks_queue: str = ""
+    tasks_target_url: str = ""
+    tasks_service_account: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -94,6 +106,10 @@ class Settings:
             tz_default=get("TZ_DEFAULT") or DEFAULT_TZ,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             gcp_project=get("GOOGLE_CLOUD_PROJECT") or get("GCP_PROJECT"),
+            tasks_api_url=(get("TASKS_API_URL") or CLOUD_TASKS_API_URL).rstrip("/"),
+            tasks_queue=get("TASKS_QUEUE").strip("/"),
+            tasks_target_url=get("TASKS_TARGET_URL"),
+            tasks_service_account=get("TASKS_SERVICE_ACCOUNT"),
         )
 
     # Which backend serves each cloud-only port; production must name the real one.
@@ -111,6 +127,13 @@ class Settings:
     def messenger_backend(self) -> str:
         """'standin' when the Graph API URL points at this machine, else Meta's Graph API."""
         return "standin" if _is_loopback(self.wa_api_url) else "graph"
+
+    @property
+    def tasks_backend(self) -> str:
+        """'inline' without a queue (the webhook draws charts itself), 'standin' on loopback, else 'cloud_tasks'."""
+        if not self.tasks_queue:
+            return "inline"
+        return "standin" if _is_loopback(self.tasks_api_url) else "cloud_tasks"
 
     @property
     def database_backend(self) -> str:
@@ -133,6 +156,11 @@ class Settings:
             out.append("DATABASE_URL is empty (or set CLOUD_SQL_INSTANCE, DB_USER, DB_NAME)")
         if not self.redis_url:
             out.append("REDIS_URL is empty")
+        if self.tasks_queue:
+            if not _QUEUE.fullmatch(self.tasks_queue):
+                out.append("TASKS_QUEUE must look like projects/PROJECT/locations/REGION/queues/QUEUE")
+            if not self.tasks_target_url.startswith(("https://", "http://")):
+                out.append("TASKS_TARGET_URL must be the scheduler function's URL ending in " + TASK_PATH)
         if self.env == PROD:
             out.extend(self._prod_problems())
         return out
@@ -165,6 +193,13 @@ class Settings:
             out.append("WHATSAPP_API_URL points at the local Graph API stand-in; use Meta's Graph API")
         if self.apps_script_url and _is_loopback(self.apps_script_url):
             out.append("APPS_SCRIPT_URL points at this machine; use the deployed Apps Script web app")
+        if not self.tasks_queue:
+            out.append("TASKS_QUEUE is empty: the webhook would draw growth charts on Meta's time")
+        elif self.tasks_backend == "standin" or _is_loopback(self.tasks_target_url):
+            out.append("TASKS_API_URL or TASKS_TARGET_URL points at this machine; use Cloud Tasks and the "
+                       "scheduler function")
+        if self.tasks_queue and not self.tasks_service_account:
+            out.append("TASKS_SERVICE_ACCOUNT is empty: Cloud Tasks needs it to call the private scheduler")
         if self.backup_bucket and self.blobs_backend != "gcs":
             out.append("BACKUP_BUCKET is a local folder; use a gs:// bucket")
         return out

@@ -85,6 +85,10 @@ class Records(Protocol):
         """Due outbox rows of a kind (optionally only those whose key starts with a prefix), locked for this
         caller until finish_outbox; other callers skip them."""
 
+    def claim_handed_off(self, row_ids: list[int]) -> list[tuple[int, dict]]:
+        """Rows a turn handed to another function (leased, never attempted), claimed by the first caller only: a
+        task delivered twice, or after the scheduler already took the rows, gets nothing."""
+
     def mark_unreachable(self, guardian_id: int) -> None:
         """Meta says this guardian's number cannot receive WhatsApp messages (131026)."""
 
@@ -155,6 +159,14 @@ class Messenger(Protocol):
 
     def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
         """Upload an image; returns Meta's media id (valid 30 days)."""
+
+
+class TaskQueue(Protocol):
+    """Hands work to another function right away (Cloud Tasks, or its local stand-in at the same contract)."""
+
+    def hand_off(self, body: dict) -> None:
+        """Queue one task whose JSON body the scheduler function's task endpoint receives; raises a
+        TransientError when the queue cannot take it now (the caller then does the work itself)."""
 
 
 class SheetSync(Protocol):

@@ -403,6 +403,15 @@ class PostgresRecords(Database):
             f"{prefix_sql} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, payload", params)
         return sorted((r[0], r[1]) for r in rows)
 
+    def claim_handed_off(self, row_ids: list[int]) -> list[tuple[int, dict]]:
+        # attempts = 0 is the ticket: only a row nobody has tried yet is taken, and taking it counts an attempt.
+        rows = self.run(
+            "UPDATE outbox SET attempts = attempts + 1, "
+            f"next_attempt_at = now() + interval '{OUTBOX_LEASE_S} seconds' "
+            "WHERE id IN (SELECT id FROM outbox WHERE id = ANY(%s) AND kind = 'send' AND done_at IS NULL "
+            "AND attempts = 0 ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING id, payload", ([int(i) for i in row_ids],))
+        return sorted((r[0], r[1]) for r in rows)
+
     def mark_unreachable(self, guardian_id: int) -> None:
         self.run("UPDATE guardians SET unreachable_at = now() WHERE id = %s AND unreachable_at IS NULL",
                  (guardian_id,))

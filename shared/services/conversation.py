@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE
 from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Ref, render
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
-from shared.ports import Conversations, Messenger, Records, TurnStart, UnitOfWork
+from shared.ports import Conversations, Messenger, Records, TaskQueue, TurnStart, UnitOfWork
 from shared.services import results
 from shared.services.replies import to_messages
 from shared.whatsapp.errors import OutsideWindow, Unreachable
@@ -40,6 +40,7 @@ RATE_WINDOW_S = 60
 RATE_LIMIT = 20  # issue 4: more than about 20 messages a minute from one number is a flood
 MUTE_S = 120  # how long a flooding number is not processed
 SEND_BATCH = 10
+CHART_POINTS = 24  # measurements drawn on a chart: two years of monthly posyandu visits
 
 GLOBAL_WORDS = {
     "menu": "menu", "batal": "cancel", "cancel": "cancel", "bantuan": "help", "help": "help",
@@ -73,6 +74,7 @@ class Ports:
     conversations: Conversations
     messenger: Messenger
     tz: str = "Asia/Jakarta"
+    tasks: TaskQueue | None = None  # None: charts are drawn by whoever sends them (see deliver)
 
 
 def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
@@ -119,20 +121,34 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]
     if talk is None:
         deliver(ports, msg.wamid, now)  # recorded already (Redis had lost the claim): only pending replies
         return ()
-    deliver(ports, msg.wamid, now, talk.leased)
+    deliver(ports, msg.wamid, now, talk.leased, hand_off=True)
     return tuple(r.key for r in talk.replies)
 
 
-def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dict]] | None = None) -> int:
+def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dict]] | None = None,
+            hand_off: bool = False) -> int:
     """Send queued messages: those just leased to this turn, else the due ones of one message (or, with wamid
-    '', every due one). Returns how many went; a transient failure leaves the rest due and is raised."""
+    '', every due one). Returns how many went; a transient failure leaves the rest due and is raised.
+
+    With hand_off (the webhook's own turn), a message carrying a chart, and everything queued after it, goes to
+    the task queue instead: drawing takes ~90 ms of CPU that Meta's webhook should not wait for. The scheduler
+    function's task endpoint then claims and sends those rows (see services.scheduled.run_task).
+    """
     if leased is None:
         leased = ports.records.claim_outbox("send", f"{wamid}:" if wamid else None, SEND_BATCH)
     done: list[tuple[int, str, str, int | None]] = []
+    late = 0
     try:
-        for row_id, payload in leased:
+        for i, (row_id, payload) in enumerate(leased):
+            if hand_off and "chart" in payload and ports.tasks is not None:
+                rest = [r for r, _ in leased[i:]]
+                if not handed_off(ports, rest):
+                    # The queue failed, yet a timed-out task may exist all the same: claim the rows before drawing
+                    # them here, so that only one of the two senders sends them.
+                    late = deliver(ports, wamid, now, ports.records.claim_handed_off(rest))
+                break
             try:
-                message = chart_image(ports, payload["chart"]) if "chart" in payload else from_dict(payload["message"])
+                message = outgoing_message(ports, payload)
                 wamid_out = ports.messenger.send(payload["to"], message)
             except TransientError as exc:
                 delay = float(getattr(exc, "retry_after_s", 0) or 0)  # the outbox backs off from its attempts
@@ -154,7 +170,7 @@ def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dic
             done.append((row_id, wamid_out, payload.get("kind", "reply"), payload.get("guardian_id")))
     finally:
         ports.records.finish_sent(done)
-    return len(done)
+    return len(done) + late
 
 
 def hold_for_window(ports: Ports, payload: dict) -> None:
@@ -166,9 +182,36 @@ def hold_for_window(ports: Ports, payload: dict) -> None:
         log.error("waiting-message template not sent", extra={"ctx": {"error": type(exc).__name__}})
 
 
-def chart_image(ports: Ports, spec: dict) -> Image:
-    """The chart a payload describes, as an already uploaded image: drawn and uploaded only the first time the
-    same picture is asked for (the content key covers the data, the words and the language)."""
+def handed_off(ports: Ports, row_ids: list[int]) -> bool:
+    """Give queued rows to the task queue; False (logged) when it cannot take them now."""
+    try:
+        ports.tasks.hand_off({"outbox_ids": row_ids})
+        return True
+    except (TransientError, PermanentError) as exc:  # a refusal is an operator's job; the family still gets it
+        level = logging.WARNING if isinstance(exc, TransientError) else logging.ERROR
+        log.log(level, "chart not handed off; drawn by the webhook", extra={"ctx": {"error": type(exc).__name__}})
+        return False
+
+
+def outgoing_message(ports: Ports, payload: dict):
+    """The message a queued payload describes, with its chart drawn and uploaded when it carries one."""
+    if "message" not in payload:  # a chart asked for on its own: the picture is the message
+        spec = payload["chart"]
+        return Image(b"", caption=spec["caption"], media_id=chart_media(ports, spec))
+    message = from_dict(payload["message"])
+    if "chart" in payload:  # a result's advice, headed by the child's chart
+        try:
+            message = replace(message, image_id=chart_media(ports, payload["chart"]))
+        except TransientError:
+            raise
+        except Exception:  # a bug in drawing must not cost the family the advice: it goes without the picture
+            log.exception("chart not drawn; the message goes without it")
+    return message
+
+
+def chart_media(ports: Ports, spec: dict) -> str:
+    """Meta's media id of the chart a payload describes: drawn and uploaded only the first time the same picture
+    is asked for (the content key covers the data, the words and the language)."""
     points = [tuple(p) for p in spec["points"]]
     key = charts.chart_key(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
     media_id = ports.conversations.media_for(key)
@@ -176,7 +219,7 @@ def chart_image(ports: Ports, spec: dict) -> Image:
         png = charts.render_chart(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
         media_id = ports.messenger.upload_media(png)
         ports.conversations.remember_media(key, media_id)
-    return Image(b"", caption=spec["caption"], media_id=media_id)
+    return media_id
 
 
 class Talk:
@@ -196,6 +239,7 @@ class Talk:
         self.forget = False
         self.replies: list[Reply] = []
         self.outgoing: list[tuple[dict, str]] = []  # (payload, dedupe key), queued in one statement
+        self.result_chart: dict | None = None  # the chart that heads the last reply (a result's advice)
         self.leased: list[tuple[int, dict]] = []
 
     # --- plumbing ---------------------------------------------------------------------------------------------
@@ -228,13 +272,18 @@ class Talk:
         replies = [({"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply", "guardian_id": guardian_id,
                      "lang": self.lang},
                     f"{self.msg.wamid}:{i:02d}") for i, message in enumerate(to_messages(self.replies, self.lang))]
+        if self.result_chart is not None and replies and replies[-1][0]["message"]["type"] == "buttons":
+            replies[-1][0]["chart"] = self.result_chart  # drawn when sent (see deliver)
         self.leased = self.tx.queue_sends(replies + self.outgoing)
 
-    def queue_to(self, guardian: Guardian, messages: list, kind: str) -> None:
-        """Queue messages to someone other than the sender (a parent, after a kader measured their child)."""
-        self.outgoing += [({"to": guardian.wa_id, "message": to_dict(message), "kind": kind,
-                            "guardian_id": guardian.id, "lang": guardian.language}, f"{self.msg.wamid}:p{i:02d}")
-                          for i, message in enumerate(messages)]
+    def queue_to(self, guardian: Guardian, messages: list, kind: str, chart: dict | None = None) -> None:
+        """Queue messages to someone other than the sender (a parent, after a kader measured their child), the
+        last one headed by `chart` when given."""
+        queued = [({"to": guardian.wa_id, "message": to_dict(message), "kind": kind, "guardian_id": guardian.id,
+                    "lang": guardian.language}, f"{self.msg.wamid}:p{i:02d}") for i, message in enumerate(messages)]
+        if chart is not None and queued and queued[-1][0]["message"]["type"] == "buttons":
+            queued[-1][0]["chart"] = chart
+        self.outgoing += queued
 
     def say(self, key: str, **params) -> None:
         self.replies.append(Reply(key, params))
@@ -522,8 +571,8 @@ class Talk:
         except growth.OutsideGrowthStandard:
             self.say("outside_standard")
             return self.menu()
-        history = [x for x in self.tx.measurements_of(child.id, limit=3)
-                   if not x.flags and x.weight_kg is not None and x.measured_on < on]
+        earlier = self.tx.measurements_of(child.id, limit=CHART_POINTS)  # newest first
+        history = [x for x in earlier[:3] if not x.flags and x.weight_kg is not None and x.measured_on < on]
         gain = change = None
         if m["weight_kg"] is not None:
             weighings = [growth.Weighing(x.measured_on, x.weight_kg) for x in reversed(history)]
@@ -550,8 +599,12 @@ class Talk:
         else:
             replies = results.result_replies(child.name, a, gain, on, m["weight_kg"], m["lenhei_cm"],
                                              child_id=child.id if self.staff is None else None)
+        chart_rows = [*(x for x in reversed(earlier) if not x.flags and x.measured_on != on),
+                      Measurement(child.id, on, m["weight_kg"], m["lenhei_cm"], m["measure"])]
+        if self.staff is None and not flags:
+            self.result_chart = self.chart_spec(results.result_chart(a), child, chart_rows, self.lang)
         if self.staff is not None:
-            notified = not flags and self.notify_parent(child, replies, a, on)
+            notified = not flags and self.notify_parent(child, replies, a, on, chart_rows)
             last = replies[-1]
             replies = (*replies[:-1], Reply(last.key, last.params, ()), Reply("kader_saved"),
                        *((Reply("kader_parent_notified"),) if notified else ()),
@@ -580,16 +633,21 @@ class Talk:
         self.children.append(child)
         return child
 
-    def notify_parent(self, child: Child, replies: tuple[Reply, ...], a, measured_on: date) -> bool:
-        """Send a kader's result to the child's consented parent: in the 24-hour window as the same messages,
-        outside it as the approved utility template (Meta allows nothing else there)."""
+    def notify_parent(self, child: Child, replies: tuple[Reply, ...], a, measured_on: date,
+                      chart_rows: list[Measurement]) -> bool:
+        """Send a kader's result to the child's consented parent: in the 24-hour window as the same messages
+        (the advice under the child's chart, as a parent's own result), outside it as the approved utility
+        template (Meta allows nothing else there)."""
         parent = self.tx.guardian_by_id(child.guardian_id) if child.guardian_id else None
         if parent is None or parent.unreachable_at is not None:
             return False
         if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
             intro = Reply("parent_result_intro", {"name": child.name})
-            body = [r for r in replies if r.key != "not_advice_note"] + [Reply("not_advice_note")]
-            self.queue_to(parent, to_messages([intro, *body], parent.language), "result")
+            shown = results.result_chart(a)
+            body = [r for r in replies if r.key != "not_advice_note"] + [
+                Reply("not_advice_note", choices=results.chart_choices(child.id, shown=shown))]
+            self.queue_to(parent, to_messages([intro, *body], parent.language), "result",
+                          chart=self.chart_spec(shown, child, chart_rows, parent.language))
         else:
             status = results.headline(a)
             params = (child.name, render("choice_today", parent.language) if measured_on == self.today
@@ -603,18 +661,26 @@ class Talk:
         child = next((c for c in self.children if str(c.id) == child_id), None)
         if child is None or indicator not in ("lfa", "wfa", "wfl"):
             return self.menu()
-        rows = [m for m in reversed(self.tx.measurements_of(child.id, limit=24)) if not m.flags]
-        points = chart_points(indicator, child, rows)
-        if not points:
+        rows = [m for m in reversed(self.tx.measurements_of(child.id, limit=CHART_POINTS)) if not m.flags]
+        spec = self.chart_spec(indicator, child, rows, self.lang)
+        if spec is None:
             self.say("no_chart_yet", name=child.name)
             return self.menu()
-        table = indicator if indicator != "wfl" else charts.wfl_indicator_for(
-            (rows[-1].measured_on - child.birth_date).days)
-        spec = {"indicator": table, "sex": child.sex, "points": points, "lang": self.lang, "name": child.name,
-                "caption": render("caption_chart_image", self.lang, name=child.name)}
         self.outgoing.append(({"to": self.msg.wa_id, "chart": spec, "kind": "chart",
                                "guardian_id": self.guardian.id}, f"{self.msg.wamid}:c00"))
         self.new_state = None
+
+    @staticmethod
+    def chart_spec(indicator: str | None, child: Child, rows: list[Measurement], lang: str) -> dict | None:
+        """What a chart of these measurements (oldest first) needs to be drawn later, in the reader's language;
+        None when nothing fits it."""
+        points = chart_points(indicator, child, rows) if indicator else []
+        if not points:
+            return None
+        table = indicator if indicator != "wfl" else charts.wfl_indicator_for(
+            (rows[-1].measured_on - child.birth_date).days)
+        return {"indicator": table, "sex": child.sex, "points": points, "lang": lang, "name": child.name,
+                "caption": render("caption_chart_image", lang, name=child.name)}
 
     def list_children(self) -> None:
         if not self.children:

@@ -14,15 +14,24 @@ NEXT_CHECK_DAYS = 30  # posyandu weighs every month (Juknis KMS)
 AFTER_RESULT = (Choice(id="next:other", key="choice_other_child"), Choice(id="next:menu", key="choice_menu"))
 
 
-def chart_choices(child_id: int, with_wfl: bool = False) -> tuple[Choice, ...]:
-    """Buttons that send a child's growth chart (issue 5): length/height and weight, and BB/TB when asked."""
-    choices = [Choice(id=f"chart:lfa:{child_id}", key="choice_chart_lfa"),
-               Choice(id=f"chart:wfa:{child_id}", key="choice_chart_wfa")]
-    if with_wfl:
+def chart_choices(child_id: int, with_wfl: bool = False, shown: str | None = None) -> tuple[Choice, ...]:
+    """Buttons that send a child's growth chart (issue 5): length/height and weight, and BB/TB when asked; the
+    chart already `shown` above them gives its place to BB/TB."""
+    choices = [Choice(id=f"chart:{ind}:{child_id}", key=f"choice_chart_{ind}") for ind in ("lfa", "wfa")
+               if ind != shown]
+    if with_wfl or shown:
         choices.append(Choice(id=f"chart:wfl:{child_id}", key="choice_chart_wfl"))
-    else:
-        choices.append(Choice(id="next:menu", key="choice_menu"))
-    return tuple(choices)
+    return (*choices, Choice(id="next:menu", key="choice_menu"))[:3]
+
+
+def result_chart(a: GrowthAssessment) -> str | None:
+    """The chart sent with a result (issue 5): the stunting chart when a length/height was measured, else
+    weight-for-age; None when neither was measured."""
+    if a.length_for_age.z is not None:
+        return "lfa"
+    return "wfa" if a.weight_for_age.z is not None else None
+
+
 AFTER_REMEASURE = (Choice(id="next:again", key="choice_measure_again"), Choice(id="next:menu", key="choice_menu"))
 
 _LABELS = {  # indicator → (key when measured lying, key when standing)
@@ -70,7 +79,8 @@ def remeasure_replies(name: str, a: GrowthAssessment | None, gain: WeightGain | 
 def result_replies(name: str, a: GrowthAssessment, gain: WeightGain | None, measured_on: date,
                    weight_kg: float | None, lenhei_cm: float | None,
                    child_id: int | None = None) -> tuple[Reply, ...]:
-    """The result in two WhatsApp messages: the categories first, then advice with what to do next."""
+    """The result in two WhatsApp messages: the categories first, then advice with what to do next (under the
+    chart of result_chart(a) when the family's child_id is given, with buttons for the other charts)."""
     lying = a.measure != "h" if a.measure else a.age_days < 731
     replies = [Reply("result_header", {
         "name": name, "age": age_text(a.age_months), "measured_on": measured_on,
@@ -95,7 +105,8 @@ def result_replies(name: str, a: GrowthAssessment, gain: WeightGain | None, meas
     advice = [Reply(key, {"name": name}) for key in _advice_keys(a, gain)]
     advice[0] = Reply(advice[0].key, advice[0].params, new_message=True)
     advice.append(Reply("next_check", {"next_on": measured_on + timedelta(days=NEXT_CHECK_DAYS)}))
-    advice.append(Reply("not_advice_note", choices=chart_choices(child_id) if child_id else AFTER_RESULT))
+    choices = chart_choices(child_id, shown=result_chart(a)) if child_id else AFTER_RESULT
+    advice.append(Reply("not_advice_note", choices=choices))
     return (*replies, *advice)
 
 

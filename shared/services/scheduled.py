@@ -13,6 +13,8 @@ from shared.services.conversation import deliver
 
 log = logging.getLogger(__name__)
 
+TASK_ROWS_MAX = 50  # a turn queues a handful of messages; anything bigger is not a task the webhook made
+
 
 def run_due(app) -> tuple[dict, int]:
     """One scheduler tick: send replies whose first attempt failed, then report; 503 (retry) when a store is down.
@@ -34,6 +36,28 @@ def run_due(app) -> tuple[dict, int]:
     if stopped:
         summary["replies_stopped_by"] = stopped
     log.info("scheduler tick", extra={"ctx": {"outbox_pending": pending, "replies_sent": sent}})
+    return summary, 200
+
+
+def run_task(app, body) -> tuple[dict, int]:
+    """A task the webhook handed off (Cloud Tasks → POST /tasks/deliver): send those outbox rows, drawing the
+    charts they carry. Only rows nobody has tried yet are taken, so a task delivered twice sends nothing twice;
+    a send that fails goes back to the outbox's back-off (the scheduler tick retries it), so the answer is 200
+    unless the rows could not even be claimed (503: Cloud Tasks tries again)."""
+    ids = body.get("outbox_ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not 1 <= len(ids) <= TASK_ROWS_MAX or \
+            not all(type(i) is int and i > 0 for i in ids):
+        return {"ok": False, "error": f"body must be {{\"outbox_ids\": [1 to {TASK_ROWS_MAX} row ids]}}"}, 400
+    rows = app.records.claim_handed_off(ids)
+    now = datetime.now(timezone.utc)
+    try:
+        sent, stopped = deliver(app.ports, "", now, rows), None
+    except TransientError as exc:
+        sent, stopped = None, type(exc).__name__
+    summary = {"ok": stopped is None, "claimed": len(rows), "sent": sent}
+    if stopped:
+        summary["stopped_by"] = stopped  # the unsent rows are due again through the outbox back-off
+    log.info("handed-off sends", extra={"ctx": summary})
     return summary, 200
 
 

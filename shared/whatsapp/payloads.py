@@ -32,6 +32,7 @@ ROW_DESCRIPTION_MAX = 72  # B5: row description ≤ 72
 ROW_ID_MAX = 200  # B5: row id ≤ 200
 TEMPLATE_PARAM_MAX = 1024  # Meta: a template body is ≤ 1024 characters, so no single body parameter can be longer
 QUICK_REPLY_PAYLOAD_MAX = 256  # our own cap (Meta gives none in B5): the same as a reply button id
+MEDIA_ID_MAX = 256  # our own cap: Meta's media ids are ~16 digits; anything longer is not one of ours
 CAPTION_MAX = 1024  # B5 / outgoing.Image: image caption ≤ 1024
 IMAGE_MAX_BYTES = 5 * 1024 * 1024  # B5: JPEG/PNG images ≤ 5 MB
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}  # B5: JPEG and PNG only (magic bytes)
@@ -74,8 +75,10 @@ def _envelope(to: str, kind: str) -> dict:
     return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": kind}
 
 
-def _header_footer(interactive: dict, header: str, footer: str) -> None:
-    if header:
+def _header_footer(interactive: dict, header: str, footer: str, image_id: str = "") -> None:
+    if image_id:  # Meta: a reply-button message may be headed by an image, sent by its media id
+        interactive["header"] = {"type": "image", "image": {"id": _text("image_id", image_id, MEDIA_ID_MAX)}}
+    elif header:
         interactive["header"] = {"type": "text", "text": _text("header", header, HEADER_MAX)}
     if footer:
         interactive["footer"] = {"text": _text("footer", footer, FOOTER_MAX)}
@@ -96,7 +99,7 @@ def _buttons(msg: Buttons) -> dict:
         "body": {"text": _text("body", msg.body, BUTTONS_BODY_MAX)},
         "action": {"buttons": [{"type": "reply", "reply": {"id": b.id, "title": b.title}} for b in buttons]},
     }
-    _header_footer(interactive, msg.header, msg.footer)
+    _header_footer(interactive, msg.header, msg.footer, msg.image_id)
     return interactive
 
 

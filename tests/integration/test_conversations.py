@@ -318,31 +318,117 @@ def _measure_twice(chat):
     return chat.say(reply_id="skip")
 
 
-def test_result_offers_the_growth_charts_and_a_tap_sends_the_picture(consented, ports):
-    """The result's buttons send the child's chart as an uploaded PNG image with a short caption."""
-    from shared.whatsapp.outgoing import Buttons, Image
+def test_the_result_advice_comes_under_the_childs_length_chart(consented, ports):
+    """Issue 5, 'after each result': the second result message is headed by the child's length/height-for-age
+    chart (uploaded PNG, sent by media id), so the result is still two messages; its buttons send the others."""
+    from shared.whatsapp.outgoing import Buttons, Text
 
     _measure_twice(consented)
-    buttons = ports.messenger.sent[-1][1]
-    assert isinstance(buttons, Buttons) and buttons.buttons[0].id.startswith("chart:lfa:")
+    first, second = (m for _, m in ports.messenger.sent[-2:])
 
-    consented.say(reply_id=buttons.buttons[0].id)
+    assert isinstance(first, Text) and "Ani" in first.body
+    assert isinstance(second, Buttons) and second.image_id == f"media.{len(ports.messenger.uploads)}"
+    assert [b.id.split(":")[1] for b in second.buttons] == ["wfa", "wfl", "menu"]
+    assert ports.messenger.uploads[-1][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_result_chart_holds_every_earlier_measurement_and_the_new_one(consented, ports, monkeypatch):
+    """The chart drawn with the second result has both visits, as (age in days, corrected length) points."""
+    from shared import charts
+
+    drawn = []
+    real = charts.render_chart
+    monkeypatch.setattr(charts, "render_chart", lambda *a, **k: drawn.append(a) or real(*a, **k))
+
+    _measure_twice(consented)
+
+    indicator, sex, points = drawn[-1][:3]
+    assert (indicator, sex) == ("lfa", "F")
+    assert [p[1] for p in points] == [70.0, 71.0]
+    assert [p[0] for p in points] == [397, 427]  # 3-1-2024 to 3-2-2025 and to 5-3-2025
+
+
+def test_a_chart_that_cannot_be_drawn_still_sends_the_advice(consented, ports, monkeypatch):
+    """A bug in drawing costs the picture, never the advice: the message goes without an image header."""
+    from shared import charts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing bug")
+
+    monkeypatch.setattr(charts, "render_chart", broken)
+    _measure_twice(consented)
+
+    advice = ports.messenger.sent[-1][1]
+    assert advice.image_id == "" and "Yang bisa dilakukan" in advice.body
+
+
+def test_a_tap_on_a_chart_button_sends_that_chart_as_a_picture(consented, ports):
+    """The weight chart button sends the chart as an uploaded PNG image with a short caption."""
+    from shared.whatsapp.outgoing import Image
+
+    _measure_twice(consented)
+    consented.say(reply_id=ports.messenger.sent[-1][1].buttons[0].id)
 
     image = ports.messenger.sent[-1][1]
-    assert isinstance(image, Image) and image.media_id == "media.1" and "Ani" in image.caption
-    assert ports.messenger.uploads[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(image, Image) and image.media_id == f"media.{len(ports.messenger.uploads)}"
+    assert "Ani" in image.caption
 
 
 def test_the_same_chart_is_not_drawn_or_uploaded_again(consented, ports):
     """Asking twice for a chart of unchanged data reuses the uploaded media id."""
     _measure_twice(consented)
-    chart_id = ports.messenger.sent[-1][1].buttons[1].id  # the weight chart
+    uploads = len(ports.messenger.uploads)
+    chart_id = ports.messenger.sent[-1][1].buttons[0].id  # the weight chart
 
     consented.say(reply_id=chart_id)
     consented.say(reply_id=chart_id)
 
-    assert len(ports.messenger.uploads) == 1
+    assert len(ports.messenger.uploads) == uploads + 1
     assert ports.messenger.sent[-1][1].media_id == ports.messenger.sent[-2][1].media_id
+
+
+class RecordingQueue:
+    """A TaskQueue that keeps the bodies handed to it (Cloud Tasks itself is tested against its stand-in)."""
+
+    def __init__(self, fail_with=None):
+        self.bodies, self.fail_with = [], fail_with
+
+    def hand_off(self, body):
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.bodies.append(body)
+
+
+def test_with_a_task_queue_the_webhook_hands_the_chart_message_off(consented, ports):
+    """The webhook sends the categories at once and hands the chart-headed advice to the queue; the task
+    endpoint's claim sends it, and a second delivery of the same task claims nothing."""
+    from dataclasses import replace
+
+    from shared.services.conversation import deliver
+
+    ports = replace(ports, tasks=RecordingQueue())
+    consented.ports = ports
+    _measure_twice(consented)
+    before = len(ports.messenger.sent)
+    (body,) = ports.tasks.bodies[-1:]
+    assert "Ani" in ports.messenger.sent[-1][1].body and not hasattr(ports.messenger.sent[-1][1], "image_id")
+
+    rows = ports.records.claim_handed_off(body["outbox_ids"])
+    assert deliver(ports, "", consented.now, rows) == 1
+    assert ports.messenger.sent[-1][1].image_id.startswith("media.") and len(ports.messenger.sent) == before + 1
+    assert ports.records.claim_handed_off(body["outbox_ids"]) == []
+
+
+def test_when_the_task_queue_is_down_the_webhook_draws_the_chart_itself(consented, ports):
+    """Cloud Tasks unavailable: the family still gets the chart at once, drawn by the webhook."""
+    from dataclasses import replace
+
+    from shared.errors import TransientError
+
+    consented.ports = replace(ports, tasks=RecordingQueue(fail_with=TransientError("queue down")))
+    _measure_twice(consented)
+
+    assert ports.messenger.sent[-1][1].image_id.startswith("media.")
 
 
 def test_history_offers_all_three_charts(consented, ports):
@@ -440,3 +526,24 @@ def test_the_consent_question_offers_the_other_language_each_time(chat, ports):
     assert [b.title for b in english.buttons][2] == "Bahasa Indonesia"
     assert [b.title for b in indonesian.buttons][2] == "English" and "Apakah Anda setuju?" in indonesian.body
     assert ports.records.run("SELECT language FROM guardians")[0][0] == "id"
+
+
+def test_a_hand_off_that_timed_out_but_ran_is_not_sent_twice(consented, ports):
+    """Cloud Tasks may create a task and still time out: if the task endpoint claimed the rows first, the
+    webhook's fallback finds them taken and draws nothing; the chart message goes exactly once."""
+    from dataclasses import replace
+
+    from shared.errors import TransientError
+    from shared.services.conversation import deliver
+
+    class RanThenTimedOut:
+        def hand_off(self, body):
+            deliver(ports, "", consented.now, ports.records.claim_handed_off(body["outbox_ids"]))  # the task ran
+            raise TransientError("timed out waiting for Cloud Tasks")
+
+    consented.ports = replace(ports, tasks=RanThenTimedOut())
+    _measure_twice(consented)
+
+    charts = [m for _, m in ports.messenger.sent if getattr(m, "image_id", "")]
+    assert len(charts) == 2  # one per result, none twice
+    assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL")[0][0] == 0

@@ -86,6 +86,16 @@ def test_consented_parent_inside_the_window_gets_the_full_result(kader, ports):
     to_parent = [m for to, m in ports.messenger.sent[before:] if to == PARENT]
     assert "kader_parent_notified" in keys
     assert len(to_parent) == 2 and "Kader posyandu baru saja mengukur Ani" in to_parent[0].body
+    assert to_parent[1].image_id.startswith("media.")  # the advice under Ani's chart, as for the parent's own
+    assert [b.id.split(":")[1] for b in to_parent[1].buttons] == ["wfa", "wfl", "menu"]
+
+
+def test_the_kader_gets_no_chart_on_posyandu_day(kader, ports):
+    """The kader's own result stays text only: thirty children do not need thirty pictures."""
+    _register_new_child(kader)
+
+    assert ports.messenger.uploads == []
+    assert all(not getattr(m, "image_id", "") for to, m in ports.messenger.sent if to == KADER)
 
 
 def test_parent_outside_the_window_gets_the_approved_template(kader, ports):

@@ -21,6 +21,9 @@ PROD_OK = {
     "SHEET_ID": "sheet",
     "BACKUP_BUCKET": "gs://tumbuh-backups",
     "BACKUP_KEY": "s5",
+    "TASKS_QUEUE": "projects/proj/locations/asia-southeast2/queues/tumbuh-sends",
+    "TASKS_TARGET_URL": "https://asia-southeast2-proj.cloudfunctions.net/tumbuh-scheduler/tasks/deliver",
+    "TASKS_SERVICE_ACCOUNT": "scheduler-invoker@proj.iam.gserviceaccount.com",
 }
 
 
@@ -112,3 +115,26 @@ def test_secrets_never_appear_in_repr_or_redacted_view():
     for secret in ("s1", "s2", "s3", "s4", "s5", "hunter2"):
         assert f"'{secret}'" not in shown and f":{secret}@" not in shown
     assert s.redacted()["wa_app_secret"] == "set"
+
+
+def test_without_a_queue_charts_are_drawn_inline_and_production_refuses_that():
+    """Locally an empty TASKS_QUEUE means the webhook draws charts itself; production must hand them off."""
+    local = Settings.from_env({"DATABASE_URL": "postgresql://u@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert local.check().tasks_backend == "inline"
+    assert Settings.from_env(PROD_OK).tasks_backend == "cloud_tasks"
+
+    with pytest.raises(ConfigError, match="TASKS_QUEUE is empty"):
+        Settings.from_env(dict(PROD_OK, TASKS_QUEUE="")).check()
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("TASKS_QUEUE", "tumbuh-sends", "TASKS_QUEUE must look like projects/"),
+    ("TASKS_TARGET_URL", "", "TASKS_TARGET_URL must be the scheduler function's URL"),
+    ("TASKS_API_URL", "http://127.0.0.1:8091/v2", "points at this machine"),
+    ("TASKS_TARGET_URL", "http://localhost:8081/tasks/deliver", "points at this machine"),
+    ("TASKS_SERVICE_ACCOUNT", "", "TASKS_SERVICE_ACCOUNT is empty"),
+])
+def test_a_bad_or_local_task_queue_is_refused_in_production(name, value, words):
+    """Each Cloud Tasks setting is named when it is missing, malformed or local."""
+    with pytest.raises(ConfigError, match=words):
+        Settings.from_env(dict(PROD_OK, **{name: value})).check()

@@ -43,6 +43,8 @@ fmt = next((a for a in argv if a.startswith("--format=")), "")
 # Looked up only after the create step, so they answer in both modes.
 if "value(host)" in fmt:
     print("10.20.30.40")
+elif "value(projectNumber)" in fmt:
+    print("123456789012")
 elif "value(serviceConfig.uri)" in fmt:
     print("https://" + argv[2] + "-abc123-et.a.run.app")
 elif "describe" in argv or "list" in argv:
@@ -167,7 +169,7 @@ def test_dry_run_needs_no_gcloud_and_no_configuration(deploy):
     assert deploy.calls() == []
     assert "FAKE GCLOUD CALLED" not in result.stdout + result.stderr
     cmds = printed(result.stdout)
-    assert len(find(cmds, "functions", "deploy")) == 3
+    assert len(find(cmds, "functions", "deploy")) == 4
     assert all("--project=my-project" in c for c in cmds)
 
 
@@ -179,11 +181,15 @@ def test_every_printed_command_is_gcloud_with_an_explicit_project(dry_run):
     assert all(c[0] == "gcloud" and c[-1] == "--project=tumbuh-test" for c in cmds)
 
 
-def test_three_gen2_http_functions_with_their_entry_points(dry_run):
-    """Each function is deployed gen2, HTTP-triggered, from its own staged directory."""
+def test_four_gen2_http_functions_with_their_entry_points(dry_run):
+    """Each function is deployed gen2, HTTP-triggered, from its own staged directory; tumbuh-sender is the
+    scheduler's code again, scaled out for the tasks the webhook hands off."""
     deploys = {c[3]: flags(c) for c in find(printed(dry_run.stdout), "functions", "deploy")}
 
-    assert sorted(deploys) == ["tumbuh-backup", "tumbuh-scheduler", "tumbuh-webhook"]
+    assert sorted(deploys) == ["tumbuh-backup", "tumbuh-scheduler", "tumbuh-sender", "tumbuh-webhook"]
+    assert deploys["tumbuh-sender"]["--source"] == "build/scheduler"
+    assert deploys["tumbuh-sender"]["--entry-point"] == "scheduler"
+    assert int(deploys["tumbuh-sender"]["--max-instances"]) > 1
     for fn, entry_point in FUNCTIONS.items():
         f = deploys[f"tumbuh-{fn}"]
         assert f["--gen2"] is True and f["--trigger-http"] is True
@@ -199,7 +205,7 @@ def test_only_the_webhook_is_public(dry_run):
 
     assert "--allow-unauthenticated" in deploys["tumbuh-webhook"]
     assert "--no-allow-unauthenticated" not in deploys["tumbuh-webhook"]
-    for fn in ("tumbuh-scheduler", "tumbuh-backup"):
+    for fn in ("tumbuh-scheduler", "tumbuh-backup", "tumbuh-sender"):
         assert "--no-allow-unauthenticated" in deploys[fn]
         assert "--allow-unauthenticated" not in deploys[fn]
 
@@ -208,7 +214,7 @@ def test_private_functions_grant_invoker_to_the_scheduler_identity(dry_run):
     """Cloud Scheduler's service account, and only it, may invoke the private functions."""
     bindings = find(printed(dry_run.stdout), "functions", "add-invoker-policy-binding")
 
-    assert sorted(c[3] for c in bindings) == ["tumbuh-backup", "tumbuh-scheduler"]
+    assert sorted(c[3] for c in bindings) == ["tumbuh-backup", "tumbuh-scheduler", "tumbuh-sender"]
     assert {flags(c)["--member"] for c in bindings} == {"serviceAccount:tumbuh-invoker@tumbuh-test.iam.gserviceaccount.com"}
 
 
@@ -270,6 +276,25 @@ def test_scheduler_jobs_run_in_jakarta_time_with_oidc_and_retries(dry_run):
         assert f["--oidc-token-audience"] == f["--uri"]
         assert 1 <= int(f["--max-retry-attempts"]) <= 5  # Cloud Scheduler allows 0-5
         assert f["--http-method"] == "POST"
+
+
+def test_the_webhook_hands_charts_to_tumbuh_sender_through_a_cloud_tasks_queue(dry_run):
+    """The queue is created in Jakarta, the runtime identity may enqueue and act as the invoker (whose OIDC
+    token the tasks carry), and the configuration names the queue and tumbuh-sender's deterministic URL."""
+    cmds = printed(dry_run.stdout)
+    env = _env_file(dry_run.root)
+
+    [queue] = find(cmds, "tasks", "queues", "create")
+    [enqueue] = find(cmds, "tasks", "queues", "add-iam-policy-binding")
+    [act_as] = find(cmds, "iam", "service-accounts", "add-iam-policy-binding")
+    assert queue[4] == "tumbuh-sends" and flags(queue)["--location"] == "asia-southeast2"
+    assert flags(enqueue)["--role"] == "roles/cloudtasks.enqueuer"
+    assert flags(enqueue)["--member"] == "serviceAccount:tumbuh-fn@tumbuh-test.iam.gserviceaccount.com"
+    assert act_as[4] == "tumbuh-invoker@tumbuh-test.iam.gserviceaccount.com"
+    assert flags(act_as)["--role"] == "roles/iam.serviceAccountUser"
+    assert env["TASKS_QUEUE"] == "projects/tumbuh-test/locations/asia-southeast2/queues/tumbuh-sends"
+    assert env["TASKS_TARGET_URL"] == "https://tumbuh-sender-000000000000.asia-southeast2.run.app/tasks/deliver"
+    assert env["TASKS_SERVICE_ACCOUNT"] == "tumbuh-invoker@tumbuh-test.iam.gserviceaccount.com"
 
 
 def test_infrastructure_is_created_when_absent(dry_run):
@@ -418,3 +443,14 @@ def test_a_first_run_stops_when_a_secret_is_neither_stored_nor_given(deploy):
     assert result.returncode != 0
     assert "tumbuh-backup-key" in result.stderr and "BACKUP_KEY" in result.stderr
     assert not [c for c in deploy.calls() if c["argv"][:2] == ["functions", "deploy"]]
+
+
+def test_the_deployed_configuration_passes_the_production_check(rerun):
+    """What deploy.sh writes, plus the secrets it mounts, is a configuration the functions start with."""
+    from shared.config import Settings
+
+    secrets = {name: "from-secret-manager" for name in SECRET_VARS}
+    settings = Settings.from_env({**_env_file(rerun.root), **secrets}).check()
+
+    assert settings.tasks_backend == "cloud_tasks"
+    assert settings.tasks_target_url == "https://tumbuh-sender-123456789012.asia-southeast2.run.app/tasks/deliver"

@@ -6,7 +6,18 @@ from hypothesis import strategies as st
 from shared.errors import PermanentError, TransientError
 from shared.whatsapp import errors as e
 from shared.whatsapp.errors import InvalidMessage, MessageTooLong
-from shared.whatsapp.outgoing import Button, Buttons, Image, ListMessage, Row, Section, Template, Text
+from shared.whatsapp.outgoing import (
+    Button,
+    Buttons,
+    Image,
+    ListMessage,
+    Row,
+    Section,
+    Template,
+    Text,
+    from_dict,
+    to_dict,
+)
 from shared.whatsapp.payloads import (
     IMAGE_MAX_BYTES,
     build_mark_read,
@@ -115,6 +126,21 @@ def test_buttons_payload_is_exactly_the_cloud_api_body():
         "header": {"type": "text", "text": "Data anak"},
         "footer": {"text": "Ketik batal untuk berhenti"},
     }
+
+
+def test_buttons_headed_by_an_uploaded_image_send_it_by_media_id():
+    """A chart rides above the advice as the buttons' image header (Meta: text, image, video or document)."""
+    msg = sex_buttons("Grafik berat", "Menu", header="ignored when an image heads it", image_id="1234567890")
+
+    body = build_message(TO, msg)
+
+    assert body["interactive"]["header"] == {"type": "image", "image": {"id": "1234567890"}}
+    assert from_dict(to_dict(msg)) == msg
+
+
+def test_an_image_header_id_that_is_not_text_is_refused_by_name():
+    """A media id is text; a number slipped in from JSON is refused before Meta sees it."""
+    assert refused_field(sex_buttons("Menu", image_id=12345)) == "image_id"
 
 
 def test_a_24_character_button_title_is_refused_by_name():

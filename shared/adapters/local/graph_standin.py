@@ -122,17 +122,24 @@ def _str(parent: dict, key: str, where: str, limit: int | None = None, required:
     return value
 
 
-def _header_footer(inter: dict) -> None:
+def _header_footer(inter: dict, store: "_Store | None" = None) -> str | None:
+    """Check the header and footer; returns the stored file of an image header (reply buttons only)."""
+    path = None
     if "header" in inter:
         header = _obj(inter, "header", "interactive.")
-        if header.get("type") != "text":
-            raise Refused("interactive.header.type must be 'text' (only text headers are supported here).")
-        _str(header, "text", "interactive.header.", p.HEADER_MAX)
+        if header.get("type") == "image" and store is not None:
+            path = _media_path(_obj(header, "image", "interactive.header."), "interactive.header.image.", store)
+        elif header.get("type") != "text":
+            raise Refused("interactive.header.type must be 'text'" + (" or 'image'." if store else
+                                                                        " in a list message."))
+        else:
+            _str(header, "text", "interactive.header.", p.HEADER_MAX)
     if "footer" in inter:
         _str(_obj(inter, "footer", "interactive."), "text", "interactive.footer.", p.FOOTER_MAX)
+    return path
 
 
-def _check_buttons(inter: dict) -> None:
+def _check_buttons(inter: dict, store: "_Store") -> str | None:
     _str(_obj(inter, "body", "interactive."), "text", "interactive.body.", p.BUTTONS_BODY_MAX)
     buttons = _obj(inter, "action", "interactive.").get("buttons")
     if not isinstance(buttons, list) or not p.BUTTONS_MIN <= len(buttons) <= p.BUTTONS_MAX:
@@ -147,7 +154,7 @@ def _check_buttons(inter: dict) -> None:
         titles.add(_str(reply, "title", where + "reply.", p.BUTTON_TITLE_MAX))
     if len(ids) != len(buttons) or len(titles) != len(buttons):
         raise Refused("Button ids and titles must be unique.")
-    _header_footer(inter)
+    return _header_footer(inter, store)
 
 
 def _check_list(inter: dict) -> None:
@@ -207,13 +214,18 @@ def _check_template(body: dict) -> None:
 
 def _check_image(body: dict, store: _Store) -> str | None:
     image = _obj(body, "image", "")
-    if ("id" in image) == ("link" in image):
-        raise Refused("image must carry exactly one of id or link.")
     _str(image, "caption", "image.", p.CAPTION_MAX, required=False)
+    return _media_path(image, "image.", store)
+
+
+def _media_path(image: dict, where: str, store: _Store) -> str | None:
+    """An image given by an uploaded media id (returns its stored file) or by link (returns None)."""
+    if ("id" in image) == ("link" in image):
+        raise Refused(f"{where[:-1]} must carry exactly one of id or link.")
     if "link" in image:
-        _str(image, "link", "image.")
+        _str(image, "link", where)
         return None
-    media_id = _str(image, "id", "image.")
+    media_id = _str(image, "id", where)
     with store.lock:
         media = store.media.get(media_id)
     if media is None:
@@ -239,7 +251,7 @@ def _check_message(body: dict, store: _Store) -> str | None:
     elif kind == "interactive":
         inter = _obj(body, "interactive", "")
         if inter.get("type") == "button":
-            _check_buttons(inter)
+            return _check_buttons(inter, store)
         elif inter.get("type") == "list":
             _check_list(inter)
         else:
