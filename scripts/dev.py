@@ -196,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1  # a server died
         from scripts import simulator
 
-        return simulator.main(["--webhook", urls["webhook"]] + (["--graph", urls["graph"]] if "graph" in urls else []))
+        return simulator.main(["--webhook", urls["webhook"]] + (["--graph", urls["graph"]] if "graph" in urls else [])
+                              + (["--tasks", urls["tasks"]] if "tasks" in urls else []))
     except KeyboardInterrupt:
         return 0
     finally:

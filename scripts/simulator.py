@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Talk to the local Tumbuh webhook as a WhatsApp user.")
     parser.add_argument("--webhook", default=os.environ.get("WEBHOOK_URL", "http://127.0.0.1:8080"))
     parser.add_argument("--graph", default=os.environ.get("GRAPH_STANDIN_URL", "http://127.0.0.1:8090"))
+    parser.add_argument("--tasks", default=os.environ.get("TASKS_STANDIN_URL", ""),
+                        help="the Cloud Tasks stand-in: wait for handed-off messages (a result's chart) too")
     parser.add_argument("--wa-id", default=DEFAULT_WA_ID)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if resp.status_code != 200:
             print(f"  (webhook answered {resp.status_code}: {resp.text.strip()[:200]})")
+        if args.tasks:
+            wait_for_tasks(session, args.tasks)
         try:
             sent = session.get(f"{args.graph}/_standin/messages", params={"to": args.wa_id, "after": seen},
                                timeout=5).json()["messages"]
@@ -143,6 +147,20 @@ def main(argv: list[str] | None = None) -> int:
         for message in sent:
             seen = max(seen, message["seq"])
             choices = show(message) or choices
+
+
+def wait_for_tasks(session, tasks_url: str, deadline_s: float = 15.0) -> None:
+    """Wait until the Cloud Tasks stand-in has delivered (or given up on) every task: a result's chart message
+    comes from the sender function a moment after the webhook's own replies, as on a real phone."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            tasks = session.get(f"{tasks_url}/_standin/tasks", timeout=5).json()["tasks"]
+        except Exception:
+            return
+        if all(t.get("done") or t.get("given_up") for t in tasks):
+            return
+        time.sleep(0.05)
 
 
 def _last_seq(session, graph: str, wa_id: str) -> int:
