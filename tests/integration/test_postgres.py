@@ -1,0 +1,77 @@
+"""The PostgreSQL adapter's statements: prepared once per connection, one round trip each, transactions intact."""
+import pytest
+
+from shared.adapters import postgres
+from shared.adapters.postgres import PostgresRecords, migrate, query, url_connector
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def records(database_url) -> PostgresRecords:
+    r = PostgresRecords(url_connector(database_url))
+    migrate(r)
+    return r
+
+
+def _prepared(records) -> list[str]:
+    """This connection's prepared statements, as PostgreSQL lists them."""
+    return [row[0] for row in records.run("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")]
+
+
+def test_a_statement_is_prepared_once_and_reused(records):
+    """Ten runs of the same SQL leave one server-side statement (its %s turned into $1), with the right rows."""
+    before = len(_prepared(records))  # the listing query itself is prepared by now
+
+    answers = [records.run("SELECT %s::int + 1", (i,))[0][0] for i in range(10)]
+
+    statements = _prepared(records)
+    assert answers == list(range(1, 11))
+    assert statements.count("SELECT $1::int + 1") == 1 and len(statements) == before + 1
+
+
+def test_a_failed_transaction_rolls_back_everything_and_the_statements_still_work(records):
+    """A statement failing inside a unit of work rolls back the ones before it (one implicit BEGIN), and the
+    connection's prepared statements survive the rollback."""
+    with pytest.raises(Exception):
+        with records.transaction() as tx:
+            tx.queue("sheet_upsert", {"n": 1}, dedupe_key="prepared-test")
+            tx.audit("test", "x", "thing", None)
+            query(tx._conn, "SELECT 1 / 0")
+
+    with records.transaction() as tx:
+        tx.queue("sheet_upsert", {"n": 2}, dedupe_key="prepared-test")
+
+    rows = records.run("SELECT payload FROM outbox WHERE dedupe_key = 'prepared-test'")
+    assert rows == [[{"n": 2}]]
+    assert records.run("SELECT count(*) FROM audit_log WHERE actor = 'test'")[0][0] == 0
+
+
+def test_a_swallowed_database_error_is_never_committed(records):
+    """COMMIT on an aborted transaction would roll back quietly; the unit of work refuses instead."""
+    with pytest.raises(RuntimeError, match="swallowed"):
+        with records.transaction() as tx:
+            tx.queue("sheet_upsert", {"n": 1}, dedupe_key="swallowed")
+            try:
+                query(tx._conn, "SELECT 1 / 0")
+            except Exception:
+                pass
+
+    assert records.run("SELECT count(*) FROM outbox WHERE dedupe_key = 'swallowed'")[0][0] == 0
+    assert records.run("SELECT 1")[0][0] == 1  # and the connection is usable again
+
+
+def test_rows_affected_are_counted(records):
+    with records.transaction() as tx:
+        assert tx.link_children("6281200000001", 1) == 0
+
+
+def test_the_oldest_statements_are_closed_beyond_the_cap(records, monkeypatch):
+    """A connection keeps at most STATEMENTS_PER_CONNECTION statements; the least recently used one goes."""
+    monkeypatch.setattr(postgres, "STATEMENTS_PER_CONNECTION", 3)
+    for i in range(6):
+        records.run(f"SELECT {i} + %s", (1,))
+
+    statements = _prepared(records)
+    assert len(statements) <= 3
+    assert "SELECT 5 + $1" in statements and "SELECT 0 + $1" not in statements
