@@ -189,8 +189,9 @@ class Layout:
         return [round(n * step, 6) for n in range(first, last + 1)]
 
 
-def layout_for(indicator: str, sex: str, points: list[tuple[float, float]]) -> Layout:
-    """The layout render_chart uses for these points (the same numbers, so tests can find a point's pixels)."""
+def check_points(indicator: str, sex: str, points: list[tuple[float, float]]) -> None:
+    """Raise ValueError unless every point can be drawn on this chart (cheap: no curve is computed, so the
+    webhook can ask before queueing a chart that another function draws)."""
     check(indicator, sex)
     lo_key, hi_key = key_range(indicator)
     for key, value in points:
@@ -198,6 +199,11 @@ def layout_for(indicator: str, sex: str, points: list[tuple[float, float]]) -> L
             raise ValueError(f"point at {key} is outside the WHO 2006 {indicator} table ({lo_key}-{hi_key})")
         if not value > 0:
             raise ValueError(f"measurement must be positive, got {value}")
+
+
+def layout_for(indicator: str, sex: str, points: list[tuple[float, float]]) -> Layout:
+    """The layout render_chart uses for these points (the same numbers, so tests can find a point's pixels)."""
+    check_points(indicator, sex, points)
     keys = [key for key, _ in points]
     x_min, x_max = _x_window(indicator, keys)
     curves = sd_curves(indicator, sex, x_min, x_max, lines=(-3, 3))

@@ -710,7 +710,7 @@ def chart_points(indicator: str, child: Child, rows: list[Measurement]) -> list[
     try:
         if points:
             table = indicator if indicator != "wfl" else charts.wfl_indicator_for(latest_age)
-            charts.layout_for(table, child.sex, points)  # refuses points outside WHO's tables
+            charts.check_points(table, child.sex, points)  # refuses points outside WHO's tables
     except ValueError:
         return []
     return points

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from shared import charts
 from shared.charts import caption_for, caption_key, chart_key, layout_for, render_chart, wfl_indicator_for
 from shared.charts import captions, render
 from shared.charts.layout import PLOT_BOTTOM, PLOT_LEFT, PLOT_RIGHT, PLOT_TOP
@@ -187,6 +188,20 @@ def test_points_outside_the_who_standard_are_refused():
         render_chart("wfh", "M", [(130.0, 25.0)], "id")
     with pytest.raises(ValueError):
         render_chart("lfa", "X", [(100, 60.0)], "id")
+
+
+@pytest.mark.parametrize("indicator, sex, points", [
+    ("lfa", "M", [(100, 60.0), (1900, 110.0)]), ("wfh", "M", [(130.0, 25.0)]), ("lfa", "X", [(100, 60.0)]),
+    ("wfa", "F", [(100, 0.0)]), ("bmi", "F", [(100, 15.0)]),
+])
+def test_the_cheap_point_check_refuses_what_drawing_would(indicator, sex, points):
+    """check_points (asked on the webhook's path, where no curve may be computed) refuses exactly what
+    layout_for refuses."""
+    with pytest.raises(ValueError):
+        charts.check_points(indicator, sex, points)
+    with pytest.raises(ValueError):
+        layout_for(indicator, sex, points)
+    charts.check_points("lfa", "M", [(100, 60.0), (1800, 108.0)])  # inside: no error
 
 
 def test_weight_for_length_before_two_years_and_for_height_after():
