@@ -668,13 +668,16 @@ def main(argv: list[str] | None = None) -> int:
     base_env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     servers = Servers()
     try:
+        # The stand-ins play Meta and Google, which answer from other machines; served by gunicorn (as the
+        # functions are) rather than werkzeug's development server, they take less of the shared cores.
+        gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--threads", "8"]
         standin = servers.start("graph-standin", [
-            sys.executable, "-m", "shared.adapters.local.graph_standin", "--host", HOST, "--port", str(standin_port),
-            "--token", LOCAL_SECRET, "--media-dir", str(log_dir / "media"), "--phone-number-id",
-            LOCAL_PHONE_NUMBER_ID], base_env, log_dir)
+            *gunicorn, "--bind", f"{HOST}:{standin_port}", "shared.adapters.local.graph_standin:make_app("
+            f"{LOCAL_SECRET!r}, {str(log_dir / 'media')!r}, phone_number_id={LOCAL_PHONE_NUMBER_ID!r})"],
+            base_env, log_dir)
         tasks = servers.start("tasks-standin", [
-            sys.executable, "-m", "shared.adapters.local.tasks_standin", "--host", HOST, "--port", str(tasks_port),
-            "--hold"], base_env, log_dir)
+            *gunicorn, "--bind", f"{HOST}:{tasks_port}", "shared.adapters.local.tasks_standin:make_app(hold=True)"],
+            base_env, log_dir)
         wait_ready(f"http://{HOST}:{tasks_port}/_standin/health", tasks)
         webhook = servers.start("webhook", [
             ff, "--target", "whatsapp_webhook", "--source", str(REPO / "functions" / "webhook" / "main.py"),

@@ -114,9 +114,10 @@ class Conversations(Protocol):
     def release(self, message_id: str) -> None:
         """Give a claim back after a transient failure, so the redelivery is processed."""
 
-    def begin_turn(self, wa_id: str, window_s: int) -> "TurnStart":
-        """In one round trip: the saved state, whether it expired, whether the person is muted, and their
-        message count in the current rate window (this message included)."""
+    def begin_turn(self, message_id: str, wa_id: str, window_s: int) -> "TurnStart | None":
+        """Claim the message id (None when it was claimed before: a redelivery) and, in the same round trip, the
+        saved state, whether it expired, whether the person is muted, and their message count in the current
+        rate window (this message included; a redelivery does not count)."""
 
     def lock(self, wa_id: str, pending: Sequence[tuple[int, str]] = ()) -> AbstractContextManager[None]:
         """Hold one person's conversation so their messages are handled one after the other, earlier-stamped

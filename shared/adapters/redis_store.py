@@ -43,6 +43,14 @@ if ARGV[3] == '1' and #ARGV >= 4 then
 end
 return 1
 """
+# Claim a message id (KEYS[1]) for ARGV[1] seconds; only a new claim counts the message in the rate window
+# (KEYS[5], kept ARGV[2] seconds) and reads the state (KEYS[2]), time-out trace (KEYS[3]) and mute (KEYS[4]).
+_BEGIN_TURN = """
+if not redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return nil end
+local count = redis.call('incr', KEYS[5])
+redis.call('expire', KEYS[5], ARGV[2])
+return {redis.call('get', KEYS[2]) or false, redis.call('exists', KEYS[3]), redis.call('exists', KEYS[4]), count}
+"""
 # Give the lock back only if we still hold it (our TTL may have run out), and unregister our messages.
 _RELEASE = """
 for i = 2, #ARGV do redis.call('zrem', KEYS[2], ARGV[i]) end
@@ -60,6 +68,7 @@ class RedisConversations:
         self._timeout = socket_timeout_s
         self._client: redis.Redis | None = None
         self._lock = threading.Lock()
+        self._scripts: dict = {}
 
     def client(self) -> redis.Redis:
         """The shared client, built on first use and reused while the instance stays warm."""
@@ -109,13 +118,12 @@ class RedisConversations:
         members: list = []
         for ts, wamid in pending:
             members += [ts, f"{ts:012d}:{wamid}"]
-        client = self.client()
         started = time.monotonic()
         delay = 0.005
         try:
             while True:
                 ordered = 1 if time.monotonic() - started <= ORDER_WAIT_S else 0
-                if self._call(client.eval, _ACQUIRE, 2, *keys, token, LOCK_TTL_MS, ordered, *members):
+                if self._call(self._script(_ACQUIRE), keys=keys, args=(token, LOCK_TTL_MS, ordered, *members)):
                     break
                 if time.monotonic() - started > LOCK_WAIT_S:
                     raise TransientError("conversation busy for too long")
@@ -123,20 +131,25 @@ class RedisConversations:
                 delay = min(delay * 2, 0.05)
             yield
         finally:
-            self._call(client.eval, _RELEASE, 2, *keys, token, *members[1::2])
+            self._call(self._script(_RELEASE), keys=keys, args=(token, *members[1::2]))
 
-    def begin_turn(self, wa_id: str, window_s: int) -> TurnStart:
-        """State, time-out trace, mute and rate count of one person, in one round trip."""
+    def begin_turn(self, message_id: str, wa_id: str, window_s: int) -> TurnStart | None:
+        """Claim a message id and, only when the claim is new, count the message in the person's rate window and
+        read their state, time-out trace and mute: one round trip (a Lua script). None: already claimed."""
         rate_key = f"rate:{wa_id}:{int(time.time()) // window_s}"
-        pipe = self.client().pipeline(transaction=False)
-        pipe.get(f"conv:{wa_id}")
-        pipe.exists(f"conv-trace:{wa_id}")
-        pipe.exists(f"mute:{wa_id}")
-        pipe.incr(rate_key)
-        pipe.expire(rate_key, window_s * 2)
-        raw, trace, muted, count, _ = self._call(pipe.execute)
+        keys = (f"claim:{message_id}", f"conv:{wa_id}", f"conv-trace:{wa_id}", f"mute:{wa_id}", rate_key)
+        got = self._call(self._script(_BEGIN_TURN), keys=keys, args=(CLAIM_TTL_S, window_s * 2))
+        if got is None:
+            return None
+        raw, trace, muted, count = got
         return TurnStart(json.loads(raw) if raw else None, bool(trace) and not raw, bool(muted), int(count))
 
+    def _script(self, source: str):
+        """A registered Lua script: sent by its SHA (EVALSHA), and loaded again only if Redis lost it."""
+        script = self._scripts.get(source)
+        if script is None:  # two threads may both register it: harmless, the SHA is the same
+            script = self._scripts[source] = self.client().register_script(source)
+        return script
 
     def mute(self, wa_id: str, seconds: int) -> bool:
         """Stop processing a person's messages for a while; True only when this call started the mute."""
@@ -150,7 +163,7 @@ class RedisConversations:
 
     def save(self, wa_id: str, state: dict, ttl_s: int = STATE_TTL_S) -> None:
         """Save one person's conversation state, restarting its time-out."""
-        pipe = self.client().pipeline()
+        pipe = self.client().pipeline(transaction=False)  # two independent SETs: no MULTI/EXEC needed
         pipe.set(f"conv:{wa_id}", json.dumps(state, ensure_ascii=False), ex=ttl_s)
         pipe.set(f"conv-trace:{wa_id}", "1", ex=TRACE_TTL_S)
         self._call(pipe.execute)

@@ -103,11 +103,15 @@ def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
 
 def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]:
     """One message, exactly once in effect (see the module docstring); returns the catalogue keys replied."""
-    if not ports.conversations.claim(msg.wamid):
+    try:
+        start = ports.conversations.begin_turn(msg.wamid, msg.wa_id, RATE_WINDOW_S)
+    except TransientError:
+        ports.conversations.release(msg.wamid)  # the claim may have been taken before the answer was lost
+        raise
+    if start is None:
         deliver(ports, msg.wamid, now)  # a redelivery: its replies may still be waiting
         return ()
     try:
-        start = ports.conversations.begin_turn(msg.wa_id, RATE_WINDOW_S)
         with ports.records.transaction() as tx:
             arrival = tx.begin_message(msg.wamid, wa_hash(msg.wa_id), msg.kind, msg.wa_id, now)
             talk = Talk(ports, tx, msg, now, arrival, start) if arrival is not None else None

@@ -115,3 +115,34 @@ def test_the_lock_is_exclusive(redis_url):
     [t.join() for t in threads]
 
     assert overlaps == []
+
+
+def test_a_turn_begins_once_per_message_id_and_a_redelivery_is_not_counted(redis_url):
+    """begin_turn claims the id with the state read in one round trip; a redelivery gets None and leaves the
+    rate count alone (only new messages count towards the flood limit)."""
+    from shared.adapters.redis_store import RedisConversations
+
+    store = RedisConversations(redis_url)
+    store.save("628111", {"flow": "measure", "step": "weight"})
+
+    first = store.begin_turn("wamid.T1", "628111", 60)
+    again = store.begin_turn("wamid.T1", "628111", 60)
+    second = store.begin_turn("wamid.T2", "628111", 60)
+
+    assert first.state == {"flow": "measure", "step": "weight"} and first.count == 1 and not first.muted
+    assert again is None
+    assert second.count == 2
+
+
+def test_a_new_turn_sees_a_mute_and_an_expired_conversation(redis_url):
+    """The trace of a conversation whose state timed out reads as expired; a mute reads as muted."""
+    from shared.adapters.redis_store import RedisConversations
+
+    store = RedisConversations(redis_url)
+    store.save("628222", {"flow": "measure"})
+    store.client().delete("conv:628222")  # the state timed out; its trace is kept longer
+    store.mute("628222", 60)
+
+    start = store.begin_turn("wamid.T3", "628222", 60)
+
+    assert start.state is None and start.expired and start.muted
