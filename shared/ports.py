@@ -39,6 +39,9 @@ class UnitOfWork(Protocol):
     def update_guardian(self, guardian_id: int, **fields) -> None:
         """Change language, opted_out_at, last_inbound_at."""
 
+    def update_staff_language(self, staff_id: int, language: str) -> None:
+        """A kader's or bidan's chosen language."""
+
     def delete_guardian(self, guardian_id: int) -> list[int]:
         """Delete a family and everything under it; returns the deleted children's ids."""
 

@@ -271,7 +271,7 @@ class PgUnitOfWork:
             # Messages held back because this person's 24-hour window had closed go out now that it is open.
             "reopened AS (UPDATE outbox SET next_attempt_at = now() WHERE kind = 'send' AND done_at IS NULL "
             "  AND last_error = 'OutsideWindow' AND payload->>'to' = %s AND EXISTS (SELECT 1 FROM ins)) "
-            "SELECT (SELECT count(*) FROM ins), s.id, s.wa_id, s.name, s.role, s.posyandu_id, "
+            "SELECT (SELECT count(*) FROM ins), s.id, s.wa_id, s.name, s.role, s.posyandu_id, s.language, "
             f"{', '.join('g.' + c for c in self._GUARDIAN.split(', '))}, "
             f"{', '.join('c.' + c for c in self._CHILD.split(', '))} "
             "FROM (SELECT 1) one LEFT JOIN staff s ON s.wa_id = %s AND s.active "
@@ -281,9 +281,9 @@ class PgUnitOfWork:
         if not rows or rows[0][0] == 0:
             return None
         first = rows[0]
-        staff = Staff(*first[1:6]) if first[1] is not None else None
-        guardian = Guardian(*first[6:13]) if first[6] is not None else None
-        children = [Child(*r[13:19]) for r in rows if r[13] is not None]
+        staff = Staff(*first[1:7]) if first[1] is not None else None
+        guardian = Guardian(*first[7:14]) if first[7] is not None else None
+        children = [Child(*r[14:20]) for r in rows if r[14] is not None]
         if staff is not None and staff.posyandu_id:
             children = self.children_of_posyandu(staff.posyandu_id)
         return Arrival(staff, guardian, children)
@@ -345,6 +345,9 @@ class PgUnitOfWork:
             raise ValueError(f"cannot update guardian fields {sorted(unknown)}")
         sets = ", ".join(f"{name} = %s" for name in fields)
         self._exec(f"UPDATE guardians SET {sets}, updated_at = now() WHERE id = %s", (*fields.values(), guardian_id))
+
+    def update_staff_language(self, staff_id: int, language: str) -> None:
+        self._exec("UPDATE staff SET language = %s WHERE id = %s", (language, staff_id))
 
     def delete_guardian(self, guardian_id: int) -> list[int]:
         children = [r[0] for r in self._all("SELECT id FROM children WHERE guardian_id = %s", (guardian_id,))]

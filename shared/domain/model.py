@@ -27,6 +27,7 @@ class Staff:
     name: str
     role: str
     posyandu_id: int | None
+    language: str = "id"  # catalogue language of everything Tumbuh says to them
 
 
 @dataclass(frozen=True)

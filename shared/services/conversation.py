@@ -56,7 +56,8 @@ KEYWORDS = {"cek": "menu:measure", "ukur": "menu:measure", "timbang": "menu:meas
             "check": "menu:measure", "riwayat": "menu:history", "history": "menu:history",
             "anak": "menu:children", "children": "menu:children", "pengingat": "menu:reminders",
             "grafik": "menu:history", "chart": "menu:history", "kurva": "menu:history"}
-KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("menu:help", "menu_help"))
+KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("menu:help", "menu_help"),
+                 Choice("menu:language", "menu_language"))
 KADER_AFTER_RESULT = (Choice("next:kader", "choice_next_child"), Choice("next:menu", "choice_menu"))
 SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
 RESULT_TEMPLATE = "hasil_pengukuran"  # utility template, see docs/whatsapp-templates.md
@@ -235,7 +236,8 @@ class Talk:
         self.today: date = now.astimezone(ZoneInfo(ports.tz)).date()
         self.staff: Staff | None = arrival.staff
         self.guardian: Guardian | None = arrival.guardian
-        self.lang = self.guardian.language if self.guardian else DEFAULT_LANGUAGE
+        self.lang = (self.staff.language if self.staff else
+                     self.guardian.language if self.guardian else DEFAULT_LANGUAGE)
         self.children: list[Child] = list(arrival.children)  # a kader's are the posyandu's
         self.state: State | None = State.from_json(start.state) if start.state else None
         self.expired = start.expired
@@ -397,17 +399,19 @@ class Talk:
     def kader(self) -> None:
         """A kader (listed in staff for a posyandu) measures children for families, one after the other."""
         word, rid = self.word(), self.msg.reply_id
-        if word in ("stop", "delete", "start", "language"):
+        if word in ("stop", "delete", "start"):
             self.say("kader_only")
             return self.kader_menu()
         if word:
             return getattr(self, "word_" + word)()
-        if self.state is not None and self.state.flow == "kader_measure":
+        if self.state is not None and self.state.flow in ("kader_measure", "language"):
             return self.advance()
         if rid in ("kader:measure", "next:kader"):
             return self.apply(engine.start(KADER_MEASURE, self.ctx()))
         if rid == "menu:help":
             return self.word_help()
+        if rid == "menu:language":
+            return self.word_language()
         if rid or not self.msg.text.strip():
             return self.kader_menu()
         # Typing a name starts measuring straight away: the name is the answer to "which child?".
@@ -527,7 +531,10 @@ class Talk:
 
     def act_set_language(self, slots: dict) -> None:
         self.lang = slots["lang"] if slots.get("lang") in LANGUAGES else DEFAULT_LANGUAGE
-        self.tx.update_guardian(self.guardian.id, language=self.lang)
+        if self.staff is not None:
+            self.tx.update_staff_language(self.staff.id, self.lang)
+        else:
+            self.tx.update_guardian(self.guardian.id, language=self.lang)
         self.say("language_set")
         self.menu()
 

@@ -139,3 +139,27 @@ def test_a_parent_can_name_the_childs_posyandu_so_its_kader_find_the_child(kader
     parent.say(reply_id="skip")
 
     assert kader.say("ani") == ["ask_measured_on"]
+
+
+def test_a_kader_switches_to_english_and_the_parent_keeps_their_own_language(kader, ports):
+    """BAHASA works for staff too: the kader's menu and results turn English; the parent's stay Indonesian."""
+    parent = Chat(ports, wa_id=PARENT)
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+
+    assert kader.say("BAHASA") == ["ask_language"]
+    assert kader.say("english") == ["language_set", "kader_menu"]
+    before = len(ports.messenger.sent)
+    _register_new_child(kader)
+
+    to_kader = [m.body for to, m in ports.messenger.sent[before:] if to == KADER]
+    to_parent = [m.body for to, m in ports.messenger.sent[before:] if to == PARENT]
+    assert any("*Result for Ani*" in body for body in to_kader)
+    assert any("Recorded by the cadre" in body for body in to_kader)
+    assert "Kader posyandu baru saja mengukur Ani" in to_parent[0]
+    assert ports.records.run("SELECT language FROM staff WHERE wa_id = %s", (KADER,)) == [["en"]]
+
+
+def test_the_kader_menu_offers_the_language_choice(kader):
+    assert kader.say("MENU") == ["kader_menu"]
+    assert kader.say(reply_id="menu:language") == ["ask_language"]
