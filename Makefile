@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := scripts/services.sh
 
-.PHONY: run serve test bench bench-cold-start bench-growth bench-charts bench-webhook venv services clean help
+.PHONY: run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
@@ -35,7 +35,7 @@ serve: venv services
 test: venv services
 	@$(SERVICES) run -- scripts/test.sh
 
-bench: bench-cold-start bench-growth bench-charts bench-webhook
+bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook
 
 bench-cold-start: venv
 	$(PY) bench/cold_start.py
@@ -45,6 +45,9 @@ bench-growth: venv
 
 bench-charts: venv
 	$(PY) bench/charts.py
+
+bench-handoff: venv services
+	@$(SERVICES) run -- $(PY) bench/chart_handoff.py
 
 bench-webhook: venv services
 	@$(SERVICES) run -- $(PY) bench/webhook.py
