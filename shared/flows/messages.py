@@ -153,6 +153,7 @@ ID: dict[str, str] = {
     "choice_chart_wfl": "📈 Grafik BB/TB",
     "caption_chart_image": "📈 Grafik pertumbuhan {name}",
     "no_chart_yet": "Maaf, grafik untuk {name} belum bisa dibuat dari data yang ada.",
+    "chart_unavailable": "Maaf, grafik {name} belum bisa dibuat sekarang. Coba lagi nanti, ya. 🙏",
     "parent_result_intro": "Kader posyandu baru saja mengukur {name}. Ini hasilnya:",
     # --- result ---
     "result_header": "📋 *Hasil {name}* — {age}\nDiukur {measured_on}: BB {weight_kg} kg, {lenhei_label} {lenhei_cm} cm",
@@ -413,6 +414,7 @@ EN: dict[str, str] = {
     "choice_chart_wfl": "📈 Weight/height",
     "caption_chart_image": "📈 Growth chart of {name}",
     "no_chart_yet": "Sorry, a chart for {name} cannot be drawn from the data so far.",
+    "chart_unavailable": "Sorry, {name}'s chart cannot be drawn right now. Please try again later. 🙏",
     "parent_result_intro": "The posyandu cadre has just measured {name}. Here is the result:",
     "result_header": "📋 *Result for {name}* — {age}\nMeasured {measured_on}: weight {weight_kg} kg, "
                      "{lenhei_label} {lenhei_cm} cm",

@@ -202,7 +202,13 @@ def outgoing_message(ports: Ports, payload: dict):
     """The message a queued payload describes, with its chart drawn and uploaded when it carries one."""
     if "message" not in payload:  # a chart asked for on its own: the picture is the message
         spec = payload["chart"]
-        return Image(b"", caption=spec["caption"], media_id=chart_media(ports, spec))
+        try:
+            return Image(b"", caption=spec["caption"], media_id=chart_media(ports, spec))
+        except TransientError:
+            raise
+        except Exception:  # a bug in drawing: say so kindly instead of retrying the same failure every tick
+            log.exception("chart not drawn; the family is told")
+            return Text(render("chart_unavailable", spec["lang"], name=spec["name"]))
     message = from_dict(payload["message"])
     if "chart" in payload:  # a result's advice, headed by the child's chart
         try:

@@ -362,6 +362,23 @@ def test_a_chart_that_cannot_be_drawn_still_sends_the_advice(consented, ports, m
     assert advice.image_id == "" and "Yang bisa dilakukan" in advice.body
 
 
+def test_a_chart_asked_for_that_cannot_be_drawn_gets_a_kind_word_not_silence(consented, ports, monkeypatch):
+    """A tapped chart whose drawing fails is answered with an apology, and its outbox row is finished."""
+    from shared import charts
+
+    _measure_twice(consented)
+    chart_id = ports.messenger.sent[-1][1].buttons[0].id
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing bug")
+
+    monkeypatch.setattr(charts, "render_chart", broken)
+    consented.say(reply_id=chart_id)
+
+    assert "grafik Ani belum bisa dibuat sekarang" in ports.messenger.sent[-1][1].body
+    assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL")[0][0] == 0
+
+
 def test_a_tap_on_a_chart_button_sends_that_chart_as_a_picture(consented, ports):
     """The weight chart button sends the chart as an uploaded PNG image with a short caption."""
     from shared.whatsapp.outgoing import Image
