@@ -208,7 +208,7 @@ def outgoing_message(ports: Ports, payload: dict):
             raise
         except Exception:  # a bug in drawing: say so kindly instead of retrying the same failure every tick
             log.exception("chart not drawn; the family is told")
-            return Text(render("chart_unavailable", spec["lang"], name=spec["name"]))
+            return Text(render("sorry_no_chart_now", spec["lang"], name=spec["name"]))
     message = from_dict(payload["message"])
     if "chart" in payload:  # a result's advice, headed by the child's chart
         try:

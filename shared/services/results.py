@@ -128,15 +128,18 @@ _PROBLEMS = (("length_for_age", {"stunted", "severely_stunted"}), ("weight_for_l
 
 
 def history_words(summary: dict) -> tuple[Ref, Ref]:
-    """From a stored assessment: the category that matters most and naik / tidak naik, as catalogue refs."""
-    headline = "cat_normal_wfl"
+    """From a stored assessment: every Permenkes problem found (stunting, wasting or overweight, underweight;
+    'gizi baik' when there is none) and naik / tidak naik, as catalogue refs."""
+    found: list[Ref] = []
     for indicator, problems in _PROBLEMS:
         category = (summary.get(indicator) or {}).get("category")
-        if category in problems:
-            headline = f"cat_{category}"
-            break
+        if category in problems and Ref(f"cat_{category}") not in found:
+            found.append(Ref(f"cat_{category}"))
+    if not found:
+        found = [Ref("cat_normal_wfl")]
+    words = found[0] if len(found) == 1 else Ref(f"join_{len(found)}", **dict(zip("abc", found)))
     code = (summary.get("gain") or {}).get("code")
-    return Ref(headline), Ref(f"gain_word_{code}" if code in ("N", "T") else "gain_word_none")
+    return words, Ref(f"gain_word_{code}" if code in ("N", "T") else "gain_word_none")
 
 
 def age_text(age_months: int) -> Ref:

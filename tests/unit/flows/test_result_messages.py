@@ -45,3 +45,22 @@ def test_every_result_is_two_messages_the_second_with_buttons_for_the_chart(lang
     assert worst <= BUTTONS_BODY_MAX
     assert {growth.LengthForAge.SEVERELY_STUNTED, growth.WeightForLength.SEVERELY_WASTED,
             growth.WeightForLength.OBESE} <= seen  # the grid reached the longest advice
+
+
+@pytest.mark.parametrize("categories, lang, words", [
+    ({}, "id", "gizi baik"),
+    ({"length_for_age": "stunted"}, "id", "pendek"),
+    ({"length_for_age": "severely_stunted", "weight_for_length": "wasted", "weight_for_age": "underweight"}, "id",
+     "sangat pendek, gizi kurang, berat badan kurang"),
+    ({"weight_for_length": "obese", "weight_for_age": "normal"}, "en", "obese"),
+    ({"length_for_age": "stunted", "weight_for_length": "overweight"}, "en", "stunted, overweight"),
+])
+def test_history_names_every_problem_category(categories, lang, words):
+    """Each history line says all that is wrong (Permenkes words), or 'gizi baik' when nothing is."""
+    from shared.flows.messages import fmt
+
+    summary = {name: {"category": value} for name, value in categories.items()}
+    got, gain = results.history_words({**summary, "gain": {"code": "T"}})
+
+    assert fmt(got, lang) == words
+    assert fmt(gain, "id") == ", berat tidak naik"
