@@ -16,8 +16,10 @@ from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 class UnitOfWork(Protocol):
     """One transaction against the source of truth: everything in it commits together or not at all."""
 
-    def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime) -> Arrival | None:
-        """Record a message id and load who wrote it; None when the id was already recorded (a redelivery)."""
+    def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime,
+                      child_id: int | None = None, measurements: int = 0) -> Arrival | None:
+        """Record a message id and load who wrote it; None when the id was already recorded (a redelivery).
+        With child_id, also the latest `measurements` of that child (newest first), in the same round trip."""
 
     def record_measurement(self, m: Measurement, source: str, source_ref: str, actor: str,
                            entered_by_staff: int | None = None) -> int | None:

@@ -14,14 +14,14 @@ import weakref
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import pg8000.dbapi
 from pg8000.converters import make_params
-from pg8000.core import IN_FAILED_TRANSACTION
+from pg8000.core import IN_FAILED_TRANSACTION, SYNC_MSG, Context, _flush, _write
 from pg8000.dbapi import convert_paramstyle
 
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
@@ -47,7 +47,9 @@ def query(conn: pg8000.dbapi.Connection, sql: str, params: tuple | list = ()):
     pg8000's cursor.execute sends Parse, Describe and Bind/Execute with a Sync after each: three round trips,
     and PostgreSQL parses and plans the statement every time. Prepared once per connection, each later
     execution is one round trip with a cached plan. That matters most in production, where Cloud SQL is a
-    network hop away. A transaction begins on the first statement, as the DB-API cursor would begin it.
+    network hop away. A transaction begins on the first statement, as the DB-API cursor would begin it, with
+    the BEGIN riding in the statement's packet. (pg8000's protocol methods are used directly: the version is
+    pinned, and tests/integration/test_postgres.py covers the transaction paths.)
     """
     cache = _statements.get(conn)
     if cache is None:
@@ -61,10 +63,22 @@ def query(conn: pg8000.dbapi.Connection, sql: str, params: tuple | list = ()):
         entry = cache[sql] = (name, columns, input_funcs, statement)
     else:
         cache.move_to_end(sql)
-    if not conn.autocommit and not conn._in_transaction:  # the DB-API cursor's implicit BEGIN
-        conn.execute_simple("begin transaction")
     name, columns, input_funcs, statement = entry
-    return conn.execute_named(name, make_params(conn.py_types, params), columns, input_funcs, statement)
+    values = make_params(conn.py_types, params)
+    if conn.autocommit or conn._in_transaction:
+        return conn.execute_named(name, values, columns, input_funcs, statement)
+    # The DB-API cursor's implicit BEGIN, sent in the same packet as the statement: one round trip for both.
+    conn.send_QUERY("begin transaction")
+    conn.send_BIND(name, values)
+    conn.send_EXECUTE()
+    _write(conn._sock, SYNC_MSG)
+    _flush(conn._sock)
+    context = Context(statement, columns=columns, input_funcs=input_funcs)
+    try:
+        conn.handle_messages(Context("begin transaction"))
+    finally:
+        conn.handle_messages(context)  # read the statement's answer even after an error: the stream stays in step
+    return context
 
 
 def url_connector(database_url: str, timeout_s: float = 10) -> Connect:
@@ -260,7 +274,8 @@ class PgUnitOfWork:
     _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at, unreachable_at"
     _CHILD = "id, name, sex, birth_date, guardian_id, posyandu_id"
 
-    def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime) -> Arrival | None:
+    def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime,
+                      child_id: int | None = None, measurements: int = 0) -> Arrival | None:
         # One round trip for what every message needs: record its id (None when it was already recorded),
         # note the guardian's last inbound time, and load who is writing with their children.
         rows = self._all(
@@ -274,10 +289,14 @@ class PgUnitOfWork:
             "SELECT (SELECT count(*) FROM ins), s.id, s.wa_id, s.name, s.role, s.posyandu_id, s.language, "
             f"{', '.join('g.' + c for c in self._GUARDIAN.split(', '))}, "
             f"{', '.join('c.' + c for c in self._CHILD.split(', '))} "
+            # The child the conversation is about: its latest measurements, as one JSON value (newest first).
+            ", (SELECT json_agg(json_build_array(" + self._MEASUREMENT + ") ORDER BY measured_on DESC, id DESC) "
+            "  FROM (SELECT * FROM measurements "
+            "  WHERE child_id = %s ORDER BY measured_on DESC, id DESC LIMIT %s) m) "
             "FROM (SELECT 1) one LEFT JOIN staff s ON s.wa_id = %s AND s.active "
             "LEFT JOIN guardians g ON g.wa_id = %s AND s.id IS NULL "
             "LEFT JOIN children c ON c.guardian_id = g.id ORDER BY c.id",
-            (wamid, wa_hash, kind, now, wa_id, wa_id, wa_id, wa_id))
+            (wamid, wa_hash, kind, now, wa_id, wa_id, child_id, measurements, wa_id, wa_id))
         if not rows or rows[0][0] == 0:
             return None
         first = rows[0]
@@ -286,7 +305,10 @@ class PgUnitOfWork:
         children = [Child(*r[14:20]) for r in rows if r[14] is not None]
         if staff is not None and staff.posyandu_id:
             children = self.children_of_posyandu(staff.posyandu_id)
-        return Arrival(staff, guardian, children)
+        history = None
+        if child_id is not None and measurements:
+            history = [_measurement(r[0], date.fromisoformat(r[1]), *r[2:]) for r in first[20] or ()]
+        return Arrival(staff, guardian, children, history)
 
     def record_measurement(self, m: Measurement, source: str, source_ref: str, actor: str,
                            entered_by_staff: int | None = None) -> int | None:
@@ -386,13 +408,13 @@ class PgUnitOfWork:
                           "WHERE parent_wa_id = %s AND guardian_id IS NULL", (guardian_id, wa_id))
 
 
+    _MEASUREMENT = ("child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
+                    "assessment, id")
+
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
-        rows = self._all(
-            "SELECT child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
-            "assessment, id FROM measurements WHERE child_id = %s ORDER BY measured_on DESC, id DESC LIMIT %s",
-            (child_id, limit))
-        return [Measurement(r[0], r[1], _float(r[2]), _float(r[3]), r[4], _float(r[5]), _float(r[6]), r[7],
-                            tuple(r[8] or ()), r[9] or {}, r[10]) for r in rows]
+        rows = self._all(f"SELECT {self._MEASUREMENT} FROM measurements WHERE child_id = %s "
+                         "ORDER BY measured_on DESC, id DESC LIMIT %s", (child_id, limit))
+        return [_measurement(*r) for r in rows]
 
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
         self._exec("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
@@ -401,6 +423,12 @@ class PgUnitOfWork:
     def audit(self, actor: str, action: str, entity: str, entity_id: int | None, detail: dict | None = None) -> None:
         self._exec("INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES (%s, %s, %s, %s, %s)",
                    (actor, action, entity, entity_id, json.dumps(detail or {})))
+
+
+def _measurement(child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags,
+                 assessment, row_id) -> Measurement:
+    return Measurement(child_id, measured_on, _float(weight_kg), _float(lenhei_cm), measure, _float(headc_cm),
+                       _float(armc_cm), oedema, tuple(flags or ()), assessment or {}, row_id)
 
 
 def _float(value) -> float | None:

@@ -70,3 +70,6 @@ class Arrival:
     staff: Staff | None
     guardian: Guardian | None
     children: list[Child]
+    # The measurements of the child the conversation is about, newest first, when the caller asked for them
+    # with the arrival (saves a round trip on the turn that assesses growth); None when not asked.
+    measurements: list[Measurement] | None = None

@@ -114,7 +114,9 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]
         return ()
     try:
         with ports.records.transaction() as tx:
-            arrival = tx.begin_message(msg.wamid, wa_hash(msg.wa_id), msg.kind, msg.wa_id, now)
+            focus = child_in_focus(start.state)
+            arrival = tx.begin_message(msg.wamid, wa_hash(msg.wa_id), msg.kind, msg.wa_id, now,
+                                       child_id=focus, measurements=CHART_POINTS if focus else 0)
             talk = Talk(ports, tx, msg, now, arrival, start) if arrival is not None else None
             if talk is not None:
                 talk.run()
@@ -128,6 +130,15 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]
         return ()
     deliver(ports, msg.wamid, now, talk.leased, hand_off=True)
     return tuple(r.key for r in talk.replies)
+
+
+def child_in_focus(state: dict | None) -> int | None:
+    """The registered child a measuring conversation is about, whose history the turn may need (it is loaded
+    with the message's first statement instead of in a round trip of its own)."""
+    if not state or state.get("flow") not in ("measure", "kader_measure"):
+        return None
+    child_id = (state.get("slots") or {}).get("child_id")
+    return child_id if type(child_id) is int else None
 
 
 def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dict]] | None = None,
@@ -245,6 +256,7 @@ class Talk:
         self.lang = (self.staff.language if self.staff else
                      self.guardian.language if self.guardian else DEFAULT_LANGUAGE)
         self.children: list[Child] = list(arrival.children)  # a kader's are the posyandu's
+        self.history_in_focus = arrival.measurements  # of child_in_focus(start.state), loaded with the arrival
         self.state: State | None = State.from_json(start.state) if start.state else None
         self.expired = start.expired
         self.new_state: State | None = self.state
@@ -588,7 +600,9 @@ class Talk:
         except growth.OutsideGrowthStandard:
             self.say("outside_standard")
             return self.menu()
-        earlier = self.tx.measurements_of(child.id, limit=CHART_POINTS)  # newest first
+        focus = child_in_focus(self.start.state)
+        earlier = self.history_in_focus if focus == child.id and self.history_in_focus is not None else \
+            self.tx.measurements_of(child.id, limit=CHART_POINTS)  # newest first
         history = [x for x in earlier[:3] if not x.flags and x.weight_kg is not None and x.measured_on < on]
         gain = change = None
         if m["weight_kg"] is not None:

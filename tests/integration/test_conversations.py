@@ -564,3 +564,30 @@ def test_a_hand_off_that_timed_out_but_ran_is_not_sent_twice(consented, ports):
     charts = [m for _, m in ports.messenger.sent if getattr(m, "image_id", "")]
     assert len(charts) == 2  # one per result, none twice
     assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL")[0][0] == 0
+
+
+def test_measuring_a_known_child_loads_its_history_with_the_message(consented, ports, monkeypatch):
+    """Choosing a registered child puts it in focus: the assessing turn gets the child's history with the
+    message's first statement (no round trip of its own) and still finds naik / tidak naik and both points."""
+    from shared.adapters.postgres import PgUnitOfWork
+
+    consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70 tgl ukur 3-2-2025")
+    consented.say("Ani")
+    consented.say(reply_id="skip")
+    consented.say(reply_id="skip")
+    child_id = ports.records.run("SELECT id FROM children")[0][0]
+    assert consented.say(reply_id="menu:measure") == ["ask_which_child"]
+    assert consented.say(reply_id=f"child:{child_id}") == ["ask_measured_on"]
+    assert consented.say("5-3-2025") == ["ask_weight"]
+    assert consented.say("8,4") == ["ask_lenhei"]
+    assert consented.say("71") == ["ask_measure"]
+    assert consented.say(reply_id="measure:l") == ["ask_headc"]
+    assert consented.say(reply_id="skip") == ["ask_armc"]
+    calls = []
+    real = PgUnitOfWork.measurements_of
+    monkeypatch.setattr(PgUnitOfWork, "measurements_of", lambda self, *a, **k: calls.append(a) or real(self, *a, **k))
+
+    keys = consented.say(reply_id="skip")
+
+    assert "gain_gained" in keys and calls == []
+    assert ports.messenger.sent[-1][1].image_id.startswith("media.")

@@ -75,3 +75,43 @@ def test_the_oldest_statements_are_closed_beyond_the_cap(records, monkeypatch):
     statements = _prepared(records)
     assert len(statements) <= 3
     assert "SELECT 5 + $1" in statements and "SELECT 0 + $1" not in statements
+
+
+def test_a_first_statement_that_fails_leaves_the_connection_in_step(records):
+    """The BEGIN travels with the first statement; when that statement fails, both answers are read, the
+    transaction is rolled back and the same connection serves the next unit of work."""
+    with pytest.raises(Exception, match="division by zero"):
+        with records.transaction() as tx:
+            query(tx._conn, "SELECT 1 / %s::int", (0,))
+
+    with records.transaction() as tx:
+        tx.queue("sheet_upsert", {"n": 3}, dedupe_key="after-failure")
+        assert query(tx._conn, "SELECT 2 / %s::int", (1,)).rows == [[2]]
+
+    assert records.run("SELECT payload FROM outbox WHERE dedupe_key = 'after-failure'") == [[{"n": 3}]]
+
+
+def test_the_arrival_brings_the_history_of_the_child_in_focus(records):
+    """begin_message with a child id returns that child's latest measurements exactly as measurements_of
+    would (newest first, same types), in the message's one statement; without one, none are loaded."""
+    from datetime import date, datetime, timezone
+
+    from shared.domain.model import Measurement
+
+    now = datetime(2025, 3, 10, tzinfo=timezone.utc)
+    with records.transaction() as tx:
+        guardian = tx.create_guardian("6281200000042", "id", "v1", now)
+        child = tx.add_child(guardian.id, "Ani", "F", date(2024, 1, 3))
+        for i, (on, kg, flags) in enumerate([(date(2024, 12, 3), 7.9, ()), (date(2025, 1, 3), 8.1, ("weight_change",)),
+                                             (date(2025, 2, 3), 8.4, ())]):
+            tx.record_measurement(Measurement(child.id, on, kg, 70.5 + i, "l", None, 44.0, False, flags,
+                                              {"gain": {"code": "N"}}), "whatsapp", f"ref-{i}", "test")
+    with records.transaction() as tx:
+        expected = tx.measurements_of(child.id, limit=2)
+        arrival = tx.begin_message("wamid.FOCUS", "hash", "text", "6281200000042", now, child_id=child.id,
+                                   measurements=2)
+        plain = tx.begin_message("wamid.PLAIN", "hash", "text", "6281200000042", now)
+
+    assert arrival.measurements == expected and [m.weight_kg for m in expected] == [8.4, 8.1]
+    assert expected[1].flags == ("weight_change",) and expected[0].armc_cm == 44.0
+    assert plain.measurements is None and [c.name for c in arrival.children] == ["Ani"]
