@@ -70,8 +70,8 @@ def build_app(settings: Settings | None = None) -> App:
     # The same Graph API client serves production and the local stand-in: only WHATSAPP_API_URL differs.
     messenger = WhatsAppCloudMessenger(s.wa_api_url, s.wa_access_token, s.wa_phone_number_id)
     # Cloud Tasks in production, its local stand-in with `make run`: again the same client, another URL.
-    tasks = CloudTasksQueue(s.tasks_api_url, s.tasks_queue, s.tasks_target_url, s.tasks_service_account) \
-        if s.tasks_queue else None
+    tasks = CloudTasksQueue(s.tasks_api_url, s.tasks_queue, s.tasks_target_url, s.tasks_service_account,
+                            auth=s.tasks_backend == "cloud_tasks") if s.tasks_queue else None
     app = App(settings=s, records=PostgresRecords(connect), conversations=RedisConversations(s.redis_url),
               messenger=messenger, tasks=tasks)
     log.info(

@@ -6,7 +6,6 @@ log or an exception message.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import logging
 import threading
@@ -38,18 +37,6 @@ class TasksRefused(PermanentError):
         self.http_status, self.reason = http_status, reason
 
 
-def _is_loopback(host: str | None) -> bool:
-    """True for this machine (the local stand-in), where no OAuth token is needed or available."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _google_error(data: bytes) -> tuple[str, str]:
     """(message, status) from Google's error body {"error": {"code", "message", "status"}}, or a stand-in text."""
     try:
@@ -64,7 +51,7 @@ class CloudTasksQueue:
 
     def __init__(self, api_url: str, queue: str, target_url: str, service_account: str = "",
                  metadata_url: str = METADATA_TOKEN_URL, pool: HttpPool | None = None, *,
-                 auth: bool | None = None, clock=time.monotonic):
+                 auth: bool = True, clock=time.monotonic):
         """Build the client; nothing is contacted before the first hand-off.
 
         Args:
@@ -72,14 +59,15 @@ class CloudTasksQueue:
             queue: projects/P/locations/L/queues/Q.
             target_url: where Cloud Tasks POSTs the body (the scheduler function's task endpoint).
             service_account: email Cloud Tasks signs an OIDC token as; empty sends the task unauthenticated.
-            auth: send the metadata server's token; None decides from api_url (none on loopback).
+            auth: send the metadata server's token (Google's API); False for the local stand-in, which the
+                composition root decides from the settings (Settings.tasks_backend).
         """
         self._tasks_url = f"{api_url.rstrip('/')}/{queue.strip('/')}/tasks"
         self._target_url = target_url
         self._service_account = service_account
         self._metadata_url = metadata_url
         self._http = pool or HttpPool(connect_timeout_s=CONNECT_TIMEOUT_S, read_timeout_s=READ_TIMEOUT_S)
-        self._auth = not _is_loopback(urlsplit(api_url).hostname) if auth is None else auth
+        self._auth = auth
         target = urlsplit(target_url)
         self._audience = f"{target.scheme}://{target.netloc.rpartition('@')[2]}"  # the service, not the path
         self._clock = clock

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from shared.adapters.cloud_tasks import CloudTasksQueue, TasksRefused, TasksUnavailable, _is_loopback
+from shared.adapters.cloud_tasks import CloudTasksQueue, TasksRefused, TasksUnavailable
 from shared.adapters.http_pool import HttpPool
 from shared.adapters.local.tasks_standin import LOCAL_OIDC_TOKEN, make_app
 from shared.errors import PermanentError, TransientError
@@ -123,7 +123,8 @@ def metadata():
 
 
 def queue_for(api_root: str, target_url: str, **kwargs) -> CloudTasksQueue:
-    return CloudTasksQueue(f"{api_root}/v2", PROJECT_QUEUE, target_url, **kwargs)
+    """The adapter pointed at a loopback server: no token unless a test asks for one (auth=True)."""
+    return CloudTasksQueue(f"{api_root}/v2", PROJECT_QUEUE, target_url, **{"auth": False, **kwargs})
 
 
 def create_raw(api_root: str, payload, queue: str = PROJECT_QUEUE) -> tuple[int, dict]:
@@ -331,7 +332,7 @@ def test_unknown_queue_is_refused_as_not_found(held_server, target):
     other = PROJECT_QUEUE.replace("/charts", "/missing")
 
     with pytest.raises(TasksRefused) as info:
-        CloudTasksQueue(f"{url}/v2", other, f"{target.url}/tasks/deliver").hand_off(BODY)
+        CloudTasksQueue(f"{url}/v2", other, f"{target.url}/tasks/deliver", auth=False).hand_off(BODY)
 
     assert info.value.http_status == 404 and info.value.reason == "NOT_FOUND"
 
@@ -494,7 +495,7 @@ def test_unreachable_metadata_server_is_tasks_unavailable(fake_api):
 
 
 def test_google_api_url_asks_the_metadata_server_first(metadata):
-    """A non-loopback API URL turns auth on by itself: the token is fetched before any call to Google."""
+    """By default (Google's API) the token is fetched before any call to Google."""
     metadata.default = (503, {})
     queue = CloudTasksQueue("https://cloudtasks.googleapis.com/v2", PROJECT_QUEUE, "https://example.test/tasks",
                             metadata_url=metadata.url)
@@ -505,14 +506,22 @@ def test_google_api_url_asks_the_metadata_server_first(metadata):
     assert len(metadata.requests) == 1
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("127.0.0.1", True), ("127.8.0.1", True), ("localhost", True), ("LOCALHOST", True), ("::1", True),
-    ("cloudtasks.googleapis.com", False), ("10.0.0.1", False), ("localhost.example.com", False), ("", False),
-    (None, False),
+@pytest.mark.parametrize(("api_url", "auth"), [
+    ("http://127.0.0.1:8091/v2", False), ("http://127.8.0.1:8091/v2", False), ("http://localhost:8091/v2", False),
+    ("http://[::1]:8091/v2", False), ("https://cloudtasks.googleapis.com/v2", True), ("http://10.0.0.1/v2", True),
+    ("https://localhost.example.com/v2", True),
 ])
-def test_is_loopback(host, loopback):
-    """Only this machine's names and addresses count as loopback."""
-    assert _is_loopback(host) is loopback
+def test_the_app_sends_a_token_to_google_and_none_to_the_local_stand_in(api_url, auth):
+    """bootstrap decides from the settings (the one loopback rule, Settings.tasks_backend) whether the client
+    fetches the instance's token: only this machine's names and addresses count as the stand-in."""
+    from shared.bootstrap import build_app
+    from shared.config import Settings
+
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://u@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0",
+                                  "TASKS_API_URL": api_url, "TASKS_QUEUE": PROJECT_QUEUE,
+                                  "TASKS_TARGET_URL": "http://127.0.0.1:8081/tasks/deliver"})
+
+    assert build_app(settings).tasks._auth is auth
 
 
 # --- CLI ----------------------------------------------------------------------------------------------------------
