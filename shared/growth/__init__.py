@@ -2,6 +2,8 @@
 
 `python -m shared.growth < cases.csv > out.csv`. Optional skinfold columns `triskin` and `subskin` (millimetres,
 anthro's argument names) add `zts fts` and `zss fss` after `fac`; without them the columns are exactly as before.
+A score with WHO's plausibility flag set keeps its z and flag as WHO prints them but gets an empty category, so
+counts made from the category columns leave it out as anthro_prevalence does.
 All stdin/stdout and CSV text handling lives here; the maths
 lives in shared.domain.growth. A row that cannot be read gets empty scores and a reason; the run never stops.
 """
@@ -108,6 +110,7 @@ def assess_row(row: dict) -> dict:
     """WHO output columns, categories and reason for one CSV row (values as text).
 
     Skinfold scores are computed, and their reasons given, only when the row has a triskin/subskin column.
+    A flagged score gets no category; oedema (no weight-based z, so no flag) gets the severe one.
     """
     skinfolds = [(column, argument, names) for column, (argument, names) in SKINFOLDS.items() if column in row]
     try:
@@ -139,7 +142,11 @@ def assess_row(row: dict) -> dict:
         reasons.extend(_reason(z_name, score, scores))
     for column, (z_name, classifier, oedema_class) in CATEGORY_COLUMNS.items():
         score = getattr(scores, z_name)
-        if score.z is not None:
+        if score.flag:
+            # anthro_prevalence (R/prevalence.R, "Make z-score as missing if it is flagged") sets flagged zlen,
+            # zwei, zwfl and zbmi to NA before counting; an empty category makes counts from this file match WHO's.
+            out[column] = ""
+        elif score.z is not None:
             out[column] = classifier(score.z).name
         elif score.status is ScoreStatus.OEDEMA and oedema_class is not None:
             out[column] = oedema_class.name  # WHO counts oedema as below -3 SD

@@ -1,4 +1,7 @@
-"""`python -m shared.growth < cases.csv > out.csv`: WHO 2006 z-scores, flags and Permenkes categories per row."""
+"""`python -m shared.growth < cases.csv > out.csv`: WHO 2006 z-scores, flags and Permenkes categories per row.
+
+A flagged score has no category (WHO leaves it out of prevalence); see shared.growth.
+"""
 import sys
 
 from shared.growth import main

@@ -2,7 +2,8 @@
 
 The only growth module that imports numpy; import it lazily where batches are run, never on the webhook
 path. It computes exactly what who2006.compute does for each child (tests compare the two and WHO's
-vectors); NaN stands for R's NA. Flags are 1.0/0.0, NaN when there is no z.
+vectors); NaN stands for R's NA. Flags are 1.0/0.0, NaN when there is no z. A flagged score keeps its z
+but gets no category, so no count built on categories() includes it (anthro_prevalence does the same).
 """
 import math
 from functools import cache
@@ -266,6 +267,15 @@ def zscores(
 CHUNK = 16384  # children per block (tuned on a 2-core Xeon: ~3x faster than whole 1M-element arrays)
 
 
+def _flags(rounded: np.ndarray, name: str) -> np.ndarray:
+    """WHO's plausibility flag of rounded z-scores (anthro flag_zscore); False where z is NaN."""
+    if name == "zlen":
+        return np.abs(rounded) > FLAG_ZLEN
+    if name == "zwei":
+        return (rounded < FLAG_ZWEI_LOW) | (rounded > FLAG_ZWEI_HIGH)
+    return np.abs(rounded) > FLAG_OTHER
+
+
 def _chunk(out, sex, age, weight, lenhei, meas, measured, not_oedema, indicators, raw):
     """Fill the output slices in `out` for one block of children; `measured` holds headc/armc/skinfolds by score."""
     whole = np.floor(age)
@@ -304,21 +314,15 @@ def _chunk(out, sex, age, weight, lenhei, meas, measured, not_oedema, indicators
         valid &= ~np.isnan(z)
         np.copyto(z, np.nan, where=~valid)
         rounded = round2(z)
-        if name == "zlen":
-            flag = np.abs(rounded) > FLAG_ZLEN
-        elif name == "zwei":
-            flag = (rounded < FLAG_ZWEI_LOW) | (rounded > FLAG_ZWEI_HIGH)
-        else:
-            flag = np.abs(rounded) > FLAG_OTHER
         out[name][:] = rounded
         f = out["f" + name[1:]]
-        f[:] = flag
+        f[:] = _flags(rounded, name)
         f[~valid] = np.nan
         if raw:
             out[name + "_raw"][:] = z
 
 
-# Category codes: position in these tuples; -1 means no z (or, with oedema, see categories()).
+# Category codes: position in these tuples; -1 means no z or a flagged z (with oedema, see categories()).
 CATEGORY_ORDER = {
     "zwei": tuple(classify.WeightForAge),
     "zlen": tuple(classify.LengthForAge),
@@ -340,16 +344,21 @@ _CUTS["zbmi"] = _CUTS["zwfl"]
 
 
 def categories(z: np.ndarray, indicator: str, oedema=None) -> np.ndarray:
-    """Permenkes category codes (int8, index into CATEGORY_ORDER[indicator]) of rounded z-scores.
+    """Permenkes category codes (int8, index into CATEGORY_ORDER[indicator]) of z-scores, rounded first.
 
-    -1 where z is NaN, except that rows with oedema get the severe class for zwei/zwfl/zbmi, as WHO
-    counts them below -3 SD.
+    -1 where z is NaN or WHO's plausibility flag is set, except that rows with oedema get the severe class
+    for zwei/zwfl/zbmi, as WHO counts them below -3 SD (oedema leaves these z NaN, so it has no flag).
+    The flag is worked out here from the rounded z with zscores()'s own rule, so it always equals that
+    f<name> column and no caller can forget it: a count of codes >= 0 leaves out what anthro_prevalence does.
     """
     z = round2(np.asarray(z, dtype=np.float64))
     codes = np.zeros(z.shape, dtype=np.int8)
     for cut, strict in _CUTS[indicator]:
         codes += (z > cut) if strict else (z >= cut)
-    codes[np.isnan(z)] = -1
+    # anthro_prevalence (R/prevalence.R, "Make z-score as missing if it is flagged") sets flagged zlen, zwei,
+    # zwfl and zbmi to NA before any prevalence: a value WHO calls implausible is most likely a measuring or
+    # typing error, and must not land in a report's stunting or wasting count.
+    codes[np.isnan(z) | _flags(z, indicator)] = -1
     if oedema is not None and indicator in ("zwei", "zwfl", "zbmi"):
         codes[np.asarray(oedema, dtype=bool) & np.isnan(z)] = 0
     return codes

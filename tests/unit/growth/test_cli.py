@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from shared.domain.growth import tables, who2006
-from shared.growth import OUTPUT_COLUMNS, RENAMED_INPUT_PREFIX, run
+from shared.domain.growth import InvalidMeasurement, OutsideGrowthStandard, assess_growth, tables, who2006
+from shared.growth import CATEGORY_COLUMNS, OUTPUT_COLUMNS, RENAMED_INPUT_PREFIX, run
 from tests.kit import REPO
-from tests.unit.growth.vectors import INDICATORS, read_csv
+from tests.unit.growth.vectors import INDICATORS, inputs, read_csv
 
 FIXTURE = REPO / "tests" / "data" / "growth" / "cli_cases.csv"
 INPUT = ("sex", "age_days", "weight_kg", "lenhei_cm", "measure", "headc_cm", "armc_cm", "oedema")
@@ -72,6 +72,41 @@ def test_good_rows_get_scores_and_permenkes_categories():
     assert "oedema" in rows["H04"]["reason"]
     assert rows["H09"]["zwei"] == "0.26"  # girl, 9,5 kg read as 9.5 kg; "L" and "N" read as l and n
     assert rows["H10"]["zlen"] == "" and rows["H10"]["clenhei"] == "76"
+
+
+# One boy per row (sex, age_days, weight_kg, lenhei_cm, measure) and the scores WHO flags in it, with their z as
+# anthro prints them. The first four flag one indicator each and leave the other three unflagged; the last two are
+# the kit's P0020 (zlen 9.04 used to come out TALL) and P0081 (zwei -6.04, WHO's low weight-for-age limit).
+FLAGGED_ROWS = [
+    ("1,30,5.5,67.0,l", {"zlen": "6.34"}),
+    ("1,30,8.5,62.0,l", {"zwei": "5.56"}),
+    ("1,30,3.0,56.0,l", {"zwfl": "-5.50"}),
+    ("1,30,2.0,48.0,l", {"zbmi": "-5.26"}),
+    ("1,0,7.5,67.0,h", {"zlen": "9.04", "zwei": "7.04"}),
+    ("1,30,1.53,54.7,l", {"zwei": "-6.04", "zwfl": "-9.73", "zbmi": "-8.40"}),
+]
+
+
+@pytest.mark.parametrize("values,flagged", FLAGGED_ROWS)
+def test_flagged_scores_keep_z_and_flag_but_get_no_category(values, flagged):
+    """A score WHO flags is written with its z and flag 1 and an empty category; the unflagged ones keep theirs."""
+    row = _run_text("sex,age_days,weight_kg,lenhei_cm,measure\n" + values + "\n")[0]
+
+    for column, (z_name, classifier, _) in CATEGORY_COLUMNS.items():
+        flag = row["f" + z_name[1:]]
+        if z_name in flagged:
+            assert (row[z_name], flag, row[column]) == (flagged[z_name], "1", ""), z_name
+        else:
+            assert (flag, row[column]) == ("0", classifier(float(row[z_name])).name), z_name
+
+
+def test_oedema_stays_severe_beside_a_flagged_length():
+    """With oedema the weight-based categories are still the severe ones (no z, so no flag); a flagged zlen has none."""
+    row = _run_text("sex,age_days,weight_kg,lenhei_cm,measure,oedema\n1,30,5.5,67.0,l,y\n")[0]
+
+    assert (row["zlen"], row["flen"], row["category_zlen"]) == ("6.34", "1", "")
+    assert (row["zwei"], row["fwei"], row["category_zwei"]) == ("", "", "SEVERELY_UNDERWEIGHT")
+    assert (row["category_zwfl"], row["category_zbmi"]) == ("SEVERELY_WASTED", "SEVERELY_WASTED")
 
 
 def test_unsupported_indicators_are_empty_with_the_reason():
@@ -169,3 +204,49 @@ def test_cli_output_equals_who_on_the_public_vectors():
             if (a == "") != (b == "") or (a and abs(float(a) - float(b)) > 1e-12 * abs(float(b))):
                 wrong.append((case["case_id"], name, a, b))
     assert wrong == []
+
+
+# The chat's field for each category column: assess_growth answers one child, the CLI a whole file.
+ASSESSMENT_FIELDS = {
+    "zlen": "length_for_age",
+    "zwei": "weight_for_age",
+    "zwfl": "weight_for_length",
+    "zbmi": "bmi_for_age",
+}
+
+
+@pytest.mark.kit
+def test_cli_categories_are_the_single_child_ones_except_where_who_flags():
+    """On the kit's cases a category is empty where WHO's flag is 1, and is assess_growth's category elsewhere."""
+    cases = read_csv("who", "vectors_public.csv")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["case_id", *INPUT], extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(cases)
+
+    got = _by_id(_run_text(buffer.getvalue()))
+
+    wrong, compared, flagged = [], 0, 0
+    for case in cases:
+        row = got[case["case_id"]]
+        try:
+            single = assess_growth(**inputs(case))
+        except (InvalidMeasurement, OutsideGrowthStandard):
+            single = None  # the chat refuses this child (e.g. five or older); WHO's flag still decides below
+        for column, (z_name, _, _) in CATEGORY_COLUMNS.items():
+            if case["f" + z_name[1:]] == "1":
+                flagged += 1
+                want = ""
+            elif single is not None:
+                # The chat keeps the category of a flagged score for a re-measured, confirmed child; the file
+                # does not, and WHO's flag is the engine's flag (test_who_vectors), so only unflagged ones compare.
+                category = getattr(single, ASSESSMENT_FIELDS[z_name]).category
+                want = category.name if category else ""
+            else:
+                continue
+            compared += 1
+            if row[column] != want:
+                wrong.append((case["case_id"], column, row[column], want))
+
+    assert wrong == []
+    assert flagged > 300 and compared > 2000  # 327 and 2048 on the public kit: the comparison is not vacuous
