@@ -24,6 +24,7 @@ from shared.domain.growth.classify import (
     classify_weight_for_length,
 )
 from shared.domain.growth.errors import InvalidMeasurement, OutsideGrowthStandard
+from shared.domain.growth.length_change import is_plausible_length_change, length_change_limits
 from shared.domain.growth.tables import UnsupportedIndicator, unsupported_reason
 from shared.domain.growth.weight_gain import (
     GainStatus,
@@ -63,7 +64,9 @@ __all__ = [
     "classify_weight_for_age",
     "classify_weight_for_length",
     "compute",
+    "is_plausible_length_change",
     "kbm_g",
+    "length_change_limits",
     "unsupported_reason",
     "weight_gain_history",
 ]
