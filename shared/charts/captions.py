@@ -2,16 +2,13 @@
 
 Pure: picks catalogue keys from the indicator and the latest point's Permenkes 2/2020 category; no drawing here.
 """
-from shared.domain.growth import classify
+from shared.charts.bands import SCHEMES
 from shared.flows.messages import render
 
-# Catalogue key prefix per chart, and the Permenkes classifier whose categories name the caption keys.
-_CAPTION = {
-    "lfa": ("chart_caption_lfa_", classify.classify_length_for_age),
-    "wfa": ("chart_caption_wfa_", classify.classify_weight_for_age),
-    "wfl": ("chart_caption_wfl_", classify.classify_weight_for_length),
-    "wfh": ("chart_caption_wfl_", classify.classify_weight_for_length),  # same BB/PB-BB/TB classes
-}
+# Catalogue key prefix per chart; the key ends with the category of the band the point is drawn on, from the
+# same classifier bands.py draws the bands with, so the sentence and the colour under the dot agree.
+_CAPTION = {"lfa": "chart_caption_lfa_", "wfa": "chart_caption_wfa_", "wfl": "chart_caption_wfl_",
+            "wfh": "chart_caption_wfl_"}  # wfh: same BB/PB-BB/TB classes and sentences
 _Y_AXIS = {"lfa": "chart_axis_lenhei_cm", "wfa": "chart_axis_weight_kg", "wfl": "chart_axis_weight_kg",
            "wfh": "chart_axis_weight_kg"}
 NAME_MAX_CHARS = 22  # a longer name is cut with "...", so the sex after it stays on the title bar
@@ -23,8 +20,7 @@ def caption_key(indicator: str, z: float | None) -> str:
     """Catalogue key of the sentence for the latest point's z (rounded and classified as Permenkes 2/2020)."""
     if z is None or z != z:
         return "chart_caption_none"
-    prefix, classifier = _CAPTION[indicator]
-    return prefix + classifier(z).value
+    return _CAPTION[indicator] + SCHEMES[indicator].classify(z).value
 
 
 def caption_for(indicator: str, z: float | None, lang: str) -> str:

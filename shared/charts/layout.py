@@ -14,8 +14,9 @@ WIDTH_PX, HEIGHT_PX = 1080, 1350  # 4:5 portrait: WhatsApp shows it full width o
 # labels, below for x ticks, x title and the caption sentence.
 PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM = 150, 215, 985, 1085
 
-SD_LINES = (-3, -2, 0, 2, 3)  # the lines on WHO's and Buku KIA's charts
-EXTRA_LINE_WFA_WFL = 1  # Permenkes 2/2020 cut-off (+1 SD) for BB/U and BB/PB-TB, drawn thinner
+# Which SD lines each chart draws, and in which colours, is bands.py's business; the y range always spans
+# -3 to +3 SD (WHO's outermost lines), so every Permenkes band has room on every chart.
+Y_RANGE_SD = (-3, 3)
 INDICATORS = ("lfa", "wfa", "wfl", "wfh")
 _TABLE = {"lfa": "lhfa", "wfa": "wfa", "wfl": "wfl", "wfh": "wfh"}
 _SEX = {"M": tables.MALE, "F": tables.FEMALE}
@@ -117,7 +118,7 @@ def to_x(indicator: str, key: float) -> float:
     return key / ages.DAYS_PER_MONTH if is_age_based(indicator) else key
 
 
-def sd_curves(indicator: str, sex: str, x_min: float, x_max: float, lines=SD_LINES) -> dict[int, list]:
+def sd_curves(indicator: str, sex: str, x_min: float, x_max: float, lines) -> dict[float, list]:
     """For each SD in `lines`, [(x, value)] sampled across [x_min, x_max] from the WHO LMS table."""
     lo_key, hi_key = key_range(indicator)
     first, last = max(lo_key, to_key(indicator, x_min)), min(hi_key, to_key(indicator, x_max))
@@ -206,10 +207,11 @@ def layout_for(indicator: str, sex: str, points: list[tuple[float, float]]) -> L
     check_points(indicator, sex, points)
     keys = [key for key, _ in points]
     x_min, x_max = _x_window(indicator, keys)
-    curves = sd_curves(indicator, sex, x_min, x_max, lines=(-3, 3))
+    low_sd, high_sd = Y_RANGE_SD
+    curves = sd_curves(indicator, sex, x_min, x_max, lines=Y_RANGE_SD)
     values = [v for _, v in points]
-    low = min([y for _, y in curves[-3]] + values)
-    high = max([y for _, y in curves[3]] + values)
+    low = min([y for _, y in curves[low_sd]] + values)
+    high = max([y for _, y in curves[high_sd]] + values)
     pad = (high - low) * 0.04  # keeps the outer curves and extreme points off the frame
     step = nice_step(high - low, Y_TICKS)
     y_min = max(0.0, math.floor((low - pad) / step) * step)

@@ -1,4 +1,4 @@
-"""Growth chart pictures as PNG bytes (WHO curves, KMS-style bands, the child's points), drawn with Pillow.
+"""Growth chart pictures as PNG bytes (WHO curves, Permenkes category bands, the child's points), drawn with Pillow.
 
 Pure: no network, database or clock. Pillow is imported inside render_chart only, so importing this module
 costs nothing on paths that never draw. Everything is drawn at SUPERSAMPLE x size and reduced, which
@@ -10,28 +10,18 @@ import json
 import threading
 from functools import cache
 
-from shared.charts import captions, layout
+from shared.charts import bands, captions, layout
 from shared.charts.layout import Layout, layout_for
 
-CHART_VERSION = 1  # bump when the drawing changes, so cached chart_key()s stop matching old pictures
+# Bump when the drawing changes, so cached chart_key()s stop matching old pictures. 2: bands and lines follow
+# each index's Permenkes 2/2020 categories (bands.py) instead of one +/-2 SD scheme for every chart.
+CHART_VERSION = 2
 SUPERSAMPLE = 2  # 2x then a box reduction: smooth edges; 3x looks the same on a phone and costs twice as much
 
 # Buku KIA / KMS: the card is blue for boys and pink for girls.
 SEX_DARK = {"M": (25, 103, 178), "F": (200, 42, 120)}  # title bar
 SEX_LIGHT = {"M": (222, 236, 251), "F": (252, 228, 238)}  # page around the plot
 
-# Bands between SD lines, light enough for the lines and dots on top to stand out (KMS spirit: green is
-# good, yellow/orange is a warning, red is danger).
-BANDS = (
-    (None, -3, (245, 185, 185)),  # below -3: red
-    (-3, -2, (255, 205, 130)),  # -3 to -2: orange
-    (-2, 2, (205, 232, 200)),  # -2 to +2: green
-    (2, 3, (255, 243, 160)),  # +2 to +3: light yellow
-    (3, None, (255, 233, 205)),  # above +3: pale orange
-)
-# WHO chart convention: median green, +/-2 red, +/-3 black (here dark grey, so the child's dots stay the darkest).
-LINE_STYLE = {0: ((20, 120, 50), 5), -2: ((200, 40, 40), 4), 2: ((200, 40, 40), 4), -3: ((70, 70, 70), 4),
-              3: ((70, 70, 70), 4), 1: ((225, 120, 0), 3)}
 POINT_RGB = (15, 15, 15)  # the child's dots: the only near-black in the picture (tests look for it)
 POINT_RADIUS, POINT_RING = 14, 5  # px on the final picture; a white ring keeps dots visible on any band
 JOIN_RGB = (45, 55, 130)  # the line joining the dots, in time order
@@ -144,21 +134,22 @@ def _draw_plot(img, box: Layout, indicator: str, sex: str) -> None:
     from PIL import Image, ImageDraw
 
     s = SUPERSAMPLE
+    scheme = bands.SCHEMES[indicator]
     w, h = round((box.right - box.left) * s), round((box.bottom - box.top) * s)
-    plot = Image.new("RGB", (w, h), BANDS[2][2])
+    plot = Image.new("RGB", (w, h), bands.GREEN.fill)
     draw = ImageDraw.Draw(plot)
-    lines = layout.SD_LINES + ((layout.EXTRA_LINE_WFA_WFL,) if indicator != "lfa" else ())
-    curves = layout.sd_curves(indicator, sex, box.x_min, box.x_max, lines=lines)
+    curves = layout.sd_curves(indicator, sex, box.x_min, box.x_max, lines=[line.sd for line in scheme.lines])
 
     def local(xy):  # data to plot-canvas pixels (supersampled)
         return [((px - box.left) * s - 0.5, (py - box.top) * s - 0.5)
                 for px, py in (box.to_px(x, y) for x, y in xy)]
 
     top_edge, bottom_edge = -10 * s, h + 10 * s  # beyond the canvas: the band reaches the frame
-    for low, high, colour in BANDS:
+    for band in scheme.bands:
+        low, high = band.low, band.high
         upper = local(curves[high]) if high is not None else [(x, top_edge) for x, _ in local(curves[low])]
         lower = local(curves[low]) if low is not None else [(x, bottom_edge) for x, _ in local(curves[high])]
-        draw.polygon(upper + lower[::-1], fill=colour)
+        draw.polygon(upper + lower[::-1], fill=band.tone.fill)
 
     for x in box.x_ticks():
         px = (box.to_px(x, box.y_min)[0] - box.left) * s - 0.5
@@ -167,30 +158,28 @@ def _draw_plot(img, box: Layout, indicator: str, sex: str) -> None:
         py = (box.to_px(box.x_min, y)[1] - box.top) * s - 0.5
         draw.line([(0, py), (w, py)], fill=GRID_RGB, width=2 * s)
 
-    for k in sorted(lines, key=lambda k: LINE_STYLE[k][1]):  # thicker lines last, so the median is on top
-        colour, width = LINE_STYLE[k]
-        draw.line(local(curves[k]), fill=colour, width=width * s, joint="curve")
+    for line in sorted(scheme.lines, key=lambda line: line.width_px):  # thickest last: the median is on top
+        draw.line(local(curves[line.sd]), fill=line.rgb, width=line.width_px * s, joint="curve")
 
     img.paste(plot, (round(box.left * s), round(box.top * s)))
-    _label_lines(ImageDraw.Draw(img), box, {k: curves[k][-1][1] for k in lines})
+    _label_lines(ImageDraw.Draw(img), box, [(line, curves[line.sd][-1][1]) for line in scheme.lines])
 
 
-def _label_lines(draw, box: Layout, end_values: dict[int, float]) -> None:
-    """'-3', '-2', '0', '+2', '+3' beside each line's right end, nudged apart so none overlap."""
+def _label_lines(draw, box: Layout, ends: list[tuple[bands.Line, float]]) -> None:
+    """Each line's SD ('-3', '0', '+1') beside its right end in its own ink, nudged apart so none overlap."""
     font = _font(LABEL_PX)
     gap = LABEL_PX * 0.95
-    wanted = sorted(((box.to_px(box.x_max, v)[1], k) for k, v in end_values.items()), reverse=True)
+    wanted = sorted(((box.to_px(box.x_max, value)[1], line.sd, line) for line, value in ends), reverse=True)
     placed = []
-    for y, k in wanted:  # bottom (lowest SD) first; push each label up if it would touch the one below
+    for y, _, line in wanted:  # bottom (lowest SD) first; push each label up if it would touch the one below
         if not box.top - gap / 2 <= y <= box.bottom + gap / 2:
             continue
         if placed and placed[-1][0] - y < gap:
             y = placed[-1][0] - gap
-        placed.append((y, k))
-    for y, k in placed:
-        text = "0" if k == 0 else f"{k:+d}"  # "+2", "-3": ASCII signs, which the built-in font has
-        draw.text(((box.right + 12) * SUPERSAMPLE, y * SUPERSAMPLE), text, font=font, anchor="lm",
-                  fill=LINE_STYLE[k][0], stroke_width=1, stroke_fill=LINE_STYLE[k][0])
+        placed.append((y, line))
+    for y, line in placed:
+        draw.text(((box.right + 12) * SUPERSAMPLE, y * SUPERSAMPLE), line.label, font=font, anchor="lm",
+                  fill=line.rgb, stroke_width=1, stroke_fill=line.rgb)
 
 
 def _tick_text(value: float, lang: str | None = None) -> str:

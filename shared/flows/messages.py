@@ -266,26 +266,32 @@ ID: dict[str, str] = {
     "chart_axis_weight_kg": "Berat badan (kg)",
     "chart_source": "Garis: standar WHO",
     "chart_caption_none": "Garis hijau adalah rata-rata anak sehat menurut WHO.",
-    "chart_caption_lfa_severely_stunted": "Titik terakhir di bawah garis -3: sangat pendek untuk umurnya, "
+    "chart_caption_lfa_severely_stunted": "Titik terakhir di bawah garis merah (-3): sangat pendek untuk umurnya, "
                                           "mohon periksakan ke puskesmas.",
-    "chart_caption_lfa_stunted": "Titik terakhir di bawah garis -2: pendek untuk umurnya (stunting), "
+    "chart_caption_lfa_stunted": "Titik terakhir di bawah garis kuning (-2): pendek untuk umurnya (stunting), "
                                  "bicarakan dengan bidan atau kader.",
-    "chart_caption_lfa_normal": "Titik terakhir di antara garis -2 dan +3: tinggi anak sesuai umurnya.",
-    "chart_caption_lfa_tall": "Titik terakhir di atas garis +3: anak lebih tinggi dari kebanyakan anak seumurnya.",
-    "chart_caption_wfa_severely_underweight": "Titik terakhir di bawah garis -3: berat badan sangat kurang, "
-                                              "mohon periksakan ke puskesmas.",
-    "chart_caption_wfa_underweight": "Titik terakhir di bawah garis -2: berat badan kurang untuk umurnya.",
-    "chart_caption_wfa_normal": "Titik terakhir di antara garis -2 dan +1: berat badan sesuai umurnya.",
-    "chart_caption_wfa_risk_of_overweight": "Titik terakhir di atas garis +1: berisiko berat badan lebih.",
-    "chart_caption_wfl_severely_wasted": "Titik terakhir di bawah garis -3: sangat kurus (gizi buruk), "
-                                         "mohon periksakan ke puskesmas.",
-    "chart_caption_wfl_wasted": "Titik terakhir di bawah garis -2: kurus untuk panjang/tinggi badannya "
+    "chart_caption_lfa_normal": "Titik terakhir di antara garis kuning (-2) dan garis abu-abu (+3): tinggi anak "
+                                "sesuai umurnya.",
+    "chart_caption_lfa_tall": "Titik terakhir di atas garis abu-abu (+3): anak lebih tinggi dari kebanyakan anak "
+                              "seumurnya.",
+    "chart_caption_wfa_severely_underweight": "Titik terakhir di bawah garis merah (-3): berat badan sangat kurang "
+                                              "(BGM), mohon periksakan ke puskesmas hari ini.",
+    "chart_caption_wfa_underweight": "Titik terakhir di bawah garis kuning (-2): berat badan kurang untuk umurnya.",
+    "chart_caption_wfa_normal": "Titik terakhir di antara garis kuning (-2) dan garis oranye (+1): berat badan "
+                                "sesuai umurnya.",
+    "chart_caption_wfa_risk_of_overweight": "Titik terakhir di atas garis oranye (+1): risiko berat badan lebih; "
+                                            "periksakan ke bidan untuk memastikan dengan BB/TB.",
+    "chart_caption_wfl_severely_wasted": "Titik terakhir di bawah garis merah (-3): sangat kurus (gizi buruk), mohon "
+                                         "periksakan ke puskesmas hari ini.",
+    "chart_caption_wfl_wasted": "Titik terakhir di bawah garis kuning (-2): kurus untuk panjang/tinggi badannya "
                                 "(gizi kurang).",
-    "chart_caption_wfl_normal": "Titik terakhir di antara garis -2 dan +1: berat sesuai panjang/tinggi "
-                                "badannya (gizi baik).",
-    "chart_caption_wfl_possible_risk_of_overweight": "Titik terakhir di antara garis +1 dan +2: berisiko gizi lebih.",
-    "chart_caption_wfl_overweight": "Titik terakhir di antara garis +2 dan +3: gizi lebih.",
-    "chart_caption_wfl_obese": "Titik terakhir di atas garis +3: obesitas, bicarakan dengan bidan atau kader.",
+    "chart_caption_wfl_normal": "Titik terakhir di antara kedua garis kuning (-2 dan +1): berat sesuai "
+                                "panjang/tinggi badannya (gizi baik).",
+    "chart_caption_wfl_possible_risk_of_overweight": "Titik terakhir di antara garis kuning (+1) dan garis oranye "
+                                                     "(+2): berisiko gizi lebih.",
+    "chart_caption_wfl_overweight": "Titik terakhir di antara garis oranye (+2) dan garis merah (+3): gizi lebih.",
+    "chart_caption_wfl_obese": "Titik terakhir di atas garis merah (+3): obesitas, bicarakan dengan bidan atau "
+                               "kader.",
 }
 
 EN: dict[str, str] = {
@@ -527,26 +533,30 @@ EN: dict[str, str] = {
     "chart_axis_weight_kg": "Weight (kg)",
     "chart_source": "Lines: WHO standard",
     "chart_caption_none": "The green line is the WHO average for healthy children.",
-    "chart_caption_lfa_severely_stunted": "The latest point is below the -3 line: severely short for age, "
+    "chart_caption_lfa_severely_stunted": "The latest point is below the red line (-3): severely short for age, "
                                           "please see the puskesmas.",
-    "chart_caption_lfa_stunted": "The latest point is below the -2 line: short for age (stunting), "
-                                 "talk with the midwife or cadre.",
-    "chart_caption_lfa_normal": "The latest point is between the -2 and +3 lines: height is right for age.",
-    "chart_caption_lfa_tall": "The latest point is above the +3 line: taller than most children of this age.",
-    "chart_caption_wfa_severely_underweight": "The latest point is below the -3 line: severely underweight, "
-                                              "please see the puskesmas.",
-    "chart_caption_wfa_underweight": "The latest point is below the -2 line: underweight for age.",
-    "chart_caption_wfa_normal": "The latest point is between the -2 and +1 lines: weight is right for age.",
-    "chart_caption_wfa_risk_of_overweight": "The latest point is above the +1 line: at risk of overweight.",
-    "chart_caption_wfl_severely_wasted": "The latest point is below the -3 line: severely thin (severe wasting), "
-                                         "please see the puskesmas.",
-    "chart_caption_wfl_wasted": "The latest point is below the -2 line: thin for length/height (wasting).",
-    "chart_caption_wfl_normal": "The latest point is between the -2 and +1 lines: weight is right for "
+    "chart_caption_lfa_stunted": "The latest point is below the yellow line (-2): short for age (stunting), talk "
+                                 "with the midwife or cadre.",
+    "chart_caption_lfa_normal": "The latest point is between the yellow line (-2) and the grey line (+3): height is "
+                                "right for age.",
+    "chart_caption_lfa_tall": "The latest point is above the grey line (+3): taller than most children of this age.",
+    "chart_caption_wfa_severely_underweight": "The latest point is below the red line (-3): severely underweight "
+                                              "(BGM), please see the puskesmas today.",
+    "chart_caption_wfa_underweight": "The latest point is below the yellow line (-2): underweight for age.",
+    "chart_caption_wfa_normal": "The latest point is between the yellow line (-2) and the orange line (+1): weight "
+                                "is right for age.",
+    "chart_caption_wfa_risk_of_overweight": "The latest point is above the orange line (+1): at risk of overweight; "
+                                            "see the midwife to confirm with weight-for-height.",
+    "chart_caption_wfl_severely_wasted": "The latest point is below the red line (-3): severely thin (severe "
+                                         "wasting), please see the puskesmas today.",
+    "chart_caption_wfl_wasted": "The latest point is below the yellow line (-2): thin for length/height (wasting).",
+    "chart_caption_wfl_normal": "The latest point is between the two yellow lines (-2 and +1): weight is right for "
                                 "length/height.",
-    "chart_caption_wfl_possible_risk_of_overweight": "The latest point is between the +1 and +2 lines: at risk "
-                                                     "of overweight.",
-    "chart_caption_wfl_overweight": "The latest point is between the +2 and +3 lines: overweight.",
-    "chart_caption_wfl_obese": "The latest point is above the +3 line: obese, talk with the midwife or cadre.",
+    "chart_caption_wfl_possible_risk_of_overweight": "The latest point is between the yellow line (+1) and the "
+                                                     "orange line (+2): at risk of overweight.",
+    "chart_caption_wfl_overweight": "The latest point is between the orange line (+2) and the red line (+3): "
+                                    "overweight.",
+    "chart_caption_wfl_obese": "The latest point is above the red line (+3): obese, talk with the midwife or cadre.",
 }
 
 MESSAGES = {"id": ID, "en": EN}

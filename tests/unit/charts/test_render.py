@@ -12,7 +12,7 @@ from PIL import Image
 
 from shared import charts
 from shared.charts import caption_for, caption_key, chart_key, layout_for, render_chart, wfl_indicator_for
-from shared.charts import captions, render
+from shared.charts import bands, captions, render
 from shared.charts.layout import PLOT_BOTTOM, PLOT_LEFT, PLOT_RIGHT, PLOT_TOP
 from shared.domain.growth import tables
 from shared.domain.growth.ages import DAYS_PER_MONTH
@@ -136,7 +136,7 @@ def test_median_line_passes_through_the_who_median(name, table):
     median = tables.table(table).m[0 if sex == "M" else 1][day]
     x, y_expected = box.to_px(day / DAYS_PER_MONTH, median)
 
-    column = _near(pixels[:, int(x)][:, None, :], render.LINE_STYLE[0][0], 30)[:, 0]
+    column = _near(pixels[:, int(x)][:, None, :], bands.GREEN.ink, 30)[:, 0]
     rows = np.nonzero(column[PLOT_TOP:PLOT_BOTTOM])[0] + PLOT_TOP
 
     assert 3 <= len(rows) <= 8  # one line about 5 px thick crosses the column, nothing else is that green
