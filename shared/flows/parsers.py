@@ -1,4 +1,4 @@
-"""Pure parsers for how parents and kader write numbers, dates, sex and short answers (domain-id D6).
+"""Pure parsers for how parents and kader write numbers, dates, sex, short answers and worries (domain-id D6, D7).
 No I/O, no clock (``today`` is passed in), no environment: each returns a value or ``Invalid``, never raises.
 """
 from __future__ import annotations
@@ -26,27 +26,33 @@ class QuickEntry:
 
     sex: str | None = None
     birth_date: date | None = None
-    weight_kg: float | None = None
+    weight_kg: float | None = None  # the latest weight when the message gives a change ("turun dr 10,1 jd 9,7")
+    previous_weight_kg: float | None = None  # the earlier weight of such a change; None without change words
     lenhei_cm: float | None = None
-    measure: str | None = None
+    measure: str | None = None  # 'l' or 'h' only when said in words (telentang, berdiri), never from TB/PB
+    lenhei_label: str | None = None  # "tb" or "pb": the label the length came with; None for neither or both
     headc_cm: float | None = None
     armc_cm: float | None = None
+    oedema: bool | None = None  # True: swollen feet/legs said; False: "tidak bengkak" said; None: not said
     measured_on: date | None = None
     age_months: float | None = None  # a hint only ("umur 2th 1bln"); the birth date is still asked
+    concerns: tuple[str, ...] = ()  # sorted "danger_sign", "food_refusal", "illness": worries, not measurements
     problems: tuple[Invalid, ...] = ()
 
     def fields(self) -> dict:
-        """The fields that were found, by name (problems excluded)."""
+        """The measurement fields that were found, by name (concerns and problems excluded)."""
         return {name: getattr(self, name) for name in _ENTRY_FIELDS if getattr(self, name) is not None}
 
     @property
     def is_empty(self) -> bool:
-        """True when no field was found (there may still be problems to explain)."""
-        return not self.fields()
+        """True when nothing about the child's size or dates was found: a message that only says "kaki tidak
+        bengkak" is not a measurement (there may still be problems or concerns to answer)."""
+        return not any(v for k, v in self.fields().items() if k not in _NOT_ON_THEIR_OWN)
 
 
-_ENTRY_FIELDS = ("sex", "birth_date", "weight_kg", "lenhei_cm", "measure", "headc_cm", "armc_cm", "measured_on",
-                 "age_months")
+_ENTRY_FIELDS = ("sex", "birth_date", "weight_kg", "previous_weight_kg", "lenhei_cm", "measure", "lenhei_label",
+                 "headc_cm", "armc_cm", "oedema", "measured_on", "age_months")
+_NOT_ON_THEIR_OWN = frozenset({"oedema", "lenhei_label", "measure"})  # details of a measurement, never one alone
 
 # --- cleaning and tokens ------------------------------------------------------------------------------------
 
@@ -644,18 +650,20 @@ _FIELD_RANGES = {
 _FIELD_DIMS = {"weight_kg": "kg", "lenhei_cm": "cm", "headc_cm": "cm", "armc_cm": "cm", "age_months": "months"}
 _UNLABELLED_LENHEI = (40.0, 130.0)  # an unlabelled "76 cm" is a length/height only in this band
 
-# phrase → label: ("field", name, implied measure) | ("date", role) | ("skip",) | ("sex",) | ("name",)
+# phrase → label: ("field", name, lenhei label) | ("date", role) | ("skip",) | ("sex",) | ("name",).
+# A TB/PB label only records the word used: parents write "tb" for any length, a baby's measured lying too,
+# so the measuring position comes from words such as "telentang" or "berdiri", never from the label.
 _LABELS: dict[tuple[str, ...], tuple] = {
-    **dict.fromkeys([("bb",), ("berat",), ("berat", "badan"), ("brt",), ("bbnya",), ("beratnya",)],
+    **dict.fromkeys([("bb",), ("berat",), ("berat", "badan"), ("brt",), ("bbnya",), ("beratnya",), ("weight",)],
                     ("field", "weight_kg", None)),
     **dict.fromkeys([("tb",), ("tinggi",), ("tinggi", "badan"), ("tbnya",), ("tingginya",), ("tgi",)],
-                    ("field", "lenhei_cm", "h")),
+                    ("field", "lenhei_cm", "tb")),
     **dict.fromkeys([("pb",), ("panjang",), ("panjang", "badan"), ("pbnya",), ("panjangnya",), ("pjg",)],
-                    ("field", "lenhei_cm", "l")),
+                    ("field", "lenhei_cm", "pb")),
     **dict.fromkeys([("pb", "tb"), ("tb", "pb")], ("field", "lenhei_cm", None)),
     # "BB/TB 9,1/76": two numbers, weight first
-    ("bb", "tb"): ("field", "weight_kg", None, ("field", "lenhei_cm", "h")),
-    ("bb", "pb"): ("field", "weight_kg", None, ("field", "lenhei_cm", "l")),
+    ("bb", "tb"): ("field", "weight_kg", None, ("field", "lenhei_cm", "tb")),
+    ("bb", "pb"): ("field", "weight_kg", None, ("field", "lenhei_cm", "pb")),
     **dict.fromkeys([("lk",), ("lingkar", "kepala"), ("lingkar", "kpl"), ("lkep",), ("lknya",)],
                     ("field", "headc_cm", None)),
     **dict.fromkeys([("lila",), ("lla",), ("lingkar", "lengan"), ("lingkar", "lengan", "atas"), ("lilanya",)],
@@ -677,10 +685,44 @@ _LABELS: dict[tuple[str, ...], tuple] = {
 _LABELS_BY_FIRST = {first: sorted(((k, v) for k, v in _LABELS.items() if k[0] == first), key=lambda kv: -len(kv[0]))
                     for first in {k[0] for k in _LABELS}}  # longest phrase first, looked up by its first word
 _LABEL_REACH = 4  # a label still applies this many words later ("lahir di rs bunda 3-1-2024")
-_PAST_SPAN = frozenset({"terakhir", "lalu", "belakangan", "kemarin", "ini", "yg", "yang"})  # "2 bulan terakhir"
-_ENTRY_LYING = frozenset({"telentang", "terlentang", "berbaring", "baring", "rebahan", "lying"})
+_THEN_WEIGHT = ("then",)  # after "bb 10,1 turun jadi", a bare number is the newer weight
+
+
+def _squeezed(*words: str) -> frozenset[str]:
+    """A vocabulary as _squeeze leaves it, so "feet" and "fet" meet."""
+    return frozenset(_squeeze(w) for w in words)
+
+
+# A span of time is not an age: "2 bulan terakhir", "udah 2 minggu", "selama 3 hari", "sejak 2 minggu".
+_PAST_SPAN = frozenset({"terakhir", "lalu", "belakangan", "kemarin", "ini", "yg", "yang"})  # after the number
+_SPAN_BEFORE = frozenset({"udah", "sudah", "sdh", "udh", "selama", "sejak", "since", "for"})  # before it
+_SPAN_HEDGES = frozenset({"sekitar", "hampir", "lebih", "kurang", "kira", "about", "almost", "over", "nearly"})
+_ALREADY = frozenset({"udah", "sudah", "sdh", "udh"})
+# ...but "anak sy sudah 16 bulan" is how old the child is. Weeks and days after "sudah" stay a span even then:
+# "anak sy udah 2 minggu GTM" is how long the worry has lasted.
+_CHILD_WORDS = frozenset({"anak", "anaknya", "anakku", "bayi", "bayinya", "bayiku", "dia", "adek", "adik", "dede",
+                          "kecil", "putra", "putri", "putraku", "putriku", "baby", "son", "daughter"})
+_CHILD_FILLER = frozenset({"sy", "saya", "aku", "ku", "kami", "ini", "yg", "yang", "skrg", "sekarang"})
+_SHORT_SPAN_UNITS = frozenset(w for w, (dim, factor) in _UNITS.items() if dim == "months" and factor < 1)
+
+_ENTRY_LYING = frozenset({"telentang", "terlentang", "berbaring", "baring", "tiduran", "rebahan", "lying"})
 _ENTRY_STANDING = frozenset({"berdiri", "brdiri", "standing"})
+_SLEEP_POSITION = frozenset({"diukur", "sambil", "posisi", "ukur"})  # "diukur tidur" is lying; "susah tidur" is not
 _NAME_SEX_WORDS = frozenset({"putra", "putri"})  # also given names: ignored right after "nama"
+
+# Two weights are a history when change words put one after the other: "bb turun dr 10,1 jd 9,7 kg",
+# "dari 10,1 kg sekarang 9,7 kg". Without them two weights are a typo to ask about ("bb 9,1 bb 9,5").
+_CHANGE_WORDS = _squeezed("jadi", "jd", "jdi", "menjadi", "mjd", "sekarang", "skrg", "skg", "skrang", "sekrg",
+                          "kini", "tinggal", "turun", "naik", "now", "dropped", "fell", "went", "became", "rose")
+_FROM_WORDS = frozenset({"dari", "dr", "from"})
+_TO_WORDS = frozenset({"ke", "to"})  # a change only right after "dari": in "bb 9 kg ke posyandu" it is a trip
+_FROM_REACH = 3  # "dari" still opens a change this many tokens before the weight ("dari bb 10,1")
+# A number right after "naik"/"turun" is how much the weight changed ("naik 3 ons", "turun 1 kg"), not a weight.
+_AMOUNT_VERBS = _squeezed("naik", "turun", "bertambah", "berkurang", "nambah", "gained", "lost", "gain", "lose",
+                          "up", "down")
+_AMOUNT_HEDGES = _squeezed("sekitar", "sktr", "kira", "kurang", "lebih", "cuma", "hanya", "sebanyak", "hampir",
+                           "about", "around", "only", "by", "almost")
+_MAX_CHANGE_KG = 2.0  # a month's gain is 0.2-0.9 kg (KBM, domain-id D3); below 2 kg is a weight only for a newborn
 
 
 def _match_label(toks: list[_Tok], i: int) -> tuple[tuple | None, int]:
@@ -695,31 +737,45 @@ def _match_label(toks: list[_Tok], i: int) -> tuple[tuple | None, int]:
     return None, i
 
 
+def _grams_to_kg(name: str, q: _Quantity) -> float:
+    """The value as a weight in kg: a whole number above the range that lands in it as grams is grams ("bb 9100")."""
+    lo, hi, _unit, _decimals = _FIELD_RANGES[name]
+    if name == "weight_kg" and q.dim is None and q.is_int and q.value > hi and lo <= q.value / 1000 <= hi:
+        return q.value / 1000
+    return q.value
+
+
 class _Collector:
     """What the scan of a quick entry found, before conflicts are resolved."""
 
     def __init__(self) -> None:
         self.values: dict[str, list] = {name: [] for name in _FIELD_RANGES}
-        self.implied: list[tuple[float, str | None]] = []  # (lenhei, measure its label implies)
+        self.lenhei_labels: list[tuple[float, str | None]] = []  # (lenhei, "tb"/"pb" label it came with)
+        self.weight_runs: list[list[float]] = [[]]  # weights, split where a change word stands between two
+        self.changed = False  # a change word since the last weight
+        self.last_field: str | None = None  # where the last number went: change words follow a weight only
         self.sex_strong: list[str] = []
         self.sex_weak: list[str] = []
         self.measures: list[str] = []
         self.dates: list[tuple[str | None, _DateHit]] = []
         self.problems: list[Invalid] = []
 
-    def quantity(self, name: str, q: _Quantity, measure: str | None = None) -> None:
+    def quantity(self, name: str, q: _Quantity, lenhei_label: str | None = None) -> str:
         lo, hi, unit, decimals = _FIELD_RANGES[name]
-        value = q.value
-        if name == "weight_kg" and q.dim is None and q.is_int and value > hi and lo <= value / 1000 <= hi:
-            value /= 1000  # "bb 9100": grams
-        value = _round(value, decimals)
+        value = _round(_grams_to_kg(name, q), decimals)
         if not lo <= value <= hi:
             self.problems.append(Invalid("number_out_of_range",
                                          {"field": name, "min": lo, "max": hi, "unit": unit, "value": value}))
-            return
+            return name
         self.values[name].append(value)
+        if name == "weight_kg":
+            if self.changed and self.weight_runs[-1]:
+                self.weight_runs.append([])
+            self.weight_runs[-1].append(value)
+            self.changed = False
         if name == "lenhei_cm":
-            self.implied.append((value, measure))
+            self.lenhei_labels.append((value, lenhei_label))
+        return name
 
 
 def _scan(toks: list[_Tok], hits: list[_DateHit]) -> _Collector:
@@ -727,6 +783,9 @@ def _scan(toks: list[_Tok], hits: list[_DateHit]) -> _Collector:
     label: tuple | None = None
     reach = 0
     in_name = False
+    from_at = -_FROM_REACH - 1  # index of the last "dari"
+    weight_after_from = False  # the last weight followed "dari", so "ke" may name the next one
+    words_since_number = 0  # a change word belongs to the weight only within a label's reach of it
     i = 0
     while i < len(toks):
         tok = toks[i]
@@ -742,7 +801,10 @@ def _scan(toks: list[_Tok], hits: list[_DateHit]) -> _Collector:
             continue
         if tok.kind == NUM:
             q = _read_quantity(toks, i)
-            _place_number(found, label, q, toks, q.end)
+            placed = None if _is_change_amount(toks, i, q, label) else _place_number(found, label, q, toks, i)
+            found.last_field, words_since_number = placed, 0
+            if placed == "weight_kg":
+                weight_after_from = i - from_at <= _FROM_REACH
             label, in_name = (label[3] if label and len(label) > 3 else None), False
             i = q.end
             continue
@@ -752,6 +814,15 @@ def _scan(toks: list[_Tok], hits: list[_DateHit]) -> _Collector:
             i = j
             continue
         word = _squeeze(tok.text)
+        words_since_number += 1
+        near_weight = found.last_field == "weight_kg" and words_since_number <= _LABEL_REACH
+        if word in _FROM_WORDS:
+            from_at = i
+        elif near_weight and (word in _CHANGE_WORDS or word in _TO_WORDS and weight_after_from):
+            found.changed = True
+            label, reach = _THEN_WEIGHT, 0
+            i += 1
+            continue
         if tok.text in ("l", "p"):
             strong = bool(label and label[0] == "sex")
             (found.sex_strong if strong else found.sex_weak).append(_SEX_LETTERS[tok.text])
@@ -759,11 +830,12 @@ def _scan(toks: list[_Tok], hits: list[_DateHit]) -> _Collector:
             words = [t.text for t in toks[max(0, i - 2):i] if t.kind == WORD]
             if not any(w in _NEGATIONS for w in words):
                 found.sex_strong.append("M" if word in _MALE_WORDS else "F")
-        elif word in _ENTRY_LYING or word in _ENTRY_STANDING:
+        elif (word in _ENTRY_LYING or word in _ENTRY_STANDING
+              or word == "tidur" and i > 0 and toks[i - 1].text in _SLEEP_POSITION):
             before = [t.text for t in toks[max(0, i - 2):i] if t.kind == WORD]
             negated = any(w in _NEGATIONS for w in before)
             if negated or "bisa" not in before:  # "sudah bisa berdiri" is a milestone, not how it was measured
-                position = "l" if word in _ENTRY_LYING else "h"
+                position = "h" if word in _ENTRY_STANDING else "l"
                 found.measures.append(("h" if position == "l" else "l") if negated else position)
         if label:
             reach += 1
@@ -773,29 +845,65 @@ def _scan(toks: list[_Tok], hits: list[_DateHit]) -> _Collector:
     return found
 
 
-def _place_number(found: _Collector, label: tuple | None, q: _Quantity, toks: list[_Tok], end: int) -> None:
-    """Give a number to the field its label names, or else to the field its unit implies."""
+def _is_change_amount(toks: list[_Tok], i: int, q: _Quantity, label: tuple | None) -> bool:
+    """True for the number in "naik 3 ons" or "bb turun 1 kg": how much the weight changed, not a weight."""
+    weight_label = label is not None and (label == _THEN_WEIGHT or label[:2] == ("field", "weight_kg"))
+    if not (q.dim == "kg" or q.dim is None and weight_label):
+        return False
+    j = i - 1
+    while j >= 0 and toks[j].kind == WORD and _squeeze(toks[j].text) in _AMOUNT_HEDGES:
+        j -= 1
+    after_verb = j >= 0 and toks[j].kind == WORD and _squeeze(toks[j].text) in _AMOUNT_VERBS
+    return after_verb and _grams_to_kg("weight_kg", q) < _MAX_CHANGE_KG
+
+
+def _is_span(toks: list[_Tok], start: int, end: int) -> bool:
+    """True when a number of months, weeks or days is how long something lasted, not the child's age."""
+    if end < len(toks) and toks[end].kind == WORD and toks[end].text in _PAST_SPAN:
+        return True
+    j = start - 1
+    while j >= 0 and toks[j].kind == WORD and toks[j].text in _SPAN_HEDGES:
+        j -= 1
+    if j < 0 or toks[j].kind != WORD or toks[j].text not in _SPAN_BEFORE:
+        return False
+    if toks[j].text not in _ALREADY or toks[start + 1].text in _SHORT_SPAN_UNITS:
+        return True
+    k = j - 1
+    while k >= 0 and toks[k].kind == WORD and toks[k].text in _CHILD_FILLER:
+        k -= 1
+    return not (k >= 0 and toks[k].kind == WORD and toks[k].text in _CHILD_WORDS)
+
+
+def _place_number(found: _Collector, label: tuple | None, q: _Quantity, toks: list[_Tok], start: int) -> str | None:
+    """Give a number to the field its label names, or else to the field its unit implies; returns that field."""
     if label and label[0] == "skip":
-        return
+        return None
+    if label == _THEN_WEIGHT:
+        lo, hi, _unit, decimals = _FIELD_RANGES["weight_kg"]
+        if q.dim is None:  # a bare number that cannot be a weight is left unread, as any unlabelled one is
+            plausible = lo <= _round(_grams_to_kg("weight_kg", q), decimals) <= hi
+            return found.quantity("weight_kg", q) if plausible else None
+        label = None  # "jadi 76 cm": the unit says what it is
     if label and label[0] == "date":
         if q.dim is None and q.is_int and 1900 <= q.value <= 2100:  # "lahir 2023": a year without day and month
             found.problems.append(Invalid("incomplete_date", {"field": label[1]}))
-            return
+            return None
         label = None
     if label and label[0] == "field" and (q.dim is None or q.dim == _FIELD_DIMS[label[1]]):
         if q.dim is not None or label[1] != "age_months":  # "umur 2" without a unit: years or months?
-            found.quantity(label[1], q, label[2])
-        return
+            return found.quantity(label[1], q, label[2])
+        return None
     if label and label[0] == "field" and q.dim != "months":
         found.problems.append(Invalid("wrong_unit", {"field": label[1], "unit": _FIELD_RANGES[label[1]][2],
                                                      "given": q.dim}))
-        return
+        return None
     if q.dim == "kg":
-        found.quantity("weight_kg", q)
-    elif q.dim == "cm" and _UNLABELLED_LENHEI[0] <= q.value <= _UNLABELLED_LENHEI[1]:
-        found.quantity("lenhei_cm", q)
-    elif q.dim == "months" and not (end < len(toks) and toks[end].kind == WORD and toks[end].text in _PAST_SPAN):
-        found.quantity("age_months", q)
+        return found.quantity("weight_kg", q)
+    if q.dim == "cm" and _UNLABELLED_LENHEI[0] <= q.value <= _UNLABELLED_LENHEI[1]:
+        return found.quantity("lenhei_cm", q)
+    if q.dim == "months" and not _is_span(toks, start, q.end):
+        return found.quantity("age_months", q)
+    return None
 
 
 def _single(found: _Collector, name: str, values: list):
@@ -805,6 +913,23 @@ def _single(found: _Collector, name: str, values: list):
         found.problems.append(Invalid("conflicting_values", {"field": name, "first": values[0], "second": values[1]}))
         return None
     return values[0] if values else None
+
+
+def _resolve_weights(found: _Collector) -> tuple[float | None, float | None]:
+    """The latest weight and, when change words ordered two of them, the one before it."""
+    runs = [_single(found, "weight_kg", run) for run in found.weight_runs if run]
+    if not runs:
+        return None, None
+    weight = runs[-1]
+    # With three ("dari 10,5 jadi 10,1 sekarang 9,7"), the one just before now is the weighing to compare with.
+    previous = runs[-2] if len(runs) > 1 and weight is not None else None
+    return weight, previous
+
+
+def _resolve_lenhei_label(found: _Collector, lenhei: float | None) -> str | None:
+    """"tb" or "pb" when the length came with one of them; None when with neither or both."""
+    labels = {label for value, label in found.lenhei_labels if label and value == lenhei}
+    return labels.pop() if len(labels) == 1 else None
 
 
 def _resolve_dates(found: _Collector, today: date, earliest_birth: date | None) -> tuple[date | None, date | None]:
@@ -846,12 +971,208 @@ def _resolve_dates(found: _Collector, today: date, earliest_birth: date | None) 
     return birth, measured
 
 
+# --- worries and oedema said in words (domain-id D7) -------------------------------------------------------------
+
+_JOINED = re.compile(r"(?<=[a-z])-(?=[a-z])")  # "muntah-muntah", "ubun-ubun", "laki-laki"
+_SILENT = re.compile(r"['’`:=()\[\]*_~\"]")  # "won't" is "wont"; "edema: (-)" keeps its "-"; not a pause
+_PHRASE_TOKEN = re.compile(r"\n|[a-z]+|[0-9]+(?:[.,][0-9]+)*|-|\S")
+_PAUSE, _QUESTION, _NUMBER, _LINE_END = "|", "?", "#", "$"  # a comma or other mark, "?", a number, a line break
+
+
+def _phrase_words(text: str, stems: frozenset[str]) -> list[str]:
+    """Squeezed words with marks for pauses, numbers and line ends; "kakinya" → "kaki" when "kaki" is a stem."""
+    text = unicodedata.normalize("NFKC", text[:_MAX_CHARS]).lower()
+    text = _REDUPLICATION.sub(r"\1 \1", _SILENT.sub("", _JOINED.sub(" ", text)))
+    words = []
+    for raw in _PHRASE_TOKEN.findall(text):
+        if raw == "\n":
+            words.append(_LINE_END)
+        elif raw in ("-", _QUESTION):
+            words.append(raw)
+        elif raw[0].isdigit():
+            words.append(_NUMBER)
+        elif not raw[0].isalpha():
+            words.append(_PAUSE)
+        else:  # the suffix goes before squeezing: "makannya" would squeeze to "makanya"
+            stem = _squeeze(raw[:-3]) if raw.endswith("nya") else ""
+            words.append(stem if stem in stems else _squeeze(raw))
+    return words
+
+
+_BREAKS = frozenset({_PAUSE, _QUESTION, _NUMBER, _LINE_END})
+# Colloquial "tak", "kagak" and "tanpa" negate a worry ("tanpa demam") as much as "tidak" does.
+_WORRY_NEGATIONS = _NEGATIONS | _squeezed("tak", "kagak", "kaga", "g", "tanpa", "without", "never", "nggak",
+                                          "ngga", "enggak", "engga")
+
+
+def _negated_before(words: list[str], i: int, skip: frozenset[str]) -> bool:
+    """True when a negation comes before words[i] with only `skip` words between ("tidak ada demam")."""
+    j = i - 1
+    while j >= 0 and words[j] in skip:
+        j -= 1
+    return j >= 0 and words[j] in _WORRY_NEGATIONS
+
+
+_SWELLING = _squeezed("bengkak", "membengkak", "sembab", "swollen", "swelling", "swell", "swells")
+_OEDEMA_WORDS = _squeezed("edema", "oedema", "udem", "udema", "edem", "oedem", "odem", "odema")  # names it outright
+_FEET = _squeezed("kaki", "tungkai", "feet", "foot", "leg", "legs", "ankle", "ankles", "seluruh", "sekujur")
+# Swelling from a jab, a fall or a bite is not nutritional oedema, even on a leg (DPT goes into the thigh)...
+_SWELLING_CAUSES = _squeezed(
+    "suntik", "suntikan", "imunisasi", "vaksin", "vaksinasi", "bekas", "jatuh", "terbentur", "kebentur", "digigit",
+    "gigitan", "nyamuk", "bisul", "keseleo", "terkilir", "injection", "vaccine", "vaccination", "shot", "bite")
+# ...and neither is a swelling of the gums, cheek or eyes alone.
+_SWELLING_SITES = _squeezed("gusi", "pipi", "mata", "kelopak", "bibir", "leher", "kelenjar", "benjol", "benjolan",
+                            "telinga", "gums", "cheek", "eye", "eyes", "lip", "neck")
+_OEDEMA_SKIP = _squeezed("ada", "terlihat", "tampak", "kelihatan", "tanda", "yg", "yang", "kaki", "tungkai", "di",
+                         "kedua", "dua", "punggung", "sama", "sekali", "juga", "jg", "pernah", "lagi", "lg", "any",
+                         "sign", "signs", "of", "the", "feet", "legs", "are", "is")
+_ABSENT_MARKS = frozenset({"-", "negatif", "neg", "negative", "nihil", "none", "absent"})  # register style: "edema: -"
+_OEDEMA_REACH = 4  # a foot word this many words either side belongs to the swelling ("bengkak di kedua kaki")
+
+
+def _find_oedema(words: list[str]) -> bool | None:
+    """True when swollen feet/legs (or "edema") are stated, False for "tidak bengkak"; None if unsaid or both."""
+    said: set[bool] = set()
+    for i, word in enumerate(words):
+        if word not in _SWELLING and word not in _OEDEMA_WORDS:
+            continue
+        lo = hi = i
+        while lo > 0 and i - lo < _OEDEMA_REACH and words[lo - 1] not in _BREAKS:
+            lo -= 1
+        while hi + 1 < len(words) and hi - i < _OEDEMA_REACH and words[hi + 1] not in _BREAKS:
+            hi += 1
+        near = set(words[lo:hi + 1])
+        if near & _SWELLING_CAUSES or near & _SWELLING_SITES and not near & _FEET:
+            continue
+        if _negated_before(words, i, _OEDEMA_SKIP) or i + 1 < len(words) and words[i + 1] in _ABSENT_MARKS:
+            said.add(False)
+            continue
+        clause_end = next((j for j in range(i + 1, len(words)) if words[j] in _BREAKS), len(words))
+        after = words[i + 1:clause_end]
+        negation_after = next((j for j, w in enumerate(after) if w in _WORRY_NEGATIONS), None)
+        if negation_after is not None:
+            # "bengkak tidak ada" / "edema: tidak" at the end of a clause is an answer; "bengkak gak ya" is a question
+            if after[negation_after + 1:] in ([], ["ada"]) and words[clause_end:clause_end + 1] != [_QUESTION]:
+                said.add(False)
+            continue
+        if word in _OEDEMA_WORDS or near & _FEET:
+            said.add(True)
+    return said.pop() if len(said) == 1 else None
+
+
+class _Phrase(NamedTuple):
+    """One way of naming a worry: a word set per slot, matched word by word."""
+
+    concern: str
+    slots: tuple[frozenset[str], ...]
+    not_after: frozenset[str] = frozenset()  # the phrase means something else after these ("rumah sakit")
+    not_before: frozenset[str] = frozenset()  # ...or before these ("tidak sadar kalau", "tidak bisa minum obat")
+
+
+_WORRY_SETS = {
+    "NEG": _WORRY_NEGATIONS,
+    "WANT": _squeezed("mau", "mw", "mo", "maw", "bisa", "bs", "doyan"),
+    "NEGWANT": _squeezed("gamau", "gmau", "gamw", "gakmau", "ngamau", "ogah", "emoh", "gabisa", "gbs"),
+    "EAT": _squeezed("makan", "mkn", "mam", "maem", "mamam", "mkan", "makanan"),
+    "APPETITE": _squeezed("nafsu", "napsu"),
+    "DOWN": _squeezed("turun", "kurang", "berkurang", "menurun", "hilang", "ilang", "jelek", "buruk", "rendah"),
+    "SUCKLE": _squeezed("menyusu", "nyusu", "netek", "nenen", "menetek", "mimik", "asi", "menyusui", "disusui"),
+    "ILL": _squeezed("sakit", "demam", "panas", "diare", "mencret", "batuk", "pilek", "muntah", "flu", "meriang",
+                     "lemas", "lemes", "fever", "sick", "diarrhea", "diarrhoea", "cough", "coughing", "vomit",
+                     "vomits", "vomiting", "vomited"),
+    "PERSIST": _squeezed("terus", "trus", "trs", "terusan", "semua", "smua", "semuanya", "melulu", "mulu", "tiap",
+                         "setiap", "stiap"),
+    "WEAK": _squeezed("lemas", "lemes", "lemah", "lesu", "loyo"),
+    "VERY": _squeezed("sangat", "sgt", "amat", "terlalu"),
+    "VERY_AFTER": _squeezed("sekali", "skali", "banget", "bgt", "bngt", "bener", "amat", "parah"),
+    "BREATH": _squeezed("napas", "nafas", "bernapas", "bernafas"),
+    "FAST": _squeezed("cepat", "cepet", "cpt", "sesak", "berat", "tersengal", "ngos"),
+    "HARD": _squeezed("susah", "sulit", "sukar", "susa"),
+}
+_NOT_REALISE = _squeezed("kalau", "klo", "kalo", "kl", "bahwa", "jika", "if", "that")
+_WORRY_PHRASES_SPEC = (
+    # "GTM" (gerakan tutup mulut): the child refuses food (domain-id D6); "makan" alone is no worry.
+    ("food_refusal", "gtm"), ("food_refusal", "tutup mulut"), ("food_refusal", "NEG WANT EAT"),
+    ("food_refusal", "NEGWANT EAT"), ("food_refusal", "HARD EAT"), ("food_refusal", "malas/males EAT"),
+    ("food_refusal", "menolak/mogok EAT"), ("food_refusal", "APPETITE EAT DOWN"),
+    ("food_refusal", "NEG APPETITE EAT"), ("food_refusal", "NEG ada APPETITE EAT"),
+    ("food_refusal", "DOWN APPETITE EAT"), ("food_refusal", "NEG mau/mw/mo minum"), ("food_refusal", "NEGWANT minum"),
+    ("food_refusal", "wont/doesnt/dont/isnt/not/cant/cannot/refuses/refusing/refuse eat/eating/food"),
+    ("food_refusal", "refuses/refusing/refuse to eat"), ("food_refusal", "poor/no/lost appetite"),
+    ("food_refusal", "loss of appetite"),
+    ("illness", "ILL"), ("illness", "bab/berak/pup cair"),
+    # MTBS general danger signs and D7's other urgent signs: bawa ke puskesmas/IGD sekarang.
+    ("danger_sign", "kejang/step/stip/convulsion/convulsions/convulsing/seizure/seizures"),
+    ("danger_sign", "muntah PERSIST"), ("danger_sign", "selalu/slalu muntah"),
+    ("danger_sign", "memuntahkan semua/semuanya/apapun"), ("danger_sign", "muntah apa saja/aja/pun"),
+    ("danger_sign", "vomit/vomits/vomiting everything/all"), ("danger_sign", "keeps/kept vomiting"),
+    ("danger_sign", "NEG sadar/sadarkan"), ("danger_sign", "pingsan/unconscious/fainted"),
+    ("danger_sign", "VERY WEAK"), ("danger_sign", "WEAK VERY_AFTER"),
+    ("danger_sign", "lunglai/letargi/letargis/lethargic"),
+    ("danger_sign", "NEG WANT SUCKLE"), ("danger_sign", "NEGWANT SUCKLE"), ("danger_sign", "NEG WANT minum asi"),
+    ("danger_sign", "NEGWANT minum asi"), ("danger_sign", "NEG bisa/bs minum"),
+    ("danger_sign", "wont/cant/cannot/not/refuses breastfeed/breastfeeding/nurse/nursing"),
+    ("danger_sign", "cant/cannot drink"), ("danger_sign", "unable to drink"),
+    ("danger_sign", "sesak"), ("danger_sign", "BREATH FAST"), ("danger_sign", "HARD BREATH"),
+    ("danger_sign", "tarikan dinding dada"), ("danger_sign", "cant/cannot breathe"),
+    ("danger_sign", "breathing fast/hard"), ("danger_sign", "fast/difficult/difficulty/trouble breathing"),
+    ("danger_sign", "short/shortness of breath"),
+    ("danger_sign", "mata/ubun cekung"), ("danger_sign", "sunken eyes/eye"), ("danger_sign", "eyes sunken"),
+)
+_WORRY_EXCEPTIONS = {
+    "ILL": (_squeezed("rumah", "rmh"), frozenset()),  # "lahir di rumah sakit" is where, not a worry
+    "NEG sadar/sadarkan": (_squeezed("saya", "sy", "aku", "aq", "kami", "gue", "gw"), _NOT_REALISE),  # "realise"
+    "NEG bisa/bs minum": (frozenset(), _squeezed("obat", "vitamin", "puyer", "sirup", "sirop", "jamu")),
+    "cant/cannot drink": (frozenset(), _squeezed("obat", "medicine")),
+}
+
+
+def _compile_phrase(concern: str, spec: str) -> _Phrase:
+    """"NEG WANT EAT" → one set per slot: a named set, or alternatives written "a/b"."""
+    slots = tuple(_WORRY_SETS[slot] if slot in _WORRY_SETS else _squeezed(*slot.split("/")) for slot in spec.split())
+    not_after, not_before = _WORRY_EXCEPTIONS.get(spec, (frozenset(), frozenset()))
+    return _Phrase(concern, slots, not_after, not_before)
+
+
+_WORRY_PHRASES = tuple(_compile_phrase(concern, spec) for concern, spec in _WORRY_PHRASES_SPEC)
+# Words allowed between a negation and what it negates: "tidak ada demam", "gak pernah kejang".
+_WORRY_SKIP = _squeezed("ada", "pernah", "lagi", "lg", "sedang", "sdg", "juga", "jg", "sama", "sekali", "mengalami",
+                        "kena", "terkena", "any", "sampai", "sampe")
+# For illness words also a list: "tidak batuk pilek", "no fever or cough". Danger signs never hide behind one.
+_ILLNESS_SKIP = _WORRY_SKIP | _WORRY_SETS["ILL"] | _squeezed("dan", "atau", "maupun", "ataupun", "and", "or", "nor")
+_PHRASE_STEMS = frozenset().union(*(s for p in _WORRY_PHRASES for s in p.slots), _SWELLING, _OEDEMA_WORDS, _FEET,
+                                  _SWELLING_SITES) - _WORRY_NEGATIONS
+
+
+def _find_concerns(words: list[str]) -> tuple[str, ...]:
+    """The worries a message names (food_refusal, illness, danger_sign), sorted; negated ones are left out."""
+    found: set[str] = set()
+    for i in range(len(words)):
+        for phrase in _WORRY_PHRASES:
+            n = len(phrase.slots)
+            if phrase.concern in found or i + n > len(words):
+                continue
+            if not all(words[i + k] in slot for k, slot in enumerate(phrase.slots)):
+                continue
+            if i > 0 and words[i - 1] in phrase.not_after or i + n < len(words) and words[i + n] in phrase.not_before:
+                continue
+            opens_negated = phrase.slots[0] in (_WORRY_NEGATIONS, _WORRY_SETS["NEGWANT"])
+            skip = _ILLNESS_SKIP if phrase.concern == "illness" else _WORRY_SKIP
+            if not opens_negated and _negated_before(words, i, skip):
+                continue
+            found.add(phrase.concern)
+    return tuple(sorted(found))
+
+
 def extract_quick_entry(text: str, *, today: date, earliest_birth: date | None = None) -> QuickEntry:
     """Every labelled or unit-marked field in one message ("cowok lahir 3 Jan 2024 bb 9,1 tb 76 cm").
 
     Unlabelled numbers without a unit are ignored (they get asked). A lone "L"/"P" counts as the sex only when the
-    message carries another field, because a bare "P" is a WhatsApp ping. TB/tinggi imply standing and PB/panjang
-    lying, but explicit words (telentang, berdiri) win. `earliest_birth` optionally bounds the birth date.
+    message carries another field, because a bare "P" is a WhatsApp ping. `measure` comes only from words
+    (telentang, diukur tidur → 'l'; berdiri → 'h'): parents write "tb" for any length, so a TB/PB label only
+    sets `lenhei_label`. Two weights joined by change words ("bb turun dr 10,1 jd 9,7") give `previous_weight_kg`
+    and `weight_kg`; "tidak bengkak" or "kedua kaki bengkak" sets `oedema`; `concerns` names food refusal, illness
+    and danger signs. A span such as "udah 2 minggu" is not an age. `earliest_birth` optionally bounds the birth date.
     """
     clean = _clean(text)
     hits = _find_dates(clean, today)
@@ -860,15 +1181,16 @@ def extract_quick_entry(text: str, *, today: date, earliest_birth: date | None =
         masked = f"{masked[:hit.start]} #{index} {masked[hit.end:]}"
     found = _scan(_tokens(masked), hits)
     birth, measured = _resolve_dates(found, today, earliest_birth)
-    values = {name: _single(found, name, found.values[name]) for name in _FIELD_RANGES}
+    weight, previous = _resolve_weights(found)
+    values = {name: _single(found, name, found.values[name]) for name in _FIELD_RANGES if name != "weight_kg"}
     measure = _single(found, "measure", found.measures)
-    if measure is None and not found.measures and values["lenhei_cm"] is not None:
-        implied = [m for value, m in found.implied if value == values["lenhei_cm"] and m]
-        measure = _single(found, "measure", implied)
     sex = _single(found, "sex", found.sex_strong)
-    has_other = birth or measured or any(v is not None for v in values.values())
+    has_other = birth or measured or weight is not None or any(v is not None for v in values.values())
     if sex is None and not found.sex_strong and found.sex_weak and has_other:
         sex = _single(found, "sex", found.sex_weak)
-    return QuickEntry(sex=sex, birth_date=birth, weight_kg=values["weight_kg"], lenhei_cm=values["lenhei_cm"],
-                      measure=measure, headc_cm=values["headc_cm"], armc_cm=values["armc_cm"], measured_on=measured,
-                      age_months=values["age_months"], problems=tuple(found.problems))
+    words = _phrase_words(text, _PHRASE_STEMS) if isinstance(text, str) else []
+    return QuickEntry(sex=sex, birth_date=birth, weight_kg=weight, previous_weight_kg=previous,
+                      lenhei_cm=values["lenhei_cm"], measure=measure,
+                      lenhei_label=_resolve_lenhei_label(found, values["lenhei_cm"]), headc_cm=values["headc_cm"],
+                      armc_cm=values["armc_cm"], oedema=_find_oedema(words), measured_on=measured,
+                      age_months=values["age_months"], concerns=_find_concerns(words), problems=tuple(found.problems))

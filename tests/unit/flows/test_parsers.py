@@ -402,24 +402,26 @@ def test_normalise_strips_greetings_and_filler_not_data(text, expected):
 
 # --- extract_quick_entry ------------------------------------------------------------------------------------
 
+# TB/PB no longer set `measure` (a deliberate change): parents write "tb" for any length, a baby's measured lying
+# too, so the label only goes into `lenhei_label` and the conversation asks the position when it matters.
 @pytest.mark.parametrize(
     "text,fields",
     [
         ("cowok lahir 3 Jan 2024 bb 9,1 tb 76 cm",
-         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "measure": "h"}),
+         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "lenhei_label": "tb"}),
         ("Assalamualaikum bun, anak sy cewek lahir 21 april 2023 bb 8,2 kg pb 70",
-         {"sex": "F", "birth_date": date(2023, 4, 21), "weight_kg": 8.2, "lenhei_cm": 70.0, "measure": "l"}),
+         {"sex": "F", "birth_date": date(2023, 4, 21), "weight_kg": 8.2, "lenhei_cm": 70.0, "lenhei_label": "pb"}),
         ("Selamat pagi bu bidan. Anak saya perempuan, tgl lahir 12/3/23, berat 9 kg panjang 74,5 cm",
-         {"sex": "F", "birth_date": date(2023, 3, 12), "weight_kg": 9.0, "lenhei_cm": 74.5, "measure": "l"}),
+         {"sex": "F", "birth_date": date(2023, 3, 12), "weight_kg": 9.0, "lenhei_cm": 74.5, "lenhei_label": "pb"}),
         ("Nama: Putri Ayu\nJK: L\nTgl lahir: 03-01-2024\nBB: 9,1\nTB: 76\nLK: 45\nLILA: 14,5",
-         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "measure": "h",
+         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "lenhei_label": "tb",
           "headc_cm": 45.0, "armc_cm": 14.5}),
         ("L 3-1-2024 bb 9,1 pb 76",
-         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "measure": "l"}),
-        ("bb 10 tb 80", {"weight_kg": 10.0, "lenhei_cm": 80.0, "measure": "h"}),
+         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.0, "lenhei_label": "pb"}),
+        ("bb 10 tb 80", {"weight_kg": 10.0, "lenhei_cm": 80.0, "lenhei_label": "tb"}),
         ("9,1 kg 76 cm", {"weight_kg": 9.1, "lenhei_cm": 76.0}),  # unlabelled: by unit, position unknown
         ("anak saya 16 bulan beratnya 9 kg, tinggi 76 diukur telentang",
-         {"age_months": 16.0, "weight_kg": 9.0, "lenhei_cm": 76.0, "measure": "l"}),  # the word beats the label
+         {"age_months": 16.0, "weight_kg": 9.0, "lenhei_cm": 76.0, "measure": "l", "lenhei_label": "tb"}),
         ("umur 2th 1bln bb 11 kg", {"age_months": 25.0, "weight_kg": 11.0}),
         ("usia 1,5 tahun, berat badan 10,2", {"age_months": 18.0, "weight_kg": 10.2}),
         ("2 thn, cowok", {"age_months": 24.0, "sex": "M"}),
@@ -434,17 +436,18 @@ def test_normalise_strips_greetings_and_filler_not_data(text, expected):
         ("lingkar kepala 45, lingkar lengan atas 14", {"headc_cm": 45.0, "armc_cm": 14.0}),
         ("anak lk lahir 3-1-2024", {"sex": "M", "birth_date": date(2024, 1, 3)}),  # "lk" without a number
         ("pb/tb 76", {"lenhei_cm": 76.0}),
-        ("BB/TB 9,1/76", {"weight_kg": 9.1, "lenhei_cm": 76.0, "measure": "h"}),
-        ("tb 76/bb 9", {"weight_kg": 9.0, "lenhei_cm": 76.0, "measure": "h"}),
+        ("tb 76 pb 76", {"lenhei_cm": 76.0}),  # one length under both labels: which word is unknown, no conflict
+        ("BB/TB 9,1/76", {"weight_kg": 9.1, "lenhei_cm": 76.0, "lenhei_label": "tb"}),
+        ("tb 76/bb 9", {"weight_kg": 9.0, "lenhei_cm": 76.0, "lenhei_label": "tb"}),
         ("Anak sy umur 10 bln BB 7,5 PB 68 cm, normal gak bun?",
-         {"age_months": 10.0, "weight_kg": 7.5, "lenhei_cm": 68.0, "measure": "l"}),
+         {"age_months": 10.0, "weight_kg": 7.5, "lenhei_cm": 68.0, "lenhei_label": "pb"}),
         ("cowok lahir 3 jan 24 bb 9.1 kg tb 76.5cm lk 45 lila 14",
-         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.5, "measure": "h",
+         {"sex": "M", "birth_date": date(2024, 1, 3), "weight_kg": 9.1, "lenhei_cm": 76.5, "lenhei_label": "tb",
           "headc_cm": 45.0, "armc_cm": 14.0}),
         ("Halo kak\nanak saya cowo\nlahir 30 - Oktober - 2022\nberat 12,4 kg\ntinggi 88 cm",
-         {"sex": "M", "birth_date": date(2022, 10, 30), "weight_kg": 12.4, "lenhei_cm": 88.0, "measure": "h"}),
-        ("tb 76 cm sudah bisa berdiri", {"lenhei_cm": 76.0, "measure": "h"}),
-        ("pb 70, belum bisa berdiri", {"lenhei_cm": 70.0, "measure": "l"}),
+         {"sex": "M", "birth_date": date(2022, 10, 30), "weight_kg": 12.4, "lenhei_cm": 88.0, "lenhei_label": "tb"}),
+        ("tb 76 cm sudah bisa berdiri", {"lenhei_cm": 76.0, "lenhei_label": "tb"}),  # a milestone, not the position
+        ("pb 70, belum bisa berdiri", {"lenhei_cm": 70.0, "measure": "l", "lenhei_label": "pb"}),  # can't stand yet
         ("cowok bb 12 kg 500 gram", {"sex": "M", "weight_kg": 12.5}),
         ("bb turun 2 bulan terakhir, sekarang 9 kg", {"weight_kg": 9.0}),  # a span of time, not an age
         ("sembilan kilo, tujuh puluh enam senti", {"weight_kg": 9.0, "lenhei_cm": 76.0}),
@@ -489,14 +492,12 @@ def test_name_words_are_not_read_as_sex():
          [Invalid("conflicting_values", {"field": "weight_kg", "first": 9.1, "second": 9.5})]),
         ("cowok, eh cewek, lahir 3-1-2024", {"birth_date": date(2024, 1, 3)},
          [Invalid("conflicting_values", {"field": "sex", "first": "M", "second": "F"})]),
-        ("tb 76 berdiri berbaring", {"lenhei_cm": 76.0},
-         [Invalid("conflicting_values", {"field": "measure", "first": "h", "second": "l"})]),
-        ("tb 76 pb 76", {"lenhei_cm": 76.0},
+        ("tb 76 berdiri berbaring", {"lenhei_cm": 76.0, "lenhei_label": "tb"},
          [Invalid("conflicting_values", {"field": "measure", "first": "h", "second": "l"})]),
         ("lahir 3-1-2024 lahir 4-1-2024", {},
          [Invalid("conflicting_values", {"field": "birth_date", "first": date(2024, 1, 3),
                                          "second": date(2024, 1, 4)})]),
-        ("bb 200 tb 76", {"lenhei_cm": 76.0, "measure": "h"},
+        ("bb 200 tb 76", {"lenhei_cm": 76.0, "lenhei_label": "tb"},
          [Invalid("number_out_of_range", {"field": "weight_kg", "min": 0.5, "max": 60.0, "unit": "kg",
                                           "value": 200.0})]),
         ("tb 7,6 bb 9", {"weight_kg": 9.0},
@@ -545,6 +546,262 @@ def test_quick_entry_fields_and_is_empty():
     assert extract_quick_entry("bb 200", today=TODAY).is_empty
     assert extract_quick_entry("bb 9", today=TODAY).fields() == {"weight_kg": 9.0}
     assert not extract_quick_entry("bb 9", today=TODAY).is_empty
+
+
+@pytest.mark.parametrize(
+    "text,measure,lenhei_label",
+    [
+        ("bb 7,5 tb 68", None, "tb"),  # a 10-month-old measured lying: parents still write "tb"
+        ("pb 70", None, "pb"),
+        ("tinggi badan 88 cm", None, "tb"),
+        ("tbnya 76", None, "tb"),
+        ("panjang 70,5", None, "pb"),
+        ("BB/PB 8,2/70", None, "pb"),
+        ("76 cm", None, None),  # no label at all
+        ("tb 72 diukur telentang", "l", "tb"),  # the word decides, the label is only recorded
+        ("tb 72 terlentang", "l", "tb"),
+        ("tb 72 berbaring", "l", "tb"),
+        ("tb 72 baring", "l", "tb"),
+        ("tb 72 tiduran", "l", "tb"),
+        ("tb 72 rebahan", "l", "tb"),
+        ("tb 72 diukur tidur", "l", "tb"),
+        ("pb 72 sambil tidur", "l", "pb"),
+        ("susah tidur bun, tb 72", None, "tb"),  # "tidur" alone is how the child sleeps, not how it was measured
+        ("pb 95 berdiri", "h", "pb"),  # a 3-year-old measured standing but written "pb": the word wins
+        ("tinggi 95 cm, diukur berdiri", "h", "tb"),
+        ("tb 70, belum bisa berdiri", "l", "tb"),  # cannot stand yet, so it was measured lying
+        ("length 72 cm lying", "l", None),
+        ("height 95 cm standing", "h", None),
+    ],
+)
+def test_quick_entry_takes_the_position_from_words_and_keeps_the_label(text, measure, lenhei_label):
+    """Only words such as telentang or berdiri set `measure`; TB/PB only say which label the length came with."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert (entry.measure, entry.lenhei_label) == (measure, lenhei_label)
+    assert entry.problems == ()
+
+
+@pytest.mark.parametrize(
+    "text,oedema",
+    [
+        ("kaki tidak bengkak", False),
+        ("tidak bengkak", False),
+        ("gak bengkak kok bun", False),
+        ("ga ada bengkak", False),
+        ("tidak ada edema", False),
+        ("tanpa bengkak", False),
+        ("tidak ada tanda bengkak di kedua punggung kaki", False),
+        ("bengkak di kaki tidak ada", False),  # negated after the swelling, at the end of the clause
+        ("edema: tidak", False),  # register style, as kader fill in a form
+        ("edema (-)", False),
+        ("no swelling", False),
+        ("feet not swollen", False),
+        ("bb tidak naik, tidak bengkak", False),  # the first "tidak" belongs to the weight
+        ("kedua kaki bengkak", True),
+        ("kakinya bengkak bun", True),
+        ("bengkak di kaki", True),
+        ("edema", True),  # the word itself names oedema, no body part needed
+        ("muka dan kaki bengkak", True),  # grade +++ reaches the face; the feet still say it
+        ("tidak demam, kaki bengkak", True),  # the negation belongs to the fever
+        ("tidak demam kaki bengkak", True),  # even without the comma
+        ("gak mau makan, kakinya bengkak", True),
+        ("swollen feet", True),
+        ("bengkak", None),  # swelling of what? only the feet and legs make it oedema
+        ("gusinya bengkak, lagi tumbuh gigi", None),
+        ("pipinya bengkak", None),
+        ("paha bengkak bekas imunisasi", None),  # a reaction to the jab
+        ("kaki bengkak habis imunisasi", None),  # on a leg, but still the jab
+        ("kaki bengkak gak ya?", None),  # a question, not a statement
+        ("tangan tidak bengkak tapi kaki bengkak", None),  # both said: the conversation asks
+        ("bb 9 kg tb 76", None),
+    ],
+)
+def test_quick_entry_reads_oedema_said_in_words(text, oedema):
+    """Swollen feet or "edema" are True, an explicit no-swelling is False, anything else None."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert entry.oedema is oedema
+    assert ("oedema" in entry.fields()) == (oedema is not None)
+
+
+@pytest.mark.parametrize(
+    "text,weight,previous",
+    [
+        ("anak sy GTM udah 2 minggu, bb turun dr 10,1 jd 9,7 kg", 9.7, 10.1),  # the message the change is for
+        ("bb 10,1 turun jadi 9,7", 9.7, 10.1),  # the second number has no unit: "jadi" makes it a weight
+        ("berat naik dari 8,2 jadi 8,5 kg", 8.5, 8.2),
+        ("dari 10,1 kg sekarang 9,7 kg", 9.7, 10.1),
+        ("bb bulan lalu 10,1 kg skrg 9,7 kg", 9.7, 10.1),
+        ("BB turun dari 10,1 ke 9,7 kg", 9.7, 10.1),  # "ke" after "dari"
+        ("bb 10,1 turun tinggal 9,7", 9.7, 10.1),
+        ("bb gak naik, dari 9,1 jadi 9,1 kg", 9.1, 9.1),  # the same weight twice is a T (tidak naik), worth keeping
+        ("bb 9,1 kg naik 0,3 kg jadi 9,4 kg", 9.4, 9.1),  # 0,3 kg is the gain, not a weight
+        ("bb dari 10,5 jadi 10,1 sekarang 9,7 kg", 9.7, 10.1),  # the weighing just before now
+        ("weight dropped from 10.1 to 9.7 kg", 9.7, 10.1),
+        ("naik 500 gram jadi 9,5 kg", 9.5, None),  # the gain alone is no earlier weight
+        ("bb naik 0,5 kg bun", None, None),  # a gain, not a child of half a kilo
+        ("alhamdulillah bb naik jadi 9,5 kg", 9.5, None),
+        ("bb 9 tb 76 sekarang 80", 9.0, None),  # "sekarang" follows a length here: 80 stays unread
+        ("bb 9 kg sekarang 80", 9.0, None),  # 80 cannot be a weight: a bare number, unread as before
+        ("bb 9 kg, anak sy lahir di rs bunda, sekarang 9,5", 9.0, None),  # "sekarang" too far from the weight
+    ],
+)
+def test_quick_entry_reads_two_weights_with_change_words_as_a_history(text, weight, previous):
+    """With turun/naik/dari…jadi the earlier weight is previous_weight_kg and the later one weight_kg."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert (entry.weight_kg, entry.previous_weight_kg) == (weight, previous)
+    assert entry.problems == ()
+
+
+@pytest.mark.parametrize(
+    "text,first,second",
+    [
+        ("bb 9,1 bb 9,5", 9.1, 9.5),
+        ("bb 9,1 atau 9,5 kg", 9.1, 9.5),
+        ("bb 9 kg ke posyandu, bb 9,5", 9.0, 9.5),  # "ke" without "dari" is a trip, not a change
+    ],
+)
+def test_two_weights_without_change_words_stay_a_conflict(text, first, second):
+    """Two different weights with nothing saying which came first are asked again, as before."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert (entry.weight_kg, entry.previous_weight_kg) == (None, None)
+    assert entry.problems == (Invalid("conflicting_values", {"field": "weight_kg", "first": first,
+                                                             "second": second}),)
+
+
+@pytest.mark.parametrize(
+    "text,concerns",
+    [
+        ("anak sy GTM udah 2 minggu", ("food_refusal",)),
+        ("lagi gerakan tutup mulut bun", ("food_refusal",)),
+        ("anak sy tidak mau makan", ("food_refusal",)),
+        ("gak mau makan sayur", ("food_refusal",)),
+        ("ga mau mkn", ("food_refusal",)),
+        ("tdk mau makan", ("food_refusal",)),
+        ("gamau makan", ("food_refusal",)),
+        ("susah makan", ("food_refusal",)),
+        ("sulit makan nasi", ("food_refusal",)),
+        ("nafsu makan turun", ("food_refusal",)),
+        ("nafsu makannya berkurang", ("food_refusal",)),
+        ("nafsu makan kurang", ("food_refusal",)),
+        ("menolak makan", ("food_refusal",)),
+        ("won't eat", ("food_refusal",)),
+        ("she is not eating", ("food_refusal",)),
+        ("makan 3 kali sehari", ()),  # "makan" alone is no worry
+        ("sudah mau makan lagi", ()),
+        ("tidak susah makan kok", ()),
+        ("lagi sakit", ("illness",)),
+        ("demam 3 hari", ("illness",)),
+        ("panas tinggi dari kemarin", ("illness",)),
+        ("diare", ("illness",)),
+        ("mencret2", ("illness",)),
+        ("batuk pilek", ("illness",)),
+        ("muntah tadi pagi", ("illness",)),
+        ("demamnya naik turun", ("illness",)),
+        ("fever and cough", ("illness",)),
+        ("diarrhoea", ("illness",)),
+        ("my son is sick", ("illness",)),
+        ("lahir di rumah sakit 3-1-2024", ()),  # where the child was born, not an illness
+        ("lahir di rs bunda", ()),
+        ("tidak demam", ()),
+        ("gak batuk", ()),
+        ("sudah tidak panas", ()),
+        ("tidak batuk pilek", ()),  # one negation covers the list
+        ("tidak ada demam", ()),
+        ("no fever or cough", ()),
+        ("kejang tadi malam", ("danger_sign",)),
+        ("kemarin step", ("danger_sign",)),
+        ("kejang2 waktu demam", ("danger_sign", "illness")),
+        ("muntah terus", ("danger_sign", "illness")),
+        ("apa aja dimakan muntah semua", ("danger_sign", "illness")),
+        ("selalu muntah", ("danger_sign", "illness")),
+        ("tidak demam tapi muntah terus", ("danger_sign", "illness")),
+        ("tidak demam muntah terus", ("danger_sign",)),  # a danger sign never hides behind another's negation
+        ("tidak sadar", ("danger_sign",)),
+        ("tadi pingsan", ("danger_sign",)),
+        ("lemas sekali", ("danger_sign", "illness")),
+        ("sangat lemas", ("danger_sign", "illness")),
+        ("badannya lunglai", ("danger_sign",)),
+        ("tidak mau menyusu", ("danger_sign",)),
+        ("gak bisa nyusu", ("danger_sign",)),
+        ("tidak bisa minum", ("danger_sign",)),
+        ("sesak napas", ("danger_sign",)),
+        ("napas cepat", ("danger_sign",)),
+        ("nafasnya cepat", ("danger_sign",)),
+        ("susah napas", ("danger_sign",)),
+        ("matanya cekung", ("danger_sign",)),
+        ("he had a seizure", ("danger_sign",)),
+        ("unconscious", ("danger_sign",)),
+        ("can't breathe", ("danger_sign",)),
+        ("breathing fast", ("danger_sign",)),
+        ("won't breastfeed", ("danger_sign",)),
+        ("tidak pernah kejang", ()),
+        ("tidak sesak", ()),
+        ("sy tidak sadar kalau bb nya turun", ()),  # "did not realise", not unconscious
+        ("tidak bisa minum obat", ()),  # refuses the medicine, still drinks
+        ("GTM, batuk pilek, napas cepat", ("danger_sign", "food_refusal", "illness")),
+        ("cowok lahir 3 Jan 2024 bb 9,1 tb 76 cm", ()),
+    ],
+)
+def test_quick_entry_names_the_worries_a_message_holds(text, concerns):
+    """Food refusal, illness and danger signs are found in words; negated ones and look-alikes are not."""
+    assert extract_quick_entry(text, today=TODAY).concerns == concerns
+
+
+def test_worries_are_not_measurements():
+    """A worry without numbers leaves the entry empty, and concerns never appear in fields()."""
+    entry = extract_quick_entry("anak sy GTM udah 2 minggu, demam juga", today=TODAY)
+
+    assert entry.concerns == ("food_refusal", "illness")
+    assert entry.is_empty
+    assert "concerns" not in extract_quick_entry("bb 9 kg, lagi batuk", today=TODAY).fields()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anak sy GTM udah 2 minggu",
+        "sudah 3 hari demam",
+        "sdh 4 hari mencret",
+        "udh 5 hari batuk",
+        "selama 2 minggu tidak mau makan",
+        "sejak 2 minggu batuk pilek",
+        "2 minggu ini gak mau makan",
+        "3 hari terakhir mencret",
+        "anak sy udah 2 minggu GTM",  # weeks after "sudah" are how long, even right after "anak"
+        "not eating for 2 weeks",
+        "sick since 3 days",
+    ],
+)
+def test_quick_entry_does_not_read_a_span_of_time_as_the_age(text):
+    """"udah 2 minggu", "selama 3 hari", "sejak…" say how long something lasted, not how old the child is."""
+    assert extract_quick_entry(text, today=TODAY).age_months is None
+
+
+@pytest.mark.parametrize(
+    "text,age_months",
+    [
+        ("anak sy sudah 16 bulan", 16.0),  # the child is the one who is 16 months
+        ("si kecil udah 2 tahun", 24.0),
+        ("umur sudah 2 tahun", 24.0),  # the label says it
+        ("anak sy 16 bulan, GTM udah 2 minggu", 16.0),  # the age and the span, each read as what it is
+    ],
+)
+def test_quick_entry_still_reads_the_age_after_sudah(text, age_months):
+    """"Sudah" before months or years of the child is its age."""
+    assert extract_quick_entry(text, today=TODAY).age_months == age_months
+
+
+def test_new_fields_appear_in_fields_only_when_found():
+    """lenhei_label, oedema and previous_weight_kg are in fields() when said; a bare weight has none of them."""
+    entry = extract_quick_entry("bb turun dr 10,1 jd 9,7 kg, tb 80, kaki tidak bengkak", today=TODAY)
+
+    assert entry.fields() == {"weight_kg": 9.7, "previous_weight_kg": 10.1, "lenhei_cm": 80.0,
+                              "lenhei_label": "tb", "oedema": False}
+    assert extract_quick_entry("bb 9", today=TODAY).fields() == {"weight_kg": 9.0}
 
 
 # --- properties ---------------------------------------------------------------------------------------------
@@ -601,11 +858,19 @@ def test_parse_date_round_trips_day_month_year(day):
        lenhei=st.integers(min_value=450, max_value=1200).map(lambda n: n / 10),
        label=st.sampled_from(["tb", "pb"]))
 def test_quick_entry_round_trips_a_kader_message(sex, born, weight, lenhei, label):
-    """A generated "<sex> lahir <date> bb <w> <tb|pb> <l> cm" message gives back every field."""
+    """A generated "<sex> lahir <date> bb <w> <tb|pb> <l> cm" message gives back every field, the label too."""
     text = (f"{sex} lahir {born.day} {BULAN[born.month - 1]} {born.year} bb {weight:.1f}".replace(".", ",")
             + f" {label} {lenhei:.1f} cm".replace(".", ","))
 
     entry = extract_quick_entry(text, today=TODAY)
 
     assert entry.fields() == {"sex": "M" if sex in ("cowok", "laki-laki") else "F", "birth_date": born,
-                              "weight_kg": weight, "lenhei_cm": lenhei, "measure": "h" if label == "tb" else "l"}
+                              "weight_kg": weight, "lenhei_cm": lenhei, "lenhei_label": label}
+
+
+@pytest.mark.parametrize("text", ["kaki tidak bengkak", "kakinya bengkak", "diukur telentang"])
+def test_a_detail_alone_is_not_a_measurement(text):
+    """Only a swelling or a position, with no number or date, does not start measuring a child."""
+    entry = extract_quick_entry(text, today=TODAY)
+
+    assert entry.is_empty and entry.fields()
