@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := scripts/services.sh
 
-.PHONY: run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook venv services clean help
+.PHONY: advice-doc run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
 	@echo "make test    services + every Python and Apps Script test"
 	@echo "make serve   services + the three functions in the foreground (:8080 :8081 :8082)"
 	@echo "make bench   every benchmark in bench/"
+	@echo "make advice-doc  regenerate docs/advice.md from the advice matrix and the catalogue"
 
 # The venv is rebuilt when a requirements file changes; the stamp records the last good install.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -34,6 +35,10 @@ serve: venv services
 
 test: venv services
 	@$(SERVICES) run -- scripts/test.sh
+
+# docs/advice.md is generated from the advice matrix and the catalogue; a test checks it is up to date.
+advice-doc: venv
+	$(PY) scripts/advice_doc.py > docs/advice.md
 
 bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook
 

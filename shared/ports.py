@@ -70,6 +70,16 @@ class UnitOfWork(Protocol):
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         """The child's measurements, newest first."""
 
+    def revise_measurements(self, revisions: list[tuple[int, dict | None, str | None]]) -> None:
+        """Replace stored summaries and/or reviews (id, assessment or None, review or None) and re-mirror the rows:
+        an older entry changes the N/T of the weighings after it; a re-measure answers a flagged value."""
+
+    def staff_of_posyandu(self, posyandu_id: int) -> list[Staff]:
+        """The posyandu's active kader and bidan (told the same day about a confirmed extreme value)."""
+
+    def to_review(self, posyandu_id: int, since: date, limit: int = 30) -> list[tuple[Child, Measurement]]:
+        """The posyandu's flagged values since a date that wait for a re-measure or were confirmed ("perlu dicek")."""
+
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
         """Add work to the outbox (sent or synced after commit, retried by the scheduler)."""
 

@@ -315,8 +315,8 @@ class PgUnitOfWork:
         # The measurement, its Sheet-mirror outbox row and its audit entry in one statement.
         row = self._one(
             "WITH m AS (INSERT INTO measurements (child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, "
-            "  armc_cm, oedema, source, source_ref, entered_by_staff, flags, assessment) "
-            "  VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "  armc_cm, oedema, source, source_ref, entered_by_staff, flags, assessment, review) "
+            "  VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "  ON CONFLICT (source_ref) DO NOTHING RETURNING id, child_id), "
             "q AS (INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_upsert', "
             "  json_build_object('child_id', child_id, 'measurement_id', id), 'measurement:' || id FROM m "
@@ -325,7 +325,7 @@ class PgUnitOfWork:
             "  SELECT %s, 'measurement.create', 'measurement', id, %s FROM m) "
             "SELECT id FROM m",
             (m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
-             source, source_ref, entered_by_staff, list(m.flags), json.dumps(m.assessment),
+             source, source_ref, entered_by_staff, list(m.flags), json.dumps(m.assessment), m.review,
              actor, json.dumps({"flags": list(m.flags)})))
         return row[0] if row else None
 
@@ -409,12 +409,43 @@ class PgUnitOfWork:
 
 
     _MEASUREMENT = ("child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
-                    "assessment, id")
+                    "assessment, id, review")
 
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         rows = self._all(f"SELECT {self._MEASUREMENT} FROM measurements WHERE child_id = %s "
                          "ORDER BY measured_on DESC, id DESC LIMIT %s", (child_id, limit))
         return [_measurement(*r) for r in rows]
+
+    def revise_measurements(self, revisions: list[tuple[int, dict | None, str | None]]) -> None:
+        # (id, new assessment or None to keep it, new review or None to keep it), in one statement; each revised
+        # row is mirrored again (its Sheet row is re-queued under a key of its own, so it is never skipped as a
+        # duplicate of the first upsert).
+        if not revisions:
+            return
+        self._exec(
+            "WITH r AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(id, assessment, review)), "
+            "u AS (UPDATE measurements m SET assessment = COALESCE(r.assessment::jsonb, m.assessment), "
+            "  review = COALESCE(r.review, m.review), sheet_synced_at = NULL FROM r WHERE m.id = r.id "
+            "  RETURNING m.id, m.child_id) "
+            "INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_upsert', "
+            "  json_build_object('child_id', child_id, 'measurement_id', id), "
+            "  'measurement:' || id || ':' || txid_current() FROM u ON CONFLICT (dedupe_key) DO NOTHING",
+            ([r[0] for r in revisions], [None if r[1] is None else json.dumps(r[1]) for r in revisions],
+             [r[2] for r in revisions]))
+
+    def staff_of_posyandu(self, posyandu_id: int) -> list[Staff]:
+        rows = self._all("SELECT id, wa_id, name, role, posyandu_id, language FROM staff WHERE posyandu_id = %s "
+                         "AND active AND role IN ('kader', 'bidan') ORDER BY id", (posyandu_id,))
+        return [Staff(*r) for r in rows]
+
+    def to_review(self, posyandu_id: int, since: date, limit: int = 30) -> list[tuple[Child, Measurement]]:
+        rows = self._all(
+            f"SELECT {', '.join('c.' + c for c in self._CHILD.split(', '))}, "
+            f"{', '.join('m.' + c for c in self._MEASUREMENT.split(', '))} FROM measurements m "
+            "JOIN children c ON c.id = m.child_id WHERE c.posyandu_id = %s AND m.review IN ('remeasure', 'confirmed') "
+            "AND m.measured_on >= %s ORDER BY m.review = 'confirmed' DESC, m.measured_on DESC, m.id DESC LIMIT %s",
+            (posyandu_id, since, limit))
+        return [(Child(*r[:6]), _measurement(*r[6:])) for r in rows]
 
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
         self._exec("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
@@ -426,9 +457,9 @@ class PgUnitOfWork:
 
 
 def _measurement(child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags,
-                 assessment, row_id) -> Measurement:
+                 assessment, row_id, review=None) -> Measurement:
     return Measurement(child_id, measured_on, _float(weight_kg), _float(lenhei_cm), measure, _float(headc_cm),
-                       _float(armc_cm), oedema, tuple(flags or ()), assessment or {}, row_id)
+                       _float(armc_cm), oedema, tuple(flags or ()), assessment or {}, row_id, review)
 
 
 def _float(value) -> float | None:

@@ -61,6 +61,14 @@ class Measurement:
     flags: tuple[str, ...] = ()
     assessment: dict = field(default_factory=dict)
     id: int | None = None
+    # A flagged value's fate: "remeasure" (waiting for a second measurement), "confirmed", "superseded"; None when
+    # nothing was flagged (see migration 0003).
+    review: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """True when its values are trusted: nothing flagged, or the flagged value was confirmed by re-measuring."""
+        return not self.flags or self.review == "confirmed"
 
 
 @dataclass(frozen=True)

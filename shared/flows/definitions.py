@@ -20,7 +20,7 @@ HEADC_CM = (25.0, 60.0)
 ARMC_CM = (5.0, 35.0)
 MAX_AGE_DAYS = 1826  # WHO 2006 daily tables end at day 1826 (who/README.md): Tumbuh covers children under five
 NAME_MAX = 60
-LYING_UNTIL_DAYS = 731  # WHO: length (lying) below 731 days, height (standing) from then (who/README.md §4)
+LYING_UNTIL_DAYS = growth.ages.HEIGHT_FROM_DAY  # WHO: length (lying) below 731 days, height (standing) from then
 
 
 # --- parsers bound to this conversation's context -------------------------------------------------------
@@ -184,28 +184,47 @@ def _measure_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
     return (lying, standing) if _default_measure(slots, ctx) == "l" else (standing, lying)
 
 
-MUAC_LOW_CM = 12.5  # WHO/UNICEF: MUAC < 12.5 cm (6-59 months) is acute malnutrition
+def implied_measure(slots: dict, ctx: Context) -> str | None:
+    """How the child was measured: said in words, or implied by the label only where the label matches the usual
+    position for the age ("pb" under 2 years is lying, "tb" from 2 years is standing). Parents write "tb" for any
+    length, so "tb" under 2 (or "pb" from 2) implies nothing and the position is asked (issue 9)."""
+    if slots.get("measure") in ("l", "h"):
+        return slots["measure"]
+    label = {"pb": "l", "tb": "h"}.get(slots.get("lenhei_label"))
+    return label if label is not None and label == _default_measure(slots, ctx) else None
 
 
-def _after_armc(slots: dict, ctx: Context) -> str | Done:
-    """Ask about oedema only when it can change the answer: a child who already looks thin."""
+def _measure_known(slots: dict, ctx: Context) -> bool:
+    return implied_measure(slots, ctx) is not None
+
+
+def _armc_skipped(slots: dict, ctx: Context) -> bool:
+    """LILA is asked from 6 months: there is no LILA cut-off for younger babies (WHO 2013)."""
+    age = _age_days(slots, ctx)
+    return "armc_cm" in slots or (age is not None and growth.ages.completed_months_from_days(age) < MUAC_FROM_MONTHS)
+
+
+def _previous_on(text: str, slots: dict, ctx: Context):
+    """When the earlier weight the family mentioned was taken: after birth, before this measurement."""
     born = _birth(slots, ctx)
-    child = _child(slots, ctx)
-    sex = (child or slots).get("sex")
     on = slots.get("measured_on")
-    if not born or sex not in ("M", "F") or not on:
-        return Done("assess_growth")
-    try:
-        a = growth.assess_growth_on(1 if sex == "M" else 2, born, date.fromisoformat(on), slots.get("weight_kg"),
-                                    slots.get("lenhei_cm"), slots.get("measure"), None, slots.get("armc_cm"))
-    except (growth.InvalidMeasurement, growth.OutsideGrowthStandard):
-        return Done("assess_growth")  # the service explains these
-    thin = any(r.z is not None and r.z < -2 for r in (a.weight_for_length, a.bmi_for_age, a.weight_for_age))
-    low_muac = slots.get("armc_cm") is not None and a.age_months >= 6 and slots["armc_cm"] < MUAC_LOW_CM
-    return "oedema" if thin or low_muac else Done("assess_growth")
+    value = p.parse_date(text, today=date.fromisoformat(on) - timedelta(days=1) if on else ctx.today, earliest=born)
+    if isinstance(value, p.Invalid) and value.key == "date_too_early":
+        return p.Invalid("measured_before_birth")
+    if isinstance(value, p.Invalid) and value.key == "date_in_future":
+        return p.Invalid("previous_not_before")
+    return value
+
+
+def _previous_params(slots: dict, ctx: Context) -> dict:
+    return {"weight_kg": float(slots.get("previous_weight_kg") or 0)}
+
+
+MUAC_FROM_MONTHS = growth.classify.MUAC_FROM_MONTHS
 
 
 SKIP = Choice(id="skip", key="choice_skip", value=None)
+FORGOT = Choice(id="skip", key="choice_forgot", value=None)
 
 
 def _today_choice(slots: dict, ctx: Context) -> tuple[Choice, ...]:
@@ -254,15 +273,22 @@ MEASURE = Flow(
         "measured_on": Ask("ask_measured_on", parse=_measured_on, save_as="measured_on",
                            choices=_today_choice, skip=_has("measured_on"), next="weight"),
         "weight": Ask("ask_weight", parse=_number(WEIGHT_KG, "kg"), save_as="weight_kg", skip=_has("weight_kg"),
-                      next="lenhei"),
+                      next="previous_on"),
+        # "bb turun dari 10,1 jadi 9,7": the earlier weight is the previous weighing; ask when it was taken.
+        "previous_on": Ask("ask_previous_on", parse=_previous_on, save_as="previous_on", choices=(FORGOT,),
+                           prompt_params=_previous_params,
+                           skip=lambda s, c: "previous_on" in s or not s.get("previous_weight_kg"), next="lenhei"),
         "lenhei": Ask("ask_lenhei", parse=_number(LENHEI_CM, "cm"), save_as="lenhei_cm", skip=_has("lenhei_cm"),
                       next="measure"),
         "measure": Ask("ask_measure", parse=_measure, save_as="measure", choices=_measure_choices,
-                       prompt_params=_measure_params, skip=_has("measure"), next="headc"),
+                       prompt_params=_measure_params, skip=lambda s, c: not s.get("lenhei_cm") or _measure_known(s, c),
+                       next="headc"),
         "headc": Ask("ask_headc", parse=_number(HEADC_CM, "cm"), save_as="headc_cm", choices=(SKIP,),
                      skip=lambda s, c: "headc_cm" in s, next="armc"),
         "armc": Ask("ask_armc", parse=_number(ARMC_CM, "cm"), save_as="armc_cm", choices=(SKIP,),
-                    skip=lambda s, c: "armc_cm" in s, next=_after_armc),
+                    skip=_armc_skipped, next="oedema"),
+        # Asked for every child, as one tap: kwashiorkor can look well-fed (WHO 2013). A quick entry that said
+        # "tidak bengkak" is not asked again.
         "oedema": Ask("ask_oedema", parse=_yes_no, save_as="oedema", choices=YES_NO, skip=_has("oedema"),
                       next=Done("assess_growth")),
     },
@@ -285,7 +311,7 @@ KADER_MEASURE = Flow(
         "parent_phone": Ask("kader_ask_parent_phone", parse=_phone, save_as="parent_wa_id", choices=(SKIP,),
                             skip=lambda s, c: "parent_wa_id" in s or _known_child(s, c), next="measured_on"),
         **{k: v for k, v in MEASURE.steps.items()
-           if k in ("measured_on", "weight", "lenhei", "measure", "headc", "armc", "oedema")},
+           if k in ("measured_on", "weight", "previous_on", "lenhei", "measure", "headc", "armc", "oedema")},
     },
 )
 

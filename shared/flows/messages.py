@@ -36,8 +36,10 @@ ID: dict[str, str] = {
     "language_set": "Baik, Tumbuh akan memakai Bahasa Indonesia.",
     "ask_language": "Pilih bahasa:",
     # --- menu ---
-    "menu": "Apa yang ingin dilakukan? Pilih dari menu, atau langsung kirim data anak, misalnya:\n"
-            "_cowok lahir 3 Jan 2024 bb 9,1 tb 76 cm_",
+    "menu": "Apa yang ingin dilakukan? Pilih dari menu, atau langsung kirim data anak, misalnya:\n_{example}_",
+    # Examples are healthy children of today's age (shared/flows/examples.py), so trying one never alarms.
+    "example_young": "cewek lahir {birth_date} bb {weight_kg} pb {lenhei_cm}",
+    "example_older": "cowok lahir {birth_date} bb {weight_kg} tb {lenhei_cm}",
     "menu_button": "Menu",
     "menu_measure": "Cek pertumbuhan",
     "menu_measure_desc": "Hitung status gizi dari BB dan TB",
@@ -53,7 +55,7 @@ ID: dict[str, str] = {
     "menu_language_desc": "Indonesia atau English",
     "help": (
         "*Cara memakai Tumbuh*\n"
-        "• Kirim data anak dalam satu pesan: _cewek lahir 21-04-2023 bb 8,2 pb 70_\n"
+        "• Kirim data anak dalam satu pesan: _{example}_\n"
         "• Atau pilih *Cek pertumbuhan* di menu dan jawab pertanyaannya.\n"
         "• Angka boleh pakai koma atau titik (12,5 atau 12.5).\n\n"
         "Kata yang bisa dipakai kapan saja:\n"
@@ -101,7 +103,12 @@ ID: dict[str, str] = {
     "ask_measure": "Anak diukur berbaring atau berdiri? {usual_text}",
     "ask_headc": "Lingkar kepala (cm)? Kalau tidak diukur, pilih *Lewati*.",
     "ask_armc": "Lingkar lengan atas/LILA (cm)? Kalau tidak diukur, pilih *Lewati*.",
-    "ask_oedema": "Apakah kedua punggung kaki anak bengkak dan bekas tekanan jari tetap cekung (edema)?",
+    "ask_oedema": "Tekan punggung kedua kaki anak dengan jempol selama 3 detik. Apakah *kedua punggung kaki bengkak, "
+                  "dan bila ditekan jempol 3 detik meninggalkan cekungan* (edema)?",
+    "ask_previous_on": "Kapan berat {weight_kg} kg itu ditimbang? Ketik tanggalnya, misalnya 5-10-2026, atau pilih "
+                       "*Tidak ingat*.",
+    "previous_not_before": "Tanggal itu harus sebelum tanggal ukur yang sekarang. Coba periksa lagi, ya.",
+    "choice_forgot": "Tidak ingat",
     "usual_lying": "Anak di bawah 2 tahun biasanya diukur berbaring (panjang badan).",
     "usual_standing": "Anak 2 tahun ke atas biasanya diukur berdiri (tinggi badan).",
     # --- what went wrong with an answer (parsers) ---
@@ -146,6 +153,14 @@ ID: dict[str, str] = {
     "kader_parent_notified": "📨 Hasil juga dikirim ke orang tua.",
     "kader_only": "Fitur ini untuk orang tua. Sebagai kader, ketik MENU untuk mengukur anak.",
     "choice_kader_measure": "Ukur anak",
+    "choice_kader_review": "Perlu dicek",
+    "choice_kader_review_desc": "Angka tidak biasa yang perlu dicek",
+    "choice_kader_measure_desc": "Timbang dan ukur anak posyandu",
+    "review_none": "Tidak ada hasil ukur yang perlu dicek di posyandu ini. 👍",
+    "review_header": "🔎 *Perlu dicek* (angka di luar batas wajar, {days} hari terakhir):",
+    "review_line": "• {name} (lahir {birth_date}), diukur {measured_on}: {state}",
+    "review_remeasure": "belum diukur ulang, mohon ukur ulang",
+    "review_confirmed": "sudah diukur ulang dan sama, keluarga diminta ke puskesmas",
     "choice_next_child": "Anak berikutnya",
     "choice_prompt_next": "Lanjut ke anak berikutnya?",
     "choice_chart_lfa": "📈 Grafik tinggi",
@@ -184,39 +199,164 @@ ID: dict[str, str] = {
     "cat_overweight": "gizi lebih",
     "cat_obese": "obesitas",
     "gain_gained": "⚖️ Berat *naik* {gain_g} g sejak {previous_on} (minimal {required_g} g). Bagus!",
-    "gain_not_gained": "⚖️ Berat *tidak naik* cukup sejak {previous_on}: {gain_g} g, padahal minimal {required_g} g.",
-    "gain_two_t": "⚠️ Ini kedua kalinya berturut-turut berat tidak naik (2T). Segera bawa anak ke posyandu atau "
-                  "puskesmas.",
-    "gain_bgm": "⚠️ Berat anak di bawah garis merah (BGM). Segera bawa anak ke puskesmas.",
+    "gain_same_month": "⚖️ Dibanding penimbangan {previous_on}: {change_g} g. Naik/tidak naik (N/T) dinilai dari "
+                       "penimbangan bulanan.",
+    "result_status": "Status: *{status}*",
+    "ind_lila": "LILA {armc_cm} cm",
+    "ind_hcfa": "Lingkar kepala menurut umur (LK/U)",
+    "cat_not_assessed_oedema": "tidak dinilai karena ada edema",
+    "cat_muac_severe": "gizi buruk",
+    "cat_muac_moderate": "gizi kurang",
+    "cat_muac_normal": "normal",
+    "cat_head_severely_small": "sangat kecil",
+    "cat_head_small": "kecil",
+    "cat_normal_hc": "normal",
+    "cat_head_large": "besar",
+    "backdated_note": "ℹ️ Ini hasil ukur {measured_on}, lebih lama dari pengukuran terakhir ({latest_on}); "
+                      "riwayat naik/tidak naik sudah diperbarui.",
+    # --- the advice matrix (shared/domain/advice.py; docs/advice.md lists every situation) ---
+    # status line, most urgent first
+    "status_normal": "normal, sesuai standar",
+    "status_danger_sign": "ada tanda bahaya",
+    "status_oedema": "gizi buruk (edema)",
+    "status_severely_wasted": "gizi buruk",
+    "status_muac_severe": "gizi buruk menurut LILA",
+    "status_confirmed_extreme": "angka tidak biasa, sudah diukur ulang",
+    "status_large_loss": "berat turun banyak",
+    "status_wasted": "gizi kurang",
+    "status_muac_moderate": "gizi kurang menurut LILA",
+    "status_severely_stunted": "sangat pendek",
+    "status_stunted": "pendek",
+    "status_severely_underweight": "berat badan sangat kurang (BGM)",
+    "status_underweight": "berat badan kurang",
+    "status_two_t": "berat tidak naik 2 kali (2T)",
+    "status_not_gained": "berat tidak naik (T)",
+    "status_head_severely_small": "lingkar kepala sangat kecil",
+    "status_head_small": "lingkar kepala kecil",
+    "status_head_large": "lingkar kepala besar",
+    "status_obese": "obesitas",
+    "status_overweight": "gizi lebih",
+    "status_possible_risk_of_overweight": "berisiko gizi lebih",
+    "status_risk_of_overweight_unchecked": "risiko berat badan lebih",
+    "status_risk_of_overweight": "risiko berat badan lebih",
+    "status_tall": "tinggi",
+    "status_illness": "sedang sakit",
+    "status_food_refusal": "susah makan",
+    "status_food_refusal_infant": "malas menyusu",
+    # one sentence per finding
     "summary_good": "Pertumbuhan {name} sesuai standar. Pertahankan! 💚",
-    "summary_stunted": "Tinggi {name} kurang untuk umurnya (*stunting*). Ini bisa dikejar, terutama sebelum umur 2 tahun.",
-    "summary_wasted": "{name} terlalu kurus untuk tinggi badannya (*wasting*).",
+    "summary_danger_sign": "Anda menyebut tanda bahaya pada {name}.",
+    "summary_oedema": "Kedua kaki {name} bengkak (edema): ini tanda gizi buruk, berapa pun berat badannya.",
+    "summary_severely_wasted": "{name} sangat kurus untuk panjang/tinggi badannya (gizi buruk).",
+    "summary_muac_severe": "LILA {name} {armc_cm} cm, di bawah 11,5 cm: tanda gizi buruk, berapa pun berat "
+                           "badannya.",
+    "summary_confirmed_extreme": "Angka ini jauh dari biasanya untuk anak seumur {name} dan sudah diukur ulang. "
+                                 "*Bila angka ini benar, bawa {name} ke puskesmas hari ini.*",
+    "summary_large_loss": "⚖️ Berat *turun* {loss_g} g ({loss_pct}%) sejak {loss_from}.",
+    "summary_wasted": "{name} kurus untuk panjang/tinggi badannya (gizi kurang).",
+    "summary_muac_moderate": "LILA {name} {armc_cm} cm (11,5 sampai kurang dari 12,5 cm): tanda gizi kurang.",
+    "summary_severely_stunted_under2": "{name} sangat pendek untuk umurnya (*stunting*). Makin cepat ditangani makin "
+                                       "baik, terutama sebelum umur 2 tahun.",
+    "summary_severely_stunted_over2": "{name} sangat pendek untuk umurnya (*stunting*). Pemeriksaan dan makan "
+                                      "bergizi tetap membantu kesehatan dan tumbuh kembangnya.",
+    "summary_stunted_under2": "{name} pendek untuk umurnya (*stunting*). Makin cepat ditangani makin baik, terutama "
+                              "sebelum umur 2 tahun.",
+    "summary_stunted_over2": "{name} pendek untuk umurnya (*stunting*). Pemeriksaan dan makan bergizi tetap "
+                             "membantu kesehatan dan tumbuh kembangnya.",
+    "summary_severely_underweight": "Berat {name} sangat kurang untuk umurnya: di bawah garis merah (BGM).",
     "summary_underweight": "Berat {name} kurang untuk umurnya.",
-    "summary_over": "Berat {name} lebih dari seharusnya untuk tinggi/umurnya.",
-    "advice_severe": "🚑 *Segera bawa {name} ke puskesmas hari ini atau besok.* Hasil ini perlu diperiksa tenaga "
-                     "kesehatan secepatnya. Tunjukkan pesan ini kepada bidan atau petugas gizi.",
-    "advice_stunted": "🍽️ Yang bisa dilakukan:\n• Beri protein hewani setiap hari: telur, ikan, ayam, hati, susu.\n"
-                      "• Makan 3 kali sehari dan 1–2 kali selingan, porsi sesuai umur.\n"
-                      "• Lanjutkan ASI sampai 2 tahun bila masih menyusu.\n"
-                      "• Konsultasikan ke bidan/puskesmas untuk pemeriksaan lebih lanjut.",
-    "advice_wasted": "🍽️ Yang bisa dilakukan:\n• Beri makanan padat gizi lebih sering: telur, ikan, daging, kacang.\n"
-                     "• Tambahkan minyak/santan pada MP-ASI untuk menambah energi.\n"
-                     "• Periksakan ke puskesmas: anak yang kurus perlu dipantau tenaga kesehatan.",
-    "advice_underweight": "🍽️ Tambahkan protein hewani (telur, ikan, ayam) setiap hari dan timbang lagi bulan depan "
-                          "di posyandu.",
-    "advice_over": "🥗 Kurangi minuman manis dan camilan, perbanyak sayur dan buah, dan ajak anak aktif bergerak. "
-                   "Diskusikan dengan bidan/kader saat posyandu.",
-    "advice_infant": "🤱 Untuk bayi di bawah 6 bulan: ASI saja (ASI eksklusif), sesering bayi mau.",
-    "advice_mpasi": "🥣 Mulai umur 6 bulan: MP-ASI yang kaya protein hewani, tetap lanjutkan ASI.",
-    "advice_good": "🍽️ Teruskan makan bergizi seimbang dengan protein hewani setiap hari, dan timbang rutin tiap "
-                   "bulan di posyandu.",
+    "summary_two_t": "⚖️ Berat *tidak naik* cukup sejak {previous_on} ({gain_g} g, minimal {required_g} g), dan "
+                     "bulan lalu juga tidak naik: *2T*.",
+    "summary_not_gained": "⚖️ Berat *tidak naik* cukup sejak {previous_on}: {gain_g} g, padahal minimal "
+                          "{required_g} g (T).",
+    "summary_head_severely_small": "Lingkar kepala {name} jauh lebih kecil dari batas normal untuk umurnya.",
+    "summary_head_small": "Lingkar kepala {name} lebih kecil dari batas normal untuk umurnya.",
+    "summary_head_large": "Lingkar kepala {name} lebih besar dari batas normal untuk umurnya.",
+    "summary_obese": "Berat {name} jauh di atas normal untuk panjang/tinggi badannya (obesitas).",
+    "summary_overweight": "Berat {name} di atas normal untuk panjang/tinggi badannya (gizi lebih).",
+    "summary_possible_risk_of_overweight": "Berat {name} sedikit di atas normal untuk panjang/tinggi badannya "
+                                           "(berisiko gizi lebih).",
+    "summary_risk_of_overweight_unchecked": "Berat {name} di atas garis oranye untuk umurnya (risiko berat badan "
+                                            "lebih); perlu dipastikan dengan panjang/tinggi badannya.",
+    "summary_risk_of_overweight": "Berat {name} di atas rata-rata untuk umurnya, tetapi sesuai untuk "
+                                  "panjang/tinggi badannya.",
+    "summary_tall": "{name} lebih tinggi dari hampir semua anak seumurnya. Biasanya ini sehat.",
+    "summary_illness": "Anda menyebut {name} sedang sakit. 🤒 Saat sakit: tetap beri makan sedikit tapi sering dan banyak minum "
+                       "(ASI bila masih menyusu), oralit bila diare. Ke puskesmas bila tidak membaik dalam 2 hari.",
+    "summary_illness_infant": "Anda menyebut {name} sedang sakit. 🤒 Susui lebih sering, dan periksakan bayi ke "
+                              "puskesmas.",
+    "summary_food_refusal_infant": "Anda menyebut {name} malas menyusu. 🤱 Susui sesering mungkin; bayi yang tidak "
+                                   "mau menyusu sama sekali punya tanda bahaya.",
+    "summary_food_refusal": "Anda menyebut {name} susah makan (GTM). 🥄 Tawarkan sedikit tapi sering, jangan dipaksa, dan beri "
+                            "makanan bergizi kesukaannya. Bila lebih dari seminggu atau berat turun, periksakan ke "
+                            "puskesmas.",
+    # how soon, and why
+    "urgent_now": "🚨 *Bawa {name} ke IGD rumah sakit atau puskesmas SEKARANG*, karena {reason}.",
+    "urgent_today": "🚑 *Hari ini juga bawa {name} ke puskesmas*, karena {reason}. Tunjukkan pesan ini kepada bidan "
+                    "atau petugas gizi.",
+    "urgent_soon": "🩺 *Dalam minggu ini periksakan {name} ke puskesmas atau bidan*, karena {reason}.",
+    "danger_signs": "⚠️ *Tanda bahaya*: tidak mau minum/menyusu, muntah terus, kejang, sangat lemas atau tidak "
+                    "sadar, sesak napas, diare dengan mata cekung. Bila ada satu saja, langsung ke IGD/puskesmas.",
+    "danger_signs_infant": "⚠️ *Tanda bahaya*: tidak mau menyusu, muntah terus, kejang, sangat lemas atau tidak "
+                           "sadar, sesak napas, demam, diare dengan mata cekung. Bila ada satu saja, langsung ke "
+                           "IGD/puskesmas.",
+    # advice by finding and age
+    "adv_sam_infant": "Bayi di bawah 6 bulan dengan gizi buruk biasanya perlu dirawat. Sambil berangkat, tetap "
+                      "susui sesering mungkin.",
+    "adv_sam": "Gizi buruk diobati petugas dengan makanan khusus. Sambil menunggu, tetap beri makan, minum, dan ASI bila "
+               "masih menyusu.",
+    "adv_breastfeeding_support": "🤱 Minta bantuan konselor menyusui di puskesmas: posisi dan pelekatan yang benar "
+                                 "membuat ASI cukup. Susui lebih sering, siang dan malam.",
+    "adv_energy_young": "➕ Agar berat naik: beri makan lebih sering, tambahkan sedikit minyak, santan atau mentega ke MP-ASI, "
+                        "dan dahulukan lauk hewani.",
+    "adv_energy_older": "➕ Agar berat naik: tambah 1–2 selingan padat gizi (telur, kacang, pisang) dan sedikit minyak atau "
+                        "santan di masakan.",
+    "adv_stunted": "📏 Untuk tinggi badan: lauk hewani setiap hari, air minum matang, cuci tangan pakai sabun, dan imunisasi "
+                   "lengkap.",
+    "adv_not_gained": "⚖️ Beri makan lebih sering dengan lauk hewani. Buku KIA menganjurkan anak yang beratnya tidak "
+                      "naik diperiksa bidan.",
+    "adv_head": "📐 Bawa Buku KIA: petugas akan mengukur ulang lingkar kepala dan menilai perkembangan {name}. Belum tentu "
+                "masalah.",
+    "adv_over_infant": "🤱 Bayi yang gemuk *tidak perlu diet*. Tetap beri ASI saja sesuai kemauan bayi; bidan akan "
+                       "memantau beratnya.",
+    "adv_over_young": "Anak di bawah 2 tahun *tidak perlu diet*. Hindari minuman manis, beri makan sesuai porsi "
+                      "umurnya, dan ajak aktif bermain.",
+    "adv_over_older": "🥗 Bukan diet: ganti minuman manis dengan air putih, kurangi camilan dan gorengan, perbanyak "
+                      "sayur dan buah, dan ajak anak aktif bergerak setiap hari.",
+    "adv_check_wfl": "📏 Ukur juga panjang/tinggi badan di posyandu, agar bisa dipastikan apakah beratnya sesuai.",
+    "adv_tall": "Bila {name} tumbuh jauh lebih cepat dari biasanya atau ada tanda pubertas dini, periksakan ke "
+                "puskesmas.",
+    # feeding by age (PMBA)
+    "feed_0_5": "🤱 Beri ASI saja sampai umur 6 bulan (ASI eksklusif), sesering bayi mau, siang dan malam, tanpa "
+                "tambahan apa pun, termasuk air putih dan madu.",
+    "feed_6_8": "🥣 Umur 6–8 bulan: lanjutkan ASI; MP-ASI lumat 2–3 kali sehari dan 1–2 selingan, mulai 2–3 sendok makan, "
+                "dengan lauk hewani (telur, ikan, ayam, hati) setiap hari.",
+    "feed_9_11": "🥣 Umur 9–11 bulan: lanjutkan ASI; MP-ASI cincang/lembik 3–4 kali sehari dan 1–2 selingan, sekitar ½ "
+                 "mangkuk (250 ml), dengan lauk hewani setiap hari.",
+    "feed_12_23": "🍽️ Umur 1–2 tahun: makanan keluarga 3–4 kali sehari dan 1–2 kali selingan, ¾–1 mangkuk, dengan "
+                  "lauk hewani setiap hari; lanjutkan ASI sampai 2 tahun.",
+    "feed_24_59": "🍽️ Makanan keluarga bergizi seimbang: 3 kali makan dan 2 kali selingan sehari, lauk hewani "
+                  "(telur, ikan, ayam, daging) setiap hari, serta sayur dan buah.",
+    "staff_notified": "Kader dan bidan posyandu sudah diberi tahu.",
+    "concern_now": "🚨 *Bila anak kejang, tidak sadar, sesak napas, muntah terus, atau tidak mau minum/menyusu, bawa "
+                   "ke IGD rumah sakit atau puskesmas SEKARANG.*",
+    "concern_ack": "Terima kasih sudah bercerita. 🙏 Bila anak makin lemas atau tidak membaik dalam 2 hari, "
+                   "periksakan ke puskesmas. Kirim tanggal lahir, berat dan panjang/tinggi anak agar Tumbuh bisa "
+                   "memberi saran yang sesuai umurnya.",
+    "danger_signs_any": "⚠️ *Tanda bahaya*: tidak mau minum/menyusu, muntah terus, kejang, sangat lemas atau tidak "
+                        "sadar, sesak napas, diare dengan mata cekung, bayi di bawah 2 bulan demam. Bila ada satu "
+                        "saja, langsung ke IGD/puskesmas.",
     "next_check": "📅 Timbang dan ukur lagi sekitar *{next_on}* di posyandu.",
+    "next_check_overdue": "📅 Timbang dan ukur lagi secepatnya di posyandu: jadwalnya ({next_on}) sudah lewat.",
     "not_advice_note": "_Ini bukan diagnosis. Untuk kepastian, periksakan ke tenaga kesehatan._",
     "remeasure": "🔁 Angka ini sepertinya tidak biasa untuk anak seumur {name} ({detail}). Mohon ukur ulang dengan "
-                 "hati-hati lalu kirim lagi. Data tetap dicatat untuk diperiksa petugas.",
+                 "hati-hati lalu kirim lagi. Bila hasilnya sama, Tumbuh memberi hasil dan sarannya.",
     "remeasure_standing_young": "anak di bawah 9 bulan sebaiknya diukur berbaring",
     "remeasure_flag": "{indicator} di luar batas wajar",
     "remeasure_weight_jump": "berat berubah {change} kg dari pengukuran sebelumnya",
+    "remeasure_length_jump": "panjang/tinggi berubah {change} cm dari pengukuran sebelumnya",
+    "staff_notice_extreme": "⚠️ *Perlu dicek hari ini*: {name} (lahir {birth_date}), Posyandu {posyandu}. Angka di "
+                            "luar batas wajar sudah diukur ulang: {status}. Keluarga diminta ke puskesmas hari ini.",
     "outside_standard": "Maaf, Tumbuh saat ini hanya menghitung untuk anak di bawah 5 tahun.",
     # --- global words ---
     "confirm_stop": "Berhenti menerima pengingat dari Tumbuh? Data anak tetap tersimpan; ketik MULAI untuk "
@@ -309,8 +449,9 @@ EN: dict[str, str] = {
     "consent_declined": "That's fine. Tumbuh has stored nothing. If you change your mind, just send *Hello*.",
     "language_set": "OK, Tumbuh will use English.",
     "ask_language": "Choose a language:",
-    "menu": "What would you like to do? Pick from the menu, or just send your child's details, e.g.:\n"
-            "_boy born 3 Jan 2024 weight 9.1 height 76 cm_",
+    "menu": "What would you like to do? Pick from the menu, or just send your child's details, e.g.:\n_{example}_",
+    "example_young": "girl born {birth_date}, {weight_kg} kg, {lenhei_cm} cm lying down",
+    "example_older": "boy born {birth_date}, {weight_kg} kg, {lenhei_cm} cm standing",
     "menu_button": "Menu",
     "menu_measure": "Check growth",
     "menu_measure_desc": "Nutritional status from weight, height",
@@ -326,7 +467,7 @@ EN: dict[str, str] = {
     "menu_language_desc": "Indonesian or English",
     "help": (
         "*How to use Tumbuh*\n"
-        "• Send everything in one message: _girl born 21-04-2023 weight 8.2 length 70_\n"
+        "• Send everything in one message: _{example}_\n"
         "• Or pick *Check growth* in the menu and answer the questions.\n"
         "• Decimals may use a comma or a point (12,5 or 12.5).\n\n"
         "Words that work any time:\n"
@@ -372,7 +513,12 @@ EN: dict[str, str] = {
     "ask_measure": "Was the child measured lying down or standing? {usual_text}",
     "ask_headc": "Head circumference (cm)? If not measured, pick *Skip*.",
     "ask_armc": "Mid-upper arm circumference/MUAC (cm)? If not measured, pick *Skip*.",
-    "ask_oedema": "Are both of the child's feet swollen, with a dent that stays after pressing with a thumb (oedema)?",
+    "ask_oedema": "Press the top of both of the child's feet with your thumb for 3 seconds. Are *both feet swollen, "
+                  "leaving a dent after 3 seconds of pressing* (oedema)?",
+    "ask_previous_on": "When was the {weight_kg} kg weight taken? Type the date, e.g. 5-10-2026, or pick *Don't "
+                       "remember*.",
+    "previous_not_before": "That date must be before this measurement's date. Please check again.",
+    "choice_forgot": "Don't remember",
     "usual_lying": "Children under 2 are usually measured lying down (length).",
     "usual_standing": "Children 2 and older are usually measured standing (height).",
     "invalid_name": "I couldn't read the name. Please write it in letters, at most {max} characters.",
@@ -415,6 +561,14 @@ EN: dict[str, str] = {
     "kader_parent_notified": "📨 The result was also sent to the parent.",
     "kader_only": "This is for parents. As a cadre, type MENU to measure a child.",
     "choice_kader_measure": "Measure a child",
+    "choice_kader_review": "To check",
+    "choice_kader_review_desc": "Unusual values to check",
+    "choice_kader_measure_desc": "Weigh and measure a child",
+    "review_none": "No measurements to check at this posyandu. 👍",
+    "review_header": "🔎 *To check* (values outside the plausible range, last {days} days):",
+    "review_line": "• {name} (born {birth_date}), measured {measured_on}: {state}",
+    "review_remeasure": "not measured again yet, please measure again",
+    "review_confirmed": "measured again with the same result, the family was sent to the puskesmas",
     "choice_next_child": "Next child",
     "choice_prompt_next": "Go on to the next child?",
     "choice_chart_lfa": "📈 Height chart",
@@ -453,39 +607,163 @@ EN: dict[str, str] = {
     "cat_overweight": "overweight",
     "cat_obese": "obese",
     "gain_gained": "⚖️ Weight *went up* {gain_g} g since {previous_on} (at least {required_g} g needed). Well done!",
-    "gain_not_gained": "⚖️ Weight *did not go up* enough since {previous_on}: {gain_g} g, but at least {required_g} g "
-                       "is needed.",
-    "gain_two_t": "⚠️ This is the second time in a row that weight did not go up (2T). Please take your child to "
-                  "the posyandu or puskesmas soon.",
-    "gain_bgm": "⚠️ Your child's weight is below the red line (BGM). Please take your child to the puskesmas soon.",
+    "gain_same_month": "⚖️ Compared with the weighing on {previous_on}: {change_g} g. Gained / not gained (N/T) is "
+                       "judged from the monthly weighings.",
+    "result_status": "Status: *{status}*",
+    "ind_lila": "MUAC {armc_cm} cm",
+    "ind_hcfa": "Head circumference-for-age (LK/U)",
+    "cat_not_assessed_oedema": "not assessed because of oedema",
+    "cat_muac_severe": "severe acute malnutrition",
+    "cat_muac_moderate": "moderate acute malnutrition",
+    "cat_muac_normal": "normal",
+    "cat_head_severely_small": "very small",
+    "cat_head_small": "small",
+    "cat_normal_hc": "normal",
+    "cat_head_large": "large",
+    "backdated_note": "ℹ️ This is the measurement of {measured_on}, older than the latest one ({latest_on}); the "
+                      "gained / not gained history has been updated.",
+    "status_normal": "normal, as expected",
+    "status_danger_sign": "a danger sign",
+    "status_oedema": "severe acute malnutrition (oedema)",
+    "status_severely_wasted": "severe wasting",
+    "status_muac_severe": "severe acute malnutrition by MUAC",
+    "status_confirmed_extreme": "unusual values, measured again",
+    "status_large_loss": "large weight loss",
+    "status_wasted": "wasting",
+    "status_muac_moderate": "moderate acute malnutrition by MUAC",
+    "status_severely_stunted": "severe stunting",
+    "status_stunted": "stunting",
+    "status_severely_underweight": "severe underweight (BGM)",
+    "status_underweight": "underweight",
+    "status_two_t": "weight not up twice (2T)",
+    "status_not_gained": "weight not up (T)",
+    "status_head_severely_small": "very small head circumference",
+    "status_head_small": "small head circumference",
+    "status_head_large": "large head circumference",
+    "status_obese": "obesity",
+    "status_overweight": "overweight",
+    "status_possible_risk_of_overweight": "possible risk of overweight",
+    "status_risk_of_overweight_unchecked": "risk of overweight",
+    "status_risk_of_overweight": "risk of overweight",
+    "status_tall": "tall stature",
+    "status_illness": "illness",
+    "status_food_refusal": "poor eating",
+    "status_food_refusal_infant": "poor breastfeeding",
     "summary_good": "{name} is growing according to the standard. Keep it up! 💚",
-    "summary_stunted": "{name} is short for their age (*stunting*). This can improve, especially before age 2.",
-    "summary_wasted": "{name} is too thin for their height (*wasting*).",
+    "summary_danger_sign": "You mentioned a danger sign in {name}.",
+    "summary_oedema": "Both of {name}'s feet are swollen (oedema): a sign of severe acute malnutrition, whatever "
+                      "the weight.",
+    "summary_severely_wasted": "{name} is very thin for their length/height (severely wasted).",
+    "summary_muac_severe": "{name}'s MUAC is {armc_cm} cm, below 11.5 cm: a sign of severe acute malnutrition, "
+                           "whatever the weight.",
+    "summary_confirmed_extreme": "These values are far from usual for a child of {name}'s age and were measured "
+                                 "again. *If they are right, take {name} to the puskesmas today.*",
+    "summary_large_loss": "⚖️ Weight *went down* {loss_g} g ({loss_pct}%) since {loss_from}.",
+    "summary_wasted": "{name} is thin for their length/height (wasted).",
+    "summary_muac_moderate": "{name}'s MUAC is {armc_cm} cm (11.5 to under 12.5 cm): a sign of moderate acute "
+                             "malnutrition.",
+    "summary_severely_stunted_under2": "{name} is very short for their age (*stunting*). The sooner it is "
+                                       "addressed the better, especially before age 2.",
+    "summary_severely_stunted_over2": "{name} is very short for their age (*stunting*). Check-ups and good food "
+                                      "still help their health and development.",
+    "summary_stunted_under2": "{name} is short for their age (*stunting*). The sooner it is addressed the better, "
+                              "especially before age 2.",
+    "summary_stunted_over2": "{name} is short for their age (*stunting*). Check-ups and good food still help their "
+                             "health and development.",
+    "summary_severely_underweight": "{name}'s weight is very low for their age: below the red line (BGM).",
     "summary_underweight": "{name}'s weight is low for their age.",
-    "summary_over": "{name} weighs more than expected for their height/age.",
-    "advice_severe": "🚑 *Please take {name} to the puskesmas today or tomorrow.* This result needs a health worker "
-                     "soon. Show this message to the midwife or nutrition officer.",
-    "advice_stunted": "🍽️ What helps:\n• Animal protein every day: eggs, fish, chicken, liver, milk.\n"
-                      "• 3 meals and 1–2 snacks a day, portions right for the age.\n"
-                      "• Keep breastfeeding up to 2 years if still breastfed.\n"
-                      "• See the midwife/puskesmas for a check-up.",
-    "advice_wasted": "🍽️ What helps:\n• Energy- and protein-rich food more often: eggs, fish, meat, beans.\n"
-                     "• Add oil or coconut milk to complementary food for energy.\n"
-                     "• Have the puskesmas check your child: a thin child needs a health worker's follow-up.",
-    "advice_underweight": "🍽️ Add animal protein (eggs, fish, chicken) every day and weigh again next month at the "
-                          "posyandu.",
-    "advice_over": "🥗 Cut sweet drinks and snacks, add vegetables and fruit, and keep your child active. Talk to "
-                   "the midwife/cadre at the posyandu.",
-    "advice_infant": "🤱 Under 6 months: breast milk only (exclusive breastfeeding), as often as the baby wants.",
-    "advice_mpasi": "🥣 From 6 months: complementary food rich in animal protein, and keep breastfeeding.",
-    "advice_good": "🍽️ Keep up balanced meals with animal protein every day, and weigh monthly at the posyandu.",
+    "summary_two_t": "⚖️ Weight *did not go up* enough since {previous_on} ({gain_g} g, at least {required_g} g "
+                     "needed), and not last month either: *2T*.",
+    "summary_not_gained": "⚖️ Weight *did not go up* enough since {previous_on}: {gain_g} g, but at least "
+                          "{required_g} g is needed (T).",
+    "summary_head_severely_small": "{name}'s head circumference is much smaller than normal for their age.",
+    "summary_head_small": "{name}'s head circumference is smaller than normal for their age.",
+    "summary_head_large": "{name}'s head circumference is larger than normal for their age.",
+    "summary_obese": "{name}'s weight is far above normal for their length/height (obese).",
+    "summary_overweight": "{name}'s weight is above normal for their length/height (overweight).",
+    "summary_possible_risk_of_overweight": "{name}'s weight is a little above normal for their length/height "
+                                           "(possible risk of overweight).",
+    "summary_risk_of_overweight_unchecked": "{name}'s weight is above the orange line for their age (risk of "
+                                            "overweight); their length/height is needed to be sure.",
+    "summary_risk_of_overweight": "{name}'s weight is above average for their age, but right for their "
+                                  "length/height.",
+    "summary_tall": "{name} is taller than almost all children of their age. This is usually healthy.",
+    "summary_illness": "You mentioned {name} is unwell. 🤒 While unwell: keep feeding small amounts often and give plenty to "
+                       "drink (breast milk if still breastfed), ORS for diarrhoea. See the puskesmas if not better in 2 "
+                       "days.",
+    "summary_illness_infant": "You mentioned {name} is unwell. 🤒 Breastfeed more often, and have the baby checked "
+                              "at the puskesmas.",
+    "summary_food_refusal_infant": "You mentioned {name} is breastfeeding poorly. 🤱 Breastfeed as often as you can; a "
+                                   "baby who will not breastfeed at all has a danger sign.",
+    "summary_food_refusal": "You mentioned {name} is not eating well. 🥄 Offer small amounts often, never force, and give "
+                            "nourishing food they like. If it lasts over a week or the weight drops, see the puskesmas.",
+    "urgent_now": "🚨 *Take {name} to a hospital emergency room or the puskesmas NOW*, because of {reason}.",
+    "urgent_today": "🚑 *Take {name} to the puskesmas today*, because of {reason}. Show this message to the midwife "
+                    "or nutrition officer.",
+    "urgent_soon": "🩺 *Within this week, have {name} checked at the puskesmas or by the midwife*, because of "
+                   "{reason}.",
+    "danger_signs": "⚠️ *Danger signs*: not drinking or breastfeeding, vomiting everything, convulsions, very weak "
+                    "or unconscious, difficult breathing, diarrhoea with sunken eyes. If there is even one, go to "
+                    "the emergency room/puskesmas at once.",
+    "danger_signs_infant": "⚠️ *Danger signs*: not breastfeeding, vomiting everything, convulsions, very weak or "
+                           "unconscious, difficult breathing, fever, diarrhoea with sunken eyes. If there is even "
+                           "one, go to the emergency room/puskesmas at once.",
+    "adv_sam_infant": "Babies under 6 months with severe acute malnutrition usually need hospital care. On the "
+                      "way, keep breastfeeding as often as you can.",
+    "adv_sam": "Health workers treat severe acute malnutrition with special food. Until then, keep giving food, drink, and "
+               "breast milk if still breastfed.",
+    "adv_breastfeeding_support": "🤱 Ask the breastfeeding counsellor at the puskesmas for help: a good position "
+                                 "and latch mean enough milk. Breastfeed more often, day and night.",
+    "adv_energy_young": "➕ To gain weight: feed more often, add a little oil, coconut milk or butter to the complementary food, "
+                        "and give animal-source food first.",
+    "adv_energy_older": "➕ To gain weight: add 1–2 nourishing snacks (egg, beans, banana) and a little oil or coconut milk to "
+                        "cooking.",
+    "adv_stunted": "📏 For height: animal-source food every day, boiled drinking water, handwashing with soap, and full "
+                   "immunisation.",
+    "adv_not_gained": "⚖️ Feed more often with animal-source food. The Buku KIA advises a midwife's check when the "
+                      "weight does not go up.",
+    "adv_head": "📐 Bring the Buku KIA: a health worker will measure the head again and assess {name}'s development. It may "
+                "well be nothing.",
+    "adv_over_infant": "🤱 A plump baby *does not need a diet*. Keep giving breast milk only, as the baby wants; the "
+                       "midwife will follow the weight.",
+    "adv_over_young": "Children under 2 *do not need a diet*. Avoid sweet drinks, give portions right for the age, "
+                      "and play actively together.",
+    "adv_over_older": "🥗 Not a diet: swap sweet drinks for water, fewer snacks and fried food, more vegetables and "
+                      "fruit, and active play every day.",
+    "adv_check_wfl": "📏 Have the length/height measured at the posyandu too, to see whether the weight is right.",
+    "adv_tall": "If {name} grows much faster than usual or shows early signs of puberty, see the puskesmas.",
+    "feed_0_5": "🤱 Breast milk only until 6 months (exclusive breastfeeding), as often as the baby wants, day and "
+                "night, with nothing else, not even water or honey.",
+    "feed_6_8": "🥣 At 6–8 months: keep breastfeeding; mashed food 2–3 times a day and 1–2 snacks, from 2–3 spoonfuls up, "
+                "with animal-source food (egg, fish, chicken, liver) every day.",
+    "feed_9_11": "🥣 At 9–11 months: keep breastfeeding; finely chopped food 3–4 times a day and 1–2 snacks, about "
+                 "½ bowl (250 ml), with animal-source food every day.",
+    "feed_12_23": "🍽️ At 1–2 years: family food 3–4 times a day and 1–2 snacks, ¾–1 bowl, with animal-source food "
+                  "every day; keep breastfeeding to 2 years.",
+    "feed_24_59": "🍽️ Balanced family food: 3 meals and 2 snacks a day, animal-source food (egg, fish, chicken, "
+                  "meat) every day, and vegetables and fruit.",
+    "staff_notified": "The posyandu's cadres and midwife have been told.",
+    "concern_now": "🚨 *If the child has convulsions, is unconscious, breathes with difficulty, vomits everything or "
+                   "will not drink or breastfeed, go to a hospital emergency room or the puskesmas NOW.*",
+    "concern_ack": "Thank you for telling me. 🙏 If the child gets weaker or is not better in 2 days, see the "
+                   "puskesmas. Send the child's birth date, weight and length/height so Tumbuh can give advice "
+                   "that fits their age.",
+    "danger_signs_any": "⚠️ *Danger signs*: not drinking or breastfeeding, vomiting everything, convulsions, very "
+                        "weak or unconscious, difficult breathing, diarrhoea with sunken eyes, fever in a baby under "
+                        "2 months. If there is even one, go to the emergency room/puskesmas at once.",
     "next_check": "📅 Weigh and measure again around *{next_on}* at the posyandu.",
+    "next_check_overdue": "📅 Weigh and measure again as soon as you can at the posyandu: the date ({next_on}) has "
+                          "passed.",
     "not_advice_note": "_This is not a diagnosis. For certainty, see a health worker._",
     "remeasure": "🔁 These numbers look unusual for a child of {name}'s age ({detail}). Please measure again "
-                 "carefully and send them again. They are recorded for a health worker to check.",
+                 "carefully and send them again. If they are the same, Tumbuh gives the result and advice.",
     "remeasure_standing_young": "children under 9 months should be measured lying down",
     "remeasure_flag": "{indicator} is outside the plausible range",
     "remeasure_weight_jump": "weight changed {change} kg since the last measurement",
+    "remeasure_length_jump": "length/height changed {change} cm since the last measurement",
+    "staff_notice_extreme": "⚠️ *To check today*: {name} (born {birth_date}), Posyandu {posyandu}. Values outside the "
+                            "plausible range were measured again: {status}. The family was asked to go to the "
+                            "puskesmas today.",
     "outside_standard": "Sorry, Tumbuh currently only assesses children under 5.",
     "confirm_stop": "Stop receiving reminders from Tumbuh? Your children's data stays; type MULAI to get reminders "
                     "again.",
@@ -572,10 +850,16 @@ class Ref(str):
         return obj
 
 
+class Join(tuple):
+    """A parameter that is a list of values (catalogue refs, numbers...), each rendered, joined with commas."""
+
+
 def fmt(value, lang: str) -> str:
     """A value as the person reads it: decimal comma in Indonesian, dates with the month's name."""
     if isinstance(value, Ref):
         return render(str(value), lang, **value.params)
+    if isinstance(value, Join):
+        return ", ".join(fmt(v, lang) for v in value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):

@@ -22,12 +22,13 @@ from shared.domain import growth
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.errors import PermanentError, TransientError
 from shared.flows import engine, parsers
-from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE
+from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE, implied_measure
+from shared.flows.examples import example
 from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Ref, render
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Conversations, Messenger, Records, TaskQueue, TurnStart, UnitOfWork
-from shared.services import results
+from shared.services import assessing, results
 from shared.services.replies import to_messages
 from shared.whatsapp.errors import OutsideWindow, Unreachable
 from shared.whatsapp.outgoing import Image, Template, Text, from_dict, to_dict
@@ -56,8 +57,9 @@ KEYWORDS = {"cek": "menu:measure", "ukur": "menu:measure", "timbang": "menu:meas
             "check": "menu:measure", "riwayat": "menu:history", "history": "menu:history",
             "anak": "menu:children", "children": "menu:children", "pengingat": "menu:reminders",
             "grafik": "menu:history", "chart": "menu:history", "kurva": "menu:history"}
-KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("menu:help", "menu_help"),
-                 Choice("menu:language", "menu_language"))
+KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("kader:review", "choice_kader_review"),
+                 Choice("menu:help", "menu_help"), Choice("menu:language", "menu_language"))
+REVIEW_DAYS = 60  # the kader's "perlu dicek" list covers flagged values of about the last two posyandu months
 KADER_AFTER_RESULT = (Choice("next:kader", "choice_next_child"), Choice("next:menu", "choice_menu"))
 SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
 RESULT_TEMPLATE = "hasil_pengukuran"  # utility template, see docs/whatsapp-templates.md
@@ -130,6 +132,18 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]
         return ()
     deliver(ports, msg.wamid, now, talk.leased, hand_off=True)
     return tuple(r.key for r in talk.replies)
+
+
+QUICK_ENTRY_SLOTS = ("sex", "birth_date", "weight_kg", "lenhei_cm", "measure", "lenhei_label", "headc_cm", "armc_cm",
+                     "measured_on", "previous_weight_kg", "oedema")
+
+
+def hint(problem) -> Reply:
+    """A parser's problem as a reply; a field it names is shown in words ("berat badan"), never as a code name."""
+    params = dict(problem.params)
+    if isinstance(params.get("field"), str):
+        params["field"] = Ref(f"field_{params['field']}")
+    return Reply(problem.key, params)
 
 
 def child_in_focus(state: dict | None) -> int | None:
@@ -315,7 +329,7 @@ class Talk:
     def menu(self) -> None:
         if self.staff is not None:
             return self.kader_menu()
-        self.replies.append(Reply("menu", {}, MENU_CHOICES))
+        self.replies.append(Reply("menu", {"example": example("example_young", self.today)}, MENU_CHOICES))
         self.new_state = None
 
     def kader_menu(self) -> None:
@@ -405,6 +419,8 @@ class Talk:
             self.advance()
         elif rid.startswith(("menu:", "next:")):
             self.route(rid)
+        elif rid.startswith("again:"):
+            self.measure_again(rid, MEASURE)
         elif rid.startswith("chart:"):
             self.send_chart(rid)
         elif rid:
@@ -426,6 +442,10 @@ class Talk:
             return self.advance()
         if rid in ("kader:measure", "next:kader"):
             return self.apply(engine.start(KADER_MEASURE, self.ctx()))
+        if rid == "kader:review":
+            return self.kader_review()
+        if rid.startswith("again:"):
+            return self.measure_again(rid, KADER_MEASURE)
         if rid == "menu:help":
             return self.word_help()
         if rid == "menu:language":
@@ -435,6 +455,35 @@ class Talk:
         # Typing a name starts measuring straight away: the name is the answer to "which child?".
         turn = engine.start(KADER_MEASURE, self.ctx())
         self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
+
+    def measure_again(self, rid: str, flow) -> None:
+        """'Ukur lagi' after a flagged value: the same child, today; what was not in doubt is kept, so only the
+        weight, the length and the position are asked again (the second measurement confirms or replaces)."""
+        child = next((c for c in self.children if rid == f"again:{c.id}"), None)
+        if child is None:
+            return self.menu()
+        slots: dict = {"child_id": child.id, "measured_on": self.today.isoformat()}
+        latest = next(iter(self.tx.measurements_of(child.id, limit=1)), None)
+        if latest is not None and latest.review == "remeasure":
+            kept = {"headc_cm": "head_circumference_for_age", "armc_cm": "arm_circumference_for_age"}
+            slots.update({k: getattr(latest, k) for k, flag in kept.items() if flag not in latest.flags})
+            slots["oedema"] = latest.oedema
+        self.apply(engine.start(flow, self.ctx(), slots))
+
+    def kader_review(self) -> None:
+        """The posyandu's flagged values: waiting for a re-measure, or confirmed and referred ("perlu dicek")."""
+        rows = self.tx.to_review(self.staff.posyandu_id, self.today - timedelta(days=REVIEW_DAYS)) \
+            if self.staff.posyandu_id else []
+        if not rows:
+            self.say("review_none")
+        else:
+            self.say("review_header", days=REVIEW_DAYS)
+            for child, m in rows:
+                self.say("review_line", name=child.name, birth_date=child.birth_date, measured_on=m.measured_on,
+                         state=Ref(f"review_{m.review}"))
+            self.tx.audit(f"staff:{self.staff.id}", "review.read", "posyandu", self.staff.posyandu_id,
+                          {"children": sorted({c.id for c, _ in rows})})
+        self.kader_menu()
 
     def advance(self) -> None:
         flow = FLOWS[self.state.flow]
@@ -449,6 +498,8 @@ class Talk:
         entry = parsers.extract_quick_entry(self.msg.text, today=self.today)
         if not entry.is_empty:
             return self.start_measure(entry)
+        if entry.concerns:
+            return self.concern_only(entry.concerns)
         words = parsers.normalise(self.msg.text).split()
         target = next((KEYWORDS[w] for w in words if w in KEYWORDS), None)
         if target:
@@ -457,14 +508,25 @@ class Talk:
             self.say("not_understood")
         self.menu()
 
+    def concern_only(self, concerns) -> None:
+        """A worry without numbers ("anak sy demam dan kejang"): a danger sign is answered first with "now"; any
+        worry gets the danger signs and an invitation to send the child's numbers. No feeding advice: the
+        child's age is not known here, and what fits a baby does not fit a toddler."""
+        self.say("concern_now" if "danger_sign" in concerns else "concern_ack")
+        self.say("danger_signs_any")
+        self.menu()
+
     def start_measure(self, entry=None) -> None:
         slots: dict = {}
         hints: list[Reply] = []
         if entry is not None:
             slots = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in entry.fields().items()
-                     if k in ("sex", "birth_date", "weight_kg", "lenhei_cm", "measure", "headc_cm", "armc_cm",
-                              "measured_on")}
-            hints = [Reply(p.key, dict(p.params)) for p in entry.problems]
+                     if k in QUICK_ENTRY_SLOTS}
+            if slots.get("oedema") is not False:  # only "tidak bengkak" spares the question; a "yes" is asked properly
+                slots.pop("oedema", None)
+            if entry.concerns:
+                slots["concerns"] = list(entry.concerns)
+            hints = [hint(problem) for problem in entry.problems]
             match = [c for c in self.children if slots.get("birth_date") == c.birth_date.isoformat()
                      and slots.get("sex", c.sex) == c.sex]
             if len(match) == 1:
@@ -507,7 +569,7 @@ class Talk:
         self.menu()
 
     def word_help(self) -> None:
-        self.say("help")
+        self.say("help", example=example("example_older", self.today))
         self.menu()
 
     def word_language(self) -> None:
@@ -574,13 +636,14 @@ class Talk:
         child = next((c for c in self.children if c.id == slots.get("child_id")), None)
         if child is None:
             return self.menu()
-        rows = [m for m in self.tx.measurements_of(child.id, limit=6) if not m.flags]
+        rows = [m for m in self.tx.measurements_of(child.id, limit=6) if m.counts]
         if not rows:
             self.say("history_none", name=child.name)
             return self.menu()
         self.say("history_header", name=child.name)
         for m in rows:
-            lying = m.measure != "h"
+            lying = m.measure == "l" if m.measure else \
+                (m.measured_on - child.birth_date).days < growth.ages.HEIGHT_FROM_DAY
             summary, gain = results.history_words(m.assessment)
             self.say("history_line", measured_on=m.measured_on,
                      weight_kg=m.weight_kg if m.weight_kg is not None else "–",
@@ -593,55 +656,82 @@ class Talk:
     def act_assess_growth(self, slots: dict) -> None:
         child = self.child_for(slots)
         on = date.fromisoformat(slots["measured_on"])
-        m = dict(weight_kg=slots.get("weight_kg"), lenhei_cm=slots.get("lenhei_cm"), measure=slots.get("measure"),
-                 headc_cm=slots.get("headc_cm"), armc_cm=slots.get("armc_cm"), oedema=bool(slots.get("oedema")))
+        measure = implied_measure(slots, self.ctx())
+        entry = assessing.Entry(on, slots.get("weight_kg"), slots.get("lenhei_cm"), measure, slots.get("headc_cm"),
+                                slots.get("armc_cm"), bool(slots.get("oedema")), tuple(slots.get("concerns") or ()))
+        focus = child_in_focus(self.start.state)
+        history = self.history_in_focus if focus == child.id and self.history_in_focus is not None else \
+            self.tx.measurements_of(child.id, limit=CHART_POINTS)  # newest first
         try:
-            a = growth.assess_growth_on(1 if child.sex == "M" else 2, child.birth_date, on, **m)
+            history = self.record_previous_weighing(child, slots, on, history)
+            ev = assessing.evaluate(child, entry, history, self.today)
         except growth.OutsideGrowthStandard:
             self.say("outside_standard")
             return self.menu()
-        focus = child_in_focus(self.start.state)
-        earlier = self.history_in_focus if focus == child.id and self.history_in_focus is not None else \
-            self.tx.measurements_of(child.id, limit=CHART_POINTS)  # newest first
-        history = [x for x in earlier[:3] if not x.flags and x.weight_kg is not None and x.measured_on < on]
-        gain = change = None
-        if m["weight_kg"] is not None:
-            weighings = [growth.Weighing(x.measured_on, x.weight_kg) for x in reversed(history)]
-            gains = growth.weight_gain_history(child.birth_date, [*weighings, growth.Weighing(on, m["weight_kg"])])
-            gain = gains[-1] if gains else None
-            change = m["weight_kg"] - history[0].weight_kg if history else None
-        flags = tuple(sorted({n for n in ("length_for_age", "weight_for_age", "weight_for_length", "bmi_for_age",
-                                           "head_circumference_for_age", "arm_circumference_for_age")
-                              if getattr(a, n).flagged}
-                             | ({"standing_before_9_months"} if a.standing_before_9_months else set())
-                             | ({"weight_change"} if gain is not None and gain.status is growth.GainStatus.IMPLAUSIBLE
-                                else set())))
-        summary = results.summarise(a)
-        if gain is not None:
-            summary["gain"] = {"status": gain.status.value, "code": gain.status.code, "gain_g": gain.gain_g,
-                               "required_g": gain.required_g, "two_t": gain.two_t}
         self.tx.record_measurement(
-            Measurement(child.id, on, m["weight_kg"], m["lenhei_cm"], m["measure"], m["headc_cm"], m["armc_cm"],
-                        m["oedema"], flags, summary), source="whatsapp", source_ref=self.msg.wamid,
-            actor=self.actor(), entered_by_staff=self.staff.id if self.staff else None)
-        lying = a.measure != "h" if a.measure else a.age_days < 731
-        if flags:
-            replies = results.remeasure_replies(child.name, a, gain, change, lying)
+            Measurement(child.id, on, entry.weight_kg, entry.lenhei_cm, measure, entry.headc_cm, entry.armc_cm,
+                        entry.oedema, ev.flags, ev.summary, review=ev.review),
+            source="whatsapp", source_ref=self.msg.wamid, actor=self.actor(),
+            entered_by_staff=self.staff.id if self.staff else None)
+        revisions = [(row_id, summary, None) for row_id, summary in ev.revisions]
+        if ev.pending is not None:  # answered by this measurement: no longer waiting for staff to check
+            revisions.append((ev.pending.id, None, "superseded"))
+        self.tx.revise_measurements(revisions)
+        for row_id, _summary in ev.revisions:
+            self.tx.audit(self.actor(), "measurement.recompute", "measurement", row_id, {"reason": "earlier_entry"})
+        own_chart = self.staff is None
+        if ev.advice is None:
+            replies = results.remeasure_replies(child.name, ev, child.id)
         else:
-            replies = results.result_replies(child.name, a, gain, on, m["weight_kg"], m["lenhei_cm"],
-                                             child_id=child.id if self.staff is None else None)
-        chart_rows = [*(x for x in reversed(earlier) if not x.flags and x.measured_on != on),
-                      Measurement(child.id, on, m["weight_kg"], m["lenhei_cm"], m["measure"])]
-        if self.staff is None and not flags:
-            self.result_chart = self.chart_spec(results.result_chart(a), child, chart_rows, self.lang)
+            notified = ev.confirmed and self.notify_staff(child, ev)
+            replies = results.result_replies(child.name, ev, entry.weight_kg, entry.lenhei_cm, measure, self.today,
+                                             child_id=child.id if own_chart else None, staff_notified=notified)
+        chart_rows = sorted([*(x for x in history if x.counts and x.measured_on != on),
+                             Measurement(child.id, on, entry.weight_kg, entry.lenhei_cm, measure)],
+                            key=lambda x: x.measured_on)
+        if own_chart and ev.advice is not None:
+            self.result_chart = self.chart_spec(results.result_chart(ev.assessment), child, chart_rows, self.lang)
         if self.staff is not None:
-            notified = not flags and self.notify_parent(child, replies, a, on, chart_rows)
+            notified = ev.advice is not None and self.notify_parent(child, replies, ev, on, chart_rows)
             last = replies[-1]
+            after = (results.remeasure_choices(child.id)[0], KADER_AFTER_RESULT[0]) if ev.advice is None \
+                else KADER_AFTER_RESULT
             replies = (*replies[:-1], Reply(last.key, last.params, ()), Reply("kader_saved"),
                        *((Reply("kader_parent_notified"),) if notified else ()),
-                       Reply("choice_prompt_next", {}, KADER_AFTER_RESULT))
+                       Reply("choice_prompt_next", {}, after))
         self.replies.extend(replies)
         self.new_state = None
+
+    def record_previous_weighing(self, child: Child, slots: dict, on: date,
+                                 history: list[Measurement]) -> list[Measurement]:
+        """"bb turun dari 10,1 jadi 9,7": the earlier weight, with the date the family gave, is stored as the
+        previous weighing (unless one is already recorded that day), so the loss is judged like any other."""
+        kg, raw = slots.get("previous_weight_kg"), slots.get("previous_on")
+        when = date.fromisoformat(raw) if isinstance(raw, str) else None
+        if not kg or when is None or when >= on or any(m.measured_on == when and m.weight_kg for m in history):
+            return history
+        ev = assessing.evaluate(child, assessing.Entry(when, kg), history, self.today)
+        stored = Measurement(child.id, when, kg, None, None, flags=ev.flags, assessment=ev.summary)
+        row_id = self.tx.record_measurement(stored, source="whatsapp", source_ref=f"{self.msg.wamid}:previous",
+                                            actor=self.actor(),
+                                            entered_by_staff=self.staff.id if self.staff else None)
+        return sorted([*history, replace(stored, id=row_id)], key=lambda m: m.measured_on, reverse=True)
+
+    def notify_staff(self, child: Child, ev: assessing.Evaluation) -> bool:
+        """A confirmed extreme value: the kader and bidan of the child's posyandu are told the same day (through
+        the outbox, like every message). True when someone other than the sender was told."""
+        if not child.posyandu_id:
+            return False
+        told = [s for s in self.tx.staff_of_posyandu(child.posyandu_id) if not (self.staff and s.id == self.staff.id)]
+        posyandu = self.tx.posyandu_name(child.posyandu_id)
+        for s in told:
+            notice = Text(render("staff_notice_extreme", s.language, name=child.name, birth_date=child.birth_date,
+                                 posyandu=posyandu, status=results.status_words(ev.advice)))
+            self.outgoing.append(({"to": s.wa_id, "message": to_dict(notice), "kind": "staff_notice",
+                                   "guardian_id": None, "lang": s.language}, f"{self.msg.wamid}:s{s.id}"))
+        if told:
+            self.tx.audit(self.actor(), "staff.notice", "child", child.id, {"staff": [s.id for s in told]})
+        return bool(told)
 
     def actor(self) -> str:
         return f"staff:{self.staff.id}" if self.staff else f"guardian:{self.guardian.id}"
@@ -664,7 +754,7 @@ class Talk:
         self.children.append(child)
         return child
 
-    def notify_parent(self, child: Child, replies: tuple[Reply, ...], a, measured_on: date,
+    def notify_parent(self, child: Child, replies: tuple[Reply, ...], ev: assessing.Evaluation, measured_on: date,
                       chart_rows: list[Measurement]) -> bool:
         """Send a kader's result to the child's consented parent: in the 24-hour window as the same messages
         (the advice under the child's chart, as a parent's own result), outside it as the approved utility
@@ -674,13 +764,13 @@ class Talk:
             return False
         if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
             intro = Reply("parent_result_intro", {"name": child.name})
-            shown = results.result_chart(a)
+            shown = results.result_chart(ev.assessment)
             body = [r for r in replies if r.key != "not_advice_note"] + [
                 Reply("not_advice_note", choices=results.chart_choices(child.id, shown=shown))]
             self.queue_to(parent, to_messages([intro, *body], parent.language), "result",
                           chart=self.chart_spec(shown, child, chart_rows, parent.language))
         else:
-            status = results.headline(a)
+            status = results.headline(ev.advice)
             params = (child.name, render("choice_today", parent.language) if measured_on == self.today
                       else f"{measured_on.day}-{measured_on.month}-{measured_on.year}", render(status, parent.language))
             self.queue_to(parent, [Template(RESULT_TEMPLATE, parent.language, params)], "result_template")
@@ -692,7 +782,7 @@ class Talk:
         child = next((c for c in self.children if str(c.id) == child_id), None)
         if child is None or indicator not in ("lfa", "wfa", "wfl"):
             return self.menu()
-        rows = [m for m in reversed(self.tx.measurements_of(child.id, limit=CHART_POINTS)) if not m.flags]
+        rows = [m for m in reversed(self.tx.measurements_of(child.id, limit=CHART_POINTS)) if m.counts]
         spec = self.chart_spec(indicator, child, rows, self.lang)
         if spec is None:
             self.say("no_chart_yet", name=child.name)

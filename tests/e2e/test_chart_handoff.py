@@ -74,7 +74,8 @@ def test_the_webhook_answers_at_once_and_the_chart_follows_through_cloud_tasks(h
     phone.post("cewek lahir 3-1-2024 bb 8,0 pb 70 tgl ukur 3-2-2025")
     phone.post("Ani")
     phone.post(reply_id="skip")
-    phone.post(reply_id="skip")  # the result
+    phone.post(reply_id="skip")
+    phone.post(reply_id="no")  # no oedema: the result
 
     assert tasks.wait_idle(10)
     (task,) = requests.get(f"{tasks_url}/_standin/tasks", timeout=5).json()["tasks"]
@@ -91,8 +92,8 @@ def test_a_task_delivered_twice_sends_nothing_twice(handoff, graph):
     client, tasks, tasks_url = handoff
     phone = Phone(client)
     for step in ("Halo", "consent:yes", "cowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025", "Budi", "skip",
-                 "skip"):
-        phone.post(reply_id=step) if ":" in step or step == "skip" else phone.post(step)
+                 "skip", "no"):
+        phone.post(reply_id=step) if ":" in step or step in ("skip", "no") else phone.post(step)
     assert tasks.wait_idle(10)
     (task,) = requests.get(f"{tasks_url}/_standin/tasks", timeout=5).json()["tasks"]
     before = len(sent_to(graph, WA))

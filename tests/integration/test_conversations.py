@@ -60,8 +60,9 @@ def test_measuring_a_new_child_step_by_step(consented):
         ("72,5", ["ask_measure"]),
         ("@measure:l", ["ask_headc"]),
         ("@skip", ["ask_armc"]),
-        ("@skip", ["result_header", "result_line", "result_line", "result_line", "result_line", "summary_good",
-                   "advice_good", "advice_mpasi", "next_check", "not_advice_note"]),
+        ("@skip", ["ask_oedema"]),  # asked for every child: kwashiorkor can look well-fed
+        ("@no", ["result_header", "result_status", "result_line", "result_line", "result_line", "result_line",
+                 "summary_good", "feed_12_23", "next_check", "not_advice_note"]),
     ]
 
     assert _keys(consented, script) == []
@@ -103,10 +104,12 @@ def test_a_second_weighing_says_naik_or_tidak_naik(consented, ports):
     consented.say("Ani")
     consented.say(reply_id="skip")
     consented.say(reply_id="skip")
+    consented.say(reply_id="no")  # no oedema (asked for every child)
 
     consented.say("cewek lahir 3-1-2024 bb 8,4 pb 71 tgl ukur 5-3-2025")
     consented.say(reply_id="skip")
-    keys = consented.say(reply_id="skip")
+    consented.say(reply_id="skip")
+    keys = consented.say(reply_id="no")
 
     assert "gain_gained" in keys
 
@@ -116,8 +119,9 @@ def test_implausible_numbers_ask_to_remeasure_and_are_stored_flagged(consented, 
     consented.say("cowok lahir 3-1-2024 bb 9 pb 40 tgl ukur 3-3-2025")
     consented.say("Budi")
     consented.say(reply_id="skip")
+    consented.say(reply_id="skip")
 
-    keys = consented.say(reply_id="skip")
+    keys = consented.say(reply_id="no")
 
     assert keys == ["remeasure"]
     assert ports.records.run("SELECT flags FROM measurements")[0][0] != []
@@ -255,6 +259,7 @@ def test_history_lists_earlier_results(consented):
     consented.say("Ani")
     consented.say(reply_id="skip")
     consented.say(reply_id="skip")
+    consented.say(reply_id="no")  # no oedema (asked for every child)
 
     assert consented.say(reply_id="menu:history") == ["history_header", "history_line"]
 
@@ -313,9 +318,11 @@ def _measure_twice(chat):
     chat.say("Ani")
     chat.say(reply_id="skip")
     chat.say(reply_id="skip")
+    chat.say(reply_id="no")  # no oedema (asked for every child)
     chat.say("cewek lahir 3-1-2024 bb 8,4 pb 71 tgl ukur 5-3-2025")
     chat.say(reply_id="skip")
-    return chat.say(reply_id="skip")
+    chat.say(reply_id="skip")
+    return chat.say(reply_id="no")
 
 
 def test_the_result_advice_comes_under_the_childs_length_chart(consented, ports):
@@ -359,7 +366,7 @@ def test_a_chart_that_cannot_be_drawn_still_sends_the_advice(consented, ports, m
     _measure_twice(consented)
 
     advice = ports.messenger.sent[-1][1]
-    assert advice.image_id == "" and "Yang bisa dilakukan" in advice.body
+    assert advice.image_id == "" and "Timbang dan ukur lagi" in advice.body
 
 
 def test_a_chart_asked_for_that_cannot_be_drawn_gets_a_kind_word_not_silence(consented, ports, monkeypatch):
@@ -527,7 +534,7 @@ def test_history_says_which_weighings_went_up(consented, ports):
 
     text = ports.messenger.sent[-1][1].body
     assert "5 Maret 2025: BB 8,4 kg, PB 71 cm — pendek, berat naik" in text
-    assert "3 Februari 2025: BB 8 kg, PB 70 cm — gizi baik\n" in text + "\n"
+    assert "3 Februari 2025: BB 8 kg, PB 70 cm — normal, sesuai standar\n" in text + "\n"
 
 
 def test_the_consent_question_offers_the_other_language_each_time(chat, ports):
@@ -575,6 +582,7 @@ def test_measuring_a_known_child_loads_its_history_with_the_message(consented, p
     consented.say("Ani")
     consented.say(reply_id="skip")
     consented.say(reply_id="skip")
+    consented.say(reply_id="no")  # no oedema (asked for every child)
     child_id = ports.records.run("SELECT id FROM children")[0][0]
     assert consented.say(reply_id="menu:measure") == ["ask_which_child"]
     assert consented.say(reply_id=f"child:{child_id}") == ["ask_measured_on"]
@@ -583,11 +591,12 @@ def test_measuring_a_known_child_loads_its_history_with_the_message(consented, p
     assert consented.say("71") == ["ask_measure"]
     assert consented.say(reply_id="measure:l") == ["ask_headc"]
     assert consented.say(reply_id="skip") == ["ask_armc"]
+    assert consented.say(reply_id="skip") == ["ask_oedema"]
     calls = []
     real = PgUnitOfWork.measurements_of
     monkeypatch.setattr(PgUnitOfWork, "measurements_of", lambda self, *a, **k: calls.append(a) or real(self, *a, **k))
 
-    keys = consented.say(reply_id="skip")
+    keys = consented.say(reply_id="no")
 
     assert "gain_gained" in keys and calls == []
     assert ports.messenger.sent[-1][1].image_id.startswith("media.")

@@ -34,7 +34,8 @@ def _register_new_child(kader, parent_phone="0812 0000 0001"):
     assert kader.say("78") == ["ask_measure"]
     assert kader.say(reply_id="measure:l") == ["ask_headc"]
     assert kader.say(reply_id="skip") == ["ask_armc"]
-    return kader.say(reply_id="skip")
+    assert kader.say(reply_id="skip") == ["ask_oedema"]
+    return kader.say(reply_id="no")
 
 
 def test_kader_registers_and_measures_a_new_child_without_consent_questions(kader, ports):
@@ -137,6 +138,7 @@ def test_a_parent_can_name_the_childs_posyandu_so_its_kader_find_the_child(kader
     parent.say(reply_id="measure:l")
     parent.say(reply_id="skip")
     parent.say(reply_id="skip")
+    parent.say(reply_id="no")  # no oedema (asked for every child)
 
     assert kader.say("ani") == ["ask_measured_on"]
 

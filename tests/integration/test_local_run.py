@@ -131,12 +131,12 @@ def test_dev_serve_brings_up_three_functions_over_real_http(local_env):
 
 def test_make_run_chat_reaches_a_result_with_its_chart_through_the_local_cloud_tasks(local_env, tmp_path):
     """`dev.py run` as a newcomer uses it (stdin piped to the simulator): consent, one message with the child's
-    data, the name, two skips; the result's second message arrives through the Cloud Tasks stand-in and the
+    data, the name, two skips and "no oedema"; the result's second message arrives through the Cloud Tasks stand-in and the
     scheduler function, headed by the chart picture saved to a file."""
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()})
     env.pop("TASKS_QUEUE", None)
-    chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n"
+    chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n2\n"
 
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "dev.py"), "run"], env=env, cwd=REPO, input=chat,
                          capture_output=True, text=True, timeout=120)

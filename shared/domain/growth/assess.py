@@ -48,6 +48,8 @@ class GrowthAssessment:
     subscapular_skinfold_for_age: IndicatorResult
     below_red_line: bool  # BGM: rounded weight-for-age z < -3 (refer)
     needs_remeasure: bool  # any WHO flag, or standing before 9 months
+    muac: classify.ArmCircumference | None = None  # LILA class (6-59 months; absolute cut-offs), None if unmeasured
+    armc_cm: float | None = None  # as measured (LILA is judged in cm, not by its z-score)
 
     @property
     def stunted(self) -> bool:
@@ -137,14 +139,15 @@ def assess_growth(
     lfa = _result(scores.zlen, classify.classify_length_for_age)
     wfl = _result(scores.zwfl, classify.classify_weight_for_length, classify.WeightForLength.SEVERELY_WASTED)
     bfa = _result(scores.zbmi, classify.classify_bmi_for_age, classify.WeightForLength.SEVERELY_WASTED)
-    hc = _result(scores.zhc, None)
+    hc = _result(scores.zhc, classify.classify_head_circumference)
     ac = _result(scores.zac, None)
     ts = _result(scores.zts, None)
     ss = _result(scores.zss, None)
     c9mo = bool(scores.c9mo_flag)
+    shown_months = ages.completed_months_from_days(age_days) if age_months is None else age_months
     return GrowthAssessment(
         age_days=scores.age_days,
-        age_months=ages.completed_months_from_days(age_days) if age_months is None else age_months,
+        age_months=shown_months,
         lenhei_cm=scores.clenhei,
         measure=scores.cmeasure,
         standing_before_9_months=c9mo,
@@ -170,6 +173,8 @@ def assess_growth(
             or ts.flagged
             or ss.flagged
         ),
+        muac=classify.classify_muac(armc_cm, shown_months),
+        armc_cm=armc_cm,
     )
 
 

@@ -5,6 +5,9 @@ lists the pairs, e.g. SEVERELY_STUNTED = "sangat pendek"). Boundaries are exactl
 (reference/domain-id.md D1): -3.00 falls in the moderate class, -2.00 is normal, +1.00 is normal for BB/U
 and BB/PB, +3.00 is normal for PB/U. WHO 2007 categories (5-18 y) are absent because Tumbuh does not
 compute WHO 2007 z-scores.
+
+Two classes that are not Permenkes z-score classes live here too, so every category has one home: LILA (MUAC,
+an absolute cut-off) and head circumference (WHO's -2/+2 SD screening edges).
 """
 from enum import Enum
 
@@ -106,3 +109,61 @@ def classify_weight_for_length(z: float) -> WeightForLength:
 def classify_bmi_for_age(z: float) -> WeightForLength:
     """IMT/U category (0-60 months) of a BMI-for-age z: the BB/PB classes and cut-offs."""
     return classify_weight_for_length(z)
+
+
+# LILA / MUAC (lingkar lengan atas), 6-59 months: absolute cut-offs, independent of weight. WHO 2013 guideline
+# "Updates on the management of severe acute malnutrition in infants and children" (MUAC < 115 mm is SAM; 115 to
+# < 125 mm is moderate), adopted by Kemenkes' Pedoman Pencegahan dan Tatalaksana Gizi Buruk pada Balita (2019).
+# Not used under 6 months (no cut-off exists there).
+MUAC_SEVERE_BELOW_CM = 11.5
+MUAC_MODERATE_BELOW_CM = 12.5
+MUAC_FROM_MONTHS = 6
+
+
+class ArmCircumference(Enum):
+    """LILA (MUAC) class, 6-59 months."""
+
+    SEVERE = "muac_severe"  # < 11.5 cm: gizi buruk (severe acute malnutrition), whatever the weight says
+    MODERATE = "muac_moderate"  # 11.5 to < 12.5 cm: gizi kurang (moderate acute malnutrition)
+    NORMAL = "muac_normal"  # >= 12.5 cm
+
+
+def classify_muac(armc_cm: float | None, age_months: int) -> ArmCircumference | None:
+    """LILA class of an arm circumference (cm, read to 1 mm as measured); None under 6 months or unmeasured."""
+    if armc_cm is None or age_months < MUAC_FROM_MONTHS:
+        return None
+    mm = round(armc_cm * 10)  # tapes read to the millimetre: 11.5 is 115 mm exactly, never 114.999...
+    if mm < round(MUAC_SEVERE_BELOW_CM * 10):
+        return ArmCircumference.SEVERE
+    if mm < round(MUAC_MODERATE_BELOW_CM * 10):
+        return ArmCircumference.MODERATE
+    return ArmCircumference.NORMAL
+
+
+# Head circumference-for-age (LK/U): WHO Child Growth Standards screening edges, as Buku KIA's head chart uses
+# them (reference/domain-id.md D7): < -2 SD microcephaly (< -3 SD severe), > +2 SD macrocephaly; both are a reason
+# to be assessed by a health worker, never a diagnosis. Same rounding and boundary rule as Permenkes (-2.00 normal).
+HEAD_SEVERE_BELOW = -3.0
+HEAD_SMALL_BELOW = -2.0
+HEAD_LARGE_ABOVE = 2.0
+
+
+class HeadCircumference(Enum):
+    """LK/U class (0-60 months)."""
+
+    SEVERELY_SMALL = "head_severely_small"  # < -3 SD
+    SMALL = "head_small"  # -3 SD to < -2 SD (microcephaly)
+    NORMAL = "normal"
+    LARGE = "head_large"  # > +2 SD (macrocephaly)
+
+
+def classify_head_circumference(z: float) -> HeadCircumference:
+    """LK/U class of a head circumference-for-age z (rounded to 2 decimals first)."""
+    z = _rounded(z)
+    if z < HEAD_SEVERE_BELOW:
+        return HeadCircumference.SEVERELY_SMALL
+    if z < HEAD_SMALL_BELOW:
+        return HeadCircumference.SMALL
+    if z <= HEAD_LARGE_ABOVE:
+        return HeadCircumference.NORMAL
+    return HeadCircumference.LARGE

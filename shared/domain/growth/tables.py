@@ -178,3 +178,11 @@ def unsupported_reason(indicator: str) -> str | None:
     """Why an indicator cannot be computed here, or None when its table is available."""
     found = _load(indicator)
     return found.args[0] if isinstance(found, UnsupportedIndicator) else None
+
+
+def median(indicator: str, sex: int, age_days: int) -> float:
+    """The WHO median (M) of an age-based table at a whole day of age, e.g. a healthy child's weight for an example."""
+    t = table(indicator)
+    if t.key_unit != "age_days":
+        raise ValueError(f"{indicator} is not an age-based table")
+    return t.m[sex - 1][age_days - t.first_key]

@@ -35,17 +35,18 @@ def _all_choices():
         for step in flow.steps.values():
             yield from choices_of(step, {}, ctx)
     yield from conversation.MENU_CHOICES
-    yield from results.AFTER_RESULT + results.AFTER_REMEASURE + results.chart_choices(1, with_wfl=True)
+    yield from results.AFTER_RESULT + results.remeasure_choices(1) + results.chart_choices(1, with_wfl=True)
     yield from conversation.KADER_CHOICES + conversation.KADER_AFTER_RESULT
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_button_title_fits_meta_limit(lang):
-    """Static choice titles fit a reply button (20) or, for the menu, a list row (24), in UTF-16 units."""
+    """Static choice titles fit a reply button (20) or, for the menus (parent's and kader's), a list row (24), in
+    UTF-16 units."""
     too_long = []
     for choice in _all_choices():
         title = render(choice.key, lang, **choice.params)
-        limit = ROW_TITLE_MAX if choice.id.startswith("menu:") else BUTTON_TITLE_MAX
+        limit = ROW_TITLE_MAX if choice.id.startswith(("menu:", "kader:")) else BUTTON_TITLE_MAX
         if len(title.encode("utf-16-le")) // 2 > limit:
             too_long.append((choice.key, title))
 

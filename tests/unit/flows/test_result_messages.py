@@ -1,65 +1,77 @@
 """Every result fits Meta's shape: two messages at most, the second a reply-button message (which the chart
-heads) with a body within Meta's 1024, whatever the categories, in both languages."""
+heads) with a body within Meta's 1024, whatever the categories, findings and worries, in both languages."""
 import itertools
 from datetime import date, timedelta
 
 import pytest
 
 from shared.domain import growth
-from shared.services import results
+from shared.domain.model import Child, Measurement
+from shared.services import assessing, results
 from shared.services.replies import to_messages
 from shared.whatsapp.outgoing import Buttons, Text
 from shared.whatsapp.payloads import BUTTONS_BODY_MAX, char_len
 
 BORN = date(2024, 1, 3)
 LONG_NAME = "Muhammad Rizky Pratama Putra"
+CHILD = {"M": Child(1, LONG_NAME, "M", BORN), "F": Child(2, LONG_NAME, "F", BORN)}
+EVERY_WORRY = ("danger_sign", "food_refusal", "illness")
 
 
-def _results():
-    """A grid over age, weight and length (with and without oedema) that reaches every Permenkes category."""
+def _evaluations():
+    """A grid over age, weight, length, LILA, head, oedema, a month's weight loss and worries that reaches every
+    finding the matrix has (checked below)."""
     for sex, months, weight, length, oedema in itertools.product(
-            (1, 2), (1, 8, 20, 40), [w / 2 for w in range(2, 50, 2)], range(45, 120, 5), (False, True)):
+            "MF", (1, 4, 7, 10, 20, 40), [w / 2 for w in range(2, 50, 3)], range(45, 120, 6), (False, True)):
         on = BORN + timedelta(days=round(months * 30.44))
-        try:
-            a = growth.assess_growth_on(sex, BORN, on, weight_kg=weight, lenhei_cm=float(length), oedema=oedema)
-        except growth.OutsideGrowthStandard:
-            continue
-        if not a.needs_remeasure:
-            yield a, on, weight, float(length)
+        variants = [assessing.Entry(on, weight, float(length), oedema=oedema)]
+        if months >= 6:
+            variants.append(assessing.Entry(on, weight, float(length), headc_cm=40.0, armc_cm=11.0, oedema=oedema,
+                                            concerns=EVERY_WORRY))
+        earlier = Measurement(CHILD[sex].id, on - timedelta(days=31), weight * 1.08, float(length) - 1, None, id=9)
+        for entry in variants:
+            for history in ([], [earlier]):
+                try:
+                    ev = assessing.evaluate(CHILD[sex], entry, history, on)
+                except growth.OutsideGrowthStandard:
+                    continue
+                if ev.advice is not None:
+                    yield ev, entry
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_result_is_two_messages_the_second_with_buttons_for_the_chart(lang):
-    seen = set()
-    worst = 0
-    for a, on, weight, length in _results():
-        two_t = growth.WeightGain(growth.GainStatus.NOT_GAINED, a.age_months, 30, -100, 300, two_t=True)
-        for gain in (None, two_t):
-            replies = results.result_replies(LONG_NAME, a, gain, on, weight, length, child_id=123456)
-            messages = to_messages(replies, lang)
-            assert len(messages) == 2, [m.body[:60] for m in messages]
-            first, second = messages
-            assert isinstance(first, Text) and isinstance(second, Buttons)
-            worst = max(worst, char_len(second.body))
-            seen.update(c for c in (a.length_for_age.category, a.weight_for_length.category) if c)
+    """However many findings a child has, the result is two messages and the advice fits one button message."""
+    seen, worst = set(), 0
+    for ev, entry in _evaluations():
+        replies = results.result_replies(LONG_NAME, ev, entry.weight_kg, entry.lenhei_cm, None, entry.measured_on,
+                                         child_id=123456, staff_notified=True)
+
+        messages = to_messages(replies, lang)
+
+        assert len(messages) == 2, [m.body[:60] for m in messages]
+        first, second = messages
+        assert isinstance(first, Text) and isinstance(second, Buttons)
+        worst = max(worst, char_len(second.body))
+        seen.update(f.key for f in ev.advice.findings)
     assert worst <= BUTTONS_BODY_MAX
-    assert {growth.LengthForAge.SEVERELY_STUNTED, growth.WeightForLength.SEVERELY_WASTED,
-            growth.WeightForLength.OBESE} <= seen  # the grid reached the longest advice
+    assert seen >= {"oedema", "severely_wasted", "muac_severe", "large_loss", "severely_stunted", "obese",
+                    "danger_sign", "food_refusal", "illness", "head_small"}, seen  # the grid reached the longest
 
 
-@pytest.mark.parametrize("categories, lang, words", [
-    ({}, "id", "gizi baik"),
-    ({"length_for_age": "stunted"}, "id", "pendek"),
-    ({"length_for_age": "severely_stunted", "weight_for_length": "wasted", "weight_for_age": "underweight"}, "id",
-     "sangat pendek, gizi kurang, berat badan kurang"),
-    ({"weight_for_length": "obese", "weight_for_age": "normal"}, "en", "obese"),
-    ({"length_for_age": "stunted", "weight_for_length": "overweight"}, "en", "stunted, overweight"),
+@pytest.mark.parametrize("summary, lang, words", [
+    ({"findings": []}, "id", "normal, sesuai standar"),
+    ({"findings": ["stunted"]}, "id", "pendek"),
+    ({"findings": ["oedema", "severely_stunted", "underweight", "not_gained"]}, "id",
+     "gizi buruk (edema), sangat pendek, berat badan kurang"),
+    ({"findings": ["obese"]}, "en", "obesity"),
+    ({"length_for_age": {"category": "stunted"}, "weight_for_length": {"category": "overweight"}}, "en",
+     "stunted, overweight"),  # stored before the advice matrix: its Permenkes problems
 ])
-def test_history_names_every_problem_category(categories, lang, words):
-    """Each history line says all that is wrong (Permenkes words), or 'gizi baik' when nothing is."""
+def test_history_names_the_findings_most_urgent_first(summary, lang, words):
+    """Each history line says what the matrix found, most urgent first (at most three), or normal."""
     from shared.flows.messages import fmt
 
-    summary = {name: {"category": value} for name, value in categories.items()}
     got, gain = results.history_words({**summary, "gain": {"code": "T"}})
 
     assert fmt(got, lang) == words
