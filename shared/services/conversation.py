@@ -690,7 +690,7 @@ class Talk:
                              Measurement(child.id, on, entry.weight_kg, entry.lenhei_cm, measure)],
                             key=lambda x: x.measured_on)
         if own_chart and ev.advice is not None:
-            self.result_chart = self.chart_spec(results.result_chart(ev.assessment), child, chart_rows, self.lang)
+            self.result_chart = self.first_chart(ev, child, chart_rows, self.lang)
         if self.staff is not None:
             notified = ev.advice is not None and self.notify_parent(child, replies, ev, on, chart_rows)
             last = replies[-1]
@@ -764,11 +764,11 @@ class Talk:
             return False
         if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
             intro = Reply("parent_result_intro", {"name": child.name})
-            shown = results.result_chart(ev.assessment)
+            shown = results.result_chart(ev.assessment, ev.advice)
             body = [r for r in replies if r.key != "not_advice_note"] + [
                 Reply("not_advice_note", choices=results.chart_choices(child.id, shown=shown))]
             self.queue_to(parent, to_messages([intro, *body], parent.language), "result",
-                          chart=self.chart_spec(shown, child, chart_rows, parent.language))
+                          chart=self.first_chart(ev, child, chart_rows, parent.language))
         else:
             status = results.headline(ev.advice)
             params = (child.name, render("choice_today", parent.language) if measured_on == self.today
@@ -790,6 +790,11 @@ class Talk:
         self.outgoing.append(({"to": self.msg.wa_id, "chart": spec, "kind": "chart",
                                "guardian_id": self.guardian.id}, f"{self.msg.wamid}:c00"))
         self.new_state = None
+
+    def first_chart(self, ev: assessing.Evaluation, child: Child, rows: list[Measurement], lang: str) -> dict | None:
+        """The chart that heads a result: the first of results.result_charts that can be drawn from these rows."""
+        return next((spec for indicator in results.result_charts(ev.assessment, ev.advice)
+                     if (spec := self.chart_spec(indicator, child, rows, lang)) is not None), None)
 
     @staticmethod
     def chart_spec(indicator: str | None, child: Child, rows: list[Measurement], lang: str) -> dict | None:

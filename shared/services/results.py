@@ -19,20 +19,35 @@ STATUS_IN_HISTORY = 3  # a history line names at most this many findings, most u
 
 def chart_choices(child_id: int, with_wfl: bool = False, shown: str | None = None) -> tuple[Choice, ...]:
     """Buttons that send a child's growth chart: length/height and weight, and BB/TB when asked; the chart
-    already `shown` above them gives its place to BB/TB."""
-    choices = [Choice(id=f"chart:{ind}:{child_id}", key=f"choice_chart_{ind}") for ind in ("lfa", "wfa")
-               if ind != shown]
-    if with_wfl or shown:
-        choices.append(Choice(id=f"chart:wfl:{child_id}", key="choice_chart_wfl"))
+    already `shown` above them gives its place to the next one."""
+    wanted = ("lfa", "wfa", "wfl") if with_wfl or shown else ("lfa", "wfa")
+    choices = [Choice(id=f"chart:{ind}:{child_id}", key=f"choice_chart_{ind}") for ind in wanted if ind != shown]
     return (*choices, Choice(id="next:menu", key="choice_menu"))[:3]
 
 
-def result_chart(a: GrowthAssessment) -> str | None:
-    """The chart sent with a result: the stunting chart when a length/height was measured, else weight-for-age;
-    None when neither was measured."""
-    if a.length_for_age.z is not None:
-        return "lfa"
-    return "wfa" if a.weight_for_age.z is not None else None
+# The chart that heads a result shows the finding that matters most on the index it was found on (a thin child's
+# weight-for-length, a short child's length-for-age), so the picture never says "sesuai" beside the problem.
+_CHART_OF = {
+    **dict.fromkeys(("severely_wasted", "wasted", "obese", "overweight", "possible_risk_of_overweight"), "wfl"),
+    **dict.fromkeys(("severely_stunted", "stunted", "tall"), "lfa"),
+    **dict.fromkeys(("severely_underweight", "underweight", "two_t", "not_gained", "large_loss",
+                     "risk_of_overweight_unchecked", "risk_of_overweight"), "wfa"),
+}
+_SCORE_OF_CHART = {"wfl": "weight_for_length", "lfa": "length_for_age", "wfa": "weight_for_age"}
+
+
+def result_charts(a: GrowthAssessment, advice: Advice | None = None) -> tuple[str, ...]:
+    """The charts that may head a result, best first: the index of the most urgent finding that has one, then
+    length/height-for-age, then weight-for-age (only indices with a score; with oedema no weight chart)."""
+    preferred = [_CHART_OF[f.key] for f in (advice.findings if advice else ()) if f.key in _CHART_OF]
+    order = dict.fromkeys([*preferred, "lfa", "wfa"])
+    return tuple(c for c in order if getattr(a, _SCORE_OF_CHART[c]).z is not None
+                 and not (a.oedema and c != "lfa"))
+
+
+def result_chart(a: GrowthAssessment, advice: Advice | None = None) -> str | None:
+    """The chart sent with a result (see result_charts); None when nothing was measured that a chart shows."""
+    return next(iter(result_charts(a, advice)), None)
 
 
 def remeasure_choices(child_id: int) -> tuple[Choice, ...]:
@@ -136,7 +151,7 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
         second.append(Reply("staff_notified"))
     overdue = ev.next_on is not None and ev.next_on < today
     second.append(Reply("next_check_overdue" if overdue else "next_check", {"next_on": ev.next_on}))
-    choices = chart_choices(child_id, shown=result_chart(a)) if child_id else AFTER_RESULT
+    choices = chart_choices(child_id, shown=result_chart(a, advice)) if child_id else AFTER_RESULT
     second.append(Reply("not_advice_note", choices=choices))
     second[0] = Reply(second[0].key, second[0].params, second[0].choices, new_message=True)
     return (*replies, *second)

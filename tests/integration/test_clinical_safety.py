@@ -415,3 +415,18 @@ def test_a_thirty_month_old_measured_lying_is_labelled_tb(consented, ports):
 
     text = result_of(ports)
     assert "Tinggi menurut umur (TB/U)" in text and "Berat menurut tinggi (BB/TB)" in text and "PB/U" not in text
+
+
+def test_a_thin_childs_result_is_headed_by_the_weight_for_length_chart(consented, ports, monkeypatch):
+    """The picture under the advice shows the problem (gizi buruk on BB/PB), not a height chart saying 'sesuai'."""
+    from shared import charts
+
+    drawn = []
+    real = charts.render_chart
+    monkeypatch.setattr(charts, "render_chart", lambda *a, **k: drawn.append(a[0]) or real(*a, **k))
+    _quick(consented, "cewek lahir 2-9-2022 bb 8,3 tb 84 hari ini tidak bengkak", "Wati")
+    consented.say(reply_id="skip")
+    consented.say(reply_id="skip")
+
+    assert drawn == ["wfh"]  # weight-for-height: she is over two
+    assert [b.id.split(":")[1] for b in ports.messenger.sent[-1][1].buttons] == ["lfa", "wfa", "menu"]
