@@ -141,6 +141,9 @@ FINDINGS: tuple[Finding, ...] = (
     Finding("not_gained", Urgency.SOON, False, by_band(("adv_breastfeeding_support",), ("adv_not_gained",),
                                                          ("adv_not_gained",)),
             "Buku KIA 2023: refer when the weight does not go up (T), is below the red line, or above the orange line"),
+    Finding("weight_down", Urgency.SOON, False, _GAIN_WEIGHT,
+            "Tumbuh's rule: a real loss of 2 % or more that the KMS does not mark T (a re-weigh in the same month, "
+            "or after a missed month) is named and checked, as Buku KIA refers a weight that does not go up"),
     Finding("head_severely_small", Urgency.SOON, False, by_band(("adv_head",), ("adv_head",), ("adv_head",)),
             "WHO Child Growth Standards head circumference-for-age: < -3 SD (severe microcephaly) -> assessment, "
             "not a diagnosis (reference/domain-id.md D7)"),
@@ -207,6 +210,7 @@ class Situation:
     gain: GainStatus | None = None
     two_t: bool = False
     large_loss: bool = False
+    weight_down: bool = False  # a noticed loss (2 % or more) without a T
     confirmed_extreme: bool = False
     concerns: frozenset = frozenset()
 
@@ -268,6 +272,8 @@ def findings_of(s: Situation) -> set[str]:
         found.add("not_gained")
     if s.large_loss:
         found.add("large_loss")
+    elif s.weight_down and "not_gained" not in found and "two_t" not in found:
+        found.add("weight_down")
     if s.confirmed_extreme:
         found.add("confirmed_extreme")
     return found
@@ -309,6 +315,7 @@ def situation_of(a, gain=None, *, confirmed: bool = False, concerns=()) -> Situa
         gain=gain.status if gain is not None else None,
         two_t=bool(gain is not None and gain.two_t),
         large_loss=bool(gain is not None and gain.large_loss),
+        weight_down=bool(gain is not None and gain.loss_g),
         confirmed_extreme=confirmed,
         concerns=frozenset(c for c in concerns if c in CONCERNS),
     )

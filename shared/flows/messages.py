@@ -231,6 +231,7 @@ ID: dict[str, str] = {
     "status_underweight": "berat badan kurang",
     "status_two_t": "berat tidak naik 2 kali (2T)",
     "status_not_gained": "berat tidak naik (T)",
+    "status_weight_down": "berat turun",
     "status_head_severely_small": "lingkar kepala sangat kecil",
     "status_head_small": "lingkar kepala kecil",
     "status_head_large": "lingkar kepala besar",
@@ -269,6 +270,7 @@ ID: dict[str, str] = {
                      "bulan lalu juga tidak naik: *2T*.",
     "summary_not_gained": "⚖️ Berat *tidak naik* cukup sejak {previous_on}: {gain_g} g, padahal minimal "
                           "{required_g} g (T).",
+    "summary_weight_down": "⚖️ Berat *turun* {loss_g} g ({loss_pct}%) sejak {loss_from}.",
     "summary_head_severely_small": "Lingkar kepala {name} jauh lebih kecil dari batas normal untuk umurnya.",
     "summary_head_small": "Lingkar kepala {name} lebih kecil dari batas normal untuk umurnya.",
     "summary_head_large": "Lingkar kepala {name} lebih besar dari batas normal untuk umurnya.",
@@ -637,6 +639,7 @@ EN: dict[str, str] = {
     "status_underweight": "underweight",
     "status_two_t": "weight not up twice (2T)",
     "status_not_gained": "weight not up (T)",
+    "status_weight_down": "weight going down",
     "status_head_severely_small": "very small head circumference",
     "status_head_small": "small head circumference",
     "status_head_large": "large head circumference",
@@ -676,6 +679,7 @@ EN: dict[str, str] = {
                      "needed), and not last month either: *2T*.",
     "summary_not_gained": "⚖️ Weight *did not go up* enough since {previous_on}: {gain_g} g, but at least "
                           "{required_g} g is needed (T).",
+    "summary_weight_down": "⚖️ Weight *went down* {loss_g} g ({loss_pct}%) since {loss_from}.",
     "summary_head_severely_small": "{name}'s head circumference is much smaller than normal for their age.",
     "summary_head_small": "{name}'s head circumference is smaller than normal for their age.",
     "summary_head_large": "{name}'s head circumference is larger than normal for their age.",

@@ -30,7 +30,7 @@ def chart_choices(child_id: int, with_wfl: bool = False, shown: str | None = Non
 _CHART_OF = {
     **dict.fromkeys(("severely_wasted", "wasted", "obese", "overweight", "possible_risk_of_overweight"), "wfl"),
     **dict.fromkeys(("severely_stunted", "stunted", "tall"), "lfa"),
-    **dict.fromkeys(("severely_underweight", "underweight", "two_t", "not_gained", "large_loss",
+    **dict.fromkeys(("severely_underweight", "underweight", "two_t", "not_gained", "large_loss", "weight_down",
                      "risk_of_overweight_unchecked", "risk_of_overweight"), "wfa"),
 }
 _SCORE_OF_CHART = {"wfl": "weight_for_length", "lfa": "length_for_age", "wfa": "weight_for_age"}
@@ -99,7 +99,7 @@ def _params(name: str, ev: Evaluation) -> dict:
     if gain is not None and gain.previous_on is not None:
         params.update(gain_g=gain.gain_g, required_g=gain.required_g if gain.required_g is not None else "–",
                       previous_on=gain.previous_on)
-    if gain is not None and gain.large_loss:
+    if gain is not None and gain.loss_g:
         params.update(loss_g=gain.loss_g, loss_pct=gain.loss_pct, loss_from=gain.loss_from)
     return params
 
@@ -138,7 +138,8 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
     gain = ev.gain
     if gain is not None and gain.status is GainStatus.GAINED:
         replies.append(Reply("gain_gained", params))
-    elif gain is not None and gain.status is GainStatus.SAME_MONTH and gain.previous_on is not None:
+    elif gain is not None and gain.status is GainStatus.SAME_MONTH and gain.previous_on is not None \
+            and not gain.loss_g:  # a loss is said by its own sentence
         replies.append(Reply("gain_same_month", {"previous_on": gain.previous_on, "change_g": f"{gain.gain_g:+d}"}))
     replies.extend(Reply(key, params) for key in advice.summaries)
     if advice.tier_key:

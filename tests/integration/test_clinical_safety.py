@@ -430,3 +430,16 @@ def test_a_thin_childs_result_is_headed_by_the_weight_for_length_chart(consented
 
     assert drawn == ["wfh"]  # weight-for-height: she is over two
     assert [b.id.split(":")[1] for b in ports.messenger.sent[-1][1].buttons] == ["lfa", "wfa", "menu"]
+
+
+def test_a_loss_earlier_in_the_same_month_is_still_said(consented, ports):
+    """'turun dari 10,1 jadi 9,7' weighed on the 1st: no KMS T (same month), but a 4 % loss is named and checked."""
+    consented.say("anak sy GTM, bb turun dr 10,1 jd 9,7 kg, cewek lahir 3-1-2024 pb 77 hari ini tidak bengkak")
+    consented.say("Ani")
+    assert consented.say("1 Maret 2025") == ["ask_headc"]
+    consented.say(reply_id="skip")
+    consented.say(reply_id="skip")
+
+    text = result_of(ports)
+    assert "berat turun" in text and "Berat *turun* 400 g (4%) sejak 1 Maret 2025" in text
+    assert "Dalam minggu ini periksakan Ani" in text

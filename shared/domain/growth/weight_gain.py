@@ -55,6 +55,10 @@ MAX_LOSS_FRACTION = 0.20
 # calendar months (62 days) back; a slower loss already shows as T or O on the KMS.
 LARGE_LOSS_FRACTION = 0.05
 LARGE_LOSS_WITHIN_DAYS = 62
+# Tumbuh's rule: a loss of 2 % or more (200 g of a 10 kg child, twice a posyandu dacin's 100 g step, so not scale
+# noise) is named even when the KMS gives no T for it (a re-weigh in the same month, or O), because Buku KIA
+# refers a weight that does not go up and a weight that goes down says more.
+NOTICED_LOSS_FRACTION = 0.02
 
 
 class GainStatus(Enum):
@@ -105,8 +109,8 @@ class WeightGain:
     # from the latest good weighing, which may be a re-weigh later than previous_on.
     large_loss: bool = False
     previous_on: date | None = None  # the weighing gain_g and interval_days are counted from ("sejak ...")
-    # With large_loss: the weighing the loss is counted from, the grams lost (positive) and that as a whole
-    # percentage of the earlier weight, for "turun 500 g (5%) sejak ...".
+    # A real loss of >= 2 % (NOTICED_LOSS_FRACTION, within 62 days): the weighing it is counted from, the grams
+    # lost (positive) and that as a whole percentage of the earlier weight, for "turun 500 g (5%) sejak ...".
     loss_from: date | None = None
     loss_g: int | None = None
     loss_pct: int | None = None
@@ -137,12 +141,13 @@ def is_plausible_change(previous_kg: float, current_kg: float, age_months: int, 
 
 
 def with_loss(result: WeightGain, previous: Weighing, current: Weighing) -> WeightGain:
-    """result with large_loss (and the loss's size and reference) judged against `previous`."""
-    if not is_large_loss(previous, current):
-        return replace(result, large_loss=False)
+    """result with any noticed loss (its size and reference) and large_loss, judged against `previous`."""
     lost = _grams(previous.weight_kg) - _grams(current.weight_kg)
-    return replace(result, large_loss=True, loss_from=previous.measured_on, loss_g=lost,
-                   loss_pct=round(100 * lost / _grams(previous.weight_kg)))
+    recent = (current.measured_on - previous.measured_on).days <= LARGE_LOSS_WITHIN_DAYS
+    if not recent or lost < round(_grams(previous.weight_kg) * NOTICED_LOSS_FRACTION):
+        return replace(result, large_loss=False)
+    return replace(result, large_loss=is_large_loss(previous, current), loss_from=previous.measured_on,
+                   loss_g=lost, loss_pct=round(100 * lost / _grams(previous.weight_kg)))
 
 
 def is_large_loss(previous: Weighing, current: Weighing) -> bool:

@@ -19,8 +19,10 @@ from shared.flows.messages import EN, ID, render
 
 ROOT = Path(__file__).resolve().parents[3]
 AGES = (0, 3, 5, 6, 8, 9, 11, 12, 18, 23, 24, 36, 59)  # both ends of every age band
-GAINS = ((None, False, False), (GainStatus.GAINED, False, False), (GainStatus.NOT_GAINED, False, False),
-         (GainStatus.NOT_GAINED, True, False), (GainStatus.NOT_GAINED, False, True))  # N, T, 2T, large loss
+GAINS = ((None, False, False, False), (GainStatus.GAINED, False, False, False),
+         (GainStatus.NOT_GAINED, False, False, False), (GainStatus.NOT_GAINED, True, False, False),
+         (GainStatus.NOT_GAINED, False, True, True), (GainStatus.SAME_MONTH, False, False, True))
+# none, N, T, 2T, a large loss, a 2 % loss in a same-month re-weigh
 
 
 def _grid():
@@ -28,13 +30,14 @@ def _grid():
     for months, wfa, lfa, wfl, oedema in itertools.product(AGES, (None, *WeightForAge), (None, *LengthForAge),
                                                            (None, *WeightForLength), (False, True)):
         yield Situation(months, wfa, lfa, wfl, oedema=oedema)
-    for months, muac, head, (gain, two_t, loss), concerns, confirmed in itertools.product(
+    for months, muac, head, (gain, two_t, large, down), concerns, confirmed in itertools.product(
             AGES, (None, *ArmCircumference), (None, *HeadCircumference), GAINS,
             (frozenset(), frozenset({"illness", "food_refusal"}), frozenset({"danger_sign"})), (False, True)):
         if muac is not None and months < 6:
             continue  # classify_muac gives no LILA class under 6 months
         yield Situation(months, WeightForAge.NORMAL, LengthForAge.STUNTED, WeightForLength.NORMAL, muac, head,
-                        gain=gain, two_t=two_t, large_loss=loss, confirmed_extreme=confirmed, concerns=concerns)
+                        gain=gain, two_t=two_t, large_loss=large, weight_down=down, confirmed_extreme=confirmed,
+                        concerns=concerns)
 
 
 GRID = [(s, matrix.decide(s)) for s in _grid()]
@@ -92,6 +95,7 @@ def test_tiers_follow_the_three_levels():
                 "muac_severe": Urgency.TODAY, "large_loss": Urgency.TODAY, "severely_underweight": Urgency.TODAY,
                 "wasted": Urgency.SOON, "muac_moderate": Urgency.SOON, "severely_stunted": Urgency.SOON,
                 "stunted": Urgency.SOON, "two_t": Urgency.SOON, "not_gained": Urgency.SOON,
+                "weight_down": Urgency.SOON,
                 "possible_risk_of_overweight": Urgency.ROUTINE, "tall": Urgency.ROUTINE}
 
     assert {k: matrix.BY_KEY[k].tier for k in expected} == expected

@@ -345,6 +345,17 @@ def test_a_large_loss_says_how_much_and_since_when():
     assert weight_gain_history(BIRTH, weighings[:2])[1].loss_g is None
 
 
+@pytest.mark.parametrize("current_kg, loss_g", [(9.8, 200), (9.5, 500), (9.9, None)])
+def test_a_loss_of_two_percent_or_more_is_named_even_without_a_t(current_kg, loss_g):
+    """A re-weigh in the same month gives no T, but 200 g of 10 kg lost is said; 100 g is the scale's step."""
+    weighings = [Weighing(date(2024, 2, 1), 10.0), Weighing(date(2024, 2, 27), current_kg)]
+
+    result = weight_gain_history(BIRTH, weighings)[1]
+
+    assert (result.status, result.loss_g) == (GainStatus.SAME_MONTH, loss_g)
+    assert result.large_loss is (loss_g is not None and loss_g >= 500)
+
+
 def test_implausible_drop_is_not_a_large_loss_until_confirmed():
     """A fifth of body weight gone is a typo until re-weighed; once confirmed it is T and a large loss."""
     weighings = [Weighing(date(2024, 1, 5), 10.0), Weighing(date(2024, 2, 5), 7.9)]
