@@ -42,6 +42,7 @@ class Entry:
 class Evaluation:
     """Everything that follows from one measurement; `advice` is None when it must be measured again."""
 
+    measured_on: date
     assessment: growth.GrowthAssessment
     gain: growth.WeightGain | None
     flags: tuple[str, ...]
@@ -63,12 +64,7 @@ class Evaluation:
     @property
     def backdated(self) -> bool:
         """An older measurement entered after a newer one."""
-        return self.latest_on is not None and self.latest_on > self.assessment_date
-
-    @property
-    def assessment_date(self) -> date:
-        """The measuring date (kept in the summary)."""
-        return date.fromisoformat(self.summary["measured_on"])
+        return self.latest_on is not None and self.latest_on > self.measured_on
 
 
 def sex_code(child: Child) -> int:
@@ -184,7 +180,7 @@ def evaluate(child: Child, e: Entry, history: list[Measurement], today: date) ->
         if gain_summary(new_gain) != (m.assessment or {}).get("gain"):
             revisions.append((m.id, _revised(child, m, new_gain)))
     latest_on = max([e.measured_on, *(m.measured_on for m in history)])
-    return Evaluation(a, gain, flags, review, advice, summary, pending, revisions, latest_on,
+    return Evaluation(e.measured_on, a, gain, flags, review, advice, summary, pending, revisions, latest_on,
                       latest_on + timedelta(days=NEXT_CHECK_DAYS), change_kg, change_cm)
 
 

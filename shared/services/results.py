@@ -111,7 +111,7 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
     the danger signs first; then advice for the child's age and the next check (under the chart of
     result_chart(a) when the family's child_id is given, with buttons for the other charts)."""
     a, advice = ev.assessment, ev.advice
-    measured_on = ev.assessment_date
+    measured_on = ev.measured_on
     height = a.age_days >= ages.HEIGHT_FROM_DAY
     lying = measure == "l" if measure else not height  # the header names the measurement as it was taken
     params = _params(name, ev)
