@@ -65,12 +65,13 @@ def one_result(session, webhook: str, graph: str, wa_id: str, length_cm: float) 
 
     post(text_payload(wa_id, LOCAL_PHONE_NUMBER_ID, "Halo"))
     post(reply_payload(wa_id, LOCAL_PHONE_NUMBER_ID, "button_reply", "consent:yes", "Setuju"))
-    # 10 kg at 13 months is never thin, so no oedema question comes between the skips and the result.
+    # Head and LILA skipped, then the oedema question (asked for every child): "Tidak" brings the result.
     post(text_payload(wa_id, LOCAL_PHONE_NUMBER_ID, f"cowok lahir 3-1-2024 bb 10 pb {length_cm:.1f} tgl ukur 3-2-2025"))
     post(text_payload(wa_id, LOCAL_PHONE_NUMBER_ID, "Budi"))
     post(reply_payload(wa_id, LOCAL_PHONE_NUMBER_ID, "button_reply", "skip", "Lewati"))
-    start = time.perf_counter()
     post(reply_payload(wa_id, LOCAL_PHONE_NUMBER_ID, "button_reply", "skip", "Lewati"))
+    start = time.perf_counter()
+    post(reply_payload(wa_id, LOCAL_PHONE_NUMBER_ID, "button_reply", "no", "Tidak"))
     answered = time.perf_counter() - start
     while not chart_arrived(session, graph, wa_id):
         if time.perf_counter() - start > DEADLINE_S:

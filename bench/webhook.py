@@ -9,8 +9,8 @@ functions run under the same gunicorn settings (WORKERS, THREADS), so the hello-
 functions-framework itself costs on this machine, measured in the same run.
 
 The measured request is a parent's last answer of the measure flow: a consented parent with a registered
-child, whose conversation (Redis `conv:{wa_id}`) stands at the arm-circumference question with every other
-slot filled, taps "Lewati" (skip). That one signed webhook POST claims the message id, records it, assesses
+child, whose conversation (Redis `conv:{wa_id}`) stands at the oedema question (asked for every child) with every
+other slot filled, taps "Tidak" (no). That one signed webhook POST claims the message id, records it, assesses
 growth against WHO 2006, reads the child's history (one earlier weighing, so the weight-gain rule runs too),
 stores the measurement, queues the Sheet row and the replies in the outbox, commits, sends the categories to
 the stand-in and hands the advice-under-the-chart message to Cloud Tasks (a local stand-in in --hold mode)
@@ -214,7 +214,7 @@ def _child_numbers(rng: random.Random, sex: int, born: date, on: date) -> dict:
 
 
 def seed(database_url: str, redis_url: str, count: int, app_secret: str, phone_id: str, tag: str) -> list[Parent]:
-    """Insert `count` consented parents with one child and an earlier weighing; park each conversation at 'armc'.
+    """Insert `count` consented parents with one child and an earlier weighing; park each conversation at 'oedema'.
 
     Seeded directly (not through the webhook) so set-up takes seconds, not minutes; the rows and the saved
     state are what the onboarding and measure flows would have left behind.
@@ -262,11 +262,11 @@ def seed(database_url: str, redis_url: str, count: int, app_secret: str, phone_i
             nums = _child_numbers(rng, sex, born, today)
             cid = child_of[gid]
             prev.append((cid, nums["prev_on"], nums["prev_weight"]))
-            state = State("measure", "armc", {
+            state = State("measure", "oedema", {
                 "child_id": cid, "measured_on": today, "weight_kg": nums["weight_kg"],
-                "lenhei_cm": nums["lenhei_cm"], "measure": nums["measure"], "headc_cm": None})
+                "lenhei_cm": nums["lenhei_cm"], "measure": nums["measure"], "headc_cm": None, "armc_cm": None})
             pipe.set(f"conv:{w}", json.dumps(state.to_json(), ensure_ascii=False), ex=3600)
-            payload = reply_payload(w, phone_id, "button_reply", "skip", "Lewati")
+            payload = reply_payload(w, phone_id, "button_reply", "no", "Tidak")
             # A recognisable, fresh wamid per request: the stored rows of this run can be counted afterwards.
             payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = f"wamid.BENCH{tag}{w}"
             body = json.dumps(payload, separators=(",", ":")).encode()
