@@ -20,7 +20,7 @@ from shared.domain.growth.weight_gain import GainStatus
 
 
 class Urgency(IntEnum):
-    """How soon a health worker should see the child (issue: three tiers, and routine)."""
+    """How soon a health worker should see the child: three tiers of referral, and the routine monthly visit."""
 
     ROUTINE = 0  # the monthly posyandu visit
     SOON = 1  # puskesmas or bidan within a week
@@ -103,7 +103,7 @@ def _infant_sentence(key: str) -> dict:
 
 
 # In status-line order: oedema / gizi buruk (WHZ or LILA) -> gizi kurang -> sangat pendek -> pendek -> BB sangat
-# kurang -> the rest (issue 9). A family's stated danger sign comes before everything.
+# kurang -> the rest: what can kill soonest is read first. A family's stated danger sign comes before everything.
 FINDINGS: tuple[Finding, ...] = (
     Finding("danger_sign", Urgency.NOW, True, by_band(),
             "MTBS general danger signs (tidak bisa minum/menyusu, memuntahkan semua, kejang, letargis/tidak sadar) "

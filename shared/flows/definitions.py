@@ -187,7 +187,7 @@ def _measure_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
 def implied_measure(slots: dict, ctx: Context) -> str | None:
     """How the child was measured: said in words, or implied by the label only where the label matches the usual
     position for the age ("pb" under 2 years is lying, "tb" from 2 years is standing). Parents write "tb" for any
-    length, so "tb" under 2 (or "pb" from 2) implies nothing and the position is asked (issue 9)."""
+    length, so "tb" under 2 (or "pb" from 2) implies nothing and the position is asked."""
     if slots.get("measure") in ("l", "h"):
         return slots["measure"]
     label = {"pb": "l", "tb": "h"}.get(slots.get("lenhei_label"))

@@ -858,12 +858,18 @@ class Join(tuple):
     """A parameter that is a list of values (catalogue refs, numbers...), each rendered, joined with commas."""
 
 
+class Signed(float):
+    """A change, written with its sign ("+0,6", "-10") and the person's decimal mark."""
+
+
 def fmt(value, lang: str) -> str:
     """A value as the person reads it: decimal comma in Indonesian, dates with the month's name."""
     if isinstance(value, Ref):
         return render(str(value), lang, **value.params)
     if isinstance(value, Join):
         return ", ".join(fmt(v, lang) for v in value)
+    if isinstance(value, Signed):
+        return ("+" if value > 0 else "-" if value < 0 else "") + fmt(abs(float(value)), lang)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):

@@ -9,7 +9,7 @@ from datetime import date
 
 from shared.domain.advice import Advice
 from shared.domain.growth import GainStatus, GrowthAssessment, ages
-from shared.flows.messages import Join, Ref
+from shared.flows.messages import Join, Ref, Signed
 from shared.flows.model import Choice, Reply
 from shared.services.assessing import Evaluation
 
@@ -82,9 +82,9 @@ def remeasure_replies(name: str, ev: Evaluation, child_id: int) -> tuple[Reply, 
     if "standing_before_9_months" in flags:
         detail = Ref("remeasure_standing_young")
     elif "weight_change" in flags and ev.change_kg is not None:
-        detail = Ref("remeasure_weight_jump", change=f"{ev.change_kg:+.1f}")
+        detail = Ref("remeasure_weight_jump", change=Signed(round(ev.change_kg, 1)))
     elif "length_change" in flags and ev.change_cm is not None:
-        detail = Ref("remeasure_length_jump", change=f"{ev.change_cm:+.1f}")
+        detail = Ref("remeasure_length_jump", change=Signed(round(ev.change_cm, 1)))
     else:
         flagged = next((n for n in _LABELS if getattr(a, n).flagged), None)
         label = Ref(_LABELS[flagged][height]) if flagged else Ref("lenhei_pb" if not height else "lenhei_tb")
@@ -140,7 +140,7 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
         replies.append(Reply("gain_gained", params))
     elif gain is not None and gain.status is GainStatus.SAME_MONTH and gain.previous_on is not None \
             and not gain.loss_g:  # a loss is said by its own sentence
-        replies.append(Reply("gain_same_month", {"previous_on": gain.previous_on, "change_g": f"{gain.gain_g:+d}"}))
+        replies.append(Reply("gain_same_month", {"previous_on": gain.previous_on, "change_g": Signed(gain.gain_g)}))
     replies.extend(Reply(key, params) for key in advice.summaries)
     if advice.tier_key:
         replies.append(Reply(advice.tier_key, {**params, "reason": Ref(advice.reason_key)}))

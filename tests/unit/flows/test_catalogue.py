@@ -79,3 +79,10 @@ def test_nested_references_render_in_the_same_language():
     """A category named inside a result line is rendered in the line's language."""
     assert render("result_line", "en", indicator=Ref("ind_lfa_tb"), category=Ref("cat_stunted")) == \
         "• Height-for-age (TB/U): *stunted*"
+
+
+def test_a_change_keeps_its_sign_and_the_persons_decimal_mark():
+    """A re-measure request says "+0,6 kg" in Bahasa Indonesia and "-10 cm" without a stray decimal."""
+    from shared.flows.messages import Signed
+
+    assert (fmt(Signed(0.6), "id"), fmt(Signed(-10.0), "en"), fmt(Signed(0.0), "id")) == ("+0,6", "-10", "0")
