@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from shared import charts
 from shared.domain import growth
+from shared.domain.advice import Urgency
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.errors import PermanentError, TransientError
 from shared.flows import engine, parsers
@@ -63,6 +64,8 @@ REVIEW_DAYS = 60  # the kader's "perlu dicek" list covers flagged values of abou
 KADER_AFTER_RESULT = (Choice("next:kader", "choice_next_child"), Choice("next:menu", "choice_menu"))
 SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
 RESULT_TEMPLATE = "hasil_pengukuran"  # utility template, see docs/whatsapp-templates.md
+# The same, for a result that needs the puskesmas today or now: the referral must not wait behind "reply to read".
+URGENT_RESULT_TEMPLATE = "hasil_pengukuran_segera"
 WAITING_TEMPLATE = "pesan_menunggu"  # utility template: "a message is waiting, reply to read it"
 HOLD_S = 7 * 24 * 3600  # a message held for a closed window waits this long for the person to reply
 MEDIA_KINDS = {"image": "kind_image", "audio": "kind_audio", "voice": "kind_audio", "video": "kind_video",
@@ -773,7 +776,9 @@ class Talk:
             status = results.headline(ev.advice)
             params = (child.name, render("choice_today", parent.language) if measured_on == self.today
                       else f"{measured_on.day}-{measured_on.month}-{measured_on.year}", render(status, parent.language))
-            self.queue_to(parent, [Template(RESULT_TEMPLATE, parent.language, params)], "result_template")
+            urgent = ev.advice.tier >= Urgency.TODAY
+            self.queue_to(parent, [Template(URGENT_RESULT_TEMPLATE if urgent else RESULT_TEMPLATE, parent.language,
+                                            params)], "result_template")
         return True
 
     def send_chart(self, rid: str) -> None:

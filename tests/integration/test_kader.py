@@ -115,6 +115,23 @@ def test_parent_outside_the_window_gets_the_approved_template(kader, ports):
     assert template.body_params[0] == "Ani"
 
 
+def test_an_urgent_result_outside_the_window_says_puskesmas_today_in_the_template(kader, ports):
+    """Gizi buruk by LILA with the parent's window closed: the urgent template, so the referral is not hidden."""
+    from shared.whatsapp.outgoing import Template
+
+    parent = Chat(ports, wa_id=PARENT, now=kader.now - timedelta(days=2))
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+    before = len(ports.messenger.sent)
+    for said in ("MENU", "@kader:measure", "@child:new", "Ani", "P", "3-1-2024", "0812 0000 0001", "@date:today",
+                 "8,9", "78", "@measure:l", "@skip", "11", "@no"):
+        kader.say(reply_id=said[1:]) if said.startswith("@") else kader.say(said)
+
+    (template,) = [m for to, m in ports.messenger.sent[before:] if to == PARENT]
+    assert isinstance(template, Template) and template.name == "hasil_pengukuran_segera"
+    assert template.body_params[2] == "gizi buruk menurut LILA"
+
+
 def test_stop_and_hapus_are_for_parents(kader):
     """A kader typing STOP or HAPUS is told these words are for parents."""
     assert kader.say("HAPUS") == ["kader_only", "kader_menu"]
