@@ -300,8 +300,8 @@ ID: dict[str, str] = {
     "danger_signs": "⚠️ *Tanda bahaya*: tidak mau minum/menyusu, muntah terus, kejang, sangat lemas atau tidak "
                     "sadar, sesak napas, diare dengan mata cekung. Bila ada satu saja, langsung ke IGD/puskesmas.",
     "danger_signs_infant": "⚠️ *Tanda bahaya*: tidak mau menyusu, muntah terus, kejang, sangat lemas atau tidak "
-                           "sadar, sesak napas, demam, diare dengan mata cekung. Bila ada satu saja, langsung ke "
-                           "IGD/puskesmas.",
+                           "sadar, sesak napas, diare dengan mata cekung, demam pada bayi di bawah 2 bulan. Bila ada "
+                           "satu saja, langsung ke IGD/puskesmas.",
     # advice by finding and age
     "adv_sam_infant": "Bayi di bawah 6 bulan dengan gizi buruk biasanya perlu dirawat. Sambil berangkat, tetap "
                       "susui sesering mungkin.",
@@ -710,8 +710,8 @@ EN: dict[str, str] = {
                     "or unconscious, difficult breathing, diarrhoea with sunken eyes. If there is even one, go to "
                     "the emergency room/puskesmas at once.",
     "danger_signs_infant": "⚠️ *Danger signs*: not breastfeeding, vomiting everything, convulsions, very weak or "
-                           "unconscious, difficult breathing, fever, diarrhoea with sunken eyes. If there is even "
-                           "one, go to the emergency room/puskesmas at once.",
+                           "unconscious, difficult breathing, diarrhoea with sunken eyes, fever under 2 months of "
+                           "age. If there is even one, go to the emergency room/puskesmas at once.",
     "adv_sam_infant": "Babies under 6 months with severe acute malnutrition usually need hospital care. On the "
                       "way, keep breastfeeding as often as you can.",
     "adv_sam": "Health workers treat severe acute malnutrition with special food. Until then, keep giving food, drink, and "
