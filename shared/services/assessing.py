@@ -156,17 +156,16 @@ def evaluate(child: Child, e: Entry, history: list[Measurement], today: date) ->
             found.add("length_change")
         return tuple(sorted(found))
 
-    rows = [*reversed(trusted), e]
-    gain = _gains(child, rows, confirmed_dates).get(e.measured_on) if e.weight_kg is not None else None
+    rows = [*reversed(trusted), e]  # _gains leaves out an entry without a weight: the others keep their N/T
+    gains = _gains(child, rows, confirmed_dates)
+    gain = gains.get(e.measured_on) if e.weight_kg is not None else None
     flags = flags_with(gain)
     confirming = bool(pending is not None and (set(flags) & set(pending.flags)) - NOT_CONFIRMABLE
                       and not set(flags) & NOT_CONFIRMABLE)
-    if confirming:
+    if confirming and e.weight_kg is not None:  # a confirmed weight is no longer IMPLAUSIBLE: judge it again
         confirmed_dates.add(e.measured_on)
         gains = _gains(child, rows, confirmed_dates)
-        gain = gains.get(e.measured_on) if e.weight_kg is not None else None
-    else:
-        gains = _gains(child, rows, confirmed_dates) if e.weight_kg is not None else {}
+        gain = gains.get(e.measured_on)
     review = ("confirmed" if confirming else "remeasure") if flags else None
     advice = None if review == "remeasure" else matrix.decide(
         matrix.situation_of(a, gain, confirmed=confirming, concerns=e.concerns))
