@@ -10,18 +10,31 @@
  *
  * Every reply is HTTP 200 with {ok: true, result} or {ok: false, error}: a web app cannot set a status
  * code or read request headers, which is also why the signature travels in the body.
+ *
+ * request_id is a nonce: 16-64 characters of [A-Za-z0-9_-] (a uuid4, hex or dashed), new for every
+ * HTTP attempt, retries included. A request id seen before inside the clock window answers `replay`.
  */
 
 const SERVICE_NAME = 'tumbuh-sheet-bridge';
 const SECRET_PROPERTY = 'TUMBUH_SECRET';
-// A captured request replays only within this window (either side of now, to tolerate clock skew).
-// Row-sync actions must still be idempotent by request_id: the window narrows replay, it does not stop it.
+// Requests are accepted only within this window either side of now (clock skew), so a request id needs
+// remembering only for as long as its request could still pass the freshness check.
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+// A request dated at the far future edge stays fresh for two windows after it first arrives; the extra
+// minute absorbs rounding to whole seconds and skew between Apps Script's servers.
+const REQUEST_ID_TTL_SECONDS = 2 * MAX_CLOCK_SKEW_MS / 1000 + 60;
+// Long enough to be random, and a charset that is safe as part of a cache key (limit 250 characters).
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+const REQUEST_ID_KEY_PREFIX = 'request_id:';
+// HMAC key used while TUMBUH_SECRET is missing, so refusing an unconfigured script costs the same work as
+// refusing a wrong signature. Nothing signed with it is ever accepted.
+const UNCONFIGURED_KEY = 'tumbuh-bridge-unconfigured';
 
 // action name -> handler(payload, request). Only what is listed here is reachable from outside.
 // The row-sync actions (append/update measurement rows, read kader edits for reconcile) arrive with the
 // Sheet-bridge issue. Handlers that write must run inside withScriptLock_(): concurrent appends without
-// LockService lose rows.
+// LockService lose rows. CacheService may forget a request id before it expires (its documentation says
+// so), so handlers must also be idempotent by the row keys in their payload.
 const ACTIONS = {
   ping: ping_,
 };
@@ -67,11 +80,14 @@ function authenticate_(e) {
   }
   if (outer === null || typeof outer !== 'object') return { error: 'bad_json' };
 
-  const secret = PropertiesService.getScriptProperties().getProperty(SECRET_PROPERTY);
-  if (!secret) return { error: 'not_configured' };
-
   if (typeof outer.body !== 'string' || typeof outer.sig !== 'string') return { error: 'unauthorized' };
-  if (!timingSafeEqual_(hmacHex_(outer.body, secret), outer.sig.toLowerCase())) return { error: 'unauthorized' };
+
+  // A missing secret answers exactly like a wrong signature, after the same HMAC work: an anonymous caller
+  // must not learn whether the bridge is set up. The operator learns it from the log.
+  const secret = PropertiesService.getScriptProperties().getProperty(SECRET_PROPERTY);
+  const signed = timingSafeEqual_(hmacHex_(outer.body, secret || UNCONFIGURED_KEY), outer.sig.toLowerCase());
+  if (!secret) console.error('tumbuh bridge: script property ' + SECRET_PROPERTY + ' is not set; every call is refused');
+  if (!secret || !signed) return { error: 'unauthorized' };
 
   let inner;
   try {
@@ -85,12 +101,31 @@ function authenticate_(e) {
   if (typeof inner.sent_at !== 'number' || !isFinite(sentAtMs) || Math.abs(Date.now() - sentAtMs) > MAX_CLOCK_SKEW_MS) {
     return { error: 'stale' };
   }
+  if (typeof inner.request_id !== 'string' || !REQUEST_ID_PATTERN.test(inner.request_id)) {
+    return { error: 'bad_request_id' };
+  }
+  if (!claimRequestId_(inner.request_id)) return { error: 'replay' };
   return {
     action: inner.action,
     payload: inner.payload === undefined ? null : inner.payload,
     request_id: inner.request_id,
     sent_at: inner.sent_at,
   };
+}
+
+/**
+ * Records a request id in the script cache; false if it was already there (a replay).
+ * The read and the write run under the script lock: without it two copies of one request arriving
+ * together could both read "unseen" before either writes, and both be processed.
+ */
+function claimRequestId_(requestId) {
+  const cache = CacheService.getScriptCache();
+  const key = REQUEST_ID_KEY_PREFIX + requestId;
+  return withScriptLock_(function () {
+    if (cache.get(key) !== null) return false;
+    cache.put(key, '1', REQUEST_ID_TTL_SECONDS);
+    return true;
+  });
 }
 
 /** Lowercase hex HMAC-SHA256 of a string, byte-for-byte what Python's hexdigest() gives. */
@@ -111,7 +146,7 @@ function timingSafeEqual_(a, b) {
   return diff === 0;
 }
 
-/** Runs fn while holding the script lock; every Sheet write goes through here. */
+/** Runs fn while holding the script lock; every Sheet write and request-id claim goes through here. */
 function withScriptLock_(fn, timeoutMs) {
   const lock = LockService.getScriptLock();
   lock.waitLock(timeoutMs || 30000); // throws on timeout -> 'internal', and the caller retries the batch

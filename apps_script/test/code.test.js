@@ -5,12 +5,12 @@ const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const vm = require('node:vm');
 
-const { makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, parseReply } = require('./harness');
+const { makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, newRequestId, parseReply } = require('./harness');
 
 const SECRET = 'test-secret-ünïcode-🔑';
 
 function pingRequest(overrides = {}) {
-  return { action: 'ping', payload: {}, request_id: 'req-1', sent_at: nowSeconds(), ...overrides };
+  return { action: 'ping', payload: {}, request_id: newRequestId(), sent_at: nowSeconds(), ...overrides };
 }
 
 function setup(opts = {}) {
@@ -74,20 +74,49 @@ test('a missing or non-string signature or body is unauthorized', () => {
   }
 });
 
-test('without the TUMBUH_SECRET script property every call is not_configured', () => {
-  const { gas } = setup({ secret: undefined });
+/** Requests an anonymous caller could send: unsigned, wrongly signed, signed with a guessable key. */
+function anonymousEvents() {
+  const body = JSON.stringify(pingRequest());
+  return [
+    { postData: { contents: JSON.stringify({ body }) } },
+    signedEvent(body, SECRET, { sig: '' }),
+    signedEvent(body, SECRET, { sig: pythonStyleHex(body, 'wrong-secret') }),
+    signedEvent(body, ''),
+    signedEvent(body, 'tumbuh-bridge-unconfigured'),
+  ];
+}
 
-  const reply = parseReply(gas.doPost(signedEvent(pingRequest(), SECRET)));
-
-  assert.deepEqual(reply, { ok: false, error: 'not_configured' });
+test('anonymous callers get the same answer whether or not TUMBUH_SECRET is set', () => {
+  for (const secret of [SECRET, undefined, '']) {
+    const { gas } = setup({ secret });
+    for (const event of anonymousEvents()) {
+      const reply = parseReply(gas.doPost(event));
+      assert.deepEqual(reply, { ok: false, error: 'unauthorized' }, `secret=${JSON.stringify(secret)} ${event.postData.contents}`);
+    }
+  }
 });
 
-test('an empty TUMBUH_SECRET counts as not configured, so an empty key never verifies', () => {
-  const { gas } = setup({ secret: '' });
+test('an unconfigured script refuses even a request signed with the real secret, and does the same HMAC work', () => {
+  const configured = setup();
+  const unconfigured = setup({ secret: undefined });
+  const wrongSig = (body) => signedEvent(body, 'wrong-secret');
 
-  const reply = parseReply(gas.doPost(signedEvent(pingRequest(), '')));
+  const refusedConfigured = parseReply(configured.gas.doPost(wrongSig(JSON.stringify(pingRequest()))));
+  const refusedUnconfigured = parseReply(unconfigured.gas.doPost(signedEvent(pingRequest(), SECRET)));
 
-  assert.deepEqual(reply, { ok: false, error: 'not_configured' });
+  assert.deepEqual(refusedUnconfigured, refusedConfigured);
+  assert.equal(unconfigured.fakes.counters.hmac, configured.fakes.counters.hmac);
+  assert.equal(unconfigured.fakes.counters.hmac, 1);
+});
+
+test('an unconfigured script tells the operator in the log, without the request', () => {
+  const { gas, fakes } = setup({ secret: undefined });
+
+  gas.doPost(signedEvent(pingRequest({ payload: { name: 'Siti Aminah' } }), SECRET));
+
+  assert.equal(fakes.logs.error.length, 1);
+  assert.match(fakes.logs.error[0], /TUMBUH_SECRET is not set/);
+  assert.doesNotMatch(fakes.logs.error[0], /Siti/);
 });
 
 test('a POST body that is not JSON is bad_json', () => {
@@ -155,12 +184,14 @@ test('a handler that throws answers internal and logs no payload contents', () =
   // ACTIONS is a top-level const: reachable by name inside the context, not as a property of it.
   vm.runInContext('ACTIONS', gas).explode = (payload) => { throw new Error('cannot store ' + payload.name); };
 
-  const reply = parseReply(gas.doPost(signedEvent(pingRequest({ action: 'explode', payload: { name: secretValue } }), SECRET)));
+  const requestId = newRequestId();
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest({ action: 'explode', payload: { name: secretValue }, request_id: requestId }), SECRET)));
 
   assert.deepEqual(reply, { ok: false, error: 'internal' });
   assert.equal(fakes.logs.error.length, 1);
   assert.match(fakes.logs.error[0], /"action":"explode"/);
-  assert.match(fakes.logs.error[0], /"request_id":"req-1"/);
+  assert.ok(fakes.logs.error[0].includes(`"request_id":"${requestId}"`));
   assert.doesNotMatch(fakes.logs.error[0], /Siti|0812/);
 });
 

@@ -53,9 +53,99 @@ function toBuffer(value, charset) {
 }
 
 /**
+ * A clock shared by the script (its Date) and the fake cache, so a test can move time forward.
+ * It runs with real time, shifted by whatever the test advanced.
+ */
+function makeClock() {
+  let offsetMs = 0;
+  const now = () => Date.now() + offsetMs;
+  class FakeDate extends Date {
+    constructor(...args) {
+      if (args.length === 0) super(now()); else super(...args);
+    }
+
+    static now() { return now(); }
+  }
+  return { now, advance(ms) { offsetMs += ms; }, Date: FakeDate };
+}
+
+// Documented limits of CacheService (developers.google.com/apps-script/reference/cache/cache).
+const CACHE_MAX_KEY_CHARS = 250;
+const CACHE_MAX_VALUE_BYTES = 100 * 1024;
+const CACHE_DEFAULT_TTL_SECONDS = 600;
+const CACHE_MAX_TTL_SECONDS = 21600;
+
+/**
+ * The script cache: values are strings, entries expire on the shared clock, and a key over 250
+ * characters, a value over 100 KB or an expiry outside 1..21600 s throws, as Apps Script does.
+ * Apps Script may also drop entries early; cache.evictAll() lets a test do that.
+ */
+function fakeCache(clock) {
+  const entries = new Map(); // key -> {value, expiresAt}
+  const checkKey = (key) => {
+    if (typeof key !== 'string' || key.length === 0) throw new TypeError('Cache key must be a non-empty string');
+    if (key.length > CACHE_MAX_KEY_CHARS) throw new Error(`Argument too large: key (${key.length} > ${CACHE_MAX_KEY_CHARS} characters)`);
+  };
+  return {
+    entries,
+    evictAll() { entries.clear(); },
+    get(key) {
+      checkKey(key);
+      const e = entries.get(key);
+      if (!e) return null;
+      if (clock.now() >= e.expiresAt) { entries.delete(key); return null; }
+      return e.value;
+    },
+    put(key, value, expirationInSeconds = CACHE_DEFAULT_TTL_SECONDS) {
+      checkKey(key);
+      const text = String(value);
+      if (Buffer.byteLength(text, 'utf8') > CACHE_MAX_VALUE_BYTES) throw new Error('Argument too large: value');
+      if (!Number.isInteger(expirationInSeconds) || expirationInSeconds < 1 || expirationInSeconds > CACHE_MAX_TTL_SECONDS) {
+        throw new Error(`Invalid expiration: ${expirationInSeconds} (1..${CACHE_MAX_TTL_SECONDS} seconds)`);
+      }
+      entries.set(key, { value: text, expiresAt: clock.now() + expirationInSeconds * 1000 });
+    },
+    remove(key) { checkKey(key); entries.delete(key); },
+  };
+}
+
+/**
+ * The script lock. Each getScriptLock() result stands for one execution: while one holds the lock,
+ * another's tryLock answers false and waitLock throws, which is what a timeout looks like in Apps Script
+ * (one thread cannot wait for another here). Re-entry within one execution is not modelled.
+ */
+function fakeLockService(locks) {
+  let holder = null;
+  const service = {
+    getScriptLock() {
+      const lock = {
+        tryLock() {
+          locks.waits++;
+          if (holder !== null && holder !== lock) return false;
+          holder = lock;
+          return true;
+        },
+        waitLock(timeoutMs) {
+          if (!lock.tryLock(timeoutMs)) throw new Error('Lock timeout: another process was holding the lock for too long.');
+        },
+        releaseLock() {
+          locks.releases++;
+          if (holder === lock) holder = null;
+        },
+        hasLock: () => holder === lock,
+      };
+      return lock;
+    },
+  };
+  return { service, isHeld: () => holder !== null };
+}
+
+/**
  * Fakes for the services the bridge uses.
  * opts.secret: TUMBUH_SECRET (omit for an unconfigured script); opts.spreadsheetName: null for a
  * standalone script (getActiveSpreadsheet() returns null there).
+ * Also returned for tests: clock (advance time), cache (the script cache), counters.hmac (HMACs computed),
+ * lockHeld() (whether any execution still holds the script lock).
  */
 function makeFakes(opts = {}) {
   const props = {};
@@ -68,9 +158,14 @@ function makeFakes(opts = {}) {
     getSheetByName: (n) => (sheets[n] ||= fakeSheet(n)),
   };
   const logs = { error: [], log: [] };
+  const clock = makeClock();
+  const cache = fakeCache(clock);
+  const counters = { hmac: 0 };
+  const lockService = fakeLockService(locks);
 
   return {
-    props, sheets, locks, logs,
+    props, sheets, locks, logs, clock, cache, counters, lockHeld: lockService.isHeld,
+    Date: clock.Date,
     SpreadsheetApp: {
       getActiveSpreadsheet: () => spreadsheet,
       getActive: () => spreadsheet,
@@ -81,13 +176,9 @@ function makeFakes(opts = {}) {
         setProperty(k, v) { props[k] = String(v); return this; },
       }),
     },
-    LockService: {
-      getScriptLock: () => ({
-        waitLock: () => { locks.waits++; },
-        tryLock: () => { locks.waits++; return true; },
-        releaseLock: () => { locks.releases++; },
-        hasLock: () => locks.waits > locks.releases,
-      }),
+    LockService: lockService.service,
+    CacheService: {
+      getScriptCache: () => cache,
     },
     ContentService: {
       MimeType: { JSON: 'application/json', TEXT: 'text/plain' },
@@ -104,6 +195,7 @@ function makeFakes(opts = {}) {
       Charset: { UTF_8: 'UTF_8', US_ASCII: 'US_ASCII' },
       // Same contract as Apps Script: (value, key[, charset]) -> signed byte array.
       computeHmacSha256Signature(value, key, charset) {
+        counters.hmac++;
         const mac = crypto.createHmac('sha256', toBuffer(key, charset)).update(toBuffer(value, charset)).digest();
         return toSignedBytes(mac);
       },
@@ -143,9 +235,16 @@ function nowSeconds() {
   return Math.floor(Date.now() / 1000);
 }
 
+/** A request id as the Python side makes one (uuid4, dashed form). */
+function newRequestId() {
+  return crypto.randomUUID();
+}
+
 /** Parses a TextOutput back into an object (a plain object of this realm, so deepStrictEqual works). */
 function parseReply(out) {
   return JSON.parse(out.getContent());
 }
 
-module.exports = { makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, parseReply, toSignedBytes };
+module.exports = {
+  makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, newRequestId, parseReply, toSignedBytes,
+};
