@@ -1,5 +1,5 @@
-"""What every Cloud Function entry point shares: one lazily built App per warm instance, request log context,
-and the mapping of failures to HTTP answers (503 for transient or misconfigured, so callers retry).
+"""What every Cloud Function entry point shares: settings and one lazily built App per warm instance, request log
+context, and the mapping of failures to HTTP answers (503 for transient or misconfigured, so callers retry).
 """
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from shared.config import Settings
 from shared.errors import ConfigError, TransientError
-from shared.logs import bind, trace_from_header, unbind
+from shared.logs import bind, setup_logging, trace_from_header, unbind
+from shared.whatsapp import body
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +20,23 @@ RETRY = ("retry later", 503)
 
 
 class Instance:
-    """The warm-instance state of one function: its App, built on the first request and reused after."""
+    """The warm-instance state of one function: its settings and App, made on the first request and reused after."""
 
     def __init__(self, function: str, build: Callable[[], object] | None = None):
         self.function = function
         self._build = build
+        self._settings: Settings | None = None
         self._app = None
         self._lock = threading.Lock()
+
+    def settings(self) -> Settings:
+        """The checked settings, read once: cheap (no store, no App), so a request can be refused before anything
+        else is touched; ConfigError when they cannot run."""
+        if self._settings is None:
+            settings = Settings.from_env().check()
+            setup_logging(settings.log_level)
+            self._settings = settings
+        return self._settings
 
     def app(self):
         """The App, built (settings checked, schema migrated) on first use; a failure is retried next request."""
@@ -35,7 +47,7 @@ class Instance:
                     if self._build is None:
                         from shared.bootstrap import build_app
 
-                        app = build_app()
+                        app = build_app(self.settings())
                     else:
                         app = self._build()
                     app.ensure_schema()
@@ -47,7 +59,7 @@ class Instance:
     @contextmanager
     def request_context(self, request) -> Iterator[None]:
         """Bind the function name and Cloud trace to every log line of this request."""
-        project = self._app.settings.gcp_project if self._app is not None else ""
+        project = self._settings.gcp_project if self._settings is not None else ""
         token = bind(function=self.function,
                      trace=trace_from_header(request.headers.get("X-Cloud-Trace-Context"), project))
         try:
@@ -56,15 +68,38 @@ class Instance:
             unbind(token)
 
     def guarded(self, request, handler: Callable[[object], object], on_bug=("ok", 200)):
-        """Run handler(app) (or the health check for /healthz): transient or configuration failures answer 503;
-        a bug is logged and answers on_bug."""
+        """For a private function (IAM/OIDC in front): run handler(app), or for /healthz say which stores answer;
+        transient or configuration failures answer 503, a bug is logged and answers on_bug."""
+
+        def run():
+            app = self.app()
+            if _is_health(request):
+                health = app.health()
+                return health, 200 if health["ok"] else 503
+            return handler(app)
+
+        return self._answer(request, run, on_bug)
+
+    def public(self, request, handler: Callable[[Settings, bytes], object], on_bug=("ok", 200)):
+        """For a function anyone can reach: read the body within its bounds first (every method: nothing after
+        this may read an unbounded one), then run handler(settings, body), which asks for self.app() only once
+        it has accepted the request. /healthz says only that the instance lives, nothing about the stores."""
+
+        def run():
+            try:
+                raw = body.read_bounded(request.stream, request.content_length,
+                                        body.connection_socket(request.environ))
+            except body.BodyRefused as refused:
+                return refused.answer()
+            settings = self.settings()
+            return {"ok": True} if _is_health(request) else handler(settings, raw)
+
+        return self._answer(request, run, on_bug)
+
+    def _answer(self, request, run: Callable[[], object], on_bug):
         with self.request_context(request):
             try:
-                app = self.app()
-                if request.path.rstrip("/") == "/healthz":
-                    health = app.health()
-                    return health, 200 if health["ok"] else 503
-                return handler(app)
+                return run()
             except ConfigError as exc:
                 log.critical(f"configuration refused, fix the settings and redeploy: {exc}")
                 return RETRY
@@ -74,3 +109,7 @@ class Instance:
             except Exception:
                 log.exception("request failed")
                 return on_bug
+
+
+def _is_health(request) -> bool:
+    return request.path.rstrip("/") == "/healthz"

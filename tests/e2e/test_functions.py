@@ -81,10 +81,9 @@ def test_webhook_refuses_other_methods(function_client):
     assert function_client("webhook", "whatsapp_webhook").put("/").status_code == 405
 
 
-@pytest.mark.parametrize("name,target", [("webhook", "whatsapp_webhook"), ("scheduler", "scheduler"),
-                                         ("backup", "backup")])
-def test_every_function_reports_health_and_migrates_on_first_request(function_client, name, target, database_url):
-    """/healthz answers 200 with both stores up, and the first request applied the schema."""
+@pytest.mark.parametrize("name,target", [("scheduler", "scheduler"), ("backup", "backup")])
+def test_private_functions_report_health_and_migrate_on_first_request(function_client, name, target, database_url):
+    """/healthz behind IAM answers 200 with both stores up, and the first request applied the schema."""
     import pg8000.native
     from urllib.parse import urlsplit
 
@@ -95,6 +94,16 @@ def test_every_function_reports_health_and_migrates_on_first_request(function_cl
     conn = pg8000.native.Connection(u.username, host=u.hostname, port=u.port, database=u.path[1:])
     assert conn.run("SELECT count(*) FROM schema_migrations")[0][0] >= 1
     conn.close()
+
+
+def test_public_webhook_health_is_liveness_only(function_client, monkeypatch):
+    """Anyone can reach the webhook's /healthz: it says the instance lives, nothing about the stores (both down)."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://tumbuh@127.0.0.1:1/tumbuh")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+
+    resp = function_client("webhook", "whatsapp_webhook").get("/healthz")
+
+    assert (resp.status_code, resp.get_json()) == (200, {"ok": True})
 
 
 def test_scheduler_tick_reports_pending_outbox(function_client):
