@@ -1,10 +1,12 @@
 """Settings: the one place that reads configuration, from a mapping (os.environ in production, a dict in tests).
 
-`Settings.check()` refuses, at cold start, a production configuration that points at a local backend or
-leaves a secret empty, naming everything that is wrong in one message.
+`Settings.check()` refuses, at cold start, a production configuration that points at a local backend, leaves a
+secret empty or weak, or talks plain http to a remote host, naming everything that is wrong (never a value) in one
+message. Production is recognised from the platform too (K_SERVICE), so a missing TUMBUH_ENV fails closed.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -18,6 +20,9 @@ PROD = "prod"
 
 # Local defaults: what `make run` and the tests use when a variable is unset. Never accepted in prod.
 LOCAL_SECRET = "local-only-not-a-secret"
+# Set by Cloud Run and by Cloud Functions (gen2, and gen1's newer runtimes) to the service's name: its presence
+# means this runs in Google Cloud, whatever TUMBUH_ENV says.
+PLATFORM_VAR = "K_SERVICE"
 LOCAL_GRAPH_API_URL = "http://127.0.0.1:8090/v21.0"  # the local Graph API stand-in
 LOCAL_PHONE_NUMBER_ID = "100000000000001"
 LOCAL_DIR = ".run/local"  # local workbook mirror and backup folder
@@ -25,13 +30,52 @@ DEFAULT_TZ = "Asia/Jakarta"
 CLOUD_TASKS_API_URL = "https://cloudtasks.googleapis.com/v2"  # REST base; `make run` points it at the stand-in
 TASK_PATH = "/tasks/deliver"  # where the scheduler function takes handed-off sends (see services.scheduled)
 
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}
-
-
 def _is_loopback(url: str) -> bool:
     """True when a URL points at this machine (a local stand-in), which production must never use."""
     host = urlsplit(url).hostname or ""
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+    if host in ("", "localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name such as 127.example.com is somebody else's machine
+    return address.is_loopback or address.is_unspecified
+
+
+# Secrets that guard something: a weak one lets a stranger forge webhooks, call the Sheet bridge, read backups
+# or reverse the phone pseudonyms.
+SECRET_VARS = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
+               "BACKUP_KEY", "PSEUDONYM_KEY")
+# What each deployed service is given (deploy.sh's SECRETS_OF: one identity per function, each with only its own
+# secrets); production refuses only those missing. A service not named here needs all, so a rename fails closed.
+ALL_NEEDS = frozenset(SECRET_VARS) | {"REDIS_URL"}
+_SCHEDULER_NEEDS = frozenset({"WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "PSEUDONYM_KEY", "REDIS_URL"})
+SERVICE_NEEDS = {
+    "tumbuh-webhook": frozenset({"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN",
+                                 "PSEUDONYM_KEY", "REDIS_URL"}),
+    "tumbuh-scheduler": _SCHEDULER_NEEDS,
+    "tumbuh-sender": _SCHEDULER_NEEDS,  # the scheduler's code behind the task queue
+    "tumbuh-backup": frozenset({"BACKUP_KEY"}),
+}
+MIN_SECRET_CHARS = 32  # Meta's app secret is 32 hex characters, the shortest real secret we are given
+MIN_DISTINCT_CHARS = 8  # 32 random hex characters have ~14 distinct ones; fewer than 8 happens ~4e-8 of the time
+_COMMON_WORDS = re.compile(r"secret|changeme|password|passwd|test|token|admin|qwerty|letmein|default")
+_ASCENDING_DIGITS = "0123456789" * 12  # 1234567890123... of any length is a keyboard run, not a secret
+
+
+def _weakness(value: str) -> str:
+    """Why a production secret is too weak to use, or "" when it is not; never repeats the value."""
+    lowered = value.lower()
+    if LOCAL_SECRET in lowered:
+        return "holds the local placeholder"
+    if len(value) < MIN_SECRET_CHARS:
+        return f"is shorter than {MIN_SECRET_CHARS} characters"
+    rest = _COMMON_WORDS.sub("", re.sub(r"[^a-z0-9]", "", lowered))
+    if len(set(lowered)) == 1 or rest in _ASCENDING_DIGITS:
+        return "is a common value"
+    if len(set(value)) < MIN_DISTINCT_CHARS:
+        return f"has fewer than {MIN_DISTINCT_CHARS} distinct characters"
+    return ""
 
 
 _QUEUE = re.compile(r"projects/[^/\s]+/locations/[^/\s]+/queues/[^/\s]+")
@@ -52,7 +96,7 @@ class Settings:
     db_name: str = ""
     db_iam_auth: bool = False
     db_password: str = field(default="", repr=False)
-    redis_url: str = ""
+    redis_url: str = field(default="", repr=False)  # carries the Memorystore AUTH string in production
     wa_app_secret: str = field(default="", repr=False)
     wa_verify_token: str = field(default="", repr=False)
     wa_access_token: str = field(default="", repr=False)
@@ -63,6 +107,9 @@ class Settings:
     sheet_id: str = ""
     backup_bucket: str = ""
     backup_key: str = field(default="", repr=False)
+    pseudonym_key: str = field(default="", repr=False)  # keys wa_hash (shared.logs): the pseudonyms in logs and rows
+    db_migrate: bool = True  # this instance applies database migrations at cold start (production: the migrator)
+    platform_service: str = ""  # K_SERVICE: set on Cloud Run / Cloud Functions, meaning production
     tz_default: str = DEFAULT_TZ
     log_level: str = "INFO"
     gcp_project: str = ""
@@ -75,10 +122,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Build settings from a mapping; unset values get local defaults only when TUMBUH_ENV is local."""
+        """Build settings from a mapping; unset values get local defaults only when TUMBUH_ENV is local and no
+        cloud platform says otherwise (K_SERVICE set means production, even without TUMBUH_ENV)."""
         e = os.environ if environ is None else environ
-        env = (e.get("TUMBUH_ENV") or LOCAL).strip().lower()
-        local = env == LOCAL
+        platform_service = (e.get(PLATFORM_VAR) or "").strip()
+        env = (e.get("TUMBUH_ENV") or (PROD if platform_service else LOCAL)).strip().lower()
+        local = env == LOCAL and not platform_service  # local on the platform is refused by check(), no defaults
+        migrate = (e.get("DB_MIGRATE") or "").strip()
 
         def get(name: str, local_default: str = "") -> str:
             value = (e.get(name) or "").strip()
@@ -103,6 +153,9 @@ class Settings:
             sheet_id=get("SHEET_ID"),
             backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
             backup_key=get("BACKUP_KEY", LOCAL_SECRET),
+            pseudonym_key=get("PSEUDONYM_KEY", LOCAL_SECRET),
+            db_migrate=_flag(migrate) if migrate else local,
+            platform_service=platform_service,
             tz_default=get("TZ_DEFAULT") or DEFAULT_TZ,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             gcp_project=get("GOOGLE_CLOUD_PROJECT") or get("GCP_PROJECT"),
@@ -140,12 +193,20 @@ class Settings:
         """'cloud_sql' through the connector when an instance is named, else a plain DATABASE_URL."""
         return "cloud_sql" if self.cloud_sql_instance else "url"
 
+    @property
+    def needs(self) -> frozenset[str]:
+        """The secrets (and REDIS_URL) this instance must have: its service's own on the platform, else all."""
+        return SERVICE_NEEDS.get(self.platform_service, ALL_NEEDS)
+
     def problems(self) -> list[str]:
         """Everything that stops this configuration from running, in words an operator can act on."""
         out: list[str] = []
         if self.env not in (LOCAL, PROD):
             out.append(f"TUMBUH_ENV must be 'local' or 'prod', not {self.env!r}")
             return out
+        if self.env == LOCAL and self.platform_service:
+            out.append(f"TUMBUH_ENV=local but {PLATFORM_VAR} is set (this runs on Cloud Run / Cloud Functions): "
+                       "remove TUMBUH_ENV or set it to prod")
         if self.database_backend == "cloud_sql":
             for name, value in (("DB_USER", self.db_user), ("DB_NAME", self.db_name)):
                 if not value:
@@ -154,14 +215,18 @@ class Settings:
                 out.append("DB_PASSWORD is empty and DB_IAM_AUTH is off: Cloud SQL needs one of them")
         elif not self.database_url:
             out.append("DATABASE_URL is empty (or set CLOUD_SQL_INSTANCE, DB_USER, DB_NAME)")
-        if not self.redis_url:
+        if not self.redis_url and "REDIS_URL" in self.needs:
             out.append("REDIS_URL is empty")
         if self.tasks_queue:
             if not _QUEUE.fullmatch(self.tasks_queue):
                 out.append("TASKS_QUEUE must look like projects/PROJECT/locations/REGION/queues/QUEUE")
             if not self.tasks_target_url.startswith(("https://", "http://")):
                 out.append("TASKS_TARGET_URL must be the scheduler function's URL ending in " + TASK_PATH)
-        if self.env == PROD:
+        urls = {"WHATSAPP_API_URL": self.wa_api_url, "APPS_SCRIPT_URL": self.apps_script_url,
+                "TASKS_API_URL": self.tasks_api_url, "TASKS_TARGET_URL": self.tasks_target_url}
+        out.extend(f"{name} uses plain http:// to another machine; use https://" for name, url in urls.items()
+                   if urlsplit(url).scheme.lower() == "http" and not _is_loopback(url))
+        if self.env == PROD or self.platform_service:
             out.extend(self._prod_problems())
         return out
 
@@ -178,17 +243,22 @@ class Settings:
             "SHEET_ID": self.sheet_id,
             "BACKUP_BUCKET": self.backup_bucket,
             "BACKUP_KEY": self.backup_key,
+            "PSEUDONYM_KEY": self.pseudonym_key,
         }
-        out.extend(f"{name} is empty" for name, value in secrets.items() if not value)
-        out.extend(
-            f"{name} is the local placeholder; set the real secret"
-            for name, value in secrets.items()
-            if value == LOCAL_SECRET
-        )
+        out.extend(f"{name} is empty" for name, value in secrets.items()
+                   if not value and (name not in SECRET_VARS or name in self.needs))
+        weak = [f"{name} {_weakness(secrets[name])}" for name in SECRET_VARS
+                if secrets[name] and _weakness(secrets[name])]  # an empty one is named above
+        if weak:
+            out.extend(weak + ["generate each secret at random, e.g. openssl rand -hex 32"])
         if self.database_url and _is_loopback(self.database_url):
             out.append("DATABASE_URL points at this machine (local PostgreSQL); use Cloud SQL")
         if self.redis_url and _is_loopback(self.redis_url):
             out.append("REDIS_URL points at this machine (local Redis); use Memorystore")
+        redis = urlsplit(self.redis_url)
+        if self.redis_url and (redis.scheme != "rediss" or not redis.password):
+            # Conversation state holds names and birth dates: Memorystore's in-transit encryption and AUTH.
+            out.append("REDIS_URL must be rediss://:AUTH@host:6378/0 (TLS and the Memorystore AUTH string)")
         if self.wa_api_url and self.messenger_backend == "standin":
             out.append("WHATSAPP_API_URL points at the local Graph API stand-in; use Meta's Graph API")
         if self.apps_script_url and _is_loopback(self.apps_script_url):
@@ -208,9 +278,10 @@ class Settings:
         """Raise ConfigError naming every problem; return self when the configuration can run."""
         problems = self.problems()
         if problems:
-            raise ConfigError(
-                f"Tumbuh cannot start with TUMBUH_ENV={self.env}: " + "; ".join(problems) + "."
-            )
+            where = f"TUMBUH_ENV={self.env}"
+            if self.platform_service:
+                where += f" on {PLATFORM_VAR}={self.platform_service}"
+            raise ConfigError(f"Tumbuh cannot start with {where}: " + "; ".join(problems) + ".")
         return self
 
     def redacted(self) -> dict[str, str]:
@@ -218,7 +289,7 @@ class Settings:
         out: dict[str, str] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "database_url" and value:
+            if f.name in ("database_url", "redis_url") and value:
                 parts = urlsplit(value)
                 value = f"{parts.scheme}://{parts.hostname}:{parts.port}{parts.path}"
             elif not f.repr:

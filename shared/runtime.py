@@ -34,7 +34,7 @@ class Instance:
         else is touched; ConfigError when they cannot run."""
         if self._settings is None:
             settings = Settings.from_env().check()
-            setup_logging(settings.log_level)
+            setup_logging(settings.log_level, pseudonym_key=settings.pseudonym_key)
             self._settings = settings
         return self._settings
 
@@ -104,7 +104,10 @@ class Instance:
                 log.critical(f"configuration refused, fix the settings and redeploy: {exc}")
                 return RETRY
             except TransientError as exc:
-                log.warning("transient failure, asking the caller to retry", extra={"ctx": {"error": str(exc)}})
+                # Our own words (TransientError texts name a store and an error type), so in the message, which is
+                # masked but not withheld like free text in context fields.
+                log.warning(f"transient failure, asking the caller to retry: {exc}",
+                            extra={"ctx": {"error": type(exc).__name__}})
                 return RETRY
             except Exception:
                 log.exception("request failed")

@@ -122,7 +122,7 @@ class WhatsAppCloudMessenger:
         except HttpUnreachable as exc:
             # Timeouts and refused or reset connections. A read timeout may hide a message Meta did send; the
             # caller's retry can then duplicate it, which beats losing a reply.
-            log.warning("Graph API unreachable", extra={"ctx": {**ctx, "error": str(exc)}})
+            log.warning("Graph API unreachable", extra={"ctx": {**ctx, "error": str(exc)}})  # an OSError's type name
             raise WhatsAppTransient(f"Graph API unreachable: {exc}") from exc
         try:
             answer = json.loads(data)
@@ -134,8 +134,12 @@ class WhatsAppCloudMessenger:
             return answer
         error = answer.get("error") if isinstance(answer, dict) else None
         exc = error_for(status, error, _retry_after(resp_headers.get("retry-after")))
-        fields = {**ctx, "code": exc.code, "http_status": status, "error": type(exc).__name__,
-                  "fbtrace_id": exc.fbtrace_id}
+        # Meta's message, error_user_title, error_user_msg and error_data.details are free text that can quote the
+        # recipient's number or a name from the message: only codes, type names and the trace id are logged (and
+        # the formatter withholds any of these that is not a short code).
+        meta = error if isinstance(error, dict) else {}
+        fields = {**ctx, "code": exc.code, "subcode": meta.get("error_subcode"), "meta_type": meta.get("type"),
+                  "http_status": status, "error": type(exc).__name__, "fbtrace_id": exc.fbtrace_id}
         if isinstance(exc, AuthFailed):
             log.critical("Graph API refused the access token: every send fails until it is replaced",
                          extra={"ctx": fields})

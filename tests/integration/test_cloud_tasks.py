@@ -508,7 +508,7 @@ def test_google_api_url_asks_the_metadata_server_first(metadata):
 
 @pytest.mark.parametrize(("api_url", "auth"), [
     ("http://127.0.0.1:8091/v2", False), ("http://127.8.0.1:8091/v2", False), ("http://localhost:8091/v2", False),
-    ("http://[::1]:8091/v2", False), ("https://cloudtasks.googleapis.com/v2", True), ("http://10.0.0.1/v2", True),
+    ("http://[::1]:8091/v2", False), ("https://cloudtasks.googleapis.com/v2", True), ("https://10.0.0.1/v2", True),
     ("https://localhost.example.com/v2", True),
 ])
 def test_the_app_sends_a_token_to_google_and_none_to_the_local_stand_in(api_url, auth):

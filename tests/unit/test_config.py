@@ -1,26 +1,31 @@
-"""Settings: read from a mapping, local defaults, and production's refusal of local backends and empty secrets."""
+"""Settings: read from a mapping, local defaults, and production's refusal of local backends, empty or weak secrets,
+plain http to remote hosts and unencrypted Redis."""
 import pytest
 
-from shared.config import LOCAL_SECRET, Settings
+from shared.adapters.redis_store import RedisConversations
+from shared.config import LOCAL_SECRET, SECRET_VARS, Settings
 from shared.errors import ConfigError
 
+# Random-looking secrets of Meta's app-secret shape (32 hex characters); values only a test would use.
+S1, S2, S3, S4, S5, S6 = (f"{n}f3a9c07d2b64e18a5d0c7b93e6f14a2"[:32] for n in range(1, 7))
 PROD_OK = {
     "TUMBUH_ENV": "prod",
     "CLOUD_SQL_INSTANCE": "proj:asia-southeast2:tumbuh",
     "DB_USER": "tumbuh-fn@proj.iam",
     "DB_NAME": "tumbuh",
     "DB_IAM_AUTH": "true",
-    "REDIS_URL": "redis://10.0.0.3:6379/0",
-    "WHATSAPP_APP_SECRET": "s1",
-    "WHATSAPP_VERIFY_TOKEN": "s2",
-    "WHATSAPP_ACCESS_TOKEN": "s3",
+    "REDIS_URL": "rediss://:redis-auth-string@10.0.0.3:6378/0",
+    "WHATSAPP_APP_SECRET": S1,
+    "WHATSAPP_VERIFY_TOKEN": S2,
+    "WHATSAPP_ACCESS_TOKEN": S3,
     "WHATSAPP_PHONE_NUMBER_ID": "1234567890",
     "WHATSAPP_API_URL": "https://graph.facebook.com/v21.0",
     "APPS_SCRIPT_URL": "https://script.google.com/macros/s/abc/exec",
-    "APPS_SCRIPT_SECRET": "s4",
+    "APPS_SCRIPT_SECRET": S4,
     "SHEET_ID": "sheet",
     "BACKUP_BUCKET": "gs://tumbuh-backups",
-    "BACKUP_KEY": "s5",
+    "BACKUP_KEY": S5,
+    "PSEUDONYM_KEY": S6,
     "TASKS_QUEUE": "projects/proj/locations/asia-southeast2/queues/tumbuh-sends",
     "TASKS_TARGET_URL": "https://asia-southeast2-proj.cloudfunctions.net/tumbuh-scheduler/tasks/deliver",
     "TASKS_SERVICE_ACCOUNT": "scheduler-invoker@proj.iam.gserviceaccount.com",
@@ -47,7 +52,7 @@ def test_production_configuration_passes_and_picks_real_backends():
 
 
 @pytest.mark.parametrize("name", ["WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
-                                  "BACKUP_KEY", "REDIS_URL", "SHEET_ID"])
+                                  "BACKUP_KEY", "PSEUDONYM_KEY", "REDIS_URL", "SHEET_ID"])
 def test_production_refuses_an_empty_setting_and_names_it(name):
     """Every empty production setting is named in the cold-start error."""
     env = dict(PROD_OK, **{name: ""})
@@ -87,7 +92,7 @@ def test_production_gets_no_local_placeholder_secrets():
     """Unset secrets stay empty in prod instead of silently taking the local placeholder."""
     s = Settings.from_env({"TUMBUH_ENV": "prod"})
 
-    assert s.wa_app_secret == "" and LOCAL_SECRET not in repr(s)
+    assert s.wa_app_secret == s.pseudonym_key == "" and LOCAL_SECRET not in repr(s)
 
 
 def test_cloud_sql_needs_user_name_and_auth():
@@ -112,9 +117,9 @@ def test_secrets_never_appear_in_repr_or_redacted_view():
 
     shown = repr(s) + str(s.redacted())
 
-    for secret in ("s1", "s2", "s3", "s4", "s5", "hunter2"):
-        assert f"'{secret}'" not in shown and f":{secret}@" not in shown
-    assert s.redacted()["wa_app_secret"] == "set"
+    for secret in (S1, S2, S3, S4, S5, S6, "hunter2", "redis-auth-string"):
+        assert secret not in shown
+    assert s.redacted()["wa_app_secret"] == s.redacted()["pseudonym_key"] == "set"
 
 
 def test_without_a_queue_charts_are_drawn_inline_and_production_refuses_that():
@@ -138,3 +143,149 @@ def test_a_bad_or_local_task_queue_is_refused_in_production(name, value, words):
     """Each Cloud Tasks setting is named when it is missing, malformed or local."""
     with pytest.raises(ConfigError, match=words):
         Settings.from_env(dict(PROD_OK, **{name: value})).check()
+
+
+CLOUD_SQL_WITHOUT_SECRETS = {"CLOUD_SQL_INSTANCE": "proj:asia-southeast2:tumbuh", "DB_USER": "tumbuh-fn@proj.iam",
+                             "DB_NAME": "tumbuh", "DB_IAM_AUTH": "true"}
+
+
+def test_cloud_run_means_production_even_without_tumbuh_env():
+    """K_SERVICE (set by Cloud Run and Cloud Functions) makes an unset TUMBUH_ENV production: no placeholder
+    secret is filled in, and the missing ones stop the cold start."""
+    env = dict(CLOUD_SQL_WITHOUT_SECRETS, K_SERVICE="tumbuh-webhook")
+
+    s = Settings.from_env(env)
+    with pytest.raises(ConfigError) as err:
+        s.check()
+
+    assert (s.env, s.wa_app_secret, s.db_migrate) == ("prod", "", False)
+    assert "WHATSAPP_APP_SECRET is empty" in str(err.value) and "PSEUDONYM_KEY is empty" in str(err.value)
+
+
+def test_a_complete_production_configuration_runs_on_cloud_run_without_tumbuh_env():
+    """K_SERVICE alone is enough to be production; a complete configuration then passes."""
+    env = {k: v for k, v in PROD_OK.items() if k != "TUMBUH_ENV"}
+
+    s = Settings.from_env(dict(env, K_SERVICE="tumbuh-webhook")).check()
+
+    assert s.env == "prod"
+
+
+def test_local_on_cloud_run_is_refused_naming_both():
+    """TUMBUH_ENV=local on the platform is a mistake, not a way to get the local defaults."""
+    env = dict(PROD_OK, TUMBUH_ENV="local", K_SERVICE="tumbuh-webhook")
+
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env(env).check()
+
+    assert "TUMBUH_ENV=local" in str(err.value) and "K_SERVICE" in str(err.value)
+    assert Settings.from_env({"TUMBUH_ENV": "local", "K_SERVICE": "x"}).wa_app_secret == ""
+
+
+WEAK_SECRETS = [
+    LOCAL_SECRET.upper(),
+    "Local-Only-Not-A-Secret",
+    f"prefix-{LOCAL_SECRET}-and-more-characters-0123",
+    "s1",
+    "3f9a7c2e5b1d8046",  # random but 16 characters
+    "secret" * 6,
+    "ChangeMe" * 4,
+    "password" * 4,
+    "test-token-test-token-test-token-1234",
+    "1234567890" * 4,
+    "a" * 40,
+    "abcdefg" * 6,  # seven distinct characters
+]
+
+
+@pytest.mark.parametrize("name", SECRET_VARS)
+@pytest.mark.parametrize("value", WEAK_SECRETS)
+def test_production_refuses_weak_secrets_naming_the_variable_not_the_value(name, value):
+    """Short, common or placeholder secrets (in any letter case) are refused; the message never repeats them."""
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env(dict(PROD_OK, **{name: value})).check()
+
+    assert name in str(err.value) and value not in str(err.value)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("WHATSAPP_API_URL", "http://graph.facebook.com/v21.0"),
+    ("APPS_SCRIPT_URL", "http://script.google.com/macros/s/abc/exec"),
+    ("TASKS_API_URL", "http://cloudtasks.googleapis.com/v2"),
+    ("TASKS_TARGET_URL", "http://tumbuh-sender.example.run.app/tasks/deliver"),
+    ("WHATSAPP_API_URL", "http://127.attacker.example/v21.0"),  # looks like loopback, is not
+])
+@pytest.mark.parametrize("base", [{"DATABASE_URL": "postgresql://u@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0"},
+                                  PROD_OK], ids=["local", "prod"])
+def test_plain_http_to_another_machine_is_refused_everywhere(base, name, value):
+    """Tokens and child data never cross a network in clear text, locally or in production."""
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env(dict(base, **{name: value})).check()
+
+    assert f"{name} uses plain http://" in str(err.value)
+
+
+def test_plain_http_to_loopback_stays_allowed_locally():
+    """The local stand-ins listen on loopback over plain http."""
+    env = {"DATABASE_URL": "postgresql://u@127.0.0.1:1/db", "REDIS_URL": "redis://127.0.0.1:1/0",
+           "TASKS_API_URL": "http://127.0.0.1:8091/v2", "TASKS_TARGET_URL": "http://localhost:8081/tasks/deliver",
+           "APPS_SCRIPT_URL": "http://[::1]:9000/exec"}
+
+    assert Settings.from_env(env).check().messenger_backend == "standin"
+
+
+@pytest.mark.parametrize("url", [
+    "redis://:redis-auth-string@10.0.0.3:6379/0",  # AUTH without TLS
+    "rediss://10.0.0.3:6378/0",  # TLS without AUTH
+    "redis://10.0.0.3:6379/0",
+])
+def test_production_redis_needs_tls_and_auth(url):
+    """Conversation state holds names and birth dates: Memorystore is reached over TLS with its AUTH string."""
+    with pytest.raises(ConfigError, match="REDIS_URL must be rediss://") as err:
+        Settings.from_env(dict(PROD_OK, REDIS_URL=url)).check()
+
+    assert "redis-auth-string" not in str(err.value)
+
+
+def test_a_production_redis_url_builds_a_tls_pool_with_auth_and_the_ca():
+    """RedisConversations passes the URL to redis-py's from_url, so TLS, AUTH and the CA file all take effect."""
+    url = "rediss://:redis-auth-string@10.0.0.3:6378/0?ssl_ca_certs=/etc/memorystore-ca.pem&ssl_cert_reqs=required"
+
+    pool = RedisConversations(url).client().connection_pool  # builds the pool; connects on first command only
+
+    assert pool.connection_class.__name__ == "SSLConnection"
+    assert {k: pool.connection_kwargs.get(k) for k in ("password", "port", "ssl_ca_certs", "ssl_cert_reqs")} == {
+        "password": "redis-auth-string", "port": 6378, "ssl_ca_certs": "/etc/memorystore-ca.pem",
+        "ssl_cert_reqs": "required"}
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, True),  # local: every run applies its own migrations
+    ({"DB_MIGRATE": "0"}, False),
+    ({"TUMBUH_ENV": "prod"}, False),  # production: only the migrator identity does
+    ({"TUMBUH_ENV": "prod", "DB_MIGRATE": "1"}, True),
+    ({"K_SERVICE": "tumbuh-webhook"}, False),
+])
+def test_db_migrate_defaults_to_local_runs_only(env, expected):
+    """Production instances apply migrations only when DB_MIGRATE says so."""
+    assert Settings.from_env(env).db_migrate is expected
+
+
+def test_pseudonym_key_has_a_local_default_and_stays_out_of_repr():
+    """Locally the pseudonym key is the placeholder; its value never reaches repr."""
+    s = Settings.from_env(dict(PROD_OK, TUMBUH_ENV="local"))
+
+    assert Settings.from_env({}).pseudonym_key == LOCAL_SECRET
+    assert S6 not in repr(s)
+
+
+def test_each_service_needs_only_its_own_secrets_and_an_unknown_one_needs_all():
+    """The webhook starts without the backup and Sheet secrets it is never given, never without its app secret;
+    a service under another name is held to every secret."""
+    webhook = {k: v for k, v in PROD_OK.items() if k not in ("BACKUP_KEY", "APPS_SCRIPT_SECRET")}
+
+    Settings.from_env(dict(webhook, K_SERVICE="tumbuh-webhook")).check()
+    with pytest.raises(ConfigError, match="WHATSAPP_APP_SECRET is empty"):
+        Settings.from_env(dict(webhook, K_SERVICE="tumbuh-webhook", WHATSAPP_APP_SECRET="")).check()
+    with pytest.raises(ConfigError, match="BACKUP_KEY is empty"):
+        Settings.from_env(dict(webhook, K_SERVICE="tumbuh-webhook-2")).check()

@@ -1,9 +1,46 @@
-"""JSON logging: Cloud Logging fields, request trace, context, and no phone numbers in the output."""
+"""JSON logging: Cloud Logging fields, request trace, context, and no phone numbers, names or dates in the output."""
+import hashlib
 import io
 import json
 import logging
+import secrets
 
-from shared.logs import bind, mask_digits, setup_logging, trace_from_header, unbind, wa_hash
+import pytest
+
+from shared.logs import JsonFormatter, bind, mask_digits, mask_text, setup_logging, trace_from_header, unbind, wa_hash
+from shared.whatsapp.errors import error_for
+
+# A Graph API error answer that quotes a recipient back, in every free-text field Meta has (and nested lists).
+HOSTILE_GRAPH_ERROR = {"error": {
+    "message": "(#131009) Parameter value is not valid: Siti Aminah 6281234567890 lahir 2023-04-05",
+    "type": "OAuthException",
+    "code": 131009,
+    "error_subcode": 2494010,
+    "error_user_title": "Siti Aminah",
+    "error_user_msg": "Nomor 6281234567890 (Siti Aminah, lahir 5 April 2023) tidak valid",
+    "error_data": {
+        "messaging_product": "whatsapp",
+        "details": "to: 6281234567890 name: Siti Aminah dob: 2023-04-05",
+        "nested": [["Siti Aminah", "2023-04-05", ("5 April 2023", "6281234567890")],
+                   {"wa": "6281234567890", "born": "5 April 2023", "dob": "2023-04-05"}],
+    },
+    "fbtrace_id": "AZf3xY_9Qk2-LbT",
+}}
+LEAKS = ("6281234567890", "Siti", "Aminah", "2023-04-05", "5 April 2023")
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_handlers():
+    """Each test captures the JSON lines in its own stream; later tests get the root logger back as it was."""
+    root = logging.getLogger()
+    before = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
+    yield
+    for handler in root.handlers[:]:
+        if isinstance(handler.formatter, JsonFormatter) and handler not in before:
+            root.removeHandler(handler)
+    for handler in before:
+        if handler not in root.handlers:
+            root.addHandler(handler)
 
 
 def _capture():
@@ -65,3 +102,94 @@ def test_wa_hash_is_stable_and_hides_the_number():
 def test_bad_trace_header_is_ignored():
     """A malformed trace header does not produce a bogus trace name."""
     assert trace_from_header("not a trace!", "proj") is None and trace_from_header("abc/1", "") is None
+
+
+def test_a_hostile_graph_error_leaks_nothing_as_context_or_as_exception():
+    """Names, numbers and dates in any field of a Graph API error, nested or not, never reach the JSON line;
+    its codes and trace id do."""
+    stream = _capture()
+
+    try:
+        raise error_for(400, HOSTILE_GRAPH_ERROR["error"])
+    except Exception:
+        logging.getLogger("t").exception("send refused", extra={"ctx": {"answer": HOSTILE_GRAPH_ERROR}})
+
+    line = stream.getvalue().splitlines()[-1]
+    entry = json.loads(line)
+    for leak in LEAKS:
+        assert leak not in line
+    error = entry["context"]["answer"]["error"]
+    assert (error["code"], error["type"], error["fbtrace_id"]) == (131009, "OAuthException", "AZf3xY_9Qk2-LbT")
+    assert error["error_data"]["nested"][0][0] == "<withheld 11 chars>"
+    assert "shared.whatsapp.errors.WhatsAppPermanent: <withheld" in entry["stack_trace"]
+
+
+def test_other_extras_bound_context_and_message_arguments_are_masked_too():
+    """Not only `ctx`: extra fields, the request's bound fields and %-arguments are walked as well."""
+    stream = _capture()
+    token = bind(function="webhook", who="Siti Aminah 6281234567890")
+
+    logging.getLogger("t").warning("refused for %s on %s", "Siti Aminah", "2023-04-05",
+                                   extra={"detail": ["lahir 5 April 2023"], "count": 3})
+    unbind(token)
+
+    line = stream.getvalue().splitlines()[-1]
+    for leak in LEAKS:
+        assert leak not in line
+    entry = json.loads(line)
+    assert (entry["context"]["function"], entry["context"]["count"]) == ("webhook", 3)
+
+
+@pytest.mark.parametrize("text", [
+    "2023-04-05", "05-04-2023", "5/4/2023", "05.04.2023", "5 April 2023", "5 Apr 2023", "17 Agustus 2023",
+    "1 Mei 2024", "3 Des 2022", "April 5, 2023", "05-Okt-2023", "2023-04-05T10:00:00Z",
+])
+def test_dates_in_every_common_form_are_masked(text):
+    """A birth date is child data whatever way it is written."""
+    assert mask_text(f"lahir {text} ya").startswith("lahir <date>")
+
+
+@pytest.mark.parametrize("text", ["weighed 12.5 kg in 2024", "v21.0", "10.20.30.40", "took 812 ms", "3.11.7"])
+def test_measurements_versions_and_addresses_are_not_dates(text):
+    """Masking keeps what an operator needs."""
+    assert mask_text(text) == text
+
+
+def test_email_addresses_are_masked():
+    """An e-mail address identifies a person as well as a phone number does."""
+    assert mask_text("owner siti.aminah+1@example.co.id said") == "owner <email> said"
+
+
+def test_code_tokens_numbers_and_pseudonyms_are_kept_in_context():
+    """Short codes, numbers, booleans and wa_hash values stay readable; free text is withheld with its length."""
+    stream = _capture()
+    pseudonym = wa_hash("6281234567890")
+
+    logging.getLogger("t").info("x", extra={"ctx": {"kind": "text", "ms": 81.2, "ok": True, "wa": pseudonym,
+                                                    "why": "the parent wrote back", "phone": 6281234567890}})
+
+    ctx = json.loads(stream.getvalue().splitlines()[-1])["context"]
+    assert (ctx["kind"], ctx["ms"], ctx["ok"], ctx["wa"]) == ("text", 81.2, True, pseudonym)
+    assert ctx["why"] == "<withheld 21 chars>" and "6281234567890" not in str(ctx["phone"])
+
+
+@pytest.fixture
+def restore_pseudonym_key():
+    yield
+    setup_logging("INFO", pseudonym_key=secrets.token_hex(32))
+
+
+def test_wa_hash_is_keyed_and_not_a_plain_hash(restore_pseudonym_key):
+    """Without the key nobody can enumerate numbers against a pseudonym: two keys give two pseudonyms, neither
+    of them the old unkeyed hash."""
+    wa_id = "6281234567890"
+    unkeyed = hashlib.sha256(("tumbuh:" + wa_id).encode()).hexdigest()
+    before = wa_hash(wa_id)  # the random per-process key of a process that installed none
+
+    setup_logging("INFO", pseudonym_key="k" * 16 + secrets.token_hex(16))
+    first = wa_hash(wa_id)
+    setup_logging("INFO", pseudonym_key="m" * 16 + secrets.token_hex(16))
+    second = wa_hash(wa_id)
+
+    assert len({before, first, second}) == 3 and len(first) == 16
+    assert not any(h in unkeyed for h in (before, first, second))
