@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := scripts/services.sh
 
-.PHONY: advice-doc run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook venv services clean help
+.PHONY: advice-doc run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
@@ -53,6 +53,10 @@ bench-charts: venv
 
 bench-handoff: venv services
 	@$(SERVICES) run -- $(PY) bench/chart_handoff.py
+
+# Not part of `make bench` (about three minutes): kills the webhook mid-batch and counts lost and doubled messages.
+bench-crash: venv services
+	@$(SERVICES) run -- $(PY) bench/crash_probe.py
 
 bench-webhook: venv services
 	@$(SERVICES) run -- $(PY) bench/webhook.py

@@ -7,7 +7,7 @@
 #                  Dry-run assumes a fresh project: every "create if absent" step prints its create form.
 #
 # Output: "+ gcloud …" lines are the commands that change things (shell-quoted, copy-pasteable).
-#         "? gcloud …" lines are read-only probes/lookups (does it exist? what is its IP/URL?).
+#         "? gcloud …" lines are read-only probes/lookups (does it exist? what is its IP/URL/version?).
 #
 # Re-running is safe: resources are created only when absent, functions are redeployed, IAM bindings
 # are additive, and Scheduler jobs are updated in place when they exist.
@@ -22,14 +22,25 @@
 #   WHATSAPP_API_URL          [https://graph.facebook.com/v21.0]
 #   BACKUP_BUCKET             [gs://<PROJECT_ID>-tumbuh-backup]
 #   SQL_INSTANCE [tumbuh-pg]  SQL_TIER [db-g1-small]  DB_NAME [tumbuh]
-#   REDIS_INSTANCE [tumbuh-redis]  REDIS_SIZE_GB [1]  REDIS_HOST [looked up from the instance]
+#   SQL_PEERING_RANGE         [tumbuh-sql-range]  private services access range that gives Cloud SQL its private IP
+#   REDIS_INSTANCE [tumbuh-redis]  REDIS_SIZE_GB [1]
 #   VPC_NETWORK [default]  VPC_CONNECTOR [tumbuh-conn]  VPC_CONNECTOR_RANGE [10.8.0.0/28]
 #   SCHEDULER_LOCATION [$REGION]  SCHEDULER_CRON [*/5 * * * *]  BACKUP_CRON [0 2 * * *]  (Asia/Jakarta)
 #   IAM_SETTLE_SECONDS        [20]  wait after creating a service account, before granting it roles
 #   TASKS_QUEUE_NAME          [tumbuh-sends]  Cloud Tasks queue from the webhook to tumbuh-sender
 #   Secrets live in Secret Manager as tumbuh-<name> (e.g. tumbuh-whatsapp-app-secret). When one is
 #   missing and the variable of the same name is set (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN,
-#   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, BACKUP_KEY), it is created from that value via stdin.
+#   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, BACKUP_KEY, PSEUDONYM_KEY), it is created from that value via
+#   stdin. tumbuh-redis-url (TLS, with the AUTH string) and tumbuh-redis-ca (the instance's CA) are made from
+#   the Memorystore instance. Each function gets the newest enabled version of each of its secrets, pinned by
+#   number: after rotating a secret, deploy again.
+#
+# Least privilege (docs/security.md): one service account per function, holding only that function's secrets
+# and rights; the schema is changed only by the tumbuh-migrate job (its own identity and database user), which
+# runs before the functions deploy; Cloud SQL has no public IP; Memorystore needs AUTH and TLS.
+# A project deployed before this layout (one tumbuh-fn identity owning the tables): once, as the postgres user,
+#   REASSIGN OWNED BY "tumbuh-fn@PROJECT.iam" TO "tumbuh-migrator@PROJECT.iam";
+# then deploy, and delete the tumbuh-fn service account.
 #
 # The deployer needs: Owner, or Editor + Project IAM Admin + Secret Manager Admin, on PROJECT_ID.
 # Needs bash >= 4.4 (Cloud Shell, Debian/Ubuntu; not macOS's /bin/bash 3.2) and, except for --dry-run, gcloud.
@@ -72,6 +83,7 @@ BACKUP_BUCKET=${BACKUP_BUCKET:-gs://${PROJECT_ID}-tumbuh-backup}
 SQL_INSTANCE=${SQL_INSTANCE:-tumbuh-pg}
 SQL_TIER=${SQL_TIER:-db-g1-small}
 DB_NAME=${DB_NAME:-tumbuh}
+SQL_PEERING_RANGE=${SQL_PEERING_RANGE:-tumbuh-sql-range}
 REDIS_INSTANCE=${REDIS_INSTANCE:-tumbuh-redis}
 REDIS_SIZE_GB=${REDIS_SIZE_GB:-1}
 VPC_NETWORK=${VPC_NETWORK:-default}
@@ -86,19 +98,38 @@ TASKS_QUEUE_NAME=${TASKS_QUEUE_NAME:-tumbuh-sends}
 
 [[ $BACKUP_BUCKET == gs://* ]] || die "BACKUP_BUCKET must start with gs:// (got: $BACKUP_BUCKET)"
 
-# One runtime identity for all three functions: Cloud SQL IAM auth maps it to a single database user,
-# so the schema has one owner. The invoker identity only lets Cloud Scheduler and Cloud Tasks call the
-# private functions.
-RUNTIME_SA=tumbuh-fn@${PROJECT_ID}.iam.gserviceaccount.com
-INVOKER_SA=tumbuh-invoker@${PROJECT_ID}.iam.gserviceaccount.com
-DB_USER=${RUNTIME_SA%.gserviceaccount.com} # Cloud SQL's IAM user name for a service account
+# One identity per function, so a stolen or misused one reaches only what that function needs. tumbuh-sender
+# runs the scheduler's code and shares its identity. The invoker lets Cloud Scheduler call the private
+# functions; the task identity is the one Cloud Tasks' tokens carry, and may call tumbuh-sender only.
+sa() { printf '%s@%s.iam.gserviceaccount.com' "$1" "$PROJECT_ID"; }
+WEBHOOK_SA=$(sa tumbuh-webhook)
+SCHEDULER_SA=$(sa tumbuh-scheduler)
+BACKUP_SA=$(sa tumbuh-backup)
+MIGRATOR_SA=$(sa tumbuh-migrator)
+INVOKER_SA=$(sa tumbuh-invoker)
+TASKS_SA=$(sa tumbuh-tasks)
+declare -A SA_TITLE=(
+  [$WEBHOOK_SA]="Tumbuh webhook (public)" [$SCHEDULER_SA]="Tumbuh scheduler and sender"
+  [$BACKUP_SA]="Tumbuh backup" [$MIGRATOR_SA]="Tumbuh database migrator"
+  [$INVOKER_SA]="Tumbuh Cloud Scheduler invoker" [$TASKS_SA]="Tumbuh Cloud Tasks caller of tumbuh-sender"
+)
+DB_SAS=("$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$MIGRATOR_SA") # each logs in to Cloud SQL as itself
+db_user() { printf '%s' "${1%.gserviceaccount.com}"; } # Cloud SQL's IAM user name for a service account
 SQL_CONNECTION=${PROJECT_ID}:${REGION}:${SQL_INSTANCE}
 CONNECTOR_PATH=projects/${PROJECT_ID}/locations/${REGION}/connectors/${VPC_CONNECTOR}
+NETWORK_PATH=projects/${PROJECT_ID}/global/networks/${VPC_NETWORK}
 
-SECRET_VARS=(WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET BACKUP_KEY)
+# Secrets given by the operator; REDIS_URL and REDIS_CA are made from the Memorystore instance.
+SECRET_VARS=(WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET BACKUP_KEY PSEUDONYM_KEY)
+REDIS_CA_PATH=/secrets/redis-ca/ca.pem # REDIS_CA is mounted as this file; REDIS_URL names it
+# What each identity may read. The webhook never holds BACKUP_KEY; the backup holds nothing it does not use.
+declare -A SECRETS_OF=(
+  [$WEBHOOK_SA]="WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN PSEUDONYM_KEY REDIS_URL REDIS_CA"
+  [$SCHEDULER_SA]="WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET PSEUDONYM_KEY REDIS_URL REDIS_CA"
+  [$BACKUP_SA]="BACKUP_KEY"
+)
 FUNCTIONS=(webhook scheduler backup)
 BUILD=build
-ENV_FILE=$BUILD/env.prod.yaml
 
 if ((!DRY_RUN)); then
   command -v gcloud >/dev/null || die "gcloud not found on PATH (install the Google Cloud CLI, or use --dry-run)"
@@ -133,14 +164,18 @@ run() {
   ((DRY_RUN)) || "${cmd[@]}"
 }
 
-# Read-only lookup: stores the command's trimmed stdout in the variable named $1. Dry-run stores $2.
-lookup() {
-  local var=$1 placeholder=$2 cmd=() value
-  shift 2
+# Read-only lookup: stores the command's stdout in the variable named $1 (dry-run: $2). Newlines are dropped,
+# except with lookup_text (a PEM certificate is several lines). Values are never printed.
+lookup() { _lookup 1 "$@"; }
+lookup_text() { _lookup 0 "$@"; }
+_lookup() {
+  local one_line=$1 var=$2 placeholder=$3 cmd=() value
+  shift 3
   mapfile -d '' -t cmd < <(with_project "$@")
   printf '? %s\n' "$(quote_args "${cmd[@]}")"
   if ((DRY_RUN)); then value=$placeholder; else value=$("${cmd[@]}"); fi
-  printf -v "$var" '%s' "${value//[$'\n\r']/}"
+  if ((one_line)); then value=${value//[$'\n\r']/}; fi
+  printf -v "$var" '%s' "$value"
 }
 
 # True when a read-only command succeeds and prints something (describe, or a filtered list).
@@ -158,29 +193,64 @@ secret_name() { local lower=${1,,}; printf 'tumbuh-%s' "${lower//_/-}"; }
 
 yaml_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 
+# write_env FILE KEY=VALUE... : plain configuration as YAML (values with commas or '=' would need gcloud's
+# ^delim^ escaping in --set-env-vars). Never secrets; those come from Secret Manager.
+write_env() {
+  local file=$1 kv
+  shift
+  {
+    printf '# Generated by deploy.sh; plain configuration only (secrets come from Secret Manager).\n'
+    for kv in "$@"; do printf '%s: %s\n' "${kv%%=*}" "$(yaml_str "${kv#*=}")"; done
+  } >"$file"
+  note "wrote $file"
+}
+
 # ---------------------------------------------------------------------------------------------------
-# 1. Stage sources: build/<fn>/ = main.py + requirements.txt + a real copy of shared/
+# 1. Stage sources: build/<fn>/ = main.py + requirements.txt + a real copy of shared/; build/migrate/ the job
 # ---------------------------------------------------------------------------------------------------
-stage_function() {
-  local fn=$1 dest=$BUILD/$1
-  [[ -f functions/$fn/main.py ]] || die "functions/$fn/main.py not found"
+stage_common() {
+  local dest=$1
   [[ -f requirements.txt ]] || die "requirements.txt not found"
   [[ -d shared ]] || die "shared/ package not found"
   rm -rf -- "$dest"
   mkdir -p -- "$dest"
-  cp -- "functions/$fn/main.py" "$dest/main.py"
   cp -- requirements.txt "$dest/requirements.txt"
   # -L copies what symlinks point to: gcloud uploads a directory symlink as a dangling link.
   cp -RL -- shared "$dest/shared"
+}
+
+finish_stage() {
+  local dest=$1
   find "$dest" \( -name __pycache__ -o -name '*.py[co]' \) -prune -exec rm -rf -- {} +
   # An explicit ignore file replaces gcloud's defaults, so the upload is exactly this directory.
   printf '%s\n' .gcloudignore '__pycache__/' '*.py[co]' >"$dest/.gcloudignore"
   note "staged $dest ($(find "$dest" -type f | wc -l | tr -d ' ') files)"
 }
 
+stage_function() {
+  local fn=$1 dest=$BUILD/$1
+  [[ -f functions/$fn/main.py ]] || die "functions/$fn/main.py not found"
+  stage_common "$dest"
+  cp -- "functions/$fn/main.py" "$dest/main.py"
+  finish_stage "$dest"
+}
+
+# The migrator is a Cloud Run job built from source by buildpacks: the Procfile names its command.
+stage_migrator() {
+  local dest=$BUILD/migrate version=${RUNTIME#python}
+  [[ -f scripts/migrate.py ]] || die "scripts/migrate.py not found"
+  stage_common "$dest"
+  mkdir -p -- "$dest/scripts"
+  cp -- scripts/__init__.py scripts/migrate.py "$dest/scripts/"
+  printf 'web: python -m scripts.migrate\n' >"$dest/Procfile"
+  printf '%s.%s\n' "${version:0:1}" "${version:1}" >"$dest/.python-version" # python311 -> 3.11, as the functions
+  finish_stage "$dest"
+}
+
 step "Stage function sources into $BUILD/"
 mkdir -p -- "$BUILD"
 for fn in "${FUNCTIONS[@]}"; do stage_function "$fn"; done
+stage_migrator
 
 # ---------------------------------------------------------------------------------------------------
 # 2. APIs and service accounts
@@ -189,98 +259,86 @@ step "Enable APIs"
 run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com \
   artifactregistry.googleapis.com cloudscheduler.googleapis.com secretmanager.googleapis.com \
   sqladmin.googleapis.com redis.googleapis.com vpcaccess.googleapis.com compute.googleapis.com \
-  iam.googleapis.com storage.googleapis.com cloudtasks.googleapis.com
+  iam.googleapis.com storage.googleapis.com cloudtasks.googleapis.com servicenetworking.googleapis.com
 
-step "Service accounts"
+step "Service accounts (one per function)"
 sa_created=0
-if ! exists gcloud iam service-accounts describe "$RUNTIME_SA" --format='value(email)'; then
-  run gcloud iam service-accounts create "${RUNTIME_SA%%@*}" --display-name="Tumbuh functions runtime"
-  sa_created=1
-fi
-if ! exists gcloud iam service-accounts describe "$INVOKER_SA" --format='value(email)'; then
-  run gcloud iam service-accounts create "${INVOKER_SA%%@*}" --display-name="Tumbuh Cloud Scheduler invoker"
-  sa_created=1
-fi
+for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$MIGRATOR_SA" "$INVOKER_SA" "$TASKS_SA"; do
+  if ! exists gcloud iam service-accounts describe "$account" --format='value(email)'; then
+    run gcloud iam service-accounts create "${account%%@*}" --display-name="${SA_TITLE[$account]}"
+    sa_created=1
+  fi
+done
 if ((sa_created && !DRY_RUN)); then
   sleep "$IAM_SETTLE_SECONDS" # a new service account takes a few seconds to become visible to IAM calls
 fi
-for role in roles/cloudsql.client roles/cloudsql.instanceUser; do
-  run gcloud projects add-iam-policy-binding "$PROJECT_ID" --member="serviceAccount:$RUNTIME_SA" \
-    --role="$role" --condition=None --format=none
+# Connecting and logging in to Cloud SQL; what each may do inside is the database's business (roles, grants).
+for account in "${DB_SAS[@]}"; do
+  for role in roles/cloudsql.client roles/cloudsql.instanceUser; do
+    run gcloud projects add-iam-policy-binding "$PROJECT_ID" --member="serviceAccount:$account" \
+      --role="$role" --condition=None --format=none
+  done
 done
 
 # ---------------------------------------------------------------------------------------------------
-# 3. Secrets (values never appear in output or in the function configuration)
+# 3. Cloud SQL (PostgreSQL) on a private IP, reached through the Cloud SQL connector with IAM database auth
 # ---------------------------------------------------------------------------------------------------
-step "Secrets in Secret Manager"
-missing=()
-set_secrets=()
-for var in "${SECRET_VARS[@]}"; do
-  name=$(secret_name "$var")
-  set_secrets+=("$var=$name:latest")
-  if exists gcloud secrets describe "$name" --format='value(name)'; then
-    :
-  elif ((DRY_RUN)); then
-    # Replicated only in REGION: child health data stays in Indonesia (UU 27/2022 PDP).
-    run gcloud secrets create "$name" --replication-policy=user-managed --locations="$REGION" --data-file=-
-    note "(stdin: the value of \$$var; a real run stops if the secret is absent and \$$var is unset)"
-  elif [[ -n ${!var:-} ]]; then
-    printf '%s' "${!var}" |
-      run gcloud secrets create "$name" --replication-policy=user-managed --locations="$REGION" --data-file=-
-  else
-    missing+=("$name (or set $var)")
-    continue
-  fi
-  run gcloud secrets add-iam-policy-binding "$name" --member="serviceAccount:$RUNTIME_SA" \
-    --role=roles/secretmanager.secretAccessor --format=none
-done
-((${#missing[@]} == 0)) || die "missing secrets: ${missing[*]}"
-SET_SECRETS=$(IFS=,; printf '%s' "${set_secrets[*]}")
-
-# ---------------------------------------------------------------------------------------------------
-# 4. Backup bucket
-# ---------------------------------------------------------------------------------------------------
-step "Backup bucket $BACKUP_BUCKET"
-if ! exists gcloud storage buckets describe "$BACKUP_BUCKET" --format='value(name)'; then
-  run gcloud storage buckets create "$BACKUP_BUCKET" --location="$REGION" \
-    --uniform-bucket-level-access --public-access-prevention
+step "Private services access on $VPC_NETWORK (Cloud SQL's private IP)"
+if ! exists gcloud compute addresses describe "$SQL_PEERING_RANGE" --global --format='value(name)'; then
+  run gcloud compute addresses create "$SQL_PEERING_RANGE" --global --purpose=VPC_PEERING --prefix-length=20 \
+    --network="$VPC_NETWORK"
 fi
-# Bucket-scoped, not project-wide: the functions can touch no other bucket.
-run gcloud storage buckets add-iam-policy-binding "$BACKUP_BUCKET" --member="serviceAccount:$RUNTIME_SA" \
-  --role=roles/storage.objectAdmin --format=none
+if ! exists gcloud services vpc-peerings list --network="$VPC_NETWORK" \
+  --service=servicenetworking.googleapis.com --format='value(peering)'; then
+  run gcloud services vpc-peerings connect --service=servicenetworking.googleapis.com \
+    --ranges="$SQL_PEERING_RANGE" --network="$VPC_NETWORK"
+fi
 
-# ---------------------------------------------------------------------------------------------------
-# 5. Cloud SQL (PostgreSQL), reached through the Cloud SQL connector with IAM database auth
-# ---------------------------------------------------------------------------------------------------
 step "Cloud SQL instance $SQL_INSTANCE"
+# No public IP: only the VPC (through the connector) reaches it. Point-in-time recovery on top of the daily
+# backups, and deletion protection, because it holds the only copy of every child's growth history.
+# Automated backups at 01:00 WIB (18:00 UTC) complement the app's own nightly export at 02:00 WIB.
+SQL_SAFETY=(--no-assign-ip "--network=$NETWORK_PATH" --backup-start-time=18:00 --enable-point-in-time-recovery
+  --retained-transaction-log-days=7 --deletion-protection)
 if ! exists gcloud sql instances describe "$SQL_INSTANCE" --format='value(name)'; then
   # The edition is explicit because shared-core tiers (db-g1-small) exist only in Enterprise edition.
-  # Automated backups at 01:00 WIB (18:00 UTC) complement the app's own nightly export at 02:00 WIB.
   run gcloud sql instances create "$SQL_INSTANCE" --database-version=POSTGRES_15 --edition=enterprise \
     --tier="$SQL_TIER" --region="$REGION" --availability-type=zonal --storage-auto-increase \
-    --backup-start-time=18:00 --database-flags=cloudsql.iam_authentication=on
+    "${SQL_SAFETY[@]}" --database-flags=cloudsql.iam_authentication=on
+else
+  lookup SQL_STATE '' gcloud sql instances describe "$SQL_INSTANCE" --format='value(settings.ipConfiguration.ipv4Enabled,settings.backupConfiguration.pointInTimeRecoveryEnabled,settings.deletionProtectionEnabled)'
+  if [[ $SQL_STATE != $'False\tTrue\tTrue' ]]; then
+    note "$SQL_INSTANCE has a public IP, or lacks point-in-time recovery or deletion protection: patching"
+    run gcloud sql instances patch "$SQL_INSTANCE" "${SQL_SAFETY[@]}"
+  fi
 fi
 if ! exists gcloud sql databases describe "$DB_NAME" --instance="$SQL_INSTANCE" --format='value(name)'; then
   run gcloud sql databases create "$DB_NAME" --instance="$SQL_INSTANCE"
 fi
-if ! exists gcloud sql users list --instance="$SQL_INSTANCE" --filter="name=$DB_USER" --format='value(name)'; then
-  run gcloud sql users create "$DB_USER" --instance="$SQL_INSTANCE" --type=cloud_iam_service_account
-fi
+for account in "${DB_SAS[@]}"; do
+  user=$(db_user "$account")
+  if ! exists gcloud sql users list --instance="$SQL_INSTANCE" --filter="name=$user" --format='value(name)'; then
+    run gcloud sql users create "$user" --instance="$SQL_INSTANCE" --type=cloud_iam_service_account
+  fi
+done
+# The migrator owns the schema and creates the runtime role; the functions' users get only that role, from it.
+run gcloud sql users assign-roles "$(db_user "$MIGRATOR_SA")" --instance="$SQL_INSTANCE" \
+  --type=cloud_iam_service_account --database-roles=cloudsqlsuperuser
 
 # ---------------------------------------------------------------------------------------------------
-# 6. Memorystore (Redis) and the Serverless VPC Access connector that reaches it
+# 4. Memorystore (Redis) with AUTH and TLS, and the Serverless VPC Access connector that reaches both
 # ---------------------------------------------------------------------------------------------------
 step "Memorystore $REDIS_INSTANCE"
+# Conversation state holds children's names and birth dates until the flow ends: AUTH and in-transit encryption.
 if ! exists gcloud redis instances describe "$REDIS_INSTANCE" --region="$REGION" --format='value(name)'; then
   run gcloud redis instances create "$REDIS_INSTANCE" --region="$REGION" --tier=basic \
-    --size="$REDIS_SIZE_GB" --redis-version=redis_7_0 \
-    --network="projects/$PROJECT_ID/global/networks/$VPC_NETWORK"
+    --size="$REDIS_SIZE_GB" --redis-version=redis_7_0 --network="$NETWORK_PATH" \
+    --enable-auth --transit-encryption-mode=server-authentication
 fi
-if [[ -z ${REDIS_HOST:-} ]]; then
-  lookup REDIS_HOST REDIS_HOST gcloud redis instances describe "$REDIS_INSTANCE" --region="$REGION" \
-    --format='value(host)'
-fi
-[[ -n $REDIS_HOST ]] || die "could not read the host of Memorystore instance $REDIS_INSTANCE"
+lookup REDIS_TLS SERVER_AUTHENTICATION gcloud redis instances describe "$REDIS_INSTANCE" --region="$REGION" \
+  --format='value(transitEncryptionMode)'
+[[ $REDIS_TLS == SERVER_AUTHENTICATION ]] ||
+  die "Memorystore $REDIS_INSTANCE has no in-transit encryption, which can only be chosen at creation: create an instance with --transit-encryption-mode=server-authentication and set REDIS_INSTANCE to it"
 
 step "Serverless VPC Access connector $VPC_CONNECTOR"
 if ! exists gcloud compute networks vpc-access connectors describe "$VPC_CONNECTOR" --region="$REGION" \
@@ -289,6 +347,93 @@ if ! exists gcloud compute networks vpc-access connectors describe "$VPC_CONNECT
     --network="$VPC_NETWORK" --range="$VPC_CONNECTOR_RANGE" --min-instances=2 --max-instances=3 \
     --machine-type=e2-micro
 fi
+
+# ---------------------------------------------------------------------------------------------------
+# 5. Secrets (values never appear in output, in argv or in the function configuration)
+# ---------------------------------------------------------------------------------------------------
+# Replicated only in REGION: child health data stays in Indonesia (UU 27/2022 PDP).
+create_secret() { run gcloud secrets create "$1" --replication-policy=user-managed --locations="$REGION" --data-file=-; }
+
+step "Secrets in Secret Manager"
+missing=()
+for var in "${SECRET_VARS[@]}"; do
+  name=$(secret_name "$var")
+  if exists gcloud secrets describe "$name" --format='value(name)'; then
+    :
+  elif ((DRY_RUN)); then
+    create_secret "$name"
+    note "(stdin: the value of \$$var; a real run stops if the secret is absent and \$$var is unset)"
+  elif [[ -n ${!var:-} ]]; then
+    printf '%s' "${!var}" | create_secret "$name"
+  else
+    missing+=("$name (or set $var)")
+  fi
+done
+((${#missing[@]} == 0)) || die "missing secrets: ${missing[*]}"
+
+# The whole Redis URL is a secret: it carries the AUTH string. The instance has a CA of its own, so verifying
+# the certificate chain against it proves the server is this instance; the name check is off because the
+# instance is reached by IP address, which Memorystore's certificate need not list as a name.
+name=$(secret_name REDIS_URL)
+if ! exists gcloud secrets describe "$name" --format='value(name)'; then
+  lookup REDIS_HOST 10.0.0.3 gcloud redis instances describe "$REDIS_INSTANCE" --region="$REGION" --format='value(host)'
+  lookup REDIS_TLS_PORT 6378 gcloud redis instances describe "$REDIS_INSTANCE" --region="$REGION" --format='value(port)'
+  lookup REDIS_AUTH 00000000-0000-0000-0000-000000000000 gcloud redis instances get-auth-string "$REDIS_INSTANCE" \
+    --region="$REGION" --format='value(authString)'
+  [[ -n $REDIS_HOST && $REDIS_TLS_PORT =~ ^[0-9]+$ ]] || die "could not read the address of Memorystore $REDIS_INSTANCE"
+  [[ $REDIS_AUTH =~ ^[A-Za-z0-9-]+$ ]] ||
+    die "Memorystore $REDIS_INSTANCE has no AUTH string: gcloud redis instances update $REDIS_INSTANCE --region=$REGION --enable-auth"
+  printf 'rediss://:%s@%s:%s/0?ssl_cert_reqs=required&ssl_ca_certs=%s&ssl_check_hostname=false' \
+    "$REDIS_AUTH" "$REDIS_HOST" "$REDIS_TLS_PORT" "$REDIS_CA_PATH" | create_secret "$name"
+  if ((DRY_RUN)); then note "(stdin: rediss://:AUTH@HOST:PORT/0?ssl_cert_reqs=required&ssl_ca_certs=$REDIS_CA_PATH&…)"; fi
+fi
+name=$(secret_name REDIS_CA)
+if ! exists gcloud secrets describe "$name" --format='value(name)'; then
+  lookup_text REDIS_CA_PEM '' gcloud redis instances describe "$REDIS_INSTANCE" --region="$REGION" \
+    --flatten=serverCaCerts --format='value(serverCaCerts.cert)'
+  [[ $REDIS_CA_PEM == *"BEGIN CERTIFICATE"* ]] || ((DRY_RUN)) || die "could not read the CA of Memorystore $REDIS_INSTANCE"
+  printf '%s\n' "$REDIS_CA_PEM" | create_secret "$name"
+  if ((DRY_RUN)); then note "(stdin: the instance's server CA certificates, PEM)"; fi
+fi
+
+# Each identity reads only its own secrets, each pinned to the version live now (never :latest, which would
+# let a new version reach running instances unreviewed, and differ between instances started before and after).
+declare -A VERSION=()
+for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA"; do
+  for var in ${SECRETS_OF[$account]}; do
+    name=$(secret_name "$var")
+    run gcloud secrets add-iam-policy-binding "$name" --member="serviceAccount:$account" \
+      --role=roles/secretmanager.secretAccessor --format=none
+    if [[ -z ${VERSION[$var]:-} ]]; then
+      lookup version 1 gcloud secrets versions list "$name" --filter=state:enabled --sort-by=~createTime --limit=1 \
+        --format='value(name)'
+      version=${version##*/} # the list gives projects/…/versions/N
+      [[ $version =~ ^[0-9]+$ ]] || die "secret $name has no enabled version"
+      VERSION[$var]=$version
+    fi
+  done
+done
+
+# --set-secrets for an identity: NAME=secret:VERSION, and the Redis CA as a file.
+secrets_flag() {
+  local out=() var ref
+  for var in ${SECRETS_OF[$1]}; do
+    ref=$(secret_name "$var"):${VERSION[$var]}
+    if [[ $var == REDIS_CA ]]; then out+=("$REDIS_CA_PATH=$ref"); else out+=("$var=$ref"); fi
+  done
+  (IFS=,; printf '%s' "${out[*]}")
+}
+
+# ---------------------------------------------------------------------------------------------------
+# 6. Backup bucket: only the backup may write to it, and it cannot read or delete what is there
+# ---------------------------------------------------------------------------------------------------
+step "Backup bucket $BACKUP_BUCKET"
+if ! exists gcloud storage buckets describe "$BACKUP_BUCKET" --format='value(name)'; then
+  run gcloud storage buckets create "$BACKUP_BUCKET" --location="$REGION" \
+    --uniform-bucket-level-access --public-access-prevention
+fi
+run gcloud storage buckets add-iam-policy-binding "$BACKUP_BUCKET" --member="serviceAccount:$BACKUP_SA" \
+  --role=roles/storage.objectCreator --format=none
 
 # ---------------------------------------------------------------------------------------------------
 # 7. Cloud Tasks queue: the webhook hands a result's chart message to tumbuh-sender through it
@@ -300,9 +445,10 @@ if ! exists gcloud tasks queues describe "$TASKS_QUEUE_NAME" --location="$REGION
     --min-backoff=2s --max-backoff=60s --max-concurrent-dispatches=20
 fi
 run gcloud tasks queues add-iam-policy-binding "$TASKS_QUEUE_NAME" --location="$REGION" \
-  --member="serviceAccount:$RUNTIME_SA" --role=roles/cloudtasks.enqueuer --format=none
-# A task that carries an OIDC token of the invoker identity may be created only by who can act as it.
-run gcloud iam service-accounts add-iam-policy-binding "$INVOKER_SA" --member="serviceAccount:$RUNTIME_SA" \
+  --member="serviceAccount:$WEBHOOK_SA" --role=roles/cloudtasks.enqueuer --format=none
+# Creating a task that carries an OIDC token needs iam.serviceAccounts.actAs on the token's identity (Cloud Tasks
+# OidcToken reference). That identity is the task one, which may invoke tumbuh-sender and nothing else.
+run gcloud iam service-accounts add-iam-policy-binding "$TASKS_SA" --member="serviceAccount:$WEBHOOK_SA" \
   --role=roles/iam.serviceAccountUser --format=none
 # Cloud Run's deterministic URL (service name, project number, region) is known before the first deploy,
 # so the webhook's configuration can name tumbuh-sender's task endpoint.
@@ -311,40 +457,55 @@ lookup PROJECT_NUMBER 000000000000 gcloud projects describe "$PROJECT_ID" --form
 SENDER_URL=https://tumbuh-sender-${PROJECT_NUMBER}.${REGION}.run.app
 
 # ---------------------------------------------------------------------------------------------------
-# 8. Functions
+# 8. Runtime configuration, then the migrator: the schema is current before any function starts
 # ---------------------------------------------------------------------------------------------------
-step "Runtime configuration $ENV_FILE"
-# A YAML file rather than --set-env-vars: values with commas or '=' would otherwise need gcloud's
-# ^delim^ escaping. No secrets in here; those come from Secret Manager via --set-secrets.
-{
-  printf '# Generated by deploy.sh; plain configuration only (secrets come from Secret Manager).\n'
-  for kv in \
-    "TUMBUH_ENV=prod" \
-    "CLOUD_SQL_INSTANCE=$SQL_CONNECTION" \
-    "DB_USER=$DB_USER" \
-    "DB_NAME=$DB_NAME" \
-    "DB_IAM_AUTH=true" \
-    "REDIS_URL=redis://$REDIS_HOST:6379/0" \
-    "WHATSAPP_PHONE_NUMBER_ID=$WHATSAPP_PHONE_NUMBER_ID" \
-    "WHATSAPP_API_URL=$WHATSAPP_API_URL" \
-    "APPS_SCRIPT_URL=$APPS_SCRIPT_URL" \
-    "SHEET_ID=$SHEET_ID" \
-    "BACKUP_BUCKET=$BACKUP_BUCKET" \
-    "TASKS_QUEUE=projects/$PROJECT_ID/locations/$REGION/queues/$TASKS_QUEUE_NAME" \
-    "TASKS_TARGET_URL=$SENDER_URL/tasks/deliver" \
-    "TASKS_SERVICE_ACCOUNT=$INVOKER_SA" \
-    "TZ_DEFAULT=$TIME_ZONE"; do
-    printf '%s: %s\n' "${kv%%=*}" "$(yaml_str "${kv#*=}")"
-  done
-} >"$ENV_FILE"
-note "wrote $ENV_FILE"
+step "Runtime configuration $BUILD/env.*.yaml"
+COMMON_ENV=(
+  "TUMBUH_ENV=prod"
+  "CLOUD_SQL_INSTANCE=$SQL_CONNECTION"
+  "DB_NAME=$DB_NAME"
+  "DB_IAM_AUTH=true"
+)
+FUNCTION_ENV=(
+  "WHATSAPP_PHONE_NUMBER_ID=$WHATSAPP_PHONE_NUMBER_ID"
+  "WHATSAPP_API_URL=$WHATSAPP_API_URL"
+  "APPS_SCRIPT_URL=$APPS_SCRIPT_URL"
+  "SHEET_ID=$SHEET_ID"
+  "BACKUP_BUCKET=$BACKUP_BUCKET"
+  "TASKS_QUEUE=projects/$PROJECT_ID/locations/$REGION/queues/$TASKS_QUEUE_NAME"
+  "TASKS_TARGET_URL=$SENDER_URL/tasks/deliver"
+  "TASKS_SERVICE_ACCOUNT=$TASKS_SA"
+  "TZ_DEFAULT=$TIME_ZONE"
+)
+runtime_users=()
+for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA"; do runtime_users+=("$(db_user "$account")"); done
+write_env "$BUILD/env.tumbuh-migrate.yaml" "${COMMON_ENV[@]}" "DB_USER=$(db_user "$MIGRATOR_SA")" "DB_MIGRATE=true" \
+  "RUNTIME_DB_USERS=$(IFS=,; printf '%s' "${runtime_users[*]}")"
+# Functions run without DB_MIGRATE: they check that the schema is current and never change it.
+declare -A FN_SA=([tumbuh-webhook]=$WEBHOOK_SA [tumbuh-scheduler]=$SCHEDULER_SA [tumbuh-sender]=$SCHEDULER_SA
+  [tumbuh-backup]=$BACKUP_SA)
+for fn in tumbuh-webhook tumbuh-scheduler tumbuh-sender tumbuh-backup; do
+  write_env "$BUILD/env.$fn.yaml" "${COMMON_ENV[@]}" "DB_USER=$(db_user "${FN_SA[$fn]}")" "${FUNCTION_ENV[@]}"
+done
 
+step "Database migrations: Cloud Run job tumbuh-migrate, as $MIGRATOR_SA"
+# The only identity holding the migrator database user; it also lets the functions' users in (runtime role).
+run gcloud run jobs deploy tumbuh-migrate --source="$BUILD/migrate" --region="$REGION" \
+  --service-account="$MIGRATOR_SA" --vpc-connector="$CONNECTOR_PATH" --vpc-egress=private-ranges-only \
+  --env-vars-file="$BUILD/env.tumbuh-migrate.yaml" --tasks=1 --max-retries=0 --task-timeout=600s
+run gcloud run jobs execute tumbuh-migrate --region="$REGION" --wait
+
+# ---------------------------------------------------------------------------------------------------
+# 9. Functions, each as its own identity with its own secrets
+# ---------------------------------------------------------------------------------------------------
 # deploy_function NAME SOURCE_DIR ENTRY_POINT ACCESS_FLAG TIMEOUT MEMORY MAX_INSTANCES
 deploy_function() {
+  local account=${FN_SA[$1]}
   run gcloud functions deploy "$1" --gen2 --region="$REGION" --runtime="$RUNTIME" --source="$2" \
-    --entry-point="$3" --trigger-http "$4" --service-account="$RUNTIME_SA" --timeout="$5" \
+    --entry-point="$3" --trigger-http "$4" --service-account="$account" --timeout="$5" \
     --memory="$6" --max-instances="$7" --vpc-connector="$CONNECTOR_PATH" \
-    --egress-settings=private-ranges-only --env-vars-file="$ENV_FILE" --set-secrets="$SET_SECRETS"
+    --egress-settings=private-ranges-only --env-vars-file="$BUILD/env.$1.yaml" \
+    --set-secrets="$(secrets_flag "$account")"
 }
 
 step "Deploy functions ($RUNTIME)"
@@ -359,13 +520,14 @@ deploy_function tumbuh-backup "$BUILD/backup" backup --no-allow-unauthenticated 
 # (POST /tasks/deliver); its outbox claim makes a task delivered twice harmless.
 deploy_function tumbuh-sender "$BUILD/scheduler" scheduler --no-allow-unauthenticated 60s 512Mi 5
 
-for fn in tumbuh-scheduler tumbuh-backup tumbuh-sender; do
-  run gcloud functions add-invoker-policy-binding "$fn" --region="$REGION" \
-    --member="serviceAccount:$INVOKER_SA"
+# Cloud Scheduler calls the scheduler and the backup; Cloud Tasks (the task identity) only tumbuh-sender.
+for fn in tumbuh-scheduler tumbuh-backup; do
+  run gcloud functions add-invoker-policy-binding "$fn" --region="$REGION" --member="serviceAccount:$INVOKER_SA"
 done
+run gcloud functions add-invoker-policy-binding tumbuh-sender --region="$REGION" --member="serviceAccount:$TASKS_SA"
 
 # ---------------------------------------------------------------------------------------------------
-# 9. Cloud Scheduler jobs (OIDC-authenticated POSTs to the private functions)
+# 10. Cloud Scheduler jobs (OIDC-authenticated POSTs to the private functions)
 # ---------------------------------------------------------------------------------------------------
 # schedule_job JOB FUNCTION CRON DEADLINE RETRIES MIN_BACKOFF MAX_BACKOFF
 schedule_job() {
@@ -400,6 +562,5 @@ lookup WEBHOOK_URL "https://tumbuh-webhook-DRYRUN.a.run.app" gcloud functions de
 step "Next steps (once per project)"
 note "Meta app > WhatsApp > Configuration: callback URL $WEBHOOK_URL, verify token = secret $(secret_name WHATSAPP_VERIFY_TOKEN)"
 note "Apps Script: Script Property TUMBUH_SECRET = the value of secret $(secret_name APPS_SCRIPT_SECRET)"
-note "PostgreSQL 15 lets only the schema owner create tables: as the postgres user, once, run"
-note "  GRANT ALL ON SCHEMA public TO \"$DB_USER\";"
+note "After rotating a secret (gcloud secrets versions add), deploy again: functions use pinned versions"
 if ((DRY_RUN)); then note "dry run: nothing was called"; fi

@@ -11,12 +11,14 @@ import threading
 from dataclasses import dataclass, field
 
 from shared.adapters.cloud_tasks import CloudTasksQueue
-from shared.adapters.postgres import PostgresRecords, cloud_sql_connector, migrate, url_connector
+from shared.adapters.postgres import (PostgresRecords, cloud_sql_connector, migrate, pending_migrations,
+                                      url_connector)
 from shared.adapters.redis_store import RedisConversations
 from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
+from shared.errors import TransientError
 from shared.logs import setup_logging
-from shared.services.conversation import Ports, handle_updates
+from shared.services.conversation import Budget, Ports, handle_updates
 from shared.services.health import check_health
 
 log = logging.getLogger(__name__)
@@ -35,13 +37,22 @@ class App:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ensure_schema(self) -> list[str]:
-        """Apply pending migrations once per instance (idempotent; cheap when nothing is pending)."""
+        """Once per instance, apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production
+        functions, only check that none is pending: their database role may not alter the schema, and code must
+        not run on an older one. Pending migrations raise TransientError (503) until the migrator has run."""
         if self._migrated:
             return []
         with self._lock:
             if self._migrated:
                 return []
-            applied = migrate(self.records)
+            if self.settings.db_migrate:
+                applied = migrate(self.records)
+            else:
+                pending = pending_migrations(self.records)
+                if pending:
+                    raise TransientError("schema behind the code: run the migrator (pending: "
+                                         + ", ".join(m.version for m in pending) + ")")
+                applied = []
             self._migrated = True
             return applied
 
@@ -49,9 +60,10 @@ class App:
         """Whether PostgreSQL and Redis answer."""
         return check_health(self.records, self.conversations)
 
-    def handle_updates(self, updates, now) -> dict:
-        """Handle one webhook batch (statuses and messages); see shared.services.conversation."""
-        return handle_updates(self.ports, updates, now)
+    def handle_updates(self, updates, now, started: float | None = None) -> dict:
+        """Handle one webhook batch (statuses and messages) within its time budget, counted from `started` (the
+        request's arrival on time.monotonic; default: now); see shared.services.conversation."""
+        return handle_updates(self.ports, updates, now, Budget.starting(started))
 
     @property
     def ports(self) -> Ports:
@@ -62,7 +74,7 @@ class App:
 def build_app(settings: Settings | None = None) -> App:
     """Check the settings and wire the adapters; connections open on first use."""
     s = (settings or Settings.from_env()).check()
-    setup_logging(s.log_level)
+    setup_logging(s.log_level, pseudonym_key=s.pseudonym_key)
     if s.database_backend == "cloud_sql":
         connect = cloud_sql_connector(s.cloud_sql_instance, s.db_user, s.db_name, s.db_iam_auth, s.db_password)
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol, Sequence
 
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
@@ -44,8 +44,9 @@ class UnitOfWork(Protocol):
     def update_staff_language(self, staff_id: int, language: str) -> None:
         """A kader's or bidan's chosen language."""
 
-    def delete_guardian(self, guardian_id: int) -> list[int]:
-        """Delete a family and everything under it; returns the deleted children's ids."""
+    def delete_number(self, wa_id: str, claims_hash: str) -> dict:
+        """Delete everything linked to a number, whoever entered it: the family, children a kader registered with
+        it, a claim refusal, waiting messages. Returns {"guardian_id", "child_ids", "measurements", "refusals"}."""
 
 
     def posyandu_name(self, posyandu_id: int) -> str:
@@ -63,8 +64,32 @@ class UnitOfWork(Protocol):
                   parent_wa_id: str | None = None) -> Child:
         """Register a child."""
 
-    def link_children(self, wa_id: str, guardian_id: int) -> int:
-        """Attach children a kader registered with this parent number to the parent who just consented."""
+    def claim_on(self, child_id: int, wa_id: str) -> None:
+        """A kader gave a parent number for a child that is in no family yet: a claim, asked before it counts."""
+
+    def claims_to_ask(self, wa_id: str, claims_hash: str) -> list[Child]:
+        """Claims on this number never asked, now marked asked; claims on a refusing number are dropped."""
+
+    def claimed_child(self, child_id: int, wa_id: str) -> Child | None:
+        """The child, while it is claimed for this number and in no family."""
+
+    def answer_claim(self, child_id: int, wa_id: str, guardian_id: int | None) -> bool:
+        """The parent's answer: the child joins the family (guardian_id) or the number is dropped (None)."""
+
+    def refuse_claims(self, claims_hash: str) -> None:
+        """The number's owner asked never to be asked about a child again."""
+
+    def claims_on(self, wa_id: str) -> int:
+        """How many children a kader registered with this number that are in no family."""
+
+    def family_record(self, guardian_id: int) -> list[tuple[Child, str, int, date | None]]:
+        """Each child of the family with its posyandu's name, its number of measurements and the latest date."""
+
+    def correct_child(self, child_id: int, **fields) -> None:
+        """Correct a child's name, sex or birth date (and re-mirror its Sheet row)."""
+
+    def restate_measurements(self, rows: list[tuple[int, tuple[str, ...], dict, str | None]]) -> None:
+        """Replace (id, flags, assessment, review) of measurements recomputed after a correction."""
 
 
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
@@ -104,17 +129,28 @@ class Records(Protocol):
         """Rows a turn handed to another function (leased, never attempted), claimed by the first caller only: a
         task delivered twice, or after the scheduler already took the rows, gets nothing."""
 
+    def release_handed_off(self, row_ids: list[int]) -> int:
+        """Make rows a turn leased but nobody has tried yet due now, for the scheduler's tick (the task queue could
+        not take them); returns how many were released."""
+
+    def recorded(self, wamid: str) -> bool:
+        """Whether a message id is recorded: its turn committed (the permanent record; a Redis claim is a lease)."""
+
     def mark_unreachable(self, guardian_id: int) -> None:
         """Meta says this guardian's number cannot receive WhatsApp messages (131026)."""
 
     def finish_sent(self, sent: list[tuple[int, str, str, int | None]]) -> None:
-        """Mark sent rows (row id, Meta's wamid, kind, guardian id) done in one go."""
+        """Mark sent rows (row id, Meta's wamid, kind, guardian id) done in one statement."""
 
     def finish_outbox(self, row_id: int, ok: bool, error: str = "", retry_in_s: float | None = 0) -> None:
         """Mark a claimed outbox row done (its payload erased), due again in retry_in_s, or given up (None)."""
 
     def record_status(self, wamid: str, status: str, at: datetime, error_code: int | None) -> None:
         """Store a delivery status without ever downgrading one (statuses arrive out of order)."""
+
+    def purge_expired(self, now: datetime, periods: dict[str, timedelta], limit: int) -> dict[str, int]:
+        """Remove what has been kept longer than its period as of `now` (kinds: see services.retention), at most
+        `limit` rows of each kind, and audit the run (actor 'retention', counts only); returns kind → count."""
 
 
 class Conversations(Protocol):
@@ -124,13 +160,14 @@ class Conversations(Protocol):
         """True when the store answers."""
 
     def claim(self, message_id: str) -> bool:
-        """True only the first time a WhatsApp message id is seen (Meta redelivers)."""
+        """Take a short lease on a WhatsApp message id; False while another handler holds it (Meta redelivers). The
+        lease only keeps two handlers apart: whether a message was handled is Records.recorded."""
 
     def release(self, message_id: str) -> None:
         """Give a claim back after a transient failure, so the redelivery is processed."""
 
     def begin_turn(self, message_id: str, wa_id: str, window_s: int) -> "TurnStart | None":
-        """Claim the message id (None when it was claimed before: a redelivery) and, in the same round trip, the
+        """Lease the message id (None while a lease is held: a redelivery) and, in the same round trip, the
         saved state, whether it expired, whether the person is muted, and their message count in the current
         rate window (this message included; a redelivery does not count)."""
 

@@ -1,4 +1,5 @@
 """WhatsApp Cloud API webhook. Parsing, rules and I/O live in shared/; this file only routes."""
+import time
 from datetime import datetime, timezone
 
 import functions_framework
@@ -13,6 +14,7 @@ _instance = runtime.Instance("whatsapp_webhook")
 def whatsapp_webhook(request):
     """GET: Meta verifies the URL once. POST: a signed batch of updates. Anyone can reach this, so the body is
     bounded and its signature checked before the App (database, migrations) is built or touched."""
+    started = time.monotonic()  # the batch's time budget counts from here: cold start and body read included
 
     def handle(settings, body: bytes):
         if request.method == "GET":
@@ -25,6 +27,6 @@ def whatsapp_webhook(request):
             updates = webhook.parse_updates(webhook.parse_envelope(body))
         except webhook.BadPayload:
             return "bad request", 400
-        return _instance.app().handle_updates(updates, datetime.now(timezone.utc)), 200
+        return _instance.app().handle_updates(updates, datetime.now(timezone.utc), started=started), 200
 
     return _instance.public(request, handle)

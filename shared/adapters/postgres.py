@@ -108,7 +108,8 @@ def cloud_sql_connector(instance: str, user: str, db_name: str, iam_auth: bool, 
             if "connector" not in state:
                 from google.cloud.sql.connector import Connector  # lazy: heavy import, production only
 
-                state["connector"] = Connector(refresh_strategy="lazy")  # CPU is throttled between requests
+                # Lazy: CPU is throttled between requests. Private: deploy.sh gives Cloud SQL no public IP.
+                state["connector"] = Connector(refresh_strategy="lazy", ip_type="private")
         extra = {"enable_iam_auth": True} if iam_auth else {"password": password}
         return state["connector"].connect(instance, "pg8000", user=user, db=db_name, **extra)
 
@@ -242,13 +243,103 @@ def migrate(db: Database, migrations: list[Migration] | None = None) -> list[str
 
 def _pending(cur, migrations: list[Migration]) -> list[Migration]:
     cur.execute("SELECT version, checksum FROM schema_migrations")
-    applied = dict(cur.fetchall())
+    return _unapplied(dict(cur.fetchall()), migrations)
+
+
+def _unapplied(applied: dict[str, str], migrations: list[Migration]) -> list[Migration]:
     for m in migrations:
         if m.version in applied and applied[m.version] != m.checksum:
             raise ConfigError(
                 f"migration {m.version}_{m.name} was edited after it was applied; add a new migration instead"
             )
     return [m for m in migrations if m.version not in applied]
+
+
+def pending_migrations(db: Database, migrations: list[Migration] | None = None) -> list[Migration]:
+    """The migrations this database still lacks, applying none: what an instance that may not migrate checks at
+    cold start. One SELECT; an edited, already-applied migration is refused as migrate() refuses it."""
+    migrations = load_migrations() if migrations is None else migrations
+    try:
+        applied = dict(db.run("SELECT version, checksum FROM schema_migrations"))
+    except pg8000.dbapi.DatabaseError as exc:
+        if _sqlstate(exc) == "42P01":  # undefined_table: nobody migrated this database yet
+            return list(migrations)
+        if _sqlstate(exc) == "42501":  # insufficient_privilege
+            raise ConfigError("this database user cannot read schema_migrations: run the migrator, which grants "
+                              f"{RUNTIME_ROLE} to the functions' users") from exc
+        raise
+    return _unapplied(applied, migrations)
+
+
+def _sqlstate(exc: Exception) -> str:
+    """PostgreSQL's error code from a pg8000 error (its first argument is the server's error fields)."""
+    fields = exc.args[0] if exc.args else None
+    return fields.get("C", "") if isinstance(fields, dict) else ""
+
+
+# The functions' database role (migration 0005): reads and writes the data, owns nothing, so it cannot alter the
+# schema; audit_log is append-only for it. Each function's own database user is made a member by the migrator.
+RUNTIME_ROLE = "tumbuh_runtime"
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier: Cloud SQL IAM user names hold '@', '.' and '-'."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def grant_runtime(db: Database, users: list[str]) -> None:
+    """Re-apply the runtime role's privileges (tables added since get theirs), make each database user a member,
+    and check that none of them can alter the schema; raises ConfigError naming what is wrong.
+
+    Run by the migrator, the schema owner, at every deploy. A user that can act as a table's owner, create in
+    the schema or database, or create roles (which can grant itself the owner's role) is refused, and nothing
+    is granted: the deploy stops before functions start with more rights than they should have.
+    """
+    conn = db.connection_for(autocommit=False)
+    cur = conn.cursor()
+    try:
+        cur.execute("SELECT grant_runtime_privileges()")
+        if not cur.fetchone()[0] and users:
+            raise ConfigError(f"role {RUNTIME_ROLE} is missing and this user cannot create it; once, as the "
+                              f"postgres user: CREATE ROLE {RUNTIME_ROLE} NOLOGIN; GRANT {RUNTIME_ROLE} TO "
+                              f"<migrator> WITH ADMIN OPTION; then run the migrator again")
+        for user in users:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
+            if cur.fetchone() is None:
+                raise ConfigError(f"database user {user} does not exist (deploy.sh creates it with "
+                                  "gcloud sql users create)")
+            cur.execute(f"GRANT {RUNTIME_ROLE} TO {_ident(user)}")
+        cur.execute(
+            "SELECT u.rolname, u.rolsuper OR u.rolcreaterole, has_database_privilege(u.oid, current_database(), "
+            "'CREATE'), has_schema_privilege(u.oid, 'public', 'CREATE'), EXISTS (SELECT 1 FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+            "AND pg_has_role(u.oid, c.relowner, 'MEMBER')) FROM pg_roles u WHERE u.rolname = ANY(%s) "
+            "ORDER BY u.rolname", (list(users),))
+        reasons = ("is a superuser or may create roles", "may create schemas", "may create tables",
+                   "can act as the owner of the tables")
+        problems = [f"{row[0]} {why}" for row in cur.fetchall() for why, bad in zip(reasons, row[1:]) if bad]
+        if problems:
+            raise ConfigError("a runtime database user could alter the schema: " + "; ".join(problems))
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    if users:
+        log.info("runtime role granted", extra={"ctx": {"users": len(users)}})
+
+
+def purge_audit_log(db: Database, keep_days: int) -> int:
+    """Delete audit entries older than keep_days and audit the purge (counts only); returns how many went.
+
+    The migrator's job: the runtime role may not delete audit entries, and the trigger of migration 0005
+    refuses to delete younger ones, for the owner too.
+    """
+    rows = db.run(
+        "WITH gone AS (DELETE FROM audit_log WHERE at < now() - make_interval(days => %s) RETURNING 1) "
+        "INSERT INTO audit_log (actor, action, entity, detail) SELECT 'migrator', 'retention.purge', 'retention', "
+        "jsonb_build_object('audit_log', count(*)) FROM gone HAVING count(*) > 0 RETURNING detail",
+        (keep_days,))
+    return int(rows[0][0]["audit_log"]) if rows else 0
 
 
 _STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}  # statuses arrive out of order: never downgrade
@@ -271,7 +362,7 @@ class PgUnitOfWork:
     def _all(self, sql: str, params: tuple = ()) -> list:
         return query(self._conn, sql, params).rows or []
 
-    _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at, unreachable_at"
+    _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at, unreachable_at, consent_version"
     _CHILD = "id, name, sex, birth_date, guardian_id, posyandu_id"
 
     def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime,
@@ -301,13 +392,13 @@ class PgUnitOfWork:
             return None
         first = rows[0]
         staff = Staff(*first[1:7]) if first[1] is not None else None
-        guardian = Guardian(*first[7:14]) if first[7] is not None else None
-        children = [Child(*r[14:20]) for r in rows if r[14] is not None]
+        guardian = Guardian(*first[7:15]) if first[7] is not None else None
+        children = [Child(*r[15:21]) for r in rows if r[15] is not None]
         if staff is not None and staff.posyandu_id:
             children = self.children_of_posyandu(staff.posyandu_id)
         history = None
         if child_id is not None and measurements:
-            history = [_measurement(r[0], date.fromisoformat(r[1]), *r[2:]) for r in first[20] or ()]
+            history = [_measurement(r[0], date.fromisoformat(r[1]), *r[2:]) for r in first[21] or ()]
         return Arrival(staff, guardian, children, history)
 
     def record_measurement(self, m: Measurement, source: str, source_ref: str, actor: str,
@@ -371,16 +462,25 @@ class PgUnitOfWork:
     def update_staff_language(self, staff_id: int, language: str) -> None:
         self._exec("UPDATE staff SET language = %s WHERE id = %s", (language, staff_id))
 
-    def delete_guardian(self, guardian_id: int) -> list[int]:
-        children = [r[0] for r in self._all("SELECT id FROM children WHERE guardian_id = %s", (guardian_id,))]
-        # Messages still waiting to go to this family carry their number and words: they go too, as do the
-        # pending Sheet rows of their children (the Sheet deletion queued by the caller supersedes them).
-        self._exec(
-            "DELETE FROM outbox WHERE done_at IS NULL AND ((kind = 'send' AND payload->>'to' = "
-            "(SELECT wa_id FROM guardians WHERE id = %s)) OR (kind = 'sheet_upsert' AND "
-            "(payload->>'child_id')::bigint = ANY(%s)))", (guardian_id, children))
-        self._exec("DELETE FROM guardians WHERE id = %s", (guardian_id,))
-        return children
+    def delete_number(self, wa_id: str, claims_hash: str) -> dict:
+        # Everything linked to a number, whoever entered it: the family (its children and their measurements
+        # cascade), children a kader registered with this number as the parent's, a "do not ask again" refusal,
+        # and every message still waiting to go to the number or to mirror those children into the Sheet.
+        row = self._one(
+            "WITH g AS (SELECT id FROM guardians WHERE wa_id = %s), "
+            "c AS (SELECT id FROM children WHERE guardian_id IN (SELECT id FROM g) "
+            "  OR (guardian_id IS NULL AND parent_wa_id = %s)), "
+            "m AS (SELECT count(*) AS n FROM measurements WHERE child_id IN (SELECT id FROM c)), "
+            "o AS (DELETE FROM outbox WHERE done_at IS NULL AND ((kind = 'send' AND payload->>'to' = %s) "
+            "  OR (kind = 'sheet_upsert' AND (payload->>'child_id')::bigint IN (SELECT id FROM c)))), "
+            "r AS (DELETE FROM claim_refusals WHERE wa_hash = %s RETURNING 1), "
+            "dc AS (DELETE FROM children WHERE id IN (SELECT id FROM c) RETURNING id), "
+            "dg AS (DELETE FROM guardians WHERE id IN (SELECT id FROM g) RETURNING id) "
+            "SELECT (SELECT id FROM g), ARRAY(SELECT id FROM dc ORDER BY id), (SELECT n FROM m), "
+            "(SELECT count(*) FROM r)",
+            (wa_id, wa_id, wa_id, claims_hash))
+        return {"guardian_id": row[0], "child_ids": list(row[1] or []), "measurements": int(row[2]),
+                "refusals": int(row[3])}
 
     def posyandu_list(self, limit: int = 200) -> list[dict]:
         rows = self._all("SELECT id, name, village FROM posyandu ORDER BY name LIMIT %s", (limit,))
@@ -399,14 +499,84 @@ class PgUnitOfWork:
     def add_child(self, guardian_id, name, sex, birth_date, registered_by=None, posyandu_id=None,
                   parent_wa_id=None) -> Child:
         row = self._one("INSERT INTO children (guardian_id, name, sex, birth_date, registered_by, posyandu_id, "
-                        f"parent_wa_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {self._CHILD}",
-                        (guardian_id, name, sex, birth_date, registered_by, posyandu_id, parent_wa_id))
+                        "parent_wa_id, parent_claimed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+                        f"CASE WHEN %s::text IS NULL THEN NULL ELSE now() END) RETURNING {self._CHILD}",
+                        (guardian_id, name, sex, birth_date, registered_by, posyandu_id, parent_wa_id,
+                         parent_wa_id))
         return Child(*row)
 
-    def link_children(self, wa_id: str, guardian_id: int) -> int:
-        return self._exec("UPDATE children SET guardian_id = %s, updated_at = now() "
-                          "WHERE parent_wa_id = %s AND guardian_id IS NULL", (guardian_id, wa_id))
+    def claim_on(self, child_id: int, wa_id: str) -> None:
+        # A kader gave (another) parent number for a child not yet in a family: the newest claim is the one asked.
+        self._exec("UPDATE children SET parent_wa_id = %s, parent_claimed_at = now(), claim_asked_at = NULL, "
+                   "updated_at = now() WHERE id = %s AND guardian_id IS NULL", (wa_id, child_id))
 
+    def claims_to_ask(self, wa_id: str, claims_hash: str) -> list[Child]:
+        # Claims on this number never asked yet, marked asked in the same statement (a claim is asked once). A
+        # number whose owner said "do not ask again" is never asked: those claims are dropped instead.
+        rows = self._all(
+            "WITH refused AS (UPDATE children SET parent_wa_id = NULL, parent_claimed_at = NULL, updated_at = now() "
+            "  WHERE parent_wa_id = %s AND guardian_id IS NULL "
+            "  AND EXISTS (SELECT 1 FROM claim_refusals WHERE wa_hash = %s)) "
+            f"UPDATE children SET claim_asked_at = now() WHERE parent_wa_id = %s AND guardian_id IS NULL "
+            "AND claim_asked_at IS NULL AND NOT EXISTS (SELECT 1 FROM claim_refusals WHERE wa_hash = %s) "
+            f"RETURNING {self._CHILD}", (wa_id, claims_hash, wa_id, claims_hash))
+        return sorted((Child(*r) for r in rows), key=lambda c: c.id)
+
+    def claimed_child(self, child_id: int, wa_id: str) -> Child | None:
+        row = self._one(f"SELECT {self._CHILD} FROM children WHERE id = %s AND parent_wa_id = %s "
+                        "AND guardian_id IS NULL", (child_id, wa_id))
+        return Child(*row) if row else None
+
+    def answer_claim(self, child_id: int, wa_id: str, guardian_id: int | None) -> bool:
+        # Yes (a guardian id): the child joins the family. No (None): the number is dropped from the child.
+        return self._exec("UPDATE children SET guardian_id = %s, parent_wa_id = NULL, parent_claimed_at = NULL, "
+                          "claim_asked_at = NULL, updated_at = now() WHERE id = %s AND parent_wa_id = %s "
+                          "AND guardian_id IS NULL", (guardian_id, child_id, wa_id)) == 1
+
+    def refuse_claims(self, claims_hash: str) -> None:
+        self._exec("INSERT INTO claim_refusals (wa_hash) VALUES (%s) ON CONFLICT (wa_hash) DO NOTHING",
+                   (claims_hash,))
+
+    def claims_on(self, wa_id: str) -> int:
+        row = self._one("SELECT count(*) FROM children WHERE parent_wa_id = %s AND guardian_id IS NULL", (wa_id,))
+        return int(row[0])
+
+    def family_record(self, guardian_id: int) -> list[tuple[Child, str, int, date | None]]:
+        # What DATA SAYA shows of each child: the child, its posyandu's name, how many measurements, the latest.
+        rows = self._all(
+            f"SELECT {', '.join('c.' + c for c in self._CHILD.split(', '))}, coalesce(p.name, ''), "
+            "(SELECT count(*) FROM measurements m WHERE m.child_id = c.id), "
+            "(SELECT max(measured_on) FROM measurements m WHERE m.child_id = c.id) "
+            "FROM children c LEFT JOIN posyandu p ON p.id = c.posyandu_id WHERE c.guardian_id = %s ORDER BY c.id",
+            (guardian_id,))
+        return [(Child(*r[:6]), r[6], int(r[7]), r[8]) for r in rows]
+
+    def correct_child(self, child_id: int, **fields) -> None:
+        unknown = set(fields) - {"name", "sex", "birth_date"}
+        if unknown:
+            raise ValueError(f"cannot correct child fields {sorted(unknown)}")
+        sets = ", ".join(f"{name} = %s" for name in fields)
+        # The child's Sheet row follows the correction (its measurements are re-queued by restate_measurements).
+        self._exec(f"WITH u AS (UPDATE children SET {sets}, updated_at = now(), sheet_synced_at = NULL "
+                   "WHERE id = %s RETURNING id) INSERT INTO outbox (kind, payload, dedupe_key) "
+                   "SELECT 'sheet_upsert', json_build_object('child_id', id), 'child:' || id || ':' || txid_current() "
+                   "FROM u ON CONFLICT (dedupe_key) DO NOTHING", (*fields.values(), child_id))
+
+    def restate_measurements(self, rows: list[tuple[int, tuple[str, ...], dict, str | None]]) -> None:
+        # (id, flags, assessment, review) recomputed after a correction of the child's sex or birth date; each
+        # is mirrored again.
+        if not rows:
+            return
+        self._exec(
+            "WITH r AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
+            "  AS t(id, flags, assessment, review)), "
+            "u AS (UPDATE measurements m SET flags = r.flags::text[], assessment = r.assessment::jsonb, "
+            "  review = r.review, sheet_synced_at = NULL FROM r WHERE m.id = r.id RETURNING m.id, m.child_id) "
+            "INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_upsert', "
+            "  json_build_object('child_id', child_id, 'measurement_id', id), "
+            "  'measurement:' || id || ':' || txid_current() FROM u ON CONFLICT (dedupe_key) DO NOTHING",
+            ([r[0] for r in rows], ["{" + ",".join(r[1]) + "}" for r in rows], [json.dumps(r[2]) for r in rows],
+             [r[3] for r in rows]))
 
     _MEASUREMENT = ("child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
                     "assessment, id, review")
@@ -509,12 +679,22 @@ class PostgresRecords(Database):
             "AND attempts = 0 ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING id, payload", ([int(i) for i in row_ids],))
         return sorted((r[0], r[1]) for r in rows)
 
+    def release_handed_off(self, row_ids: list[int]) -> int:
+        # Only rows still untouched (attempts = 0): a task that did run after all has claimed its rows already,
+        # and the scheduler's claim counts an attempt, so whichever comes first sends each row, once.
+        return len(self.run("UPDATE outbox SET next_attempt_at = now() WHERE id = ANY(%s) AND kind = 'send' "
+                            "AND done_at IS NULL AND attempts = 0 RETURNING id", ([int(i) for i in row_ids],)))
+
+    def recorded(self, wamid: str) -> bool:
+        return bool(self.run("SELECT EXISTS (SELECT 1 FROM inbound_messages WHERE wamid = %s)", (wamid,))[0][0])
+
     def mark_unreachable(self, guardian_id: int) -> None:
         self.run("UPDATE guardians SET unreachable_at = now() WHERE id = %s AND unreachable_at IS NULL",
                  (guardian_id,))
 
     def finish_sent(self, sent: list[tuple[int, str, str, int | None]]) -> None:
-        # One statement for a whole turn: mark the rows done (payload erased) and remember what Meta accepted.
+        # Mark the rows done (payload erased) and remember what Meta accepted, in one statement. deliver() calls it
+        # right after each send, so a crash repeats at most the one message whose acceptance it had not yet written.
         if not sent:
             return
         self.run(
@@ -547,6 +727,58 @@ class PostgresRecords(Database):
         if status == "failed" and error_code == 131026:  # Meta: undeliverable; tell kader, stop retrying
             self.run("UPDATE guardians SET unreachable_at = %s WHERE id = "
                      "(SELECT guardian_id FROM outbound_messages WHERE wamid = %s)", (at, wamid))
+
+    def purge_expired(self, now: datetime, periods: dict, limit: int) -> dict[str, int]:
+        # periods: kind → timedelta. One bounded statement per kind (params: cutoff, limit), each answering how
+        # many rows went; all in one transaction with the run's audit entry, and runs never overlap (the lock).
+        gone = "WITH gone AS ({}) SELECT count(*) FROM gone"
+        statements = {
+            "inbound_messages": gone.format(
+                "DELETE FROM inbound_messages WHERE wamid IN (SELECT wamid FROM inbound_messages "
+                "WHERE received_at < %s LIMIT %s) RETURNING 1"),
+            "outbox_done": gone.format(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE done_at < %s AND last_error IS NULL "
+                "LIMIT %s) RETURNING 1"),
+            "outbox_failed": gone.format(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE done_at < %s "
+                "AND last_error IS NOT NULL LIMIT %s) RETURNING 1"),
+            "outbound_messages": gone.format(
+                "DELETE FROM outbound_messages WHERE wamid IN (SELECT wamid FROM outbound_messages "
+                "WHERE sent_at < %s LIMIT %s) RETURNING 1"),
+            # Only the unconfirmed number goes: the child stays with its posyandu. Rows claimed before the claim
+            # time was recorded count from their creation.
+            "parent_claims": gone.format(
+                "UPDATE children SET parent_wa_id = NULL, parent_claimed_at = NULL, claim_asked_at = NULL, "
+                "updated_at = now() WHERE id IN (SELECT id FROM children WHERE guardian_id IS NULL "
+                "AND parent_wa_id IS NOT NULL AND coalesce(parent_claimed_at, created_at) < %s LIMIT %s) "
+                "RETURNING 1"),
+            "claim_refusals": gone.format(
+                "DELETE FROM claim_refusals WHERE wa_hash IN (SELECT wa_hash FROM claim_refusals "
+                "WHERE refused_at < %s LIMIT %s) RETURNING 1"),
+            # The Sheet mirror drops them too; their Sheet rows not yet written are not written at all.
+            "abandoned_remeasures": (
+                "WITH gone AS (DELETE FROM measurements WHERE id IN (SELECT id FROM measurements "
+                "  WHERE review = 'remeasure' AND measured_on < %s ORDER BY id LIMIT %s) RETURNING id), "
+                "stale AS (DELETE FROM outbox WHERE done_at IS NULL AND kind = 'sheet_upsert' "
+                "  AND payload->>'measurement_id' IN (SELECT id::text FROM gone)), "
+                "mirror AS (INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_delete', "
+                "  jsonb_build_object('measurement_ids', jsonb_agg(id ORDER BY id)), "
+                "  'purge:measurements:' || min(id) FROM gone HAVING count(*) > 0) "
+                "SELECT count(*) FROM gone"),
+        }
+        unknown = set(periods) - set(statements)
+        if unknown:
+            raise ValueError(f"no purge for {sorted(unknown)}")
+        counts: dict[str, int] = {}
+        with self.transaction() as uow:
+            uow._one("SELECT pg_advisory_xact_lock(hashtext('tumbuh.retention'))")
+            for kind, keep in periods.items():
+                cutoff = now - keep
+                counts[kind] = uow._one(statements[kind],
+                                        (cutoff.date() if kind == "abandoned_remeasures" else cutoff, limit))[0]
+            uow._exec("INSERT INTO audit_log (at, actor, action, entity, detail) "
+                      "VALUES (%s, 'retention', 'retention.purge', 'retention', %s)", (now, json.dumps(counts)))
+        return counts
 
 
 def _like_prefix(prefix: str) -> str:

@@ -1,4 +1,4 @@
-"""Redis (Memorystore in production): conversation state as JSON with a time-out, and message-id claims.
+"""Redis (Memorystore in production): conversation state as JSON with a time-out, and message-id leases.
 
 Connection and time-out errors surface as TransientError so the webhook answers 503 and Meta redelivers.
 """
@@ -16,7 +16,13 @@ import redis
 from shared.errors import TransientError
 from shared.ports import TurnStart
 
-CLAIM_TTL_S = 7 * 24 * 3600  # Meta redelivers an unacknowledged webhook for up to 7 days
+# A message id's claim is a lease, not the record. It must outlive one message's handling from claim to commit
+# (bounded by the person's lock, LOCK_TTL_MS: 15 s), so that a redelivery arriving meanwhile, which may first wait
+# up to LOCK_WAIT_S (20 s) for that lock, meets the lease instead of a live handler; a minute covers both with room
+# to spare. The permanent record is PostgreSQL's inbound_messages row, written in the message's own transaction:
+# after the lease, a redelivery is decided there. Held for Meta's whole 7-day retry window, the claim would
+# outlast every retry of a message whose handler died before committing.
+CLAIM_LEASE_S = 60
 STATE_TTL_S = 24 * 3600  # a conversation left for a day starts fresh (with a short note)
 TRACE_TTL_S = 7 * 24 * 3600  # how long we remember that a conversation was left half-way, for that note
 MEDIA_TTL_S = 29 * 24 * 3600  # Meta keeps uploaded media 30 days; a day of margin
@@ -43,7 +49,7 @@ if ARGV[3] == '1' and #ARGV >= 4 then
 end
 return 1
 """
-# Claim a message id (KEYS[1]) for ARGV[1] seconds; only a new claim counts the message in the rate window
+# Claim a message id (KEYS[1]) for a lease of ARGV[1] seconds; only a new claim counts the message in the rate window
 # (KEYS[5], kept ARGV[2] seconds) and reads the state (KEYS[2]), time-out trace (KEYS[3]) and mute (KEYS[4]).
 _BEGIN_TURN = """
 if not redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return nil end
@@ -60,10 +66,12 @@ return 0
 
 
 class RedisConversations:
-    """Conversation state under `conv:{wa_id}` and one-time claims of WhatsApp message ids."""
+    """Conversation state under `conv:{wa_id}` and short leases on WhatsApp message ids."""
 
-    def __init__(self, url: str, max_connections: int = 16, socket_timeout_s: float = 5):
+    def __init__(self, url: str, max_connections: int = 16, socket_timeout_s: float = 5,
+                 claim_lease_s: int = CLAIM_LEASE_S):
         self._url = url
+        self._lease_s = claim_lease_s
         self._max = max_connections
         self._timeout = socket_timeout_s
         self._client: redis.Redis | None = None
@@ -97,8 +105,8 @@ class RedisConversations:
         return bool(self._call(self.client().ping))
 
     def claim(self, message_id: str) -> bool:
-        """True only the first time a WhatsApp message id is seen (Meta redelivers)."""
-        return bool(self._call(self.client().set, f"claim:{message_id}", "1", nx=True, ex=CLAIM_TTL_S))
+        """True when nobody holds the lease on this WhatsApp message id (first sight, or the lease ran out)."""
+        return bool(self._call(self.client().set, f"claim:{message_id}", "1", nx=True, ex=self._lease_s))
 
     def release(self, message_id: str) -> None:
         """Give a claim back, so a redelivery after a transient failure is processed."""
@@ -134,11 +142,12 @@ class RedisConversations:
             self._call(self._script(_RELEASE), keys=keys, args=(token, *members[1::2]))
 
     def begin_turn(self, message_id: str, wa_id: str, window_s: int) -> TurnStart | None:
-        """Claim a message id and, only when the claim is new, count the message in the person's rate window and
-        read their state, time-out trace and mute: one round trip (a Lua script). None: already claimed."""
+        """Lease a message id and, only when the lease is new, count the message in the person's rate window and
+        read their state, time-out trace and mute: one round trip (a Lua script). None: the lease is held (the
+        message is handled, or in hand, or its handler died within the last CLAIM_LEASE_S)."""
         rate_key = f"rate:{wa_id}:{int(time.time()) // window_s}"
         keys = (f"claim:{message_id}", f"conv:{wa_id}", f"conv-trace:{wa_id}", f"mute:{wa_id}", rate_key)
-        got = self._call(self._script(_BEGIN_TURN), keys=keys, args=(CLAIM_TTL_S, window_s * 2))
+        got = self._call(self._script(_BEGIN_TURN), keys=keys, args=(self._lease_s, window_s * 2))
         if got is None:
             return None
         raw, trace, muted, count = got

@@ -16,6 +16,7 @@ class Guardian:
     opted_out_at: datetime | None = None
     last_inbound_at: datetime | None = None
     unreachable_at: datetime | None = None
+    consent_version: str | None = None  # the consent text agreed to; an older one is asked again
 
 
 @dataclass(frozen=True)

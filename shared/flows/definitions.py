@@ -350,4 +350,34 @@ HISTORY = Flow(
                         next=Done("show_history"))},
 )
 
-FLOWS = {f.id: f for f in (ONBOARDING, MEASURE, KADER_MEASURE, LANGUAGE, CONFIRM_STOP, CONFIRM_DELETE, HISTORY)}
+
+def _field(text: str, slots: dict, ctx: Context):
+    return p.parse_choice(text, {"name": "nama", "sex": "jenis kelamin", "birth_date": "tanggal lahir"})
+
+
+def _correcting(field: str):
+    return lambda s, c: s.get("field") != field
+
+
+# "UBAH DATA": a family corrects a child's name, sex or birth date (UU 27/2022: the right to correct); every result
+# of the child is then recomputed.
+CORRECT = Flow(
+    id="correct",
+    start="child",
+    steps={
+        "child": replace(HISTORY.steps["child"], next="field"),
+        "field": Ask("ask_correct_field", parse=_field, save_as="field",
+                     prompt_params=lambda s, c: {"name": (_child(s, c) or {}).get("name", "")},
+                     choices=(Choice(id="field:name", key="choice_field_name", value="name"),
+                              Choice(id="field:sex", key="choice_field_sex", value="sex"),
+                              Choice(id="field:birth_date", key="choice_field_birth_date", value="birth_date")),
+                     next="name"),
+        "name": replace(MEASURE.steps["name"], skip=_correcting("name"), next="sex"),
+        "sex": replace(MEASURE.steps["sex"], skip=_correcting("sex"), next="birth_date"),
+        "birth_date": replace(MEASURE.steps["birth_date"], skip=_correcting("birth_date"),
+                              next=Done("correct_child")),
+    },
+)
+
+FLOWS = {f.id: f for f in (ONBOARDING, MEASURE, KADER_MEASURE, LANGUAGE, CONFIRM_STOP, CONFIRM_DELETE, HISTORY,
+                           CORRECT)}

@@ -26,8 +26,8 @@ ID: dict[str, str] = {
         "timbang berikutnya.\n\n"
         "*Persetujuan data* (UU No. 27 Tahun 2022): untuk itu Tumbuh menyimpan nomor WhatsApp Anda serta nama, "
         "tanggal lahir dan hasil ukur anak. Data hanya dipakai untuk pemantauan pertumbuhan dan dapat dibagikan "
-        "ke kader posyandu/puskesmas Anda. Anda bisa berhenti kapan saja (ketik STOP) atau menghapus semua data "
-        "(ketik HAPUS).\n\nApakah Anda setuju?"
+        "ke kader posyandu/puskesmas Anda. Anda bisa melihat data Anda (ketik DATA SAYA), membetulkannya (UBAH "
+        "DATA), berhenti kapan saja (STOP) atau menghapus semua data (HAPUS).\n\nApakah Anda setuju?"
     ),
     "consent_thanks": "Terima kasih, Bunda/Ayah. 🙏 Data akan dijaga baik-baik.",
     "consent_declined": (
@@ -60,7 +60,8 @@ ID: dict[str, str] = {
         "• Angka boleh pakai koma atau titik (12,5 atau 12.5).\n\n"
         "Kata yang bisa dipakai kapan saja:\n"
         "MENU – kembali ke menu · BATAL – batalkan · BANTUAN – bantuan ini · BAHASA – ganti bahasa\n"
-        "STOP – berhenti terima pengingat · MULAI – terima pengingat lagi · HAPUS – hapus semua data"
+        "STOP – berhenti terima pengingat · MULAI – terima pengingat lagi · HAPUS – hapus semua data\n"
+        "DATA SAYA – lihat data Anda · UBAH DATA – betulkan nama, jenis kelamin atau tanggal lahir anak"
     ),
     "cancelled": "Baik, dibatalkan.",
     "session_expired": "Percakapan sebelumnya sudah lama, jadi kita mulai dari awal ya.",
@@ -132,6 +133,7 @@ ID: dict[str, str] = {
     "incomplete_date": "Tanggalnya belum lengkap. Tulis tanggal, bulan dan tahun, misalnya 3-1-2024.",
     "ambiguous_date": "Ada dua tanggal berbeda ({first} dan {second}). Kirim satu tanggal saja, ya.",
     "conflicting_values": "Ada dua nilai berbeda untuk {field} ({first} dan {second}), jadi akan ditanyakan lagi.",
+    "field_name": "nama",
     "field_sex": "jenis kelamin",
     "field_birth_date": "tanggal lahir",
     "field_weight_kg": "berat badan",
@@ -146,8 +148,8 @@ ID: dict[str, str] = {
     "kader_menu": "Halo Kader {name} 👋 Posyandu {posyandu}. Ketik nama anak untuk mengukur, atau pilih:",
     "kader_ask_child": "Ketik nama anak yang diukur (sebagian nama juga boleh), atau pilih *Anak baru*.",
     "kader_no_match": "Tidak ada anak bernama \"{query}\" di posyandu ini. Coba ejaan lain, atau pilih *Anak baru*.",
-    "kader_ask_parent_phone": "Nomor WhatsApp orang tua? (misalnya 0812 3456 7890) Hasil akan dikirim kepada "
-                              "mereka bila sudah setuju memakai Tumbuh. Kalau tidak ada, pilih *Lewati*.",
+    "kader_ask_parent_phone": "Nomor WhatsApp orang tua? (misalnya 0812 3456 7890) Orang tua ditanya dulu apakah "
+                              "ini anaknya. Kalau tidak ada, pilih *Lewati*.",
     "invalid_phone": "Nomor belum terbaca. Tulis nomor HP Indonesia, misalnya 0812 3456 7890.",
     "kader_saved": "✅ Tercatat oleh kader untuk posyandu.",
     "kader_parent_notified": "📨 Hasil juga dikirim ke orang tua.",
@@ -365,11 +367,65 @@ ID: dict[str, str] = {
                     "menerima pengingat lagi.",
     "stop_done": "Baik, Tumbuh tidak akan mengirim pengingat lagi. Ketik MULAI kapan saja untuk menerimanya lagi.",
     "start_done": "Pengingat aktif kembali. 👍",
-    "confirm_delete": "⚠️ Hapus *semua* data keluarga Anda dari Tumbuh (anak, hasil ukur, pengingat)? "
-                      "Ini tidak bisa dibatalkan.",
-    "delete_done": "Semua data Anda sudah dihapus dari Tumbuh, termasuk dari lembar kerja kader. Terima kasih sudah "
-                   "memakai Tumbuh. 🙏",
+    "confirm_delete": "⚠️ Hapus *semua* data yang terkait dengan nomor ini dari Tumbuh (anak, hasil ukur, "
+                      "pengingat), termasuk yang dicatat kader? Ini tidak bisa dibatalkan.",
+    "delete_done": "Sudah dihapus dari Tumbuh: {what}. Juga dari lembar kerja kader dan dari percakapan yang sedang "
+                   "berjalan. Terima kasih sudah memakai Tumbuh. 🙏",
+    "deleted_family": "data keluarga (nomor WhatsApp, bahasa, persetujuan, pengingat)",
+    "deleted_children": "{count} anak",
+    "deleted_measurements": "{count} hasil ukur",
+    "deleted_refusal": "permintaan \"jangan tanya lagi\"",
     "nothing_to_delete": "Tumbuh tidak menyimpan data apa pun tentang nomor ini.",
+    "consent_updated": "📄 Tumbuh memperbarui penjelasan tentang data Anda. Mohon baca lagi dan jawab:",
+    "consent_update_declined": (
+        "Baik. Selama Anda belum setuju, Tumbuh tidak mencatat data baru dan tidak mengirim pengingat. Data lama "
+        "tetap tersimpan; ketik HAPUS untuk menghapus semuanya, atau kirim *Halo* untuk membaca lagi."
+    ),
+    # --- a parent number typed by a kader is a claim, confirmed by the parent before anything reaches them ---
+    "claim_question": (
+        "Kader Posyandu {posyandu} mencatat seorang anak dengan nomor WhatsApp ini sebagai nomor orang tuanya.\n\n"
+        "Apakah *{name}*, lahir {birth_date}, anak Anda?\n\nSebelum Anda menjawab *Ya*, tidak ada data anak "
+        "ini yang dikirim ke sini."
+    ),
+    "choice_claim_yes": "Ya, anak saya",
+    "choice_claim_no": "Bukan anak saya",
+    "choice_claim_never": "Jangan tanya lagi",
+    "claim_linked": "Terima kasih. {name} sekarang ada di daftar anak Anda; hasil ukur dari posyandu akan dikirim "
+                    "ke sini.",
+    "claim_dropped": "Baik, terima kasih. Nomor Anda sudah dihapus dari catatan anak itu; tidak ada data anak itu "
+                     "yang dikirim ke sini.",
+    "claim_refused": "Baik. Nomor Anda sudah dihapus dari catatan anak itu, dan Tumbuh tidak akan bertanya lagi bila "
+                     "nomor ini dicatat untuk anak lain.",
+    "claim_gone": "Pertanyaan itu sudah tidak berlaku.",
+    "kader_parent_claim_noted": "📨 Nomor orang tua dicatat. Orang tua ditanya dulu apakah ini anaknya; hasil ukur "
+                                "baru dikirim kepadanya setelah ia membenarkan.",
+    # --- DATA SAYA and UBAH DATA (UU 27/2022: the right to see and correct one's data) ---
+    "my_data": (
+        "🗂️ *Data Anda di Tumbuh*\n• Nomor WhatsApp: {wa_id}\n• Bahasa: {language}\n"
+        "• Setuju pada: {consent_at} (versi {version})\n• Pengingat: {reminders}\n\n*Anak:*\n{children}\n\n"
+        "Data hanya dipakai untuk memantau pertumbuhan dan dibagikan ke kader/puskesmas posyandu anak. "
+        "Ketik *UBAH DATA* untuk membetulkan nama, jenis kelamin atau tanggal lahir anak, *HAPUS* untuk menghapus "
+        "semuanya."
+    ),
+    "my_data_child": "• {name}, {sex}, lahir {birth_date}; posyandu: {posyandu}; diukur {count} kali",
+    "my_data_last": "• {name}, {sex}, lahir {birth_date}; posyandu: {posyandu}; diukur {count} kali, terakhir "
+                    "{last}",
+    "my_data_no_children": "• (belum ada)",
+    "my_data_reminders_on": "aktif",
+    "my_data_reminders_off": "berhenti (ketik MULAI untuk mengaktifkan)",
+    "language_name_id": "Bahasa Indonesia",
+    "language_name_en": "English",
+    "my_data_none": "Tumbuh tidak menyimpan data apa pun tentang nomor ini.",
+    "my_data_claims_only": (
+        "Tumbuh belum menyimpan data Anda. Kader posyandu mencatat {count} anak dengan nomor ini sebagai nomor "
+        "orang tua; anak itu baru dihubungkan ke Anda bila Anda membenarkannya. Ketik HAPUS untuk menghapus "
+        "catatan itu."
+    ),
+    "ask_correct_field": "Apa yang perlu dibetulkan untuk {name}?",
+    "choice_field_name": "Nama",
+    "choice_field_sex": "Jenis kelamin",
+    "choice_field_birth_date": "Tanggal lahir",
+    "correct_done": "✅ Data {name} sudah dibetulkan ({field}). {count} hasil ukur dihitung ulang.",
     # --- other kinds of messages ---
     "media_not_read": "Terima kasih! Tumbuh belum bisa membaca {kind}. Mohon kirim angkanya sebagai tulisan, "
                       "misalnya: _bb 9,1 tb 76_",
@@ -444,8 +500,8 @@ EN: dict[str, str] = {
         "of the next weighing.\n\n"
         "*Data consent* (Law No. 27/2022): to do this Tumbuh stores your WhatsApp number and your child's name, "
         "birth date and measurements. They are used only to monitor growth and may be shared with your "
-        "posyandu cadre/puskesmas. You can stop any time (type STOP) or delete everything (type HAPUS).\n\n"
-        "Do you agree?"
+        "posyandu cadre/puskesmas. You can see your data (type MY DATA), correct it (EDIT DATA), stop any "
+        "time (STOP) or delete everything (HAPUS).\n\nDo you agree?"
     ),
     "consent_thanks": "Thank you. 🙏 Your data will be kept safe.",
     "consent_declined": "That's fine. Tumbuh has stored nothing. If you change your mind, just send *Hello*.",
@@ -474,7 +530,8 @@ EN: dict[str, str] = {
         "• Decimals may use a comma or a point (12,5 or 12.5).\n\n"
         "Words that work any time:\n"
         "MENU – back to the menu · BATAL – cancel · BANTUAN – this help · BAHASA – language\n"
-        "STOP – no more reminders · MULAI – reminders again · HAPUS – delete all data"
+        "STOP – no more reminders · MULAI – reminders again · HAPUS – delete all data\n"
+        "MY DATA – see your data · EDIT DATA – correct a child's name, sex or birth date"
     ),
     "cancelled": "OK, cancelled.",
     "session_expired": "Our last conversation was a while ago, so let's start again.",
@@ -543,6 +600,7 @@ EN: dict[str, str] = {
     "incomplete_date": "The date is incomplete. Write day, month and year, e.g. 3-1-2024.",
     "ambiguous_date": "There are two different dates ({first} and {second}). Please send just one.",
     "conflicting_values": "There are two different values for {field} ({first} and {second}), so it will be asked again.",
+    "field_name": "name",
     "field_sex": "sex",
     "field_birth_date": "birth date",
     "field_weight_kg": "weight",
@@ -556,8 +614,8 @@ EN: dict[str, str] = {
     "kader_menu": "Hello cadre {name} 👋 Posyandu {posyandu}. Type a child's name to measure, or pick:",
     "kader_ask_child": "Type the name of the child being measured (part of the name is fine), or pick *New child*.",
     "kader_no_match": "No child named \"{query}\" at this posyandu. Try another spelling, or pick *New child*.",
-    "kader_ask_parent_phone": "The parent's WhatsApp number? (e.g. 0812 3456 7890) They get the result once they "
-                              "have agreed to use Tumbuh. If there is none, pick *Skip*.",
+    "kader_ask_parent_phone": "The parent's WhatsApp number? (e.g. 0812 3456 7890) The parent is asked first "
+                              "whether this is their child. If there is none, pick *Skip*.",
     "invalid_phone": "I couldn't read the number. Write an Indonesian mobile number, e.g. 0812 3456 7890.",
     "kader_saved": "✅ Recorded by the cadre for the posyandu.",
     "kader_parent_notified": "📨 The result was also sent to the parent.",
@@ -773,11 +831,60 @@ EN: dict[str, str] = {
                     "again.",
     "stop_done": "OK, Tumbuh won't send reminders any more. Type MULAI any time to get them again.",
     "start_done": "Reminders are on again. 👍",
-    "confirm_delete": "⚠️ Delete *all* your family's data from Tumbuh (children, measurements, reminders)? "
-                      "This cannot be undone.",
-    "delete_done": "All your data has been deleted from Tumbuh, including from the cadre's sheet. Thank you for "
-                   "using Tumbuh. 🙏",
+    "confirm_delete": "⚠️ Delete *all* data linked to this number from Tumbuh (children, measurements, "
+                      "reminders), including what a cadre entered? This cannot be undone.",
+    "delete_done": "Deleted from Tumbuh: {what}. Also from the cadre's sheet and from the conversation in progress. "
+                   "Thank you for using Tumbuh. 🙏",
+    "deleted_family": "your family's record (WhatsApp number, language, consent, reminders)",
+    "deleted_children": "{count} child(ren)",
+    "deleted_measurements": "{count} measurement(s)",
+    "deleted_refusal": "your \"don't ask again\" request",
     "nothing_to_delete": "Tumbuh holds no data about this number.",
+    "consent_updated": "📄 Tumbuh has updated how it explains your data. Please read it again and answer:",
+    "consent_update_declined": (
+        "That's fine. Until you agree, Tumbuh records nothing new and sends no reminders. What is stored stays; "
+        "type HAPUS to delete everything, or send *Hello* to read it again."
+    ),
+    "claim_question": (
+        "A cadre of Posyandu {posyandu} registered a child with this WhatsApp number as the parent's number.\n\n"
+        "Is *{name}*, born {birth_date}, your child?\n\nUntil you answer *Yes*, nothing about this child is sent "
+        "here."
+    ),
+    "choice_claim_yes": "Yes, my child",
+    "choice_claim_no": "Not my child",
+    "choice_claim_never": "Don't ask again",
+    "claim_linked": "Thank you. {name} is now on your list of children; results from the posyandu will come here.",
+    "claim_dropped": "Thank you. Your number has been removed from that child's record; nothing about the child is "
+                     "sent here.",
+    "claim_refused": "Understood. Your number has been removed from that child's record, and Tumbuh will not ask "
+                     "again if this number is given for another child.",
+    "claim_gone": "That question no longer applies.",
+    "kader_parent_claim_noted": "📨 Parent's number noted. The parent is asked first whether this is their child; "
+                                "results go to them only after they confirm.",
+    "my_data": (
+        "🗂️ *Your data in Tumbuh*\n• WhatsApp number: {wa_id}\n• Language: {language}\n"
+        "• Agreed on: {consent_at} (version {version})\n• Reminders: {reminders}\n\n*Children:*\n{children}\n\n"
+        "The data is used only to follow growth and is shared with the child's posyandu cadre/puskesmas. "
+        "Type *EDIT DATA* to correct a child's name, sex or birth date, *HAPUS* to delete everything."
+    ),
+    "my_data_child": "• {name}, {sex}, born {birth_date}; posyandu: {posyandu}; measured {count} times",
+    "my_data_last": "• {name}, {sex}, born {birth_date}; posyandu: {posyandu}; measured {count} times, last on "
+                    "{last}",
+    "my_data_no_children": "• (none yet)",
+    "my_data_reminders_on": "on",
+    "my_data_reminders_off": "stopped (type MULAI to turn them on)",
+    "language_name_id": "Bahasa Indonesia",
+    "language_name_en": "English",
+    "my_data_none": "Tumbuh holds no data about this number.",
+    "my_data_claims_only": (
+        "Tumbuh holds no data of yours. A posyandu cadre registered {count} child(ren) with this number as the "
+        "parent's number; they are linked to you only if you confirm. Type HAPUS to delete those records."
+    ),
+    "ask_correct_field": "What needs correcting for {name}?",
+    "choice_field_name": "Name",
+    "choice_field_sex": "Sex",
+    "choice_field_birth_date": "Birth date",
+    "correct_done": "✅ {name}'s data is corrected ({field}). {count} results were recomputed.",
     "media_not_read": "Thank you! Tumbuh can't read {kind} yet. Please send the numbers as text, e.g.: "
                       "_weight 9.1 height 76_",
     "kind_image": "photos",

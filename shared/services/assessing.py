@@ -195,3 +195,33 @@ def _revised(child: Child, m: Measurement, gain) -> dict:
     confirmed = m.review == "confirmed"
     advice = matrix.decide(matrix.situation_of(a, gain, confirmed=confirmed, concerns=concerns))
     return summarise(a, gain, advice, m.measured_on, concerns)
+
+
+Restated = tuple[int, tuple[str, ...], dict, str | None]  # (id, flags, summary, review)
+
+
+def restate(child: Child, history: list[Measurement], today: date) -> list[Restated]:
+    """Every stored measurement of a child assessed again, oldest first, after its sex or birth date was corrected:
+    (id, flags, summary, review) for each. A value flagged before keeps what became of it (confirmed, superseded)
+    while it is still flagged; one that is no longer flagged needs no review. A row dated before the corrected
+    birth date, or at 5 years or older, keeps its flags and loses its summary: it no longer describes this child's
+    growth under the standard."""
+    out: list[Restated] = []
+    done: list[Measurement] = []  # restated so far, newest first
+    for m in sorted(history, key=lambda x: (x.measured_on, x.id or 0)):
+        entry = Entry(m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
+                      tuple((m.assessment or {}).get("concerns") or ()))
+        try:
+            if m.measured_on < child.birth_date:
+                raise growth.InvalidMeasurement("measured before birth")
+            ev = evaluate(child, entry, done, today)
+        except (growth.OutsideGrowthStandard, growth.InvalidMeasurement):
+            new = Measurement(m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm,
+                              m.oedema, m.flags, {}, m.id, m.review)
+        else:
+            review = (m.review if m.review in ("confirmed", "superseded") else ev.review) if ev.flags else None
+            new = Measurement(m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm,
+                              m.oedema, ev.flags, ev.summary, m.id, review)
+        done.insert(0, new)
+        out.append((new.id, new.flags, new.assessment, new.review))
+    return out

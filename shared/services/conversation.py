@@ -1,20 +1,33 @@
 """Inbound WhatsApp messages, exactly once: claim → record → converse → queue replies → commit → send.
 
-A message id is claimed in Redis (fast) and recorded in PostgreSQL (durable) in the same transaction as every
-effect of the message and the replies it produces, which go through the outbox; replies are sent right after
-commit. A redelivery therefore finds the message recorded and only makes sure its replies went out. A
-transient failure rolls everything back and gives the claim back, so Meta's redelivery is processed afresh.
+A message id is claimed in Redis (a short lease) and recorded in PostgreSQL (the permanent record) in the same
+transaction as every effect of the message and the replies it produces, which go through the outbox; replies are
+sent right after commit. A redelivery therefore finds the message recorded and only makes sure its replies went
+out. A transient failure rolls everything back and gives the claim back, so Meta's redelivery is processed afresh.
+A handler that dies between claim and commit leaves a claim and no record: a redelivery within the lease asks Meta
+to come back (503), one after it is processed as new.
+
+The reverse window cannot close: Meta's send takes no idempotency key. Each reply is marked sent in its own
+statement the moment Meta accepts it, so a crash between that answer and the mark sends that one message again
+when its outbox lease runs out, never a whole turn's.
+
 One person's messages are handled one at a time (a Redis lock); within a batch in the order Meta stamped them,
 and across requests a later-stamped message waits (up to two seconds) for an earlier one that has already
 arrived. One that arrives later still can be overtaken, so answers that matter (the consent tap) do not depend
 on the order.
+
+A batch answers Meta within a budget (Budget): replies go out inline for SEND_BUDGET_S, less the time its turns
+need; the turns after that are still handled, their replies handed to the task queue (or, without one, to the
+scheduler's tick), and past TURN_LIMIT_S the rest of the batch is left to Meta's redelivery.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from shared import charts
@@ -25,7 +38,7 @@ from shared.errors import PermanentError, TransientError
 from shared.flows import engine, parsers
 from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE, implied_measure
 from shared.flows.examples import example
-from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Ref, render
+from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, render
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Conversations, Messenger, Records, TaskQueue, TurnStart, UnitOfWork
@@ -37,18 +50,39 @@ from shared.whatsapp.webhook import Inbound, Updates
 
 log = logging.getLogger(__name__)
 
-CONSENT_VERSION = "2026-11-v1"  # bump with every change to the consent text in the catalogue
+CONSENT_VERSION = "2026-11-v2"  # bump with every change to the consent text, and record its digest below
+# sha256 of the Indonesian and English consent texts (first 16 hex): a test fails when the text changes without a
+# new version, since families would be held to words they never agreed to.
+CONSENT_DIGESTS = {"2026-11-v2": "8f4e2dcd5eb06724"}
 RATE_WINDOW_S = 60
-RATE_LIMIT = 20  # issue 4: more than about 20 messages a minute from one number is a flood
+RATE_LIMIT = 20  # more than about 20 messages a minute from a parent's number is a flood
+# A kader measuring thirty children in an hour taps in bursts (about ten taps a child, two children some minutes):
+# three times a parent's limit keeps them going on posyandu day and still stops a runaway script.
+STAFF_RATE_LIMIT = 60
 MUTE_S = 120  # how long a flooding number is not processed
 SEND_BATCH = 10
+# Meta treats a webhook unanswered after about 5 s as failed (reference/whatsapp.md B4). Replies go out inline for
+# 3 s (about 15 sends at 200 ms each); the rest of the 5 s is for the turns still to run and the answer itself.
+SEND_BUDGET_S = 3.0
+# Turns (database work, a few ms each) go on past Meta's time-out: a late answer only costs a redelivery, which
+# finds them recorded, while stopping would leave the rest to Meta's back-off. Past 20 s the rest is left to it
+# all the same (503), well inside the webhook function's 60 s time-out (deploy.sh).
+TURN_LIMIT_S = 20.0
+# A turn's own work, a handful of Redis and PostgreSQL round trips: ~1.5 ms here, a few ms against Memorystore and
+# Cloud SQL. Inline sending stops this much earlier per message of the batch, leaving time for all of its turns.
+TURN_S = 0.005
+HANDOFF_ROWS = 20  # rows per task handed on: ~4 s of sends; Cloud Tasks runs tasks side by side, so a batch drains fast
+TASK_ROWS_MAX = 50  # what the task endpoint takes at most (services.scheduled.TASK_ROWS_MAX)
 CHART_POINTS = 24  # measurements drawn on a chart: two years of monthly posyandu visits
 
 GLOBAL_WORDS = {
     "menu": "menu", "batal": "cancel", "cancel": "cancel", "bantuan": "help", "help": "help",
     "bahasa": "language", "language": "language", "stop": "stop", "berhenti": "stop", "hapus": "delete",
-    "mulai": "start",
+    "mulai": "start", "data saya": "my_data", "my data": "my_data", "lihat data": "my_data",
+    "ubah data": "correct", "perbaiki data": "correct", "koreksi data": "correct", "edit data": "correct",
 }
+CONSENT_REPLIES = ("consent:yes", "consent:no", "consent:en", "consent:id")
+CLAIM_CHOICES = (("yes", "choice_claim_yes"), ("no", "choice_claim_no"), ("never", "choice_claim_never"))
 MENU_CHOICES = (
     Choice("menu:measure", "menu_measure"), Choice("menu:children", "menu_children"),
     Choice("menu:history", "menu_history"), Choice("menu:reminders", "menu_reminders"),
@@ -83,8 +117,43 @@ class Ports:
     tasks: TaskQueue | None = None  # None: charts are drawn by whoever sends them (see deliver)
 
 
-def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
-    """Handle a webhook batch: statuses, then each person's messages in timestamp order."""
+@dataclass(frozen=True)
+class Budget:
+    """One webhook request's time on a monotonic clock: replies go out inline until send_by, and no further
+    person's turns start after stop_by (the rest is left to Meta's redelivery)."""
+
+    send_by: float
+    stop_by: float
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def starting(cls, at: float | None = None, clock: Callable[[], float] = time.monotonic) -> Budget:
+        """The budget of a request that arrived at `at` on `clock` (default: now)."""
+        began = clock() if at is None else at
+        return cls(began + SEND_BUDGET_S, began + TURN_LIMIT_S, clock)
+
+    def sending(self) -> bool:
+        """Whether replies may still go out inline."""
+        return self.clock() < self.send_by
+
+    def spent(self) -> bool:
+        """Whether the batch must stop and leave the rest to Meta's redelivery."""
+        return self.clock() >= self.stop_by
+
+
+class NotRecorded(TransientError):
+    """A redelivered message is claimed but not recorded: its handler died before committing (or, having lost the
+    person's lock, is still at work). Meta is asked to come back; after the claim's lease it is handled as new."""
+
+
+def handle_updates(ports: Ports, updates: Updates, now: datetime, budget: Budget | None = None) -> dict:
+    """Handle a webhook batch within its budget: statuses, then each person's messages in timestamp order.
+
+    Raises TransientError, so that Meta redelivers the batch (what was done is recorded and not done again), when
+    a redelivered message was never committed or when the batch runs past budget.stop_by.
+    """
+    budget = budget or Budget.starting()
+    budget = replace(budget, send_by=budget.send_by - TURN_S * len(updates.messages))
     for st in updates.statuses:
         ports.records.record_status(st.wamid, st.status, datetime.fromtimestamp(st.timestamp, timezone.utc),
                                     st.error_code)
@@ -93,29 +162,57 @@ def handle_updates(ports: Ports, updates: Updates, now: datetime) -> dict:
     people: OrderedDict[str, list[Inbound]] = OrderedDict()
     for msg in sorted(updates.messages, key=lambda m: m.timestamp):
         people.setdefault(msg.wa_id, []).append(msg)
-    for wa_id, msgs in people.items():
-        with ports.conversations.lock(wa_id, [(m.timestamp, m.wamid) for m in msgs]):
-            for msg in msgs:
-                try:
-                    handle_message(ports, msg, now)
-                except TransientError:
-                    raise
-                except Exception:  # a bug: the message's transaction rolled back; say sorry, go on with the batch
-                    log.exception("message dropped by a bug", extra={"ctx": {"wa": wa_hash(wa_id), "kind": msg.kind}})
-                    forget_quietly(ports, wa_id)  # do not leave the person stuck at the step that failed
-                    apologise(ports, wa_id)
+    later = Deferred(ports, budget, now)
+    unrecorded = 0
+    try:
+        for done, (wa_id, msgs) in enumerate(people.items()):
+            if budget.spent():
+                log.warning("batch over its time limit; Meta redelivers the rest",
+                            extra={"ctx": {"people_done": done, "people_left": len(people) - done}})
+                raise TransientError("batch over its time limit")
+            with ports.conversations.lock(wa_id, [(m.timestamp, m.wamid) for m in msgs]):
+                for msg in msgs:
+                    try:
+                        handle_message(ports, msg, now, later)
+                    except NotRecorded:
+                        unrecorded += 1
+                        break  # the person's later messages wait for the redelivery too, so their order holds
+                    except TransientError:
+                        raise
+                    except Exception:  # a bug: the message's transaction rolled back; say sorry, go on with the batch
+                        log.exception("message dropped by a bug", extra={"ctx": {"wa": wa_hash(wa_id),
+                                                                                 "kind": msg.kind}})
+                        forget_quietly(ports, wa_id)  # do not leave the person stuck at the step that failed
+                        apologise(ports, wa_id)
+    finally:
+        later.flush()
+    if unrecorded:
+        raise NotRecorded(f"{unrecorded} redelivered message(s) claimed but never recorded")
     return {"messages": len(updates.messages), "statuses": len(updates.statuses)}
 
 
-def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]:
-    """One message, exactly once in effect (see the module docstring); returns the catalogue keys replied."""
+def handle_message(ports: Ports, msg: Inbound, now: datetime, later: Deferred | None = None) -> tuple[str, ...]:
+    """One message, exactly once in effect (see the module docstring); returns the catalogue keys replied.
+
+    later collects the replies that are not sent inline: the batch's, or by default this message's own, handed on
+    before returning. Raises NotRecorded for a redelivery of a message whose handler died before committing.
+    """
+    if later is None:
+        later = Deferred(ports, Budget.starting(), now)
+        try:
+            return handle_message(ports, msg, now, later)
+        finally:
+            later.flush()
     try:
         start = ports.conversations.begin_turn(msg.wamid, msg.wa_id, RATE_WINDOW_S)
     except TransientError:
         ports.conversations.release(msg.wamid)  # the claim may have been taken before the answer was lost
         raise
-    if start is None:
-        deliver(ports, msg.wamid, now)  # a redelivery: its replies may still be waiting
+    if start is None:  # a redelivery within the claim's lease: PostgreSQL's record says whether it was handled
+        if not ports.records.recorded(msg.wamid):
+            raise NotRecorded("message claimed but not recorded")
+        if later.budget.sending():
+            deliver(ports, msg.wamid, now)  # its replies may still be waiting
         return ()
     try:
         with ports.records.transaction() as tx:
@@ -130,10 +227,11 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime) -> tuple[str, ...]
     except TransientError:
         ports.conversations.release(msg.wamid)
         raise
-    if talk is None:
-        deliver(ports, msg.wamid, now)  # recorded already (Redis had lost the claim): only pending replies
+    if talk is None:  # recorded already (a redelivery after the lease): only pending replies
+        if later.budget.sending():
+            deliver(ports, msg.wamid, now)
         return ()
-    deliver(ports, msg.wamid, now, talk.leased, hand_off=True)
+    deliver(ports, msg.wamid, now, talk.leased, later)
     return tuple(r.key for r in talk.replies)
 
 
@@ -159,51 +257,47 @@ def child_in_focus(state: dict | None) -> int | None:
 
 
 def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dict]] | None = None,
-            hand_off: bool = False) -> int:
+            later: Deferred | None = None) -> int:
     """Send queued messages: those just leased to this turn, else the due ones of one message (or, with wamid
     '', every due one). Returns how many went; a transient failure leaves the rest due and is raised.
 
-    With hand_off (the webhook's own turn), a message carrying a chart, and everything queued after it, goes to
-    the task queue instead: drawing takes ~90 ms of CPU that Meta's webhook should not wait for. The scheduler
-    function's task endpoint then claims and sends those rows (see services.scheduled.run_task).
+    With later (the webhook's own turn), a message goes there instead, and everything queued after it, when the
+    batch's send budget is spent, when its recipient already has messages waiting there (their order), or when it
+    carries a chart and there is a task queue: drawing takes ~90 ms of CPU that Meta's webhook should not wait
+    for. The scheduler function's task endpoint then claims and sends those rows (see services.scheduled.run_task).
     """
     if leased is None:
         leased = ports.records.claim_outbox("send", f"{wamid}:" if wamid else None, SEND_BATCH)
-    done: list[tuple[int, str, str, int | None]] = []
-    late = 0
-    try:
-        for i, (row_id, payload) in enumerate(leased):
-            if hand_off and "chart" in payload and ports.tasks is not None:
-                rest = [r for r, _ in leased[i:]]
-                if not handed_off(ports, rest):
-                    # The queue failed, yet a timed-out task may exist all the same: claim the rows before drawing
-                    # them here, so that only one of the two senders sends them.
-                    late = deliver(ports, wamid, now, ports.records.claim_handed_off(rest))
-                break
-            try:
-                message = outgoing_message(ports, payload)
-                wamid_out = ports.messenger.send(payload["to"], message)
-            except TransientError as exc:
-                delay = float(getattr(exc, "retry_after_s", 0) or 0)  # the outbox backs off from its attempts
-                ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
-                raise  # the rest keeps its lease and goes after this one: one person's messages stay in order
-            except OutsideWindow:
-                # The person has not written for 24 hours: only a template may go now. It asks them to reply;
-                # their reply reopens the window and releases this message (see begin_message).
-                hold_for_window(ports, payload)
-                ports.records.finish_outbox(row_id, ok=False, error="OutsideWindow", retry_in_s=HOLD_S)
-                continue
-            except PermanentError as exc:
-                log.error("message not deliverable", extra={"ctx": {"error": type(exc).__name__,
-                                                                    "code": getattr(exc, "code", None)}})
-                if isinstance(exc, Unreachable) and payload.get("guardian_id"):
-                    ports.records.mark_unreachable(payload["guardian_id"])
-                ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
-                continue
-            done.append((row_id, wamid_out, payload.get("kind", "reply"), payload.get("guardian_id")))
-    finally:
-        ports.records.finish_sent(done)
-    return len(done) + late
+    sent = 0
+    for i, (row_id, payload) in enumerate(leased):
+        if later is not None and later.wants(payload):
+            later.add(leased[i:])
+            break
+        try:
+            message = outgoing_message(ports, payload)
+            wamid_out = ports.messenger.send(payload["to"], message)
+        except TransientError as exc:
+            delay = float(getattr(exc, "retry_after_s", 0) or 0)  # the outbox backs off from its attempts
+            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
+            raise  # the rest keeps its lease and goes after this one: one person's messages stay in order
+        except OutsideWindow:
+            # The person has not written for 24 hours: only a template may go now. It asks them to reply;
+            # their reply reopens the window and releases this message (see begin_message).
+            hold_for_window(ports, payload)
+            ports.records.finish_outbox(row_id, ok=False, error="OutsideWindow", retry_in_s=HOLD_S)
+            continue
+        except PermanentError as exc:
+            log.error("message not deliverable", extra={"ctx": {"error": type(exc).__name__,
+                                                                "code": getattr(exc, "code", None)}})
+            if isinstance(exc, Unreachable) and payload.get("guardian_id"):
+                ports.records.mark_unreachable(payload["guardian_id"])
+            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
+            continue
+        # Marked at once, one statement per send rather than one per turn: Meta's send has no idempotency key, so
+        # a crash before this line sends this message again after its lease; a crash after it repeats nothing.
+        ports.records.finish_sent([(row_id, wamid_out, payload.get("kind", "reply"), payload.get("guardian_id"))])
+        sent += 1
+    return sent
 
 
 def hold_for_window(ports: Ports, payload: dict) -> None:
@@ -222,8 +316,55 @@ def handed_off(ports: Ports, row_ids: list[int]) -> bool:
         return True
     except (TransientError, PermanentError) as exc:  # a refusal is an operator's job; the family still gets it
         level = logging.WARNING if isinstance(exc, TransientError) else logging.ERROR
-        log.log(level, "chart not handed off; drawn by the webhook", extra={"ctx": {"error": type(exc).__name__}})
+        log.log(level, "replies not handed off; sent by the webhook or the scheduler",
+                extra={"ctx": {"error": type(exc).__name__, "rows": len(row_ids)}})
         return False
+
+
+class Deferred:
+    """A batch's replies that are not sent inline. They are handed to the task queue a task at a time, each
+    recipient's rows in one task and in order; when there is no queue or it refuses, they are sent here while the
+    budget lasts, else made due at once for the scheduler's tick."""
+
+    def __init__(self, ports: Ports, budget: Budget, now: datetime):
+        self.ports, self.budget, self.now = ports, budget, now
+        self.rows: list[int] = []  # not yet handed on
+        self.waiting: set[str] = set()  # recipients in self.rows
+        self.deferred: set[str] = set()  # recipients with rows deferred in this batch: their later rows follow
+        self.queue_down = ports.tasks is None
+
+    def wants(self, payload: dict) -> bool:
+        """Whether a queued message goes this way rather than out at once (see deliver)."""
+        return (not self.budget.sending() or payload.get("to") in self.deferred
+                or ("chart" in payload and not self.queue_down))
+
+    def add(self, rows: list[tuple[int, dict]]) -> None:
+        """Take a turn's remaining rows, in order; a full task is handed on first unless it holds their recipient."""
+        recipients = {payload.get("to") for _, payload in rows}
+        if len(self.rows) + len(rows) > HANDOFF_ROWS and not recipients & self.waiting:
+            self.flush()
+        self.rows += [row_id for row_id, _ in rows]
+        self.waiting |= recipients
+        self.deferred |= recipients
+
+    def flush(self) -> None:
+        """Hand on what was collected (see the class docstring)."""
+        rows, self.rows, self.waiting = self.rows, [], set()
+        # Only someone with dozens of messages in one batch (a backlog after an outage) has more rows than a task
+        # takes: theirs are split, and two tasks may run side by side, so their order may slip.
+        for at in range(0, len(rows), TASK_ROWS_MAX):
+            chunk = rows[at:at + TASK_ROWS_MAX]
+            if not self.queue_down and handed_off(self.ports, chunk):
+                continue
+            self.queue_down = True  # tried once per batch: each try may cost a connect time-out
+            for i, row_id in enumerate(chunk):
+                if not self.budget.sending():
+                    released = self.ports.records.release_handed_off(chunk[i:])
+                    log.info("replies left to the scheduler", extra={"ctx": {"rows": released}})
+                    break
+                # A timed-out task may exist all the same: claim each row before sending it here, so that only one
+                # of the two senders sends it.
+                deliver(self.ports, "", self.now, self.ports.records.claim_handed_off([row_id]))
 
 
 def outgoing_message(ports: Ports, payload: dict):
@@ -317,11 +458,12 @@ class Talk:
             replies[-1][0]["chart"] = self.result_chart  # drawn when sent (see deliver)
         self.leased = self.tx.queue_sends(replies + self.outgoing)
 
-    def queue_to(self, guardian: Guardian, messages: list, kind: str, chart: dict | None = None) -> None:
+    def queue_to(self, guardian: Guardian, messages: list, kind: str, chart: dict | None = None,
+                 tag: str = "p") -> None:
         """Queue messages to someone other than the sender (a parent, after a kader measured their child), the
-        last one headed by `chart` when given."""
+        last one headed by `chart` when given; `tag` keeps the dedupe keys of different messages apart."""
         queued = [({"to": guardian.wa_id, "message": to_dict(message), "kind": kind, "guardian_id": guardian.id,
-                    "lang": guardian.language}, f"{self.msg.wamid}:p{i:02d}") for i, message in enumerate(messages)]
+                    "lang": guardian.language}, f"{self.msg.wamid}:{tag}{i:02d}") for i, message in enumerate(messages)]
         if chart is not None and queued and queued[-1][0]["message"]["type"] == "buttons":
             queued[-1][0]["chart"] = chart
         self.outgoing += queued
@@ -369,7 +511,7 @@ class Talk:
         """Over the rate limit: one polite slow-down reply, then nothing for a while."""
         if self.start.muted:
             return True
-        if self.start.count <= RATE_LIMIT:
+        if self.start.count <= (STAFF_RATE_LIMIT if self.staff is not None else RATE_LIMIT):
             return False
         if self.ports.conversations.mute(self.msg.wa_id, MUTE_S):
             self.say("slow_down")
@@ -393,25 +535,42 @@ class Talk:
         return GLOBAL_WORDS.get(text)
 
     def before_consent(self) -> None:
-        """Nothing is stored about a person before they agree (UU 27/2022)."""
+        """Nothing is stored about a person before they agree (UU 27/2022); a kader may have registered a child
+        with their number, which HAPUS and DATA SAYA cover too."""
         word = self.word()
         if word == "delete":
-            self.say("nothing_to_delete")
-            self.forget = True
-        elif self.state is not None and self.state.flow == "onboarding":
+            if self.tx.claims_on(self.msg.wa_id):
+                return self.word_delete()  # children a kader entered: confirm before deleting them
+            return self.act_delete_family({})
+        if word == "my_data":
+            return self.word_my_data()
+        if self.state is not None and self.state.flow == "confirm_delete":
+            return self.advance()
+        self.consent_turn()
+
+    def consent_turn(self) -> None:
+        """Ask for consent, or take the answer (first contact, or a family asked again for a new consent text)."""
+        if self.state is not None and self.state.flow == "onboarding":
             self.advance()
-        elif self.msg.reply_id in ("consent:yes", "consent:no", "consent:en", "consent:id"):
+        elif self.msg.reply_id in CONSENT_REPLIES:
             # A tap on the consent question answers it even when its state is gone (timed out, or the tap
             # overtook the greeting that asked it): the button only exists under the consent text.
             self.apply(engine.advance(FLOWS["onboarding"], engine.start(FLOWS["onboarding"], self.ctx()).state,
                                       "", self.ctx(), self.msg.reply_id))
         else:
+            if self.guardian is not None:
+                self.say("consent_updated")
             self.apply(engine.start(FLOWS["onboarding"], self.ctx()))
         if self.new_state is not None and self.new_state.slots.get("consent") in LANGUAGES:
             self.lang = self.new_state.slots["consent"]  # the consent question asked again in that language
 
     def consented(self) -> None:
         word, rid = self.word(), self.msg.reply_id
+        if rid.startswith("claim:"):
+            return self.answer_claim(rid)
+        if self.guardian.consent_version != CONSENT_VERSION and word not in ("delete", "my_data") and \
+                not (self.state is not None and self.state.flow == "confirm_delete"):
+            return self.consent_turn()  # a new consent text: nothing else until the family has read it
         if self.expired and not word:
             self.say("session_expired")  # a conversation left half-way timed out: start fresh, and say so
             if rid and not rid.startswith(("menu:", "next:")):
@@ -436,13 +595,14 @@ class Talk:
     def kader(self) -> None:
         """A kader (listed in staff for a posyandu) measures children for families, one after the other."""
         word, rid = self.word(), self.msg.reply_id
-        if word in ("stop", "delete", "start"):
+        if word in ("stop", "delete", "start", "my_data", "correct"):
             self.say("kader_only")
             return self.kader_menu()
         if word:
             return getattr(self, "word_" + word)()
         if self.state is not None and self.state.flow in ("kader_measure", "language"):
-            return self.advance()
+            self.advance()
+            return self.audit_kader_reads()
         if rid in ("kader:measure", "next:kader"):
             return self.apply(engine.start(KADER_MEASURE, self.ctx()))
         if rid == "kader:review":
@@ -458,6 +618,19 @@ class Talk:
         # Typing a name starts measuring straight away: the name is the answer to "which child?".
         turn = engine.start(KADER_MEASURE, self.ctx())
         self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
+        self.audit_kader_reads()
+
+    def audit_kader_reads(self) -> None:
+        """A kader's search shows children's names and birth dates, and picking one opens its record: both are
+        reads of children's data by staff, kept in the audit log (ids only)."""
+        before = self.state.slots if self.state is not None else {}
+        after = self.new_state.slots if self.new_state is not None else {}
+        if after.get("matches") and after.get("matches") != before.get("matches"):
+            self.tx.audit(self.actor(), "child.search", "posyandu", self.staff.posyandu_id,
+                          {"children": list(after["matches"])})
+        opened = after.get("child_id")
+        if type(opened) is int and opened != before.get("child_id"):
+            self.tx.audit(self.actor(), "child.open", "child", opened)
 
     def measure_again(self, rid: str, flow) -> None:
         """'Ukur lagi' after a flagged value: the same child, today; what was not in doubt is kept, so only the
@@ -590,6 +763,38 @@ class Talk:
     def word_delete(self) -> None:
         self.apply(engine.start(FLOWS["confirm_delete"], self.ctx()))
 
+    def word_my_data(self) -> None:
+        """DATA SAYA: everything Tumbuh stores about the family, in one readable message."""
+        if self.guardian is None:
+            claims = self.tx.claims_on(self.msg.wa_id)
+            if claims:
+                self.say("my_data_claims_only", count=claims)
+            else:
+                self.say("my_data_none")
+            self.forget = True
+            return
+        g = self.guardian
+        lines = []
+        for child, posyandu, count, last in self.tx.family_record(g.id):
+            params = {"name": child.name, "sex": Ref("choice_boy" if child.sex == "M" else "choice_girl"),
+                      "birth_date": child.birth_date, "posyandu": posyandu or "–", "count": count}
+            lines.append(render("my_data_last", self.lang, last=last, **params) if last
+                         else render("my_data_child", self.lang, **params))
+        consent_on = g.consent_at.astimezone(ZoneInfo(self.ports.tz)).date()
+        self.say("my_data", wa_id=g.wa_id, language=Ref(f"language_name_{g.language}"), consent_at=consent_on,
+                 version=g.consent_version or "–",
+                 reminders=Ref("my_data_reminders_off" if g.opted_out_at else "my_data_reminders_on"),
+                 children="\n".join(lines) or render("my_data_no_children", self.lang))
+        self.tx.audit(self.actor(), "data.read", "guardian", g.id)
+        self.menu()
+
+    def word_correct(self) -> None:
+        if not self.children:
+            self.say("no_children")
+            return self.menu()
+        self.apply(engine.start(FLOWS["correct"], self.ctx(),
+                                {"child_id": self.children[0].id} if len(self.children) == 1 else {}))
+
     # --- actions at the end of a flow -----------------------------------------------------------------------------
 
     def act_menu(self, slots: dict) -> None:
@@ -601,16 +806,68 @@ class Talk:
 
     def act_give_consent(self, slots: dict) -> None:
         lang = self.lang if self.lang in LANGUAGES else DEFAULT_LANGUAGE
+        renewed = self.guardian is not None
         self.guardian = self.tx.create_guardian(self.msg.wa_id, lang, CONSENT_VERSION, self.now)
-        linked = self.tx.link_children(self.msg.wa_id, self.guardian.id)  # children a kader registered earlier
-        self.tx.audit(f"guardian:{self.guardian.id}", "consent", "guardian", self.guardian.id,
-                      {"version": CONSENT_VERSION, "children_linked": linked})
+        self.tx.audit(self.actor(), "consent.renew" if renewed else "consent", "guardian", self.guardian.id,
+                      {"version": CONSENT_VERSION})
         self.say("consent_thanks")
-        self.menu()
+        # Children a kader registered with this number join the family only when the parent says they are theirs.
+        claims = self.tx.claims_to_ask(self.msg.wa_id, wa_hash(self.msg.wa_id))
+        for child in claims:
+            self.replies.append(self.claim_question(child, self.lang))
+            self.tx.audit(self.actor(), "claim.ask", "child", child.id)
+        if not claims:
+            self.menu()
+        self.new_state = None
 
     def act_decline_consent(self, slots: dict) -> None:
-        self.say("consent_declined")
+        if self.guardian is not None:  # a family that does not agree to a new consent text: nothing new is done
+            self.tx.update_guardian(self.guardian.id, opted_out_at=self.guardian.opted_out_at or self.now)
+            self.tx.audit(self.actor(), "consent.decline", "guardian", self.guardian.id,
+                          {"version": CONSENT_VERSION})
+            self.say("consent_update_declined")
+        else:
+            self.say("consent_declined")
         self.forget = True
+
+    def claim_question(self, child: Child, lang: str) -> Reply:
+        """"Is <name>, born <date>, your child?", asked once of the number a kader gave."""
+        posyandu = self.tx.posyandu_name(child.posyandu_id) if child.posyandu_id else "–"
+        return Reply("claim_question", {"name": child.name, "birth_date": child.birth_date, "posyandu": posyandu},
+                     tuple(Choice(f"claim:{answer}:{child.id}", key) for answer, key in CLAIM_CHOICES))
+
+    def ask_claims(self, wa_id: str) -> None:
+        """Ask a consented parent about the children a kader registered with their number (none are asked of a
+        number that is not a consented family: the question waits for their consent). The kader is told the
+        same either way."""
+        parent = self.tx.find_guardian(wa_id)
+        if parent is None or parent.unreachable_at is not None:
+            return
+        for child in self.tx.claims_to_ask(wa_id, wa_hash(wa_id)):
+            self.queue_to(parent, to_messages([self.claim_question(child, parent.language)], parent.language),
+                          "claim", tag=f"q{child.id}:")
+            self.tx.audit(self.actor(), "claim.ask", "child", child.id)
+
+    def answer_claim(self, rid: str) -> None:
+        """The parent's answer to a claim: yes links the child to the family; no drops the number from the child;
+        never also refuses every later claim on this number."""
+        _, answer, child_id = (rid.split(":") + ["", ""])[:3]
+        child = self.tx.claimed_child(int(child_id), self.msg.wa_id) if child_id.isdigit() else None
+        if child is None or answer not in ("yes", "no", "never"):
+            self.say("claim_gone")
+            return self.menu()
+        if answer == "yes":
+            self.tx.answer_claim(child.id, self.msg.wa_id, self.guardian.id)
+            self.tx.audit(self.actor(), "claim.confirm", "child", child.id)
+            self.children.append(replace(child, guardian_id=self.guardian.id))
+            self.say("claim_linked", name=child.name)
+        else:
+            self.tx.answer_claim(child.id, self.msg.wa_id, None)
+            if answer == "never":
+                self.tx.refuse_claims(wa_hash(self.msg.wa_id))
+            self.tx.audit(self.actor(), "claim.refuse" if answer == "never" else "claim.deny", "child", child.id)
+            self.say("claim_refused" if answer == "never" else "claim_dropped")
+        self.menu()
 
     def act_set_language(self, slots: dict) -> None:
         self.lang = slots["lang"] if slots.get("lang") in LANGUAGES else DEFAULT_LANGUAGE
@@ -627,13 +884,46 @@ class Talk:
         self.say("stop_done")
 
     def act_delete_family(self, slots: dict) -> None:
-        gid = self.guardian.id
-        child_ids = self.tx.delete_guardian(gid)
-        self.tx.queue("sheet_delete", {"guardian_id": gid, "child_ids": child_ids}, dedupe_key=f"delete:{gid}")
-        self.tx.audit("system", "family.delete", "guardian", gid, {"children": len(child_ids)})
+        """HAPUS: everything linked to the number, whoever entered it, in PostgreSQL (here), the Sheet (through the
+        outbox) and Redis (the conversation, after commit); the answer says what went."""
+        actor = self.actor() if self.guardian else f"wa:{wa_hash(self.msg.wa_id)}"
+        deleted = self.tx.delete_number(self.msg.wa_id, wa_hash(self.msg.wa_id))
+        children = deleted["child_ids"]
+        if children:
+            self.tx.queue("sheet_delete", {"guardian_id": deleted["guardian_id"], "child_ids": children},
+                          dedupe_key=f"delete:{self.msg.wamid}")
+        what = [*((Ref("deleted_family"),) if deleted["guardian_id"] else ()),
+                *((Ref("deleted_children", count=len(children)),) if children else ()),
+                *((Ref("deleted_measurements", count=deleted["measurements"]),) if deleted["measurements"] else ()),
+                *((Ref("deleted_refusal"),) if deleted["refusals"] else ())]
+        if what:
+            self.tx.audit(actor, "family.delete", "guardian", deleted["guardian_id"],
+                          {"children": children, "measurements": deleted["measurements"]})
+            self.say("delete_done", what=Join(what))
+        else:
+            self.say("nothing_to_delete")
         self.guardian = None
         self.forget = True
-        self.say("delete_done")
+
+    def act_correct_child(self, slots: dict) -> None:
+        """UBAH DATA: correct a child's name, sex or birth date; a new sex or birth date recomputes every result."""
+        child = next((c for c in self.children if c.id == slots.get("child_id")), None)
+        field = slots.get("field")
+        if child is None or field not in ("name", "sex", "birth_date"):
+            return self.menu()
+        value = slots[field]
+        self.tx.correct_child(child.id, **{field: date.fromisoformat(value) if field == "birth_date" else value})
+        corrected = replace(child, **{field: date.fromisoformat(value) if field == "birth_date" else value})
+        recomputed = 0
+        if field != "name":
+            rows = self.tx.measurements_of(child.id, limit=10_000)
+            restated = assessing.restate(corrected, rows, self.today)
+            self.tx.restate_measurements(restated)
+            recomputed = len(restated)
+        self.tx.audit(self.actor(), "child.correct", "child", child.id, {"fields": [field], "recomputed": recomputed})
+        self.children = [corrected if c.id == child.id else c for c in self.children]
+        self.say("correct_done", name=corrected.name, field=Ref(f"field_{field}"), count=recomputed)
+        self.menu()
 
     def act_show_history(self, slots: dict) -> None:
         child = next((c for c in self.children if c.id == slots.get("child_id")), None)
@@ -701,6 +991,7 @@ class Talk:
                 else KADER_AFTER_RESULT
             replies = (*replies[:-1], Reply(last.key, last.params, ()), Reply("kader_saved"),
                        *((Reply("kader_parent_notified"),) if notified else ()),
+                       *((Reply("kader_parent_claim_noted"),) if slots.get("parent_wa_id") else ()),
                        Reply("choice_prompt_next", {}, after))
         self.replies.extend(replies)
         self.new_state = None
@@ -748,13 +1039,13 @@ class Talk:
             child = self.tx.add_child(self.guardian.id, slots["name"], slots["sex"], born,
                                       posyandu_id=slots.get("posyandu_id"))
         else:
-            parent_wa_id = slots.get("parent_wa_id")
-            parent = self.tx.find_guardian(parent_wa_id) if parent_wa_id else None
-            child = self.tx.add_child(parent.id if parent else None, slots["name"], slots["sex"], born,
-                                      registered_by=self.staff.id, posyandu_id=self.staff.posyandu_id,
-                                      parent_wa_id=parent_wa_id)
+            # A number a kader gives is a claim: the child joins no family until the parent says it is theirs.
+            child = self.tx.add_child(None, slots["name"], slots["sex"], born, registered_by=self.staff.id,
+                                      posyandu_id=self.staff.posyandu_id, parent_wa_id=slots.get("parent_wa_id"))
         self.tx.audit(self.actor(), "child.create", "child", child.id)
         self.children.append(child)
+        if self.staff is not None and slots.get("parent_wa_id"):
+            self.ask_claims(slots["parent_wa_id"])
         return child
 
     def notify_parent(self, child: Child, replies: tuple[Reply, ...], ev: assessing.Evaluation, measured_on: date,
@@ -765,6 +1056,7 @@ class Talk:
         parent = self.tx.guardian_by_id(child.guardian_id) if child.guardian_id else None
         if parent is None or parent.unreachable_at is not None:
             return False
+        self.tx.audit(self.actor(), "message.parent", "child", child.id, {"kind": "result"})
         if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
             intro = Reply("parent_result_intro", {"name": child.name})
             shown = results.result_chart(ev.assessment, ev.advice)

@@ -9,6 +9,7 @@ import logging
 from datetime import datetime, timezone
 
 from shared.errors import TransientError
+from shared.services import retention
 from shared.services.conversation import deliver
 
 log = logging.getLogger(__name__)
@@ -16,23 +17,34 @@ log = logging.getLogger(__name__)
 TASK_ROWS_MAX = 50  # a turn queues a handful of messages; anything bigger is not a task the webhook made
 
 
-def run_due(app) -> tuple[dict, int]:
-    """One scheduler tick: send replies whose first attempt failed, then report; 503 (retry) when a store is down.
+def run_due(app, now: datetime | None = None) -> tuple[dict, int]:
+    """One scheduler tick: send replies whose first attempt failed, purge by the retention policy once a day, then
+    report; 503 (retry) when a store is down.
 
     Reminders and the Sheet flush land here with their issues.
     """
     health = app.health()
     if not health["ok"]:
         return {"ok": False, "health": health}, 503
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)
     try:
         sent = deliver(app.ports, "", now)
         stopped = None
     except TransientError as exc:  # the Graph API is still down: the rows stay due, next tick tries again
         sent, stopped = 0, type(exc).__name__
+    # Each purge run leaves an audit entry stamped with its `now`: the latest one says whether today's has run.
+    last = app.records.run("SELECT at, detail FROM audit_log WHERE entity = 'retention' "
+                           "AND action = 'retention.purge' ORDER BY at DESC LIMIT 1")
+    last_at, last_counts = last[0] if last else (None, None)
+    purged = None
+    if retention.is_due(last_at, last_counts, now, app.settings.tz_default):
+        purged = retention.purge(app.records, now)
     pending = app.records.run("SELECT count(*) FROM outbox WHERE done_at IS NULL")[0][0]
-    summary = {"ok": True, "health": health, "outbox_pending": pending, "ran": ["deliver_replies"],
+    summary = {"ok": True, "health": health, "outbox_pending": pending,
+               "ran": ["deliver_replies"] + (["retention_purge"] if purged is not None else []),
                "replies_sent": sent}
+    if purged is not None:
+        summary["purged"] = purged
     if stopped:
         summary["replies_stopped_by"] = stopped
     log.info("scheduler tick", extra={"ctx": {"outbox_pending": pending, "replies_sent": sent}})
@@ -40,8 +52,9 @@ def run_due(app) -> tuple[dict, int]:
 
 
 def run_task(app, body) -> tuple[dict, int]:
-    """A task the webhook handed off (Cloud Tasks → POST /tasks/deliver): send those outbox rows, drawing the
-    charts they carry. Only rows nobody has tried yet are taken, so a task delivered twice sends nothing twice;
+    """A task the webhook handed off (Cloud Tasks → POST /tasks/deliver): send those outbox rows, in order (a chart's
+    message and what followed it, or the replies that did not fit the webhook's time budget), drawing the charts
+    they carry. Only rows nobody has tried yet are taken, so a task delivered twice sends nothing twice;
     a send that fails goes back to the outbox's back-off (the scheduler tick retries it), so the answer is 200
     unless the rows could not even be claimed (503: Cloud Tasks tries again)."""
     ids = body.get("outbox_ids") if isinstance(body, dict) else None

@@ -2,6 +2,7 @@
 import pytest
 
 from shared.errors import TransientError
+from shared.services.conversation import CONSENT_VERSION
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,7 @@ def test_first_contact_asks_consent_and_stores_nothing_before_yes(chat, ports):
 
     assert chat.say(reply_id="consent:yes") == ["consent_thanks", "menu"]
 
-    assert ports.records.run("SELECT count(*), min(consent_version) FROM guardians")[0] == [1, "2026-11-v1"]
+    assert ports.records.run("SELECT count(*), min(consent_version) FROM guardians")[0] == [1, CONSENT_VERSION]
 
 
 def test_declining_consent_stores_nothing(chat, ports):
@@ -150,7 +151,9 @@ def test_hapus_deletes_the_family_everywhere_after_confirmation(consented, ports
     """HAPUS removes guardian, children, measurements and messages still waiting to go to them, queues the
     Sheet deletion, and clears Redis."""
     consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70")
-    consented.say("Ani")
+    for said in ("Ani", "@date:today", "@skip", "@skip"):
+        consented.say(reply_id=said[1:]) if said.startswith("@") else consented.say(said)
+    assert consented.say(reply_id="no")[0] == "result_header"  # no oedema: the result, and Ani is stored
     ports.records.run("INSERT INTO outbox (kind, payload, next_attempt_at) VALUES ('send', %s, now() + "
                       "interval '1 day')", ('{"to": "6281200000001", "message": {"type": "text", "body": "x"}}',))
     assert consented.say("HAPUS") == ["confirm_delete"]

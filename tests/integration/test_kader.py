@@ -38,11 +38,28 @@ def _register_new_child(kader, parent_phone="0812 0000 0001"):
     return kader.say(reply_id="no")
 
 
+def _measure_again(kader, armc="@skip"):
+    """Measure the registered child Ani again, found by name."""
+    assert kader.say("MENU") == ["kader_menu"]
+    assert kader.say(reply_id="kader:measure") == ["kader_ask_child"]
+    assert kader.say("Ani") == ["ask_measured_on"]
+    for said in ("@date:today", "8,9", "78", "@measure:l", "@skip", armc, "@no"):
+        keys = kader.say(reply_id=said[1:]) if said.startswith("@") else kader.say(said)
+    return keys
+
+
+def _parent_confirms(ports, parent):
+    """The parent taps "Ya, anak saya" under the claim question about Ani."""
+    child_id = ports.records.run("SELECT id FROM children WHERE name = 'Ani'")[0][0]
+    return parent.say(reply_id=f"claim:yes:{child_id}")
+
+
 def test_kader_registers_and_measures_a_new_child_without_consent_questions(kader, ports):
     """No consent flow for staff; the child is stored for the posyandu, registered and entered by the kader."""
     keys = _register_new_child(kader)
 
-    assert keys[0] == "result_header" and keys[-2:] == ["kader_saved", "choice_prompt_next"]
+    assert keys[0] == "result_header"
+    assert keys[-3:] == ["kader_saved", "kader_parent_claim_noted", "choice_prompt_next"]
     row = ports.records.run("SELECT c.posyandu_id IS NOT NULL, c.registered_by IS NOT NULL, c.parent_wa_id, "
                             "c.guardian_id, m.entered_by_staff IS NOT NULL FROM children c "
                             "JOIN measurements m ON m.child_id = c.id")[0]
@@ -63,13 +80,15 @@ def test_unknown_name_says_so_and_offers_a_new_child(kader):
     assert kader.say("Bambang") == ["kader_no_match", "kader_ask_child"]
 
 
-def test_parent_who_consents_later_gets_the_children_a_kader_registered(kader, ports):
-    """When the parent agrees to Tumbuh, children registered with their number become theirs."""
+def test_parent_who_consents_later_is_asked_before_a_kader_registered_child_becomes_theirs(kader, ports):
+    """When the parent agrees to Tumbuh, each child registered with their number is a question, not a fact."""
     _register_new_child(kader)
     parent = Chat(ports, wa_id=PARENT)
 
     parent.say("Halo")
-    parent.say(reply_id="consent:yes")
+    assert parent.say(reply_id="consent:yes") == ["consent_thanks", "claim_question"]
+    assert ports.records.run("SELECT count(*) FROM children WHERE guardian_id IS NOT NULL")[0][0] == 0
+    assert _parent_confirms(ports, parent) == ["claim_linked", "menu"]
 
     assert parent.say(reply_id="menu:children") == ["children_list", "menu"]
     assert ports.records.run("SELECT count(*) FROM children WHERE guardian_id IS NOT NULL")[0][0] == 1
@@ -80,9 +99,11 @@ def test_consented_parent_inside_the_window_gets_the_full_result(kader, ports):
     parent = Chat(ports, wa_id=PARENT)
     parent.say("Halo")
     parent.say(reply_id="consent:yes")
+    _register_new_child(kader)
+    _parent_confirms(ports, parent)
     before = len(ports.messenger.sent)
 
-    keys = _register_new_child(kader)
+    keys = _measure_again(kader)
 
     to_parent = [m for to, m in ports.messenger.sent[before:] if to == PARENT]
     assert "kader_parent_notified" in keys
@@ -106,9 +127,11 @@ def test_parent_outside_the_window_gets_the_approved_template(kader, ports):
     parent = Chat(ports, wa_id=PARENT, now=kader.now - timedelta(days=2))
     parent.say("Halo")
     parent.say(reply_id="consent:yes")
+    _register_new_child(kader)
+    _parent_confirms(ports, parent)
     before = len(ports.messenger.sent)
 
-    _register_new_child(kader)
+    _measure_again(kader)
 
     (template,) = [m for to, m in ports.messenger.sent[before:] if to == PARENT]
     assert isinstance(template, Template) and template.name == "hasil_pengukuran"
@@ -122,10 +145,11 @@ def test_an_urgent_result_outside_the_window_says_puskesmas_today_in_the_templat
     parent = Chat(ports, wa_id=PARENT, now=kader.now - timedelta(days=2))
     parent.say("Halo")
     parent.say(reply_id="consent:yes")
+    _register_new_child(kader)
+    _parent_confirms(ports, parent)
     before = len(ports.messenger.sent)
-    for said in ("MENU", "@kader:measure", "@child:new", "Ani", "P", "3-1-2024", "0812 0000 0001", "@date:today",
-                 "8,9", "78", "@measure:l", "@skip", "11", "@no"):
-        kader.say(reply_id=said[1:]) if said.startswith("@") else kader.say(said)
+
+    _measure_again(kader, armc="11")
 
     (template,) = [m for to, m in ports.messenger.sent[before:] if to == PARENT]
     assert isinstance(template, Template) and template.name == "hasil_pengukuran_segera"
@@ -175,7 +199,7 @@ def test_a_kader_switches_to_english_and_the_parent_keeps_their_own_language(kad
     to_parent = [m.body for to, m in ports.messenger.sent[before:] if to == PARENT]
     assert any("*Result for Ani*" in body for body in to_kader)
     assert any("Recorded by the cadre" in body for body in to_kader)
-    assert "Kader posyandu baru saja mengukur Ani" in to_parent[0]
+    assert "Apakah *Ani*, lahir 3 Januari 2024, anak Anda?" in to_parent[0]  # the claim, in the parent's language
     assert ports.records.run("SELECT language FROM staff WHERE wa_id = %s", (KADER,)) == [["en"]]
 
 

@@ -63,7 +63,7 @@ def test_a_swallowed_database_error_is_never_committed(records):
 
 def test_rows_affected_are_counted(records):
     with records.transaction() as tx:
-        assert tx.link_children("6281200000001", 1) == 0
+        assert tx.answer_claim(1, "6281200000001", None) is False
 
 
 def test_the_oldest_statements_are_closed_beyond_the_cap(records, monkeypatch):

@@ -5,7 +5,6 @@ prove it called nothing and a "real" run can prove it executes exactly what it p
 """
 import json
 import os
-import re
 import shlex
 import shutil
 import stat
@@ -18,7 +17,31 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy.sh"
 FUNCTIONS = {"webhook": "whatsapp_webhook", "scheduler": "scheduler", "backup": "backup"}
-SECRET_VARS = ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "BACKUP_KEY"]
+SECRET_VARS = ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "BACKUP_KEY",
+               "PSEUDONYM_KEY"]
+DERIVED_SECRETS = ["tumbuh-redis-url", "tumbuh-redis-ca"]  # made from the Memorystore instance, not given
+REDIS_CA_PATH = "/secrets/redis-ca/ca.pem"
+AUTH_STRING = "5e1f0a2b-4c3d-4e5f-8a9b-0c1d2e3f4a5b"  # what the fake gcloud says the instance's AUTH string is
+
+
+def sa(name: str) -> str:
+    return f"{name}@tumbuh-test.iam.gserviceaccount.com"
+
+
+def secret(var: str) -> str:
+    return "tumbuh-" + var.lower().replace("_", "-")
+
+
+# Who may read what: the public webhook never holds BACKUP_KEY; tumbuh-sender shares the scheduler's identity.
+SECRETS_OF = {
+    "tumbuh-webhook": {"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "PSEUDONYM_KEY",
+                       "REDIS_URL", REDIS_CA_PATH},
+    "tumbuh-scheduler": {"WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "PSEUDONYM_KEY", "REDIS_URL", REDIS_CA_PATH},
+    "tumbuh-backup": {"BACKUP_KEY"},
+}
+SECRET_OF_MOUNT = {REDIS_CA_PATH: "tumbuh-redis-ca"}
+IDENTITY = {"tumbuh-webhook": sa("tumbuh-webhook"), "tumbuh-scheduler": sa("tumbuh-scheduler"),
+            "tumbuh-sender": sa("tumbuh-scheduler"), "tumbuh-backup": sa("tumbuh-backup")}
 CONFIG = {
     "PROJECT_ID": "tumbuh-test",
     "WHATSAPP_PHONE_NUMBER_ID": "1234567890",
@@ -30,6 +53,8 @@ CONFIG = {
 #   FAKE_GCLOUD_MODE=forbid   fail loudly: nothing may call gcloud (dry-run)
 #   FAKE_GCLOUD_MODE=present  every resource exists (describe/list print something)
 #   FAKE_GCLOUD_MODE=absent   nothing exists yet (describe fails, list prints nothing)
+# Every secret's newest version is 7. FAKE_REDIS_TLS and FAKE_SQL_STATE change what the existing Memorystore and
+# Cloud SQL instances report (in-transit encryption; public IP, point-in-time recovery, deletion protection).
 FAKE_GCLOUD = """#!{python} -S
 import json, os, sys
 argv = sys.argv[1:]
@@ -43,6 +68,18 @@ fmt = next((a for a in argv if a.startswith("--format=")), "")
 # Looked up only after the create step, so they answer in both modes.
 if "value(host)" in fmt:
     print("10.20.30.40")
+elif "value(port)" in fmt:
+    print("6378")
+elif "value(transitEncryptionMode)" in fmt:
+    print(os.environ.get("FAKE_REDIS_TLS", "SERVER_AUTHENTICATION"))
+elif "value(authString)" in fmt:
+    print("{auth}")
+elif "serverCaCerts" in fmt:
+    print("-----BEGIN CERTIFICATE-----\\nMIIFAKE\\n-----END CERTIFICATE-----")
+elif "ipv4Enabled" in fmt:
+    print(os.environ.get("FAKE_SQL_STATE", "False\\tTrue\\tTrue"))
+elif argv[:3] == ["secrets", "versions", "list"]:
+    print("projects/123456789012/secrets/" + argv[3] + "/versions/7")
 elif "value(projectNumber)" in fmt:
     print("123456789012")
 elif "value(serviceConfig.uri)" in fmt:
@@ -62,6 +99,9 @@ def _copy_repo(dst: Path) -> Path:
     shutil.copy2(DEPLOY, dst / "deploy.sh")
     shutil.copy2(REPO / "requirements.txt", dst / "requirements.txt")
     shutil.copytree(REPO / "shared", dst / "shared", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (dst / "scripts").mkdir()
+    for name in ("__init__.py", "migrate.py"):
+        shutil.copy2(REPO / "scripts" / name, dst / "scripts" / name)
     for fn in FUNCTIONS:
         (dst / "functions" / fn).mkdir(parents=True)
         src = REPO / "functions" / fn / "main.py"
@@ -80,7 +120,7 @@ class Deploy:
         self.bin = tmp_path / "bin"
         self.bin.mkdir()
         fake = self.bin / "gcloud"
-        fake.write_text(FAKE_GCLOUD.format(python=sys.executable))
+        fake.write_text(FAKE_GCLOUD.format(python=sys.executable, auth=AUTH_STRING))
         fake.chmod(fake.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         self.log = tmp_path / "gcloud-calls.jsonl"
         self.home = tmp_path / "home"
@@ -210,21 +250,67 @@ def test_only_the_webhook_is_public(dry_run):
         assert "--allow-unauthenticated" not in deploys[fn]
 
 
-def test_private_functions_grant_invoker_to_the_scheduler_identity(dry_run):
-    """Cloud Scheduler's service account, and only it, may invoke the private functions."""
+def test_private_functions_grant_invoker_to_their_callers_only(dry_run):
+    """Cloud Scheduler's identity may invoke the scheduler and the backup; the identity Cloud Tasks' tokens carry
+    may invoke tumbuh-sender and nothing else."""
     bindings = find(printed(dry_run.stdout), "functions", "add-invoker-policy-binding")
 
-    assert sorted(c[3] for c in bindings) == ["tumbuh-backup", "tumbuh-scheduler", "tumbuh-sender"]
-    assert {flags(c)["--member"] for c in bindings} == {"serviceAccount:tumbuh-invoker@tumbuh-test.iam.gserviceaccount.com"}
+    assert sorted((c[3], flags(c)["--member"]) for c in bindings) == [
+        ("tumbuh-backup", "serviceAccount:" + sa("tumbuh-invoker")),
+        ("tumbuh-scheduler", "serviceAccount:" + sa("tumbuh-invoker")),
+        ("tumbuh-sender", "serviceAccount:" + sa("tumbuh-tasks")),
+    ]
+
+
+def _set_secrets(cmd: list[str]) -> dict[str, str]:
+    """--set-secrets of a deploy command: env var (or mounted file) -> secret:version."""
+    return dict(item.split("=", 1) for item in flags(cmd)["--set-secrets"].split(","))
 
 
 def test_functions_read_secrets_from_secret_manager(dry_run):
-    """Every secret arrives via --set-secrets as tumbuh-<lowercase-dashed>:latest, never as a plain env var."""
-    expected = ",".join(f"{v}=tumbuh-{v.lower().replace('_', '-')}:latest" for v in SECRET_VARS)
-
+    """Every secret arrives via --set-secrets as tumbuh-<lowercase-dashed>:VERSION, never as a plain env var; the
+    Redis CA arrives as a file at the path REDIS_URL names."""
     for cmd in find(printed(dry_run.stdout), "functions", "deploy"):
-        assert flags(cmd)["--set-secrets"] == expected
+        for target, ref in _set_secrets(cmd).items():
+            assert ref.rsplit(":", 1)[0] == SECRET_OF_MOUNT.get(target, secret(target))
         assert "--set-env-vars" not in flags(cmd)
+
+
+def test_no_secret_is_pinned_to_latest(dry_run, rerun):
+    """Each secret is pinned to the version number live at deploy time (looked up; the fake says 7), never
+    :latest, so a new version reaches no instance until it is deployed on purpose."""
+    for run, version in ((dry_run, "1"), (rerun, "7")):
+        for cmd in find(printed(run.stdout), "functions", "deploy"):
+            assert {ref.rsplit(":", 1)[1] for ref in _set_secrets(cmd).values()} == {version}, cmd[3]
+
+
+def test_each_function_holds_only_its_own_secrets(dry_run):
+    """The public webhook never holds BACKUP_KEY or the Sheet secret; the backup holds only BACKUP_KEY."""
+    deploys = {c[3]: set(_set_secrets(c)) for c in find(printed(dry_run.stdout), "functions", "deploy")}
+
+    assert deploys["tumbuh-webhook"] == SECRETS_OF["tumbuh-webhook"]
+    assert "BACKUP_KEY" not in deploys["tumbuh-webhook"]
+    assert deploys["tumbuh-scheduler"] == deploys["tumbuh-sender"] == SECRETS_OF["tumbuh-scheduler"]
+    assert deploys["tumbuh-backup"] == SECRETS_OF["tumbuh-backup"]
+
+
+def test_each_function_runs_as_its_own_service_account(dry_run):
+    """One identity per function (tumbuh-sender is the scheduler's code and shares its identity)."""
+    deploys = {c[3]: flags(c)["--service-account"] for c in find(printed(dry_run.stdout), "functions", "deploy")}
+
+    assert deploys == IDENTITY
+
+
+def test_secret_access_is_granted_per_identity(dry_run):
+    """Each identity may read exactly the secrets its functions mount, and nobody else's."""
+    cmds = find(printed(dry_run.stdout), "secrets", "add-iam-policy-binding")
+    granted = {(c[3], flags(c)["--member"].removeprefix("serviceAccount:")) for c in cmds}
+    expected = {(SECRET_OF_MOUNT.get(target, secret(target)), IDENTITY[fn])
+                for fn, targets in SECRETS_OF.items() for target in targets}
+
+    assert granted == expected
+    assert {flags(c)["--role"] for c in cmds} == {"roles/secretmanager.secretAccessor"}
+    assert ("tumbuh-backup-key", sa("tumbuh-webhook")) not in granted
 
 
 def test_functions_reach_memorystore_through_the_vpc_connector(dry_run):
@@ -235,10 +321,10 @@ def test_functions_reach_memorystore_through_the_vpc_connector(dry_run):
         assert f["--egress-settings"] == "private-ranges-only"
 
 
-def _env_file(root: Path) -> dict[str, str]:
-    """build/env.prod.yaml, whose values deploy.sh writes as JSON-compatible double-quoted YAML strings."""
+def _env_file(root: Path, name: str = "tumbuh-webhook") -> dict[str, str]:
+    """build/env.<name>.yaml, whose values deploy.sh writes as JSON-compatible double-quoted YAML strings."""
     out = {}
-    for line in (root / "build" / "env.prod.yaml").read_text().splitlines():
+    for line in (root / "build" / f"env.{name}.yaml").read_text().splitlines():
         if line and not line.startswith("#"):
             key, _, value = line.partition(": ")
             out[key] = json.loads(value)
@@ -246,19 +332,19 @@ def _env_file(root: Path) -> dict[str, str]:
 
 
 def test_plain_configuration_goes_in_an_env_vars_file(dry_run):
-    """Values with commas survive because they travel in YAML, and no secret is written there."""
-    env = _env_file(dry_run.root)
-
+    """Values with commas survive because they travel in YAML, no secret is written there, and each function
+    logs in to Cloud SQL as its own IAM user."""
     for cmd in find(printed(dry_run.stdout), "functions", "deploy"):
-        assert flags(cmd)["--env-vars-file"] == "build/env.prod.yaml"
-    assert env["APPS_SCRIPT_URL"] == CONFIG["APPS_SCRIPT_URL"]
-    assert env["TUMBUH_ENV"] == "prod" and env["TZ_DEFAULT"] == "Asia/Jakarta" and env["DB_IAM_AUTH"] == "true"
-    assert env["CLOUD_SQL_INSTANCE"] == "tumbuh-test:asia-southeast2:tumbuh-pg"
-    assert env["DB_USER"] == "tumbuh-fn@tumbuh-test.iam"
-    assert env["WHATSAPP_API_URL"] == "https://graph.facebook.com/v21.0"
-    assert env["BACKUP_BUCKET"].startswith("gs://")
-    assert re.fullmatch(r"redis://[^:/]+:6379/0", env["REDIS_URL"])
-    assert not set(env) & set(SECRET_VARS)
+        fn = cmd[3]
+        assert flags(cmd)["--env-vars-file"] == f"build/env.{fn}.yaml"
+        env = _env_file(dry_run.root, fn)
+        assert env["APPS_SCRIPT_URL"] == CONFIG["APPS_SCRIPT_URL"]
+        assert env["TUMBUH_ENV"] == "prod" and env["TZ_DEFAULT"] == "Asia/Jakarta" and env["DB_IAM_AUTH"] == "true"
+        assert env["CLOUD_SQL_INSTANCE"] == "tumbuh-test:asia-southeast2:tumbuh-pg"
+        assert env["DB_USER"] == IDENTITY[fn].removesuffix(".gserviceaccount.com")
+        assert env["WHATSAPP_API_URL"] == "https://graph.facebook.com/v21.0"
+        assert env["BACKUP_BUCKET"].startswith("gs://")
+        assert not set(env) & (set(SECRET_VARS) | {"REDIS_URL", "DB_MIGRATE"})
 
 
 def test_scheduler_jobs_run_in_jakarta_time_with_oidc_and_retries(dry_run):
@@ -279,8 +365,9 @@ def test_scheduler_jobs_run_in_jakarta_time_with_oidc_and_retries(dry_run):
 
 
 def test_the_webhook_hands_charts_to_tumbuh_sender_through_a_cloud_tasks_queue(dry_run):
-    """The queue is created in Jakarta, the runtime identity may enqueue and act as the invoker (whose OIDC
-    token the tasks carry), and the configuration names the queue and tumbuh-sender's deterministic URL."""
+    """The queue is created in Jakarta; the webhook may enqueue on it and act as the task identity (Cloud Tasks
+    requires actAs on the identity whose OIDC token a task carries), which may invoke only tumbuh-sender; the
+    configuration names the queue and tumbuh-sender's deterministic URL."""
     cmds = printed(dry_run.stdout)
     env = _env_file(dry_run.root)
 
@@ -289,12 +376,20 @@ def test_the_webhook_hands_charts_to_tumbuh_sender_through_a_cloud_tasks_queue(d
     [act_as] = find(cmds, "iam", "service-accounts", "add-iam-policy-binding")
     assert queue[4] == "tumbuh-sends" and flags(queue)["--location"] == "asia-southeast2"
     assert flags(enqueue)["--role"] == "roles/cloudtasks.enqueuer"
-    assert flags(enqueue)["--member"] == "serviceAccount:tumbuh-fn@tumbuh-test.iam.gserviceaccount.com"
-    assert act_as[4] == "tumbuh-invoker@tumbuh-test.iam.gserviceaccount.com"
+    assert flags(enqueue)["--member"] == "serviceAccount:" + sa("tumbuh-webhook")
+    assert act_as[4] == sa("tumbuh-tasks")
+    assert flags(act_as)["--member"] == "serviceAccount:" + sa("tumbuh-webhook")
     assert flags(act_as)["--role"] == "roles/iam.serviceAccountUser"
     assert env["TASKS_QUEUE"] == "projects/tumbuh-test/locations/asia-southeast2/queues/tumbuh-sends"
     assert env["TASKS_TARGET_URL"] == "https://tumbuh-sender-000000000000.asia-southeast2.run.app/tasks/deliver"
-    assert env["TASKS_SERVICE_ACCOUNT"] == "tumbuh-invoker@tumbuh-test.iam.gserviceaccount.com"
+    assert env["TASKS_SERVICE_ACCOUNT"] == sa("tumbuh-tasks")
+
+
+def test_the_webhook_cannot_act_as_the_scheduler_invoker(dry_run):
+    """Acting as tumbuh-invoker would let the public function mint calls to the backup: nobody is granted it."""
+    act_as = find(printed(dry_run.stdout), "iam", "service-accounts", "add-iam-policy-binding")
+
+    assert [c[4] for c in act_as] == [sa("tumbuh-tasks")]
 
 
 def test_infrastructure_is_created_when_absent(dry_run):
@@ -305,8 +400,10 @@ def test_infrastructure_is_created_when_absent(dry_run):
     assert flags(sql)["--database-version"] == "POSTGRES_15"
     assert flags(sql)["--database-flags"] == "cloudsql.iam_authentication=on"
     assert flags(sql)["--region"] == "asia-southeast2"
-    [user] = find(cmds, "sql", "users", "create")
-    assert user[4] == "tumbuh-fn@tumbuh-test.iam" and flags(user)["--type"] == "cloud_iam_service_account"
+    users = find(cmds, "sql", "users", "create")
+    assert sorted(u[4] for u in users) == [f"tumbuh-{n}@tumbuh-test.iam" for n in ("backup", "migrator", "scheduler",
+                                                                                 "webhook")]
+    assert {flags(u)["--type"] for u in users} == {"cloud_iam_service_account"}
     assert find(cmds, "sql", "databases", "create")
     [redis] = find(cmds, "redis", "instances", "create")
     assert flags(redis)["--redis-version"] == "redis_7_0"
@@ -314,17 +411,88 @@ def test_infrastructure_is_created_when_absent(dry_run):
     assert find(cmds, "services", "enable")
 
 
-def test_runtime_identity_gets_only_the_roles_it_needs(dry_run):
-    """Cloud SQL client and IAM login project-wide; secrets and the backup bucket granted one by one."""
+def test_identities_get_only_the_project_roles_they_need(dry_run):
+    """Cloud SQL client and IAM login project-wide, for the identities that use the database and nothing else."""
+    cmds = find(printed(dry_run.stdout), "projects", "add-iam-policy-binding")
+
+    granted = {(flags(c)["--member"].removeprefix("serviceAccount:"), flags(c)["--role"]) for c in cmds}
+    assert granted == {(sa(name), role) for name in ("tumbuh-webhook", "tumbuh-scheduler", "tumbuh-backup",
+                                                     "tumbuh-migrator")
+                       for role in ("roles/cloudsql.client", "roles/cloudsql.instanceUser")}
+
+
+def test_only_the_backup_may_write_to_the_bucket_and_the_webhook_has_no_storage_role(dry_run):
+    """The backup may add objects (not read or delete them); no other identity gets any storage role."""
     cmds = printed(dry_run.stdout)
 
-    project_roles = {flags(c)["--role"] for c in find(cmds, "projects", "add-iam-policy-binding")}
-    secret_roles = {(c[3], flags(c)["--role"]) for c in find(cmds, "secrets", "add-iam-policy-binding")}
     [bucket] = find(cmds, "storage", "buckets", "add-iam-policy-binding")
-    assert project_roles == {"roles/cloudsql.client", "roles/cloudsql.instanceUser"}
-    assert len(secret_roles) == len(SECRET_VARS)
-    assert {role for _, role in secret_roles} == {"roles/secretmanager.secretAccessor"}
-    assert flags(bucket)["--role"] == "roles/storage.objectAdmin"
+    assert flags(bucket)["--member"] == "serviceAccount:" + sa("tumbuh-backup")
+    assert flags(bucket)["--role"] == "roles/storage.objectCreator"
+    assert not [c for c in cmds if "storage" in " ".join(c) and sa("tumbuh-webhook") in " ".join(c)]
+
+
+def test_memorystore_requires_auth_and_tls(dry_run):
+    """Conversation state holds names and birth dates: the instance is created with AUTH and in-transit
+    encryption, and the URL the functions get (a secret) is rediss:// with the AUTH string and the CA file."""
+    [redis] = find(printed(dry_run.stdout), "redis", "instances", "create")
+
+    assert flags(redis)["--enable-auth"] is True
+    assert flags(redis)["--transit-encryption-mode"] == "server-authentication"
+
+
+def test_an_existing_memorystore_without_tls_stops_the_deploy(deploy):
+    """In-transit encryption can only be chosen when an instance is created: say so instead of deploying."""
+    result = deploy.run(mode="present", FAKE_REDIS_TLS="DISABLED", **CONFIG)
+
+    assert result.returncode != 0
+    assert "in-transit encryption" in result.stderr
+    assert not [c for c in deploy.calls() if c["argv"][:2] == ["functions", "deploy"]]
+
+
+def test_cloud_sql_has_no_public_ip_and_keeps_point_in_time_backups(dry_run):
+    """Private IP only (on the VPC, through private services access), automated backups with point-in-time
+    recovery, and deletion protection."""
+    cmds = printed(dry_run.stdout)
+
+    [sql] = find(cmds, "sql", "instances", "create")
+    f = flags(sql)
+    assert f["--no-assign-ip"] is True and "--assign-ip" not in f
+    assert f["--network"] == "projects/tumbuh-test/global/networks/default"
+    assert f["--enable-point-in-time-recovery"] is True and f["--backup-start-time"]
+    assert f["--deletion-protection"] is True
+    assert find(cmds, "services", "vpc-peerings", "connect")
+
+
+def test_an_existing_cloud_sql_instance_with_a_public_ip_is_patched(deploy):
+    """An instance created before keeps no public IP: deploy patches it to the same safety settings."""
+    result = deploy.run(mode="present", FAKE_SQL_STATE="True\tTrue\tFalse", **CONFIG)
+
+    assert result.returncode == 0, result.stderr
+    [patch] = [c["argv"] for c in deploy.calls() if c["argv"][:3] == ["sql", "instances", "patch"]]
+    assert {"--no-assign-ip", "--enable-point-in-time-recovery", "--deletion-protection"} <= set(patch)
+
+
+def test_migrations_run_as_their_own_job_before_any_function_deploys(dry_run):
+    """The tumbuh-migrate job, as the only identity holding the migrator database user, migrates and lets the
+    functions' users in; it finishes (--wait) before the first function deploys, and functions never migrate."""
+    cmds = printed(dry_run.stdout)
+    index = {id(c): i for i, c in enumerate(cmds)}
+
+    [job] = find(cmds, "run", "jobs", "deploy")
+    [execute] = find(cmds, "run", "jobs", "execute")
+    first_function = min(index[id(c)] for c in find(cmds, "functions", "deploy"))
+    assert index[id(job)] < index[id(execute)] < first_function
+    assert job[4] == execute[4] == "tumbuh-migrate" and flags(execute)["--wait"] is True
+    assert flags(job)["--service-account"] == sa("tumbuh-migrator")
+    assert flags(job)["--source"] == "build/migrate"
+    env = _env_file(dry_run.root, "tumbuh-migrate")
+    assert env["DB_USER"] == "tumbuh-migrator@tumbuh-test.iam" and env["DB_MIGRATE"] == "true"
+    assert sorted(env["RUNTIME_DB_USERS"].split(",")) == [f"tumbuh-{n}@tumbuh-test.iam"
+                                                          for n in ("backup", "scheduler", "webhook")]
+    [owner] = find(cmds, "sql", "users", "assign-roles")
+    assert owner[4] == "tumbuh-migrator@tumbuh-test.iam"
+    assert (dry_run.root / "build" / "migrate" / "scripts" / "migrate.py").is_file()
+    assert (dry_run.root / "build" / "migrate" / "Procfile").read_text() == "web: python -m scripts.migrate\n"
 
 
 def test_staging_copies_main_requirements_and_a_real_shared_package(dry_run):
@@ -414,7 +582,6 @@ def test_a_rerun_updates_existing_scheduler_jobs_and_creates_nothing(rerun):
         # `update http` has no --headers flag; it takes --update-headers.
         assert f["--update-headers"] == "Content-Type=application/json" and "--headers" not in f
         assert f["--uri"] == f["--oidc-token-audience"] and f["--uri"].endswith(".a.run.app")
-    assert _env_file(rerun.root)["REDIS_URL"] == "redis://10.20.30.40:6379/0"
 
 
 def test_a_first_run_creates_missing_secrets_from_the_environment_via_stdin(deploy):
@@ -425,7 +592,7 @@ def test_a_first_run_creates_missing_secrets_from_the_environment_via_stdin(depl
 
     assert result.returncode == 0, result.stderr
     creates = {c["argv"][2]: c for c in deploy.calls() if c["argv"][:2] == ["secrets", "create"]}
-    assert sorted(creates) == sorted(f"tumbuh-{v.lower().replace('_', '-')}" for v in SECRET_VARS)
+    assert sorted(creates) == sorted([secret(v) for v in SECRET_VARS] + DERIVED_SECRETS)
     for var, value in values.items():
         assert creates[f"tumbuh-{var.lower().replace('_', '-')}"]["stdin"] == value
         assert value not in result.stdout + result.stderr
@@ -445,12 +612,36 @@ def test_a_first_run_stops_when_a_secret_is_neither_stored_nor_given(deploy):
     assert not [c for c in deploy.calls() if c["argv"][:2] == ["functions", "deploy"]]
 
 
+def test_the_redis_url_secret_carries_tls_and_the_auth_string_only_on_stdin(deploy):
+    """The Redis URL is made from the instance (TLS port, AUTH string, CA file) and reaches Secret Manager on
+    stdin; the AUTH string is never in argv or in the output. The CA secret holds the instance's certificate."""
+    values = {var: f"value-of-{var.lower()}" for var in SECRET_VARS}
+
+    result = deploy.run(mode="absent", **CONFIG, **values)
+
+    assert result.returncode == 0, result.stderr
+    creates = {c["argv"][2]: c["stdin"] for c in deploy.calls() if c["argv"][:2] == ["secrets", "create"]}
+    assert creates["tumbuh-redis-url"] == (f"rediss://:{AUTH_STRING}@10.20.30.40:6378/0?ssl_cert_reqs=required"
+                                           f"&ssl_ca_certs={REDIS_CA_PATH}&ssl_check_hostname=false")
+    assert creates["tumbuh-redis-ca"].startswith("-----BEGIN CERTIFICATE-----\n")
+    assert AUTH_STRING not in result.stdout + result.stderr
+    assert not any(AUTH_STRING in " ".join(c["argv"]) for c in deploy.calls())
+
+
 def test_the_deployed_configuration_passes_the_production_check(rerun):
-    """What deploy.sh writes, plus the secrets it mounts, is a configuration the functions start with."""
+    """What deploy.sh writes for each function, plus only the secrets that function mounts, is a configuration
+    it starts with on the platform (K_SERVICE set, as Cloud Run sets it)."""
     from shared.config import Settings
 
-    secrets = {name: "from-secret-manager" for name in SECRET_VARS}
-    settings = Settings.from_env({**_env_file(rerun.root), **secrets}).check()
+    redis_url = (f"rediss://:{AUTH_STRING}@10.20.30.40:6378/0?ssl_cert_reqs=required&ssl_ca_certs={REDIS_CA_PATH}"
+                 "&ssl_check_hostname=false")
+    for fn, account in IDENTITY.items():
+        mounted = SECRETS_OF["tumbuh-scheduler" if fn == "tumbuh-sender" else fn] - {REDIS_CA_PATH}
+        secrets = {name: f"{name.lower()}-0f9e8d7c6b5a49382716a5b4c3d2e1f0" for name in mounted}
+        if "REDIS_URL" in secrets:
+            secrets["REDIS_URL"] = redis_url
+        settings = Settings.from_env({**_env_file(rerun.root, fn), **secrets, "K_SERVICE": fn}).check()
 
-    assert settings.tasks_backend == "cloud_tasks"
-    assert settings.tasks_target_url == "https://tumbuh-sender-123456789012.asia-southeast2.run.app/tasks/deliver"
+        assert settings.tasks_backend == "cloud_tasks"
+        assert settings.tasks_target_url == "https://tumbuh-sender-123456789012.asia-southeast2.run.app/tasks/deliver"
+        assert settings.db_migrate is False

@@ -1,0 +1,77 @@
+"""The migrator: applies database migrations as the schema owner, lets the functions' database users in through
+the runtime role, and removes audit entries past their retention.
+
+    python -m scripts.migrate [--grant USER ...]
+
+Production runs it as the Cloud Run job tumbuh-migrate (deploy.sh) before the functions deploy; its service
+account is the only identity holding the migrator database user. The functions themselves run without
+DB_MIGRATE and only check that nothing is pending. Database settings come from the environment as for the
+functions (DATABASE_URL, or CLOUD_SQL_INSTANCE, DB_USER, DB_NAME, DB_IAM_AUTH); the users to grant from --grant
+or RUNTIME_DB_USERS (comma-separated). Exits non-zero, naming the problem, when anything fails.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from shared.adapters.postgres import (  # noqa: E402  (the path above makes the package importable)
+    PostgresRecords, cloud_sql_connector, grant_runtime, migrate, purge_audit_log, url_connector)
+from shared.config import Settings  # noqa: E402
+from shared.errors import AppError  # noqa: E402
+from shared.logs import setup_logging  # noqa: E402
+from shared.services.retention import POLICY  # noqa: E402
+
+log = logging.getLogger("tumbuh.migrate")
+
+
+def audit_keep_days() -> int:
+    """How long audit entries are kept, from the retention policy (the trigger of migration 0005 agrees)."""
+    [rule] = [r for r in POLICY if r.kind == "audit_log"]
+    return rule.keep.days
+
+
+def run(settings: Settings, users: list[str]) -> dict:
+    """Migrate, grant the runtime role to `users`, purge old audit entries; returns what was done."""
+    if settings.database_backend == "cloud_sql":
+        connect = cloud_sql_connector(settings.cloud_sql_instance, settings.db_user, settings.db_name,
+                                      settings.db_iam_auth, settings.db_password)
+    else:
+        connect = url_connector(settings.database_url)
+    db = PostgresRecords(connect)
+    try:
+        applied = migrate(db)
+        grant_runtime(db, users)
+        purged = purge_audit_log(db, audit_keep_days())
+    finally:
+        db.discard()
+    return {"applied": applied, "granted": len(users), "audit_purged": purged}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grant", nargs="*", metavar="USER",
+                        help="database users to make members of the runtime role (default: $RUNTIME_DB_USERS)")
+    args = parser.parse_args(argv)
+    users = args.grant if args.grant is not None else os.environ.get("RUNTIME_DB_USERS", "").split(",")
+    users = [u.strip() for u in users if u.strip()]
+    # Only the database settings matter here: the migrator holds none of the functions' secrets, so the full
+    # production check (which asks for them) does not apply.
+    settings = Settings.from_env()
+    setup_logging(settings.log_level)
+    try:
+        done = run(settings, users)
+    except AppError as exc:
+        log.critical(f"migrator failed: {exc}")
+        return 1
+    log.info("migrator done", extra={"ctx": done})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
