@@ -27,7 +27,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,8 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-HOST = "127.0.0.1"  # loopback only, always
+from serving import HOST, free_port, wait_ready  # noqa: E402  (bench/ is the script's folder)
+
 SEND_DELAY_S = 0.02  # the stand-in holds each send this long, so kills find sends in flight
 PARENTS_PER_BATCH = 5  # two messages each: ten messages a batch
 CLIENTS = 4  # batches posted at the same time
@@ -51,28 +51,6 @@ RETRY_S = 16.0
 GIVE_UP_S = 240.0  # longer than the claim lease (60 s) and the outbox lease (120 s) together
 INDONESIAN, ENGLISH = "Apakah Anda setuju?", "Do you agree?"  # the consent question, as "Halo" and the tap get it
 T0 = 1_764_000_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, proc: subprocess.Popen, deadline_s: float = 60) -> None:
-    """Poll until the server answers at all; stop early if its process died."""
-    import requests
-
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"crash probe: server for {url} exited with {proc.returncode}; see its log")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise SystemExit(f"crash probe: {url} did not answer within {deadline_s:.0f} s")
 
 
 class Webhook:

@@ -41,7 +41,6 @@ import os
 import queue
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,7 +56,8 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-HOST = "127.0.0.1"  # loopback only, always
+from serving import HOST, free_port, wait_ready  # noqa: E402  (bench/ is the script's folder)
+
 TARGET_RATIO = 0.20  # issue 4: measure-turn throughput at least a fifth of hello-world's
 TARGET_RATE = 100.0  # issue 4: messages per second for the latency target
 TARGET_MS = 100.0  # issue 4: 99 % answered within this
@@ -77,29 +77,6 @@ def hello(request):
 
 
 # --- servers -----------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    """A port the kernel says is free on loopback now (tiny race with other programs; fine for a bench)."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, proc: subprocess.Popen, deadline_s: float = 60) -> None:
-    """Poll until the server answers at all; fail early if its process died."""
-    import requests
-
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"bench: server for {url} exited with {proc.returncode}; see its log")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise SystemExit(f"bench: {url} did not answer within {deadline_s:.0f} s")
-
 
 @dataclass
 class Servers:
@@ -225,6 +202,7 @@ def seed(database_url: str, redis_url: str, count: int, app_secret: str, phone_i
 
     from scripts.simulator import reply_payload
     from shared.flows.model import State
+    from shared.services.conversation import CONSENT_VERSION
     from shared.whatsapp.webhook import SIGNATURE_HEADER, sign
 
     u = urlsplit(database_url)
@@ -242,8 +220,8 @@ def seed(database_url: str, redis_url: str, count: int, app_secret: str, phone_i
         ids = [str(WA_BASE + i) for i in range(start, min(start + chunk, count))]
         rows = db.run(
             "INSERT INTO guardians (wa_id, language, consent_at, consent_version, last_inbound_at) "
-            "SELECT w, 'id', now(), '2026-11-v1', now() FROM unnest(CAST(:ids AS text[])) AS w RETURNING id, wa_id",
-            ids=ids)
+            "SELECT w, 'id', now(), :version, now() FROM unnest(CAST(:ids AS text[])) AS w RETURNING id, wa_id",
+            ids=ids, version=CONSENT_VERSION)  # an older version would be asked to consent again
         gids = {w: g for g, w in rows}
         kids = []
         for w in ids:
@@ -691,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
             ff, "--target", "hello", "--source", str(log_dir / "hello" / "main.py"), "--host", HOST,
             "--port", str(hello_port)], dict(base_env, **gunicorn_env), log_dir)
         wait_ready(f"http://{HOST}:{standin_port}/_standin/health", standin)
-        wait_ready(f"http://{HOST}:{webhook_port}/healthz", webhook)  # builds the App and migrates once
+        wait_ready(f"http://{HOST}:{webhook_port}/healthz", webhook)  # liveness; the warm-up builds the App
         wait_ready(f"http://{HOST}:{hello_port}/", hello)
 
         measure = Workload(parents)
