@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,30 +23,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from scripts.servers import HOST, Servers, free_port, server_env, wait_ready  # noqa: E402
 from scripts.simulator import post_signed, reply_payload, text_payload  # noqa: E402
 from shared.config import LOCAL_PHONE_NUMBER_ID, LOCAL_SECRET  # noqa: E402
 
-HOST = "127.0.0.1"
 DEADLINE_S = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(session, url: str, proc: subprocess.Popen, deadline_s: float = 60) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"bench: dev.py serve exited ({proc.returncode})")
-        try:
-            session.get(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.1)
-    raise SystemExit(f"bench: {url} did not answer within {deadline_s:.0f} s")
 
 
 def chart_arrived(session, graph: str, wa_id: str) -> bool:
@@ -89,24 +68,23 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         raise SystemExit("bench: run under scripts/services.sh (DATABASE_URL and REDIS_URL)")
     ports = {name: free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS", "GRAPH")}
-    env = dict(os.environ, **{f"{k}_PORT": str(v) for k, v in ports.items() if k != "GRAPH"},
-               WHATSAPP_API_URL=f"http://{HOST}:{ports['GRAPH']}/v21.0")
+    env = server_env(**{f"{k}_PORT": str(v) for k, v in ports.items() if k != "GRAPH"},
+                     WHATSAPP_API_URL=f"http://{HOST}:{ports['GRAPH']}/v21.0")
     env.pop("TASKS_QUEUE", None)  # dev.py starts the Cloud Tasks stand-in and points the functions at it
-    log = tempfile.NamedTemporaryFile(prefix="tumbuh-handoff-", suffix=".log", delete=False)
-    server = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "serve"], env=env, cwd=REPO,
-                              stdout=log, stderr=subprocess.STDOUT)
+    log_dir = Path(tempfile.mkdtemp(prefix="tumbuh-handoff-"))
+    servers = Servers(log_dir)
     webhook, graph = f"http://{HOST}:{ports['WEBHOOK']}", f"http://{HOST}:{ports['GRAPH']}"
     session = requests.Session()
     try:
+        dev = servers.start("dev-serve", [sys.executable, str(REPO / "scripts" / "dev.py"), "serve"], env)
         for url in (f"{webhook}/healthz", f"http://{HOST}:{ports['SCHEDULER']}/healthz", f"{graph}/_standin/health",
                     f"http://{HOST}:{ports['TASKS']}/_standin/health"):
-            wait_ready(session, url, server)
+            wait_ready(url, dev)
         tag = int(time.time()) % 10_000
         runs = [one_result(session, webhook, graph, f"6281{tag:04d}{i:05d}", 70.0 + i * 0.3)
                 for i in range(args.parents)]
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        servers.stop()
     (cold_answer, cold_chart), warm = runs[0], runs[1:]
     answers, charts = [a for a, _ in warm], [c for _, c in warm]
     print(f"chart after a result, {len(warm)} warm results (+1 cold), every chart drawn and uploaded afresh")
@@ -115,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
           f"max {max(charts):6.1f} ms   {statistics.median(charts) / statistics.median(answers):.1f}x the answer")
     print(f"  first chart (cold sender)              {cold_chart:6.1f} ms   (webhook answered in {cold_answer:.1f} ms)")
     print("  caveat: Cloud Tasks dispatches from Google's side (typically tens of ms); here it is a local process, "
-          f"and everything shares {os.cpu_count()} cores. Server log: {log.name}")
+          f"and everything shares {os.cpu_count()} cores. Server log: {log_dir / 'dev-serve.log'}")
     return 0
 
 

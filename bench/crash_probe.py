@@ -40,7 +40,7 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from serving import HOST, free_port, wait_ready  # noqa: E402  (bench/ is the script's folder)
+from scripts.servers import HOST, free_port, functions_framework, wait_ready  # noqa: E402
 
 SEND_DELAY_S = 0.02  # the stand-in holds each send this long, so kills find sends in flight
 PARENTS_PER_BATCH = 5  # two messages each: ten messages a batch
@@ -61,12 +61,10 @@ class Webhook:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        ff = str(Path(sys.executable).parent / "functions-framework")
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                [ff, "--target", "whatsapp_webhook", "--source", str(REPO / "functions" / "webhook" / "main.py"),
-                 "--host", HOST, "--port", str(self.port)],
-                env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                functions_framework("whatsapp_webhook", "webhook", HOST, self.port), env=self.env, cwd=REPO,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         wait_ready(f"http://{HOST}:{self.port}/healthz", self.proc)
 
     def kill(self) -> None:

@@ -40,7 +40,6 @@ import json
 import os
 import queue
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,7 +55,8 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from serving import HOST, free_port, wait_ready  # noqa: E402  (bench/ is the script's folder)
+from scripts.servers import (HOST, CpuMeter, Servers, child_pids, cpu_seconds, free_port,  # noqa: E402
+                             functions_framework, machine_busy_seconds, server_env, wait_ready)
 
 TARGET_RATIO = 0.20  # issue 4: measure-turn throughput at least a fifth of hello-world's
 TARGET_RATE = 100.0  # issue 4: messages per second for the latency target
@@ -74,97 +74,6 @@ def hello(request):
     request.get_data()  # read the body like the webhook does, so both pay for the same bytes
     return "ok"
 '''
-
-
-# --- servers -----------------------------------------------------------------------------------------------
-
-@dataclass
-class Servers:
-    procs: list[subprocess.Popen] = field(default_factory=list)
-    logs: list = field(default_factory=list)
-
-    def start(self, name: str, cmd: list[str], env: dict, log_dir: Path) -> subprocess.Popen:
-        out = open(log_dir / f"{name}.log", "ab")
-        self.logs.append(out)
-        # Own process group: gunicorn's master and workers are stopped together, and nothing else is touched.
-        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-        for f in self.logs:
-            f.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its direct children (gunicorn master + workers), from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # fields[1] is ppid; [11], [12] utime, stime (0-based after the command name)
-        if int(entry) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all cores spent busy so far (from /proc/stat), to show how saturated the machine was."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-class CpuMeter:
-    """CPU seconds per component (webhook, stand-in, PostgreSQL, Redis, this client, whole machine)."""
-
-    def __init__(self, pids: dict[str, int], database_url: str, redis_url: str):
-        import pg8000.native
-        import redis
-        from urllib.parse import urlsplit
-
-        self.pids = dict(pids)
-        u = urlsplit(database_url)
-        db = pg8000.native.Connection(user=u.username or "postgres", password=u.password, host=u.hostname,
-                                      port=u.port or 5432, database=u.path.lstrip("/"))
-        backend = db.run("SELECT pg_backend_pid()")[0][0]
-        with open(f"/proc/{backend}/stat") as f:  # the backend's parent is this cluster's postmaster
-            self.pids["postgres"] = int(f.read().rsplit(")", 1)[1].split()[1])
-        db.close()  # only now: a closed backend's /proc entry is gone
-        self.redis = redis.Redis.from_url(redis_url)
-
-    def snapshot(self) -> dict[str, float]:
-        out = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-        info = self.redis.info("cpu")
-        out["redis"] = float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
-        out["bench client"] = time.process_time()
-        out["machine"] = machine_busy_seconds()
-        return out
-
-    @staticmethod
-    def per_request(before: dict, after: dict, requests_done: int) -> str:
-        n = max(requests_done, 1)
-        spent = {k: (after[k] - before[k]) * 1000 / n for k in after}
-        # Busy time no component above accounts for: the kernel's loopback work and anything else running here.
-        spent["other"] = spent["machine"] - sum(v for k, v in spent.items() if k != "machine")
-        return ", ".join(f"{k} {v:.2f}" for k, v in spent.items())
 
 
 # --- seeding: consented parents, one child each, conversation at the last question ----------------------------
@@ -489,20 +398,6 @@ def verify(database_url: str, standin_port: int, tasks_port: int, tag: str, ok_w
 
 # --- profile (optional) -----------------------------------------------------------------------------------------
 
-def worker_pids(master: int) -> list[int]:
-    """gunicorn's worker processes: the children of the functions-framework master."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
-                        out.append(int(entry))
-            except OSError:
-                pass
-    return out
-
-
 def start_py_spy(pid: int, seconds: float, out: Path) -> subprocess.Popen | None:
     """Sample the webhook worker while it holds the GIL (its CPU time, which bounds one worker's throughput)."""
     exe = Path(sys.executable).parent / "py-spy"
@@ -641,33 +536,28 @@ def main(argv: list[str] | None = None) -> int:
     (log_dir / "hello").mkdir()
     (log_dir / "hello" / "main.py").write_text(HELLO_SOURCE)
     standin_port, webhook_port, hello_port, tasks_port = free_port(), free_port(), free_port(), free_port()
-    ff = str(Path(sys.executable).parent / "functions-framework")
     gunicorn_env = {"WORKERS": str(args.workers), "THREADS": str(args.threads)}
-    base_env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    servers = Servers()
+    servers = Servers(log_dir)
     try:
         # The stand-ins play Meta and Google, which answer from other machines; served by gunicorn (as the
         # functions are) rather than werkzeug's development server, they take less of the shared cores.
         gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--threads", "8"]
         standin = servers.start("graph-standin", [
             *gunicorn, "--bind", f"{HOST}:{standin_port}", "shared.adapters.local.graph_standin:make_app("
-            f"{LOCAL_SECRET!r}, {str(log_dir / 'media')!r}, phone_number_id={LOCAL_PHONE_NUMBER_ID!r})"],
-            base_env, log_dir)
+            f"{LOCAL_SECRET!r}, {str(log_dir / 'media')!r}, phone_number_id={LOCAL_PHONE_NUMBER_ID!r})"])
         tasks = servers.start("tasks-standin", [
-            *gunicorn, "--bind", f"{HOST}:{tasks_port}", "shared.adapters.local.tasks_standin:make_app(hold=True)"],
-            base_env, log_dir)
+            *gunicorn, "--bind", f"{HOST}:{tasks_port}", "shared.adapters.local.tasks_standin:make_app(hold=True)"])
         wait_ready(f"http://{HOST}:{tasks_port}/_standin/health", tasks)
-        webhook = servers.start("webhook", [
-            ff, "--target", "whatsapp_webhook", "--source", str(REPO / "functions" / "webhook" / "main.py"),
-            "--host", HOST, "--port", str(webhook_port)],
-            dict(base_env, **gunicorn_env, WHATSAPP_API_URL=f"http://{HOST}:{standin_port}/v21.0",
-                 WHATSAPP_APP_SECRET=LOCAL_SECRET, WHATSAPP_ACCESS_TOKEN=LOCAL_SECRET,
-                 WHATSAPP_PHONE_NUMBER_ID=LOCAL_PHONE_NUMBER_ID, TASKS_API_URL=f"http://{HOST}:{tasks_port}/v2",
-                 TASKS_QUEUE="projects/bench/locations/local/queues/tumbuh-sends",
-                 TASKS_TARGET_URL=f"http://{HOST}:{free_port()}/tasks/deliver"), log_dir)
-        hello = servers.start("hello", [
-            ff, "--target", "hello", "--source", str(log_dir / "hello" / "main.py"), "--host", HOST,
-            "--port", str(hello_port)], dict(base_env, **gunicorn_env), log_dir)
+        webhook = servers.start(
+            "webhook", functions_framework("whatsapp_webhook", "webhook", HOST, webhook_port),
+            server_env(**gunicorn_env, WHATSAPP_API_URL=f"http://{HOST}:{standin_port}/v21.0",
+                       WHATSAPP_APP_SECRET=LOCAL_SECRET, WHATSAPP_ACCESS_TOKEN=LOCAL_SECRET,
+                       WHATSAPP_PHONE_NUMBER_ID=LOCAL_PHONE_NUMBER_ID, TASKS_API_URL=f"http://{HOST}:{tasks_port}/v2",
+                       TASKS_QUEUE="projects/bench/locations/local/queues/tumbuh-sends",
+                       TASKS_TARGET_URL=f"http://{HOST}:{free_port()}/tasks/deliver"))
+        hello = servers.start("hello", functions_framework("hello", "hello", HOST, hello_port,
+                                                           source=log_dir / "hello" / "main.py"),
+                              server_env(**gunicorn_env))
         wait_ready(f"http://{HOST}:{standin_port}/_standin/health", standin)
         wait_ready(f"http://{HOST}:{webhook_port}/healthz", webhook)  # liveness; the warm-up builds the App
         wait_ready(f"http://{HOST}:{hello_port}/", hello)
@@ -691,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         meter = CpuMeter({"webhook": webhook.pid, "stand-in": standin.pid, "tasks stand-in": tasks.pid},
                          os.environ["DATABASE_URL"],
                          os.environ["REDIS_URL"])
-        spy = start_py_spy(worker_pids(webhook.pid)[0], seconds, args.py_spy.resolve()) if args.py_spy else None
+        spy = start_py_spy(child_pids(webhook.pid)[0], seconds, args.py_spy.resolve()) if args.py_spy else None
         cpu0 = meter.snapshot()
         th_measure = closed_loop("measure-a-child turn", webhook_port, measure, concurrency, seconds, webhook.pid)
         cpu1 = meter.snapshot()

@@ -7,8 +7,7 @@ database migrations once.
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shared.adapters.cloud_tasks import CloudTasksQueue
 from shared.adapters.postgres import (PostgresRecords, cloud_sql_connector, migrate, pending_migrations,
@@ -18,7 +17,9 @@ from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
 from shared.errors import TransientError
 from shared.logs import setup_logging
-from shared.services.conversation import Budget, Ports, handle_updates
+from shared.ports import Ports
+from shared.services.delivery import Budget
+from shared.services.inbound import handle_updates
 from shared.services.health import check_health
 
 log = logging.getLogger(__name__)
@@ -33,28 +34,19 @@ class App:
     conversations: RedisConversations
     messenger: WhatsAppCloudMessenger
     tasks: CloudTasksQueue | None = None  # None: charts are drawn by the function that sends them
-    _migrated: bool = field(default=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ensure_schema(self) -> list[str]:
-        """Once per instance, apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production
-        functions, only check that none is pending: their database role may not alter the schema, and code must
-        not run on an older one. Pending migrations raise TransientError (503) until the migrator has run."""
-        if self._migrated:
-            return []
-        with self._lock:
-            if self._migrated:
-                return []
-            if self.settings.db_migrate:
-                applied = migrate(self.records)
-            else:
-                pending = pending_migrations(self.records)
-                if pending:
-                    raise TransientError("schema behind the code: run the migrator (pending: "
-                                         + ", ".join(m.version for m in pending) + ")")
-                applied = []
-            self._migrated = True
-            return applied
+        """Apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production functions, only check
+        that none is pending: their database role may not alter the schema, and code must not run on an older one.
+        Pending migrations raise TransientError (503) until the migrator has run. Called once per warm instance,
+        by runtime.Instance under its lock."""
+        if self.settings.db_migrate:
+            return migrate(self.records)
+        pending = pending_migrations(self.records)
+        if pending:
+            raise TransientError("schema behind the code: run the migrator (pending: "
+                                 + ", ".join(m.version for m in pending) + ")")
+        return []
 
     def health(self) -> dict:
         """Whether PostgreSQL and Redis answer."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -283,16 +283,3 @@ class Settings:
                 where += f" on {PLATFORM_VAR}={self.platform_service}"
             raise ConfigError(f"Tumbuh cannot start with {where}: " + "; ".join(problems) + ".")
         return self
-
-    def redacted(self) -> dict[str, str]:
-        """Settings safe to log: secrets replaced by whether they are set."""
-        out: dict[str, str] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("database_url", "redis_url") and value:
-                parts = urlsplit(value)
-                value = f"{parts.scheme}://{parts.hostname}:{parts.port}{parts.path}"
-            elif not f.repr:
-                value = "set" if value else "empty"
-            out[f.name] = str(value)
-        return out

@@ -159,17 +159,13 @@ class Conversations(Protocol):
     def ping(self) -> bool:
         """True when the store answers."""
 
-    def claim(self, message_id: str) -> bool:
-        """Take a short lease on a WhatsApp message id; False while another handler holds it (Meta redelivers). The
-        lease only keeps two handlers apart: whether a message was handled is Records.recorded."""
-
     def release(self, message_id: str) -> None:
         """Give a claim back after a transient failure, so the redelivery is processed."""
 
-    def begin_turn(self, message_id: str, wa_id: str, window_s: int) -> "TurnStart | None":
+    def begin_turn(self, message_id: str, wa_id: str, sent_at: int, window_s: int) -> "TurnStart | None":
         """Lease the message id (None while a lease is held: a redelivery) and, in the same round trip, the
-        saved state, whether it expired, whether the person is muted, and their message count in the current
-        rate window (this message included; a redelivery does not count)."""
+        saved state, whether it expired, whether the person is muted, and their message count in the rate
+        window the message was sent in (sent_at, Unix seconds; this message included, a redelivery not counted)."""
 
     def lock(self, wa_id: str, pending: Sequence[tuple[int, str]] = ()) -> AbstractContextManager[None]:
         """Hold one person's conversation so their messages are handled one after the other, earlier-stamped
@@ -228,3 +224,14 @@ class SheetSync(Protocol):
 
 class BlobStore(Protocol):
     """Stores backups (Cloud Storage, or a local folder)."""
+
+
+@dataclass
+class Ports:
+    """The ports a message's handling works through, handed in by bootstrap: the services take this one value."""
+
+    records: Records
+    conversations: Conversations
+    messenger: Messenger
+    tz: str = "Asia/Jakarta"
+    tasks: TaskQueue | None = None  # None: charts are drawn by whoever sends them (see deliver)

@@ -22,9 +22,8 @@ RETRY = ("retry later", 503)
 class Instance:
     """The warm-instance state of one function: its settings and App, made on the first request and reused after."""
 
-    def __init__(self, function: str, build: Callable[[], object] | None = None):
+    def __init__(self, function: str):
         self.function = function
-        self._build = build
         self._settings: Settings | None = None
         self._app = None
         self._lock = threading.Lock()
@@ -44,12 +43,9 @@ class Instance:
             with self._lock:
                 if self._app is None:
                     started = time.perf_counter()
-                    if self._build is None:
-                        from shared.bootstrap import build_app
+                    from shared.bootstrap import build_app
 
-                        app = build_app(self.settings())
-                    else:
-                        app = self._build()
+                    app = build_app(self.settings())
                     app.ensure_schema()
                     self._app = app
                     log.info("instance ready", extra={"ctx": {

@@ -104,10 +104,6 @@ class RedisConversations:
         """True when Redis answers."""
         return bool(self._call(self.client().ping))
 
-    def claim(self, message_id: str) -> bool:
-        """True when nobody holds the lease on this WhatsApp message id (first sight, or the lease ran out)."""
-        return bool(self._call(self.client().set, f"claim:{message_id}", "1", nx=True, ex=self._lease_s))
-
     def release(self, message_id: str) -> None:
         """Give a claim back, so a redelivery after a transient failure is processed."""
         self._call(self.client().delete, f"claim:{message_id}")
@@ -141,11 +137,14 @@ class RedisConversations:
         finally:
             self._call(self._script(_RELEASE), keys=keys, args=(token, *members[1::2]))
 
-    def begin_turn(self, message_id: str, wa_id: str, window_s: int) -> TurnStart | None:
+    def begin_turn(self, message_id: str, wa_id: str, sent_at: int, window_s: int) -> TurnStart | None:
         """Lease a message id and, only when the lease is new, count the message in the person's rate window and
         read their state, time-out trace and mute: one round trip (a Lua script). None: the lease is held (the
-        message is handled, or in hand, or its handler died within the last CLAIM_LEASE_S)."""
-        rate_key = f"rate:{wa_id}:{int(time.time()) // window_s}"
+        message is handled, or in hand, or its handler died within the last CLAIM_LEASE_S).
+
+        The window is the one the message was sent in (sent_at, Unix seconds): a flood is judged by when the
+        person typed, so a backlog Meta delivers at once is not one, and the count does not depend on this clock."""
+        rate_key = f"rate:{wa_id}:{sent_at // window_s}"
         keys = (f"claim:{message_id}", f"conv:{wa_id}", f"conv-trace:{wa_id}", f"mute:{wa_id}", rate_key)
         got = self._call(self._script(_BEGIN_TURN), keys=keys, args=(self._lease_s, window_s * 2))
         if got is None:

@@ -22,7 +22,7 @@ from shared.whatsapp.errors import (
     error_for,
 )
 from shared.whatsapp.outgoing import Image, Outgoing
-from shared.whatsapp.payloads import build_mark_read, build_message, image_mime
+from shared.whatsapp.payloads import build_message, image_mime
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,6 @@ class WhatsAppCloudMessenger:
                 return self._send_body(to, build_message(to, msg, msg.media_id))
             return self._send_image(to, msg)
         return self._send_body(to, build_message(to, msg))
-
-    def mark_read(self, message_id: str, typing: bool = False) -> None:
-        """Mark an inbound message read (blue ticks), optionally with a typing indicator until the reply."""
-        self._post("messages", "read", body=json.dumps(build_mark_read(message_id, typing=typing)).encode())
 
     def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
         """Upload PNG/JPEG bytes (≤ 5 MB) and return Meta's media id (reused for 29 days for the same bytes)."""

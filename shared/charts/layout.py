@@ -23,7 +23,7 @@ _SEX = {"M": tables.MALE, "F": tables.FEMALE}
 
 MONTHS_SHOWN_AT_LEAST = 24  # the first 1000 days matter most for stunting; never show less than 2 years
 MONTHS_AHEAD = 2  # room to the right of the latest point, so the next visit has somewhere to go
-LAST_MONTH = 60  # the WHO 2006 standard ends before 60 months
+LAST_MONTH = ages.UNDER_FIVE_MONTHS  # the WHO 2006 standard ends before 60 months
 CM_AROUND = 8  # weight-for-length: centimetres shown either side of the child's lengths
 CM_SHOWN_AT_LEAST = 25
 Y_TICKS = 10  # about this many y ticks: 2 kg or 10 cm steps, so a parent can read a value off the grid

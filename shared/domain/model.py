@@ -82,3 +82,8 @@ class Arrival:
     # The measurements of the child the conversation is about, newest first, when the caller asked for them
     # with the arrival (saves a round trip on the turn that assesses growth); None when not asked.
     measurements: list[Measurement] | None = None
+
+
+# A sent message's delivery statuses in the order they can only move: Meta's callbacks arrive out of order, so a
+# status never replaces one ranked higher ("read" stays "read" when a late "delivered" comes in).
+DELIVERY_STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}

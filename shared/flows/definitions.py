@@ -9,18 +9,13 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from shared.domain import growth
+from shared.domain.growth.classify import MUAC_FROM_MONTHS
+from shared.domain.growth.input_ranges import ARMC_CM, HEADC_CM, LENHEI_CM, WEIGHT_KG
 from shared.flows import parsers as p
 from shared.flows.messages import Ref
-from shared.flows.model import Ask, Choice, Context, Done, Flow
+from shared.flows.model import Ask, Branch, Choice, Context, Done, Flow
 
-# Ranges a person can plausibly type; WHO's own plausibility flags judge the result afterwards.
-WEIGHT_KG = (0.5, 60.0)
-LENHEI_CM = (35.0, 150.0)
-HEADC_CM = (25.0, 60.0)
-ARMC_CM = (5.0, 35.0)
-MAX_AGE_DAYS = 1826  # WHO 2006 daily tables end at day 1826 (who/README.md): Tumbuh covers children under five
 NAME_MAX = 60
-LYING_UNTIL_DAYS = growth.ages.HEIGHT_FROM_DAY  # WHO: length (lying) below 731 days, height (standing) from then
 
 
 # --- parsers bound to this conversation's context -------------------------------------------------------
@@ -39,7 +34,7 @@ def _sex(text: str, slots: dict, ctx: Context):
 
 
 def _birth_date(text: str, slots: dict, ctx: Context):
-    value = p.parse_date(text, today=ctx.today, earliest=ctx.today - timedelta(days=MAX_AGE_DAYS))
+    value = p.parse_date(text, today=ctx.today, earliest=ctx.today - timedelta(days=growth.ages.UNDER_FIVE_LAST_DAY))
     if isinstance(value, p.Invalid) and value.key == "date_too_early":
         return p.Invalid("child_too_old")
     return value
@@ -165,13 +160,17 @@ def _child_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
     return (*rows, Choice(id="child:new", key="choice_new_child", value="new"))
 
 
-def _after_child(slots: dict, ctx: Context) -> str:
-    return "measured_on" if _known_child(slots, ctx) else "name"
+def _known_or_new(slots: dict, ctx: Context) -> str:
+    return "known" if _known_child(slots, ctx) else "new"
+
+
+# After the child is picked: a known child goes straight to the measuring date, a new one is registered first.
+AFTER_CHILD = Branch(_known_or_new, {"known": "measured_on", "new": "name"})
 
 
 def _default_measure(slots: dict, ctx: Context) -> str:
     age = _age_days(slots, ctx)
-    return "l" if age is not None and age < LYING_UNTIL_DAYS else "h"
+    return "l" if age is not None and age < growth.ages.HEIGHT_FROM_DAY else "h"
 
 
 def _measure_params(slots: dict, ctx: Context) -> dict:
@@ -220,9 +219,6 @@ def _previous_params(slots: dict, ctx: Context) -> dict:
     return {"weight_kg": float(slots.get("previous_weight_kg") or 0)}
 
 
-MUAC_FROM_MONTHS = growth.classify.MUAC_FROM_MONTHS
-
-
 SKIP = Choice(id="skip", key="choice_skip", value=None)
 FORGOT = Choice(id="skip", key="choice_forgot", value=None)
 
@@ -230,6 +226,10 @@ FORGOT = Choice(id="skip", key="choice_forgot", value=None)
 def _today_choice(slots: dict, ctx: Context) -> tuple[Choice, ...]:
     return (Choice(id="date:today", key="choice_today", value=ctx.today),)
 YES_NO = (Choice(id="yes", key="choice_yes", value=True), Choice(id="no", key="choice_no", value=False))
+
+
+def _confirmed(slots: dict, ctx: Context) -> str:
+    return "yes" if slots["confirmed"] else "no"
 
 
 # --- flows ---------------------------------------------------------------------------------------------------
@@ -245,8 +245,9 @@ ONBOARDING = Flow(
                                   Choice(id="consent:id", key="choice_indonesian", value="id")
                                   if s.get("consent", c.lang) == "en"  # the language just chosen, else the current
                                   else Choice(id="consent:en", key="choice_english", value="en")),
-            next=lambda s, c: "consent" if s.get("consent") in ("en", "id") else Done(
-                "give_consent" if s.get("consent") is True else "decline_consent"),
+            next=Branch(lambda s, c: "language" if s.get("consent") in ("en", "id") else
+                        "agree" if s.get("consent") is True else "decline",
+                        {"language": "consent", "agree": Done("give_consent"), "decline": Done("decline_consent")}),
         ),
     },
 )
@@ -258,7 +259,7 @@ MEASURE = Flow(
         "child": Ask("ask_which_child", parse=_pick_child, save_as="child_id", choices=_child_choices,
                      skip=lambda s, c: not c.children or _known_child(s, c) or s.get("child_id") == "new"
                      or bool(s.get("birth_date")),
-                     next=_after_child),
+                     next=AFTER_CHILD),
         "name": Ask("ask_child_name", parse=_name, save_as="name", skip=_has("name"), next="sex"),
         "sex": Ask("ask_sex", parse=_sex, save_as="sex", skip=_has("sex"),
                    choices=(Choice(id="sex:M", key="choice_boy", value="M"),
@@ -302,9 +303,10 @@ KADER_MEASURE = Flow(
     steps={
         "find": Ask("kader_ask_child", parse=_find_child, save_as="*", choices=(_NEW_CHILD,),
                     skip=lambda s, c: "child_id" in s or bool(s.get("matches")),
-                    next=lambda s, c: "pick" if s.get("matches") and "child_id" not in s else _after_child(s, c)),
+                    next=Branch(lambda s, c: "pick" if s.get("matches") and "child_id" not in s else
+                                _known_or_new(s, c), {"pick": "pick", **AFTER_CHILD.to})),
         "pick": Ask("ask_which_child", parse=_pick_match, save_as="child_id", choices=_match_choices,
-                    skip=lambda s, c: "child_id" in s, next=_after_child),
+                    skip=lambda s, c: "child_id" in s, next=AFTER_CHILD),
         "name": MEASURE.steps["name"],
         "sex": MEASURE.steps["sex"],
         "birth_date": replace(MEASURE.steps["birth_date"], next="parent_phone"),
@@ -329,7 +331,7 @@ CONFIRM_STOP = Flow(
     id="confirm_stop",
     start="confirm",
     steps={"confirm": Ask("confirm_stop", parse=_yes_no, save_as="confirmed", choices=YES_NO,
-                          next=lambda s, c: Done("stop_reminders" if s["confirmed"] else "cancelled"))},
+                          next=Branch(_confirmed, {"yes": Done("stop_reminders"), "no": Done("cancelled")}))},
 )
 
 CONFIRM_DELETE = Flow(
@@ -338,7 +340,7 @@ CONFIRM_DELETE = Flow(
     steps={"confirm": Ask("confirm_delete", parse=_yes_no, save_as="confirmed",
                           choices=(Choice(id="delete:yes", key="choice_delete_yes", value=True),
                                    Choice(id="delete:no", key="choice_delete_no", value=False)),
-                          next=lambda s, c: Done("delete_family" if s["confirmed"] else "cancelled"))},
+                          next=Branch(_confirmed, {"yes": Done("delete_family"), "no": Done("cancelled")}))},
 )
 
 HISTORY = Flow(

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from shared.flows.messages import render
-from shared.flows.model import USE_ID, Ask, Context, Done, Flow, Next, Reply, State, Turn
+from shared.flows.model import USE_ID, Ask, Branch, Context, Done, Flow, Next, Reply, State, Turn
 from shared.flows.parsers import Invalid
 
 MAX_TRIES = 3  # STYLE.md: after 3 failed tries at one step, offer the menu
@@ -55,7 +55,7 @@ def _enter(flow: Flow, state: State, ctx: Context, replies: tuple[Reply, ...]) -
 
 
 def _resolve(nxt: Next, slots: dict, ctx: Context) -> str | Done:
-    return nxt(slots, ctx) if callable(nxt) else nxt
+    return nxt.to[nxt.choose(slots, ctx)] if isinstance(nxt, Branch) else nxt
 
 
 def choices_of(ask: Ask, slots: dict, ctx: Context):

@@ -448,7 +448,7 @@ ID: dict[str, str] = {
     "reminders_info": "Pengingat dikirim menjelang jadwal timbang bulanan di posyandu.",
     "reminders_off": "Pengingat sedang tidak aktif. Ketik MULAI untuk mengaktifkan.",
     "ask_again_later": "Maaf, Tumbuh sedang ada gangguan. Coba kirim lagi beberapa menit lagi, ya.",
-    # --- growth charts (issue 5) ---
+    # --- growth charts ---
     # Drawn inside the picture with a plain Latin font: no emoji, and "-" (not "−") for minus.
     "chart_title_lfa": "Panjang/tinggi badan menurut umur",
     "chart_title_wfa": "Berat badan menurut umur",
@@ -906,7 +906,7 @@ EN: dict[str, str] = {
     "reminders_info": "Reminders come shortly before the monthly weighing at the posyandu.",
     "reminders_off": "Reminders are off. Type MULAI to turn them on.",
     "ask_again_later": "Sorry, Tumbuh is having trouble. Please try again in a few minutes.",
-    # --- growth charts (issue 5) ---
+    # --- growth charts ---
     # Drawn inside the picture with a plain Latin font: no emoji, and "-" (not "−") for minus.
     "chart_title_lfa": "Length/height-for-age",
     "chart_title_wfa": "Weight-for-age",

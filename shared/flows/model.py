@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 
 USE_ID = "__use_id__"  # a Choice whose value is this means "the slot gets the choice's id"
@@ -51,7 +51,20 @@ class Context:
     posyandu: tuple[dict, ...] = ()  # [{"id", "name", "village"}], loaded only while a new child is registered
 
 
-Next = str | Done | Callable[[dict, Context], "str | Done"]
+@dataclass(frozen=True)
+class Branch:
+    """A next step that depends on the answers so far. `to` lists every step (or Done) the flow can take from
+    here, so the flow's graph can be walked without running it; `choose` picks one of its keys."""
+
+    choose: Callable[[dict, Context], str]
+    to: Mapping[str, "str | Done"]
+
+    def targets(self) -> tuple["str | Done", ...]:
+        """Every step or end this branch can lead to."""
+        return tuple(self.to.values())
+
+
+Next = str | Done | Branch
 
 
 @dataclass(frozen=True)

@@ -225,3 +225,41 @@ def restate(child: Child, history: list[Measurement], today: date) -> list[Resta
         done.insert(0, new)
         out.append((new.id, new.flags, new.assessment, new.review))
     return out
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """Everything one measuring turn stores and shows, decided without I/O (see `assess`)."""
+
+    entry: Entry
+    evaluation: Evaluation
+    row: Measurement  # the measurement to store
+    revisions: list[tuple[int, dict | None, str | None]]  # (id, new summary or None, new review or None)
+    chart_rows: list[Measurement]  # what the child's chart draws, oldest first, this measurement included
+
+
+def entry_of(slots: dict, measure: str | None) -> Entry:
+    """The entry a finished measuring conversation collected."""
+    return Entry(date.fromisoformat(slots["measured_on"]), slots.get("weight_kg"), slots.get("lenhei_cm"), measure,
+                 slots.get("headc_cm"), slots.get("armc_cm"), bool(slots.get("oedema")),
+                 tuple(slots.get("concerns") or ()))
+
+
+def assess(child: Child, entry: Entry, history: list[Measurement], today: date) -> Assessed:
+    """The pure core of a measuring turn: evaluate the entry against the child's history (newest first), and say
+    which row to store, which stored rows change (an older entry's N/T, a flagged value now answered), and what the
+    chart draws.
+
+    Raises:
+        growth.OutsideGrowthStandard: the child is 60 months or older on the measuring day.
+    """
+    ev = evaluate(child, entry, history, today)
+    row = Measurement(child.id, entry.measured_on, entry.weight_kg, entry.lenhei_cm, entry.measure, entry.headc_cm,
+                      entry.armc_cm, entry.oedema, ev.flags, ev.summary, review=ev.review)
+    revisions: list[tuple[int, dict | None, str | None]] = [(row_id, summary, None) for row_id, summary in ev.revisions]
+    if ev.pending is not None:  # answered by this measurement: no longer waiting for staff to check
+        revisions.append((ev.pending.id, None, "superseded"))
+    chart_rows = sorted([*(m for m in history if m.counts and m.measured_on != entry.measured_on),
+                         Measurement(child.id, entry.measured_on, entry.weight_kg, entry.lenhei_cm, entry.measure)],
+                        key=lambda m: m.measured_on)
+    return Assessed(entry, ev, row, revisions, chart_rows)

@@ -1,52 +1,30 @@
-"""Inbound WhatsApp messages, exactly once: claim → record → converse → queue replies → commit → send.
-
-A message id is claimed in Redis (a short lease) and recorded in PostgreSQL (the permanent record) in the same
-transaction as every effect of the message and the replies it produces, which go through the outbox; replies are
-sent right after commit. A redelivery therefore finds the message recorded and only makes sure its replies went
-out. A transient failure rolls everything back and gives the claim back, so Meta's redelivery is processed afresh.
-A handler that dies between claim and commit leaves a claim and no record: a redelivery within the lease asks Meta
-to come back (503), one after it is processed as new.
-
-The reverse window cannot close: Meta's send takes no idempotency key. Each reply is marked sent in its own
-statement the moment Meta accepts it, so a crash between that answer and the mark sends that one message again
-when its outbox lease runs out, never a whole turn's.
-
-One person's messages are handled one at a time (a Redis lock); within a batch in the order Meta stamped them,
-and across requests a later-stamped message waits (up to two seconds) for an earlier one that has already
-arrived. One that arrives later still can be overtaken, so answers that matter (the consent tap) do not depend
-on the order.
-
-A batch answers Meta within a budget (Budget): replies go out inline for SEND_BUDGET_S, less the time its turns
-need; the turns after that are still handled, their replies handed to the task queue (or, without one, to the
-scheduler's tick), and past TURN_LIMIT_S the rest of the batch is left to Meta's redelivery.
+"""What a message means: the conversation's routing and its actions, one message's turn inside its transaction
+(routing by who is writing and what they sent, the flows' engine, and the actions that finish a flow: consent,
+measuring and assessing a child, claims, HAPUS, DATA SAYA, corrections...). The exactly-once shell around it is
+services.inbound; sending what it queues is services.delivery.
 """
 from __future__ import annotations
 
 import logging
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shared import charts
 from shared.domain import growth
 from shared.domain.advice import Urgency
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
-from shared.errors import PermanentError, TransientError
 from shared.flows import engine, parsers
 from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE, implied_measure
 from shared.flows.examples import example
 from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, render
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
-from shared.ports import Conversations, Messenger, Records, TaskQueue, TurnStart, UnitOfWork
+from shared.ports import Ports, TurnStart, UnitOfWork
 from shared.services import assessing, results
 from shared.services.replies import to_messages
-from shared.whatsapp.errors import OutsideWindow, Unreachable
-from shared.whatsapp.outgoing import Image, Template, Text, from_dict, to_dict
-from shared.whatsapp.webhook import Inbound, Updates
+from shared.whatsapp.outgoing import Template, Text, to_dict
+from shared.whatsapp.webhook import Inbound
 
 log = logging.getLogger(__name__)
 
@@ -60,19 +38,6 @@ RATE_LIMIT = 20  # more than about 20 messages a minute from a parent's number i
 # three times a parent's limit keeps them going on posyandu day and still stops a runaway script.
 STAFF_RATE_LIMIT = 60
 MUTE_S = 120  # how long a flooding number is not processed
-SEND_BATCH = 10
-# Meta treats a webhook unanswered after about 5 s as failed (reference/whatsapp.md B4). Replies go out inline for
-# 3 s (about 15 sends at 200 ms each); the rest of the 5 s is for the turns still to run and the answer itself.
-SEND_BUDGET_S = 3.0
-# Turns (database work, a few ms each) go on past Meta's time-out: a late answer only costs a redelivery, which
-# finds them recorded, while stopping would leave the rest to Meta's back-off. Past 20 s the rest is left to it
-# all the same (503), well inside the webhook function's 60 s time-out (deploy.sh).
-TURN_LIMIT_S = 20.0
-# A turn's own work, a handful of Redis and PostgreSQL round trips: ~1.5 ms here, a few ms against Memorystore and
-# Cloud SQL. Inline sending stops this much earlier per message of the batch, leaving time for all of its turns.
-TURN_S = 0.005
-HANDOFF_ROWS = 20  # rows per task handed on: ~4 s of sends; Cloud Tasks runs tasks side by side, so a batch drains fast
-TASK_ROWS_MAX = 50  # what the task endpoint takes at most (services.scheduled.TASK_ROWS_MAX)
 CHART_POINTS = 24  # measurements drawn on a chart: two years of monthly posyandu visits
 
 GLOBAL_WORDS = {
@@ -95,144 +60,12 @@ KEYWORDS = {"cek": "menu:measure", "ukur": "menu:measure", "timbang": "menu:meas
 KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("kader:review", "choice_kader_review"),
                  Choice("menu:help", "menu_help"), Choice("menu:language", "menu_language"))
 REVIEW_DAYS = 60  # the kader's "perlu dicek" list covers flagged values of about the last two posyandu months
-KADER_AFTER_RESULT = (Choice("next:kader", "choice_next_child"), Choice("next:menu", "choice_menu"))
 SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
 RESULT_TEMPLATE = "hasil_pengukuran"  # utility template, see docs/whatsapp-templates.md
 # The same, for a result that needs the puskesmas today or now: the referral must not wait behind "reply to read".
 URGENT_RESULT_TEMPLATE = "hasil_pengukuran_segera"
-WAITING_TEMPLATE = "pesan_menunggu"  # utility template: "a message is waiting, reply to read it"
-HOLD_S = 7 * 24 * 3600  # a message held for a closed window waits this long for the person to reply
 MEDIA_KINDS = {"image": "kind_image", "audio": "kind_audio", "voice": "kind_audio", "video": "kind_video",
                "document": "kind_document", "sticker": "kind_sticker"}
-
-
-@dataclass
-class Ports:
-    """What handling a message needs; bootstrap hands in the adapters."""
-
-    records: Records
-    conversations: Conversations
-    messenger: Messenger
-    tz: str = "Asia/Jakarta"
-    tasks: TaskQueue | None = None  # None: charts are drawn by whoever sends them (see deliver)
-
-
-@dataclass(frozen=True)
-class Budget:
-    """One webhook request's time on a monotonic clock: replies go out inline until send_by, and no further
-    person's turns start after stop_by (the rest is left to Meta's redelivery)."""
-
-    send_by: float
-    stop_by: float
-    clock: Callable[[], float] = time.monotonic
-
-    @classmethod
-    def starting(cls, at: float | None = None, clock: Callable[[], float] = time.monotonic) -> Budget:
-        """The budget of a request that arrived at `at` on `clock` (default: now)."""
-        began = clock() if at is None else at
-        return cls(began + SEND_BUDGET_S, began + TURN_LIMIT_S, clock)
-
-    def sending(self) -> bool:
-        """Whether replies may still go out inline."""
-        return self.clock() < self.send_by
-
-    def spent(self) -> bool:
-        """Whether the batch must stop and leave the rest to Meta's redelivery."""
-        return self.clock() >= self.stop_by
-
-
-class NotRecorded(TransientError):
-    """A redelivered message is claimed but not recorded: its handler died before committing (or, having lost the
-    person's lock, is still at work). Meta is asked to come back; after the claim's lease it is handled as new."""
-
-
-def handle_updates(ports: Ports, updates: Updates, now: datetime, budget: Budget | None = None) -> dict:
-    """Handle a webhook batch within its budget: statuses, then each person's messages in timestamp order.
-
-    Raises TransientError, so that Meta redelivers the batch (what was done is recorded and not done again), when
-    a redelivered message was never committed or when the batch runs past budget.stop_by.
-    """
-    budget = budget or Budget.starting()
-    budget = replace(budget, send_by=budget.send_by - TURN_S * len(updates.messages))
-    for st in updates.statuses:
-        ports.records.record_status(st.wamid, st.status, datetime.fromtimestamp(st.timestamp, timezone.utc),
-                                    st.error_code)
-    if updates.errors:
-        log.error("webhook carried system errors", extra={"ctx": {"codes": list(updates.errors)}})
-    people: OrderedDict[str, list[Inbound]] = OrderedDict()
-    for msg in sorted(updates.messages, key=lambda m: m.timestamp):
-        people.setdefault(msg.wa_id, []).append(msg)
-    later = Deferred(ports, budget, now)
-    unrecorded = 0
-    try:
-        for done, (wa_id, msgs) in enumerate(people.items()):
-            if budget.spent():
-                log.warning("batch over its time limit; Meta redelivers the rest",
-                            extra={"ctx": {"people_done": done, "people_left": len(people) - done}})
-                raise TransientError("batch over its time limit")
-            with ports.conversations.lock(wa_id, [(m.timestamp, m.wamid) for m in msgs]):
-                for msg in msgs:
-                    try:
-                        handle_message(ports, msg, now, later)
-                    except NotRecorded:
-                        unrecorded += 1
-                        break  # the person's later messages wait for the redelivery too, so their order holds
-                    except TransientError:
-                        raise
-                    except Exception:  # a bug: the message's transaction rolled back; say sorry, go on with the batch
-                        log.exception("message dropped by a bug", extra={"ctx": {"wa": wa_hash(wa_id),
-                                                                                 "kind": msg.kind}})
-                        forget_quietly(ports, wa_id)  # do not leave the person stuck at the step that failed
-                        apologise(ports, wa_id)
-    finally:
-        later.flush()
-    if unrecorded:
-        raise NotRecorded(f"{unrecorded} redelivered message(s) claimed but never recorded")
-    return {"messages": len(updates.messages), "statuses": len(updates.statuses)}
-
-
-def handle_message(ports: Ports, msg: Inbound, now: datetime, later: Deferred | None = None) -> tuple[str, ...]:
-    """One message, exactly once in effect (see the module docstring); returns the catalogue keys replied.
-
-    later collects the replies that are not sent inline: the batch's, or by default this message's own, handed on
-    before returning. Raises NotRecorded for a redelivery of a message whose handler died before committing.
-    """
-    if later is None:
-        later = Deferred(ports, Budget.starting(), now)
-        try:
-            return handle_message(ports, msg, now, later)
-        finally:
-            later.flush()
-    try:
-        start = ports.conversations.begin_turn(msg.wamid, msg.wa_id, RATE_WINDOW_S)
-    except TransientError:
-        ports.conversations.release(msg.wamid)  # the claim may have been taken before the answer was lost
-        raise
-    if start is None:  # a redelivery within the claim's lease: PostgreSQL's record says whether it was handled
-        if not ports.records.recorded(msg.wamid):
-            raise NotRecorded("message claimed but not recorded")
-        if later.budget.sending():
-            deliver(ports, msg.wamid, now)  # its replies may still be waiting
-        return ()
-    try:
-        with ports.records.transaction() as tx:
-            focus = child_in_focus(start.state)
-            arrival = tx.begin_message(msg.wamid, wa_hash(msg.wa_id), msg.kind, msg.wa_id, now,
-                                       child_id=focus, measurements=CHART_POINTS if focus else 0)
-            talk = Talk(ports, tx, msg, now, arrival, start) if arrival is not None else None
-            if talk is not None:
-                talk.run()
-        if talk is not None:
-            talk.save_state()
-    except TransientError:
-        ports.conversations.release(msg.wamid)
-        raise
-    if talk is None:  # recorded already (a redelivery after the lease): only pending replies
-        if later.budget.sending():
-            deliver(ports, msg.wamid, now)
-        return ()
-    deliver(ports, msg.wamid, now, talk.leased, later)
-    return tuple(r.key for r in talk.replies)
 
 
 QUICK_ENTRY_SLOTS = ("sex", "birth_date", "weight_kg", "lenhei_cm", "measure", "lenhei_label", "headc_cm", "armc_cm",
@@ -256,153 +89,7 @@ def child_in_focus(state: dict | None) -> int | None:
     return child_id if type(child_id) is int else None
 
 
-def deliver(ports: Ports, wamid: str, now: datetime, leased: list[tuple[int, dict]] | None = None,
-            later: Deferred | None = None) -> int:
-    """Send queued messages: those just leased to this turn, else the due ones of one message (or, with wamid
-    '', every due one). Returns how many went; a transient failure leaves the rest due and is raised.
-
-    With later (the webhook's own turn), a message goes there instead, and everything queued after it, when the
-    batch's send budget is spent, when its recipient already has messages waiting there (their order), or when it
-    carries a chart and there is a task queue: drawing takes ~90 ms of CPU that Meta's webhook should not wait
-    for. The scheduler function's task endpoint then claims and sends those rows (see services.scheduled.run_task).
-    """
-    if leased is None:
-        leased = ports.records.claim_outbox("send", f"{wamid}:" if wamid else None, SEND_BATCH)
-    sent = 0
-    for i, (row_id, payload) in enumerate(leased):
-        if later is not None and later.wants(payload):
-            later.add(leased[i:])
-            break
-        try:
-            message = outgoing_message(ports, payload)
-            wamid_out = ports.messenger.send(payload["to"], message)
-        except TransientError as exc:
-            delay = float(getattr(exc, "retry_after_s", 0) or 0)  # the outbox backs off from its attempts
-            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
-            raise  # the rest keeps its lease and goes after this one: one person's messages stay in order
-        except OutsideWindow:
-            # The person has not written for 24 hours: only a template may go now. It asks them to reply;
-            # their reply reopens the window and releases this message (see begin_message).
-            hold_for_window(ports, payload)
-            ports.records.finish_outbox(row_id, ok=False, error="OutsideWindow", retry_in_s=HOLD_S)
-            continue
-        except PermanentError as exc:
-            log.error("message not deliverable", extra={"ctx": {"error": type(exc).__name__,
-                                                                "code": getattr(exc, "code", None)}})
-            if isinstance(exc, Unreachable) and payload.get("guardian_id"):
-                ports.records.mark_unreachable(payload["guardian_id"])
-            ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
-            continue
-        # Marked at once, one statement per send rather than one per turn: Meta's send has no idempotency key, so
-        # a crash before this line sends this message again after its lease; a crash after it repeats nothing.
-        ports.records.finish_sent([(row_id, wamid_out, payload.get("kind", "reply"), payload.get("guardian_id"))])
-        sent += 1
-    return sent
-
-
-def hold_for_window(ports: Ports, payload: dict) -> None:
-    """Send the approved 'a message is waiting' template (once per held message; Meta allows it any time)."""
-    lang = payload.get("lang") or DEFAULT_LANGUAGE
-    try:
-        ports.messenger.send(payload["to"], Template(WAITING_TEMPLATE, lang))
-    except PermanentError as exc:  # a missing template is an operator's job; the message stays held
-        log.error("waiting-message template not sent", extra={"ctx": {"error": type(exc).__name__}})
-
-
-def handed_off(ports: Ports, row_ids: list[int]) -> bool:
-    """Give queued rows to the task queue; False (logged) when it cannot take them now."""
-    try:
-        ports.tasks.hand_off({"outbox_ids": row_ids})
-        return True
-    except (TransientError, PermanentError) as exc:  # a refusal is an operator's job; the family still gets it
-        level = logging.WARNING if isinstance(exc, TransientError) else logging.ERROR
-        log.log(level, "replies not handed off; sent by the webhook or the scheduler",
-                extra={"ctx": {"error": type(exc).__name__, "rows": len(row_ids)}})
-        return False
-
-
-class Deferred:
-    """A batch's replies that are not sent inline. They are handed to the task queue a task at a time, each
-    recipient's rows in one task and in order; when there is no queue or it refuses, they are sent here while the
-    budget lasts, else made due at once for the scheduler's tick."""
-
-    def __init__(self, ports: Ports, budget: Budget, now: datetime):
-        self.ports, self.budget, self.now = ports, budget, now
-        self.rows: list[int] = []  # not yet handed on
-        self.waiting: set[str] = set()  # recipients in self.rows
-        self.deferred: set[str] = set()  # recipients with rows deferred in this batch: their later rows follow
-        self.queue_down = ports.tasks is None
-
-    def wants(self, payload: dict) -> bool:
-        """Whether a queued message goes this way rather than out at once (see deliver)."""
-        return (not self.budget.sending() or payload.get("to") in self.deferred
-                or ("chart" in payload and not self.queue_down))
-
-    def add(self, rows: list[tuple[int, dict]]) -> None:
-        """Take a turn's remaining rows, in order; a full task is handed on first unless it holds their recipient."""
-        recipients = {payload.get("to") for _, payload in rows}
-        if len(self.rows) + len(rows) > HANDOFF_ROWS and not recipients & self.waiting:
-            self.flush()
-        self.rows += [row_id for row_id, _ in rows]
-        self.waiting |= recipients
-        self.deferred |= recipients
-
-    def flush(self) -> None:
-        """Hand on what was collected (see the class docstring)."""
-        rows, self.rows, self.waiting = self.rows, [], set()
-        # Only someone with dozens of messages in one batch (a backlog after an outage) has more rows than a task
-        # takes: theirs are split, and two tasks may run side by side, so their order may slip.
-        for at in range(0, len(rows), TASK_ROWS_MAX):
-            chunk = rows[at:at + TASK_ROWS_MAX]
-            if not self.queue_down and handed_off(self.ports, chunk):
-                continue
-            self.queue_down = True  # tried once per batch: each try may cost a connect time-out
-            for i, row_id in enumerate(chunk):
-                if not self.budget.sending():
-                    released = self.ports.records.release_handed_off(chunk[i:])
-                    log.info("replies left to the scheduler", extra={"ctx": {"rows": released}})
-                    break
-                # A timed-out task may exist all the same: claim each row before sending it here, so that only one
-                # of the two senders sends it.
-                deliver(self.ports, "", self.now, self.ports.records.claim_handed_off([row_id]))
-
-
-def outgoing_message(ports: Ports, payload: dict):
-    """The message a queued payload describes, with its chart drawn and uploaded when it carries one."""
-    if "message" not in payload:  # a chart asked for on its own: the picture is the message
-        spec = payload["chart"]
-        try:
-            return Image(b"", caption=spec["caption"], media_id=chart_media(ports, spec))
-        except TransientError:
-            raise
-        except Exception:  # a bug in drawing: say so kindly instead of retrying the same failure every tick
-            log.exception("chart not drawn; the family is told")
-            return Text(render("sorry_no_chart_now", spec["lang"], name=spec["name"]))
-    message = from_dict(payload["message"])
-    if "chart" in payload:  # a result's advice, headed by the child's chart
-        try:
-            message = replace(message, image_id=chart_media(ports, payload["chart"]))
-        except TransientError:
-            raise
-        except Exception:  # a bug in drawing must not cost the family the advice: it goes without the picture
-            log.exception("chart not drawn; the message goes without it")
-    return message
-
-
-def chart_media(ports: Ports, spec: dict) -> str:
-    """Meta's media id of the chart a payload describes: drawn and uploaded only the first time the same picture
-    is asked for (the content key covers the data, the words and the language)."""
-    points = [tuple(p) for p in spec["points"]]
-    key = charts.chart_key(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
-    media_id = ports.conversations.media_for(key)
-    if media_id is None:
-        png = charts.render_chart(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
-        media_id = ports.messenger.upload_media(png)
-        ports.conversations.remember_media(key, media_id)
-    return media_id
-
-
-class Talk:
+class Dialogue:
     """One message's conversation turn inside its transaction: route, advance, act, queue the replies."""
 
     def __init__(self, ports: Ports, tx: UnitOfWork, msg: Inbound, now: datetime, arrival: Arrival,
@@ -490,7 +177,7 @@ class Talk:
         self.replies.extend(turn.replies)
         self.new_state = turn.state
         if turn.action:
-            getattr(self, "act_" + turn.action)(turn.slots)
+            ACTIONS[turn.action](self, turn.slots)
 
     # --- routing ---------------------------------------------------------------------------------------------
 
@@ -576,7 +263,7 @@ class Talk:
             if rid and not rid.startswith(("menu:", "next:")):
                 return self.menu()
         if word:
-            getattr(self, "word_" + word)()
+            WORDS[word](self)
         elif self.state is not None and self.state.flow in FLOWS and self.state.flow != "onboarding":
             self.advance()
         elif rid.startswith(("menu:", "next:")):
@@ -599,7 +286,7 @@ class Talk:
             self.say("kader_only")
             return self.kader_menu()
         if word:
-            return getattr(self, "word_" + word)()
+            return WORDS[word](self)
         if self.state is not None and self.state.flow in ("kader_measure", "language"):
             self.advance()
             return self.audit_kader_reads()
@@ -947,29 +634,22 @@ class Talk:
         self.new_state = None
 
     def act_assess_growth(self, slots: dict) -> None:
+        """Store and answer a finished measurement; what to store and say is decided by assessing.assess (pure)."""
         child = self.child_for(slots)
-        on = date.fromisoformat(slots["measured_on"])
-        measure = implied_measure(slots, self.ctx())
-        entry = assessing.Entry(on, slots.get("weight_kg"), slots.get("lenhei_cm"), measure, slots.get("headc_cm"),
-                                slots.get("armc_cm"), bool(slots.get("oedema")), tuple(slots.get("concerns") or ()))
+        entry = assessing.entry_of(slots, implied_measure(slots, self.ctx()))
         focus = child_in_focus(self.start.state)
         history = self.history_in_focus if focus == child.id and self.history_in_focus is not None else \
             self.tx.measurements_of(child.id, limit=CHART_POINTS)  # newest first
         try:
-            history = self.record_previous_weighing(child, slots, on, history)
-            ev = assessing.evaluate(child, entry, history, self.today)
+            history = self.record_previous_weighing(child, slots, entry.measured_on, history)
+            done = assessing.assess(child, entry, history, self.today)
         except growth.OutsideGrowthStandard:
             self.say("outside_standard")
             return self.menu()
-        self.tx.record_measurement(
-            Measurement(child.id, on, entry.weight_kg, entry.lenhei_cm, measure, entry.headc_cm, entry.armc_cm,
-                        entry.oedema, ev.flags, ev.summary, review=ev.review),
-            source="whatsapp", source_ref=self.msg.wamid, actor=self.actor(),
-            entered_by_staff=self.staff.id if self.staff else None)
-        revisions = [(row_id, summary, None) for row_id, summary in ev.revisions]
-        if ev.pending is not None:  # answered by this measurement: no longer waiting for staff to check
-            revisions.append((ev.pending.id, None, "superseded"))
-        self.tx.revise_measurements(revisions)
+        ev = done.evaluation
+        self.tx.record_measurement(done.row, source="whatsapp", source_ref=self.msg.wamid, actor=self.actor(),
+                                   entered_by_staff=self.staff.id if self.staff else None)
+        self.tx.revise_measurements(done.revisions)
         for row_id, _summary in ev.revisions:
             self.tx.audit(self.actor(), "measurement.recompute", "measurement", row_id, {"reason": "earlier_entry"})
         own_chart = self.staff is None
@@ -977,22 +657,16 @@ class Talk:
             replies = results.remeasure_replies(child.name, ev, child.id)
         else:
             notified = ev.confirmed and self.notify_staff(child, ev)
-            replies = results.result_replies(child.name, ev, entry.weight_kg, entry.lenhei_cm, measure, self.today,
-                                             child_id=child.id if own_chart else None, staff_notified=notified)
-        chart_rows = sorted([*(x for x in history if x.counts and x.measured_on != on),
-                             Measurement(child.id, on, entry.weight_kg, entry.lenhei_cm, measure)],
-                            key=lambda x: x.measured_on)
+            replies = results.result_replies(child.name, ev, entry.weight_kg, entry.lenhei_cm, entry.measure,
+                                             self.today, child_id=child.id if own_chart else None,
+                                             staff_notified=notified)
         if own_chart and ev.advice is not None:
-            self.result_chart = self.first_chart(ev, child, chart_rows, self.lang)
+            self.result_chart = self.first_chart(ev, child, done.chart_rows, self.lang)
         if self.staff is not None:
-            notified = ev.advice is not None and self.notify_parent(child, replies, ev, on, chart_rows)
-            last = replies[-1]
-            after = (results.remeasure_choices(child.id)[0], KADER_AFTER_RESULT[0]) if ev.advice is None \
-                else KADER_AFTER_RESULT
-            replies = (*replies[:-1], Reply(last.key, last.params, ()), Reply("kader_saved"),
-                       *((Reply("kader_parent_notified"),) if notified else ()),
-                       *((Reply("kader_parent_claim_noted"),) if slots.get("parent_wa_id") else ()),
-                       Reply("choice_prompt_next", {}, after))
+            notified = ev.advice is not None and \
+                self.notify_parent(child, replies, ev, entry.measured_on, done.chart_rows)
+            replies = results.kader_replies(replies, child.id, remeasure=ev.advice is None, parent_notified=notified,
+                                            claim_noted=bool(slots.get("parent_wa_id")))
         self.replies.extend(replies)
         self.new_state = None
 
@@ -1115,6 +789,23 @@ class Talk:
         self.menu()
 
 
+
+# What ends a flow (a Done's action) and what a word that works anywhere does: named here, so a test can check
+# that every action and word the flows and GLOBAL_WORDS name has its handler.
+ACTIONS = {
+    "menu": Dialogue.act_menu, "cancelled": Dialogue.act_cancelled, "give_consent": Dialogue.act_give_consent,
+    "decline_consent": Dialogue.act_decline_consent, "set_language": Dialogue.act_set_language,
+    "stop_reminders": Dialogue.act_stop_reminders, "delete_family": Dialogue.act_delete_family,
+    "correct_child": Dialogue.act_correct_child, "show_history": Dialogue.act_show_history,
+    "assess_growth": Dialogue.act_assess_growth,
+}
+WORDS = {
+    "menu": Dialogue.word_menu, "cancel": Dialogue.word_cancel, "help": Dialogue.word_help,
+    "language": Dialogue.word_language, "stop": Dialogue.word_stop, "start": Dialogue.word_start,
+    "delete": Dialogue.word_delete, "my_data": Dialogue.word_my_data, "correct": Dialogue.word_correct,
+}
+
+
 def chart_points(indicator: str, child: Child, rows: list[Measurement]) -> list[tuple[float, float]]:
     """A child's measurements as chart points: (age in days, cm or kg), or (corrected length/height, kg) for
     BB/TB, where only the points on the latest table (length before 2 years, height after) are drawn."""
@@ -1144,20 +835,3 @@ def _render_line(lang: str, child: Child, today: date) -> str:
     return render("children_line", lang, name=child.name,
                   sex=Ref("choice_boy" if child.sex == "M" else "choice_girl"),
                   birth_date=child.birth_date, age=results.age_text(months))
-
-
-def forget_quietly(ports: Ports, wa_id: str) -> None:
-    """Best effort after a bug: drop the conversation state, so the next message starts fresh."""
-    try:
-        ports.conversations.forget(wa_id)
-    except Exception:
-        log.warning("state not dropped after a bug")
-
-
-def apologise(ports: Ports, wa_id: str, lang: str = DEFAULT_LANGUAGE) -> None:
-    """Best effort after a bug: tell the person to try again instead of leaving them unanswered."""
-    try:
-        ports.messenger.send(wa_id, Text(render("ask_again_later", lang)))
-    except Exception:  # nothing more to do: the bug itself is already logged
-        log.warning("apology not sent")
-

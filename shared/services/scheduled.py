@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from shared.errors import TransientError
 from shared.services import retention
-from shared.services.conversation import deliver
+from shared.services.delivery import deliver_due, send_rows
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def run_due(app, now: datetime | None = None) -> tuple[dict, int]:
         return {"ok": False, "health": health}, 503
     now = now or datetime.now(timezone.utc)
     try:
-        sent = deliver(app.ports, "", now)
+        sent = deliver_due(app.ports, now)
         stopped = None
     except TransientError as exc:  # the Graph API is still down: the rows stay due, next tick tries again
         sent, stopped = 0, type(exc).__name__
@@ -64,7 +64,7 @@ def run_task(app, body) -> tuple[dict, int]:
     rows = app.records.claim_handed_off(ids)
     now = datetime.now(timezone.utc)
     try:
-        sent, stopped = deliver(app.ports, "", now, rows), None
+        sent, stopped = send_rows(app.ports, rows, now), None
     except TransientError as exc:
         sent, stopped = None, type(exc).__name__
     summary = {"ok": stopped is None, "claimed": len(rows), "sent": sent}

@@ -199,13 +199,3 @@ def build_message(to: str, msg: Outgoing, media_id: str | None = None) -> dict:
     else:
         raise InvalidMessage(f"cannot send a {type(msg).__name__}", field="msg")
     return body
-
-
-def build_mark_read(message_id: str, typing: bool = False) -> dict:
-    """The body that marks an inbound message read (blue ticks), optionally showing a typing indicator."""
-    if not isinstance(message_id, str) or not message_id.strip():
-        raise InvalidMessage("message_id is empty", field="message_id")
-    body = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
-    if typing:  # Meta: the typing indicator rides on the read receipt and lasts until the reply (or 25 s)
-        body["typing_indicator"] = {"type": "text"}
-    return body

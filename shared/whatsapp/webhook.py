@@ -53,7 +53,7 @@ class BadPayload(ValueError):
 
 @dataclass(frozen=True)
 class Inbound:
-    """One message a person sent, reduced to what Tumbuh uses. profile_name is never logged."""
+    """One message a person sent, reduced to what Tumbuh uses (not the sender's WhatsApp profile name)."""
 
     wamid: str
     wa_id: str
@@ -61,7 +61,6 @@ class Inbound:
     kind: str  # text, interactive, button, location, image, audio, document, sticker, reaction, video, unsupported…
     text: str = ""  # text body, or the title of the tapped button / list row, or a caption
     reply_id: str = ""  # id of the tapped reply button or list row, or a template quick-reply payload
-    profile_name: str = ""
     phone_number_id: str = ""
 
 
@@ -106,6 +105,7 @@ _ENVELOPE_SCHEMA = {
                     "type": "object",
                     "properties": {
                         "metadata": {"type": "object", "properties": {"phone_number_id": _STR}},
+                        # Meta sends the sender's profile name: accepted, never read (personal data we do not need)
                         "contacts": {"type": "array", "items": {"type": "object", "properties": {
                             "wa_id": _STR, "profile": {"type": "object", "properties": {"name": _STR}}}}},
                         "messages": {"type": "array", "items": {
@@ -171,9 +171,8 @@ def parse_updates(envelope: dict) -> Updates:
         for change in entry["changes"]:
             value = change["value"]
             phone_number_id = (value.get("metadata") or {}).get("phone_number_id", "")
-            names = {c.get("wa_id"): (c.get("profile") or {}).get("name", "") for c in value.get("contacts") or []}
             for m in value.get("messages") or []:
-                messages.append(_inbound(m, names.get(m["from"], ""), phone_number_id))
+                messages.append(_inbound(m, phone_number_id))
             for st in value.get("statuses") or []:
                 statuses.append(_status(st))
             errors.extend(_codes(value.get("errors")))
@@ -184,7 +183,7 @@ def _codes(errors) -> list[int]:
     return [e["code"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("code"), int)]
 
 
-def _inbound(m: dict, profile_name: str, phone_number_id: str) -> Inbound:
+def _inbound(m: dict, phone_number_id: str) -> Inbound:
     kind = m["type"]
     text = reply_id = ""
     body = m.get(kind) if isinstance(m.get(kind), dict) else {}
@@ -200,7 +199,6 @@ def _inbound(m: dict, profile_name: str, phone_number_id: str) -> Inbound:
         text = str(body.get("caption") or "")
     return Inbound(wamid=m["id"], wa_id=m["from"], timestamp=int(m["timestamp"]), kind=kind,
                    text=text if isinstance(text, str) else "", reply_id=reply_id,
-                   profile_name=profile_name if isinstance(profile_name, str) else "",
                    phone_number_id=phone_number_id)
 
 

@@ -15,7 +15,7 @@ import requests
 from functions_framework import create_app
 from werkzeug.serving import make_server
 
-from shared.services.conversation import SEND_BUDGET_S
+from shared.services.delivery import SEND_BUDGET_S
 from tests.conftest import sent_to
 from tests.e2e.test_concurrency import serve
 

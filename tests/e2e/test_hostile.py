@@ -1,4 +1,5 @@
-"""Hostile webhook input, fuzzed with hypothesis through the real webhook entry point (issue 4, "Must show").
+"""Hostile webhook input, fuzzed with hypothesis through the real webhook entry point: the webhook is public, so
+anyone can send it anything.
 
 Every POST is signed correctly unless the test is about signatures. Whatever Meta (or anyone holding the app
 secret) sends, the webhook answers 200 or 400, never 500, and an accepted batch is handled without a logged

@@ -6,7 +6,8 @@ import pytest
 
 from shared.adapters.postgres import PostgresRecords, migrate, url_connector
 from shared.adapters.redis_store import RedisConversations
-from shared.services.conversation import Ports, handle_message
+from shared.ports import Ports
+from shared.services.inbound import handle_message
 from shared.whatsapp.webhook import Inbound
 
 WA_ID = "6281200000001"

@@ -1,6 +1,7 @@
-"""Golden conversations for the clinical review (issue 9), typed as mothers and kader type them, through the real
-services, PostgreSQL and Redis. Each test is one defect the review found; the words are checked where the
-review found the wrong ones, the message keys elsewhere. Today is 10 March 2025 (the Chat fixture's clock)."""
+"""Golden conversations for the clinical review (a paediatric-nutrition reading of what Tumbuh tells a family),
+typed as mothers and kader type them, through the real services, PostgreSQL and Redis. Each test is one defect
+the review found; the words are checked where the review found the wrong ones, the message keys elsewhere. Today
+is 10 March 2025 (the Chat fixture's clock)."""
 import re
 from datetime import date
 

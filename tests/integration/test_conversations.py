@@ -185,7 +185,7 @@ def test_media_gets_a_request_for_numbers_as_text(consented):
 
 def test_a_redelivered_message_is_answered_once(chat, ports):
     """The same message id handled twice gives one reply and one inbound record."""
-    from shared.services.conversation import handle_message
+    from shared.services.inbound import handle_message
 
     msg = chat.message("Halo")
     first = handle_message(ports, msg, chat.now)
@@ -197,7 +197,7 @@ def test_a_redelivered_message_is_answered_once(chat, ports):
 
 def test_redelivery_after_redis_lost_its_claims_is_still_answered_once(chat, ports):
     """With Redis flushed, PostgreSQL's unique message id still stops a second reply."""
-    from shared.services.conversation import handle_message
+    from shared.services.inbound import handle_message
 
     msg = chat.message("Halo")
     handle_message(ports, msg, chat.now)
@@ -211,7 +211,7 @@ def test_graph_api_down_keeps_the_reply_for_the_redelivery(chat, ports):
     """A transient send failure raises (503) and Meta's redelivery sends the queued reply exactly once."""
     from datetime import timedelta
 
-    from shared.services.conversation import handle_message
+    from shared.services.inbound import handle_message
     from shared.whatsapp.errors import WhatsAppTransient
 
     msg = chat.message("Halo")
@@ -269,7 +269,7 @@ def test_history_lists_earlier_results(consented):
 
 def test_scheduler_resends_replies_that_failed_earlier(chat, ports):
     """A reply left in the outbox by a Graph API outage is sent by the next scheduler tick, once."""
-    from shared.services.conversation import deliver
+    from shared.services.delivery import deliver_due
     from shared.whatsapp.errors import WhatsAppTransient
 
     ports.messenger.fail_with = WhatsAppTransient("down")
@@ -278,7 +278,7 @@ def test_scheduler_resends_replies_that_failed_earlier(chat, ports):
     ports.messenger.fail_with = None
     ports.records.run("UPDATE outbox SET next_attempt_at = now() - interval '1 second'")
 
-    sent_now, sent_again = deliver(ports, "", chat.now), deliver(ports, "", chat.now)
+    sent_now, sent_again = deliver_due(ports, chat.now), deliver_due(ports, chat.now)
 
     assert (sent_now, sent_again, len(ports.messenger.sent)) == (1, 0, 1)
 
@@ -292,11 +292,11 @@ def test_free_text_gets_the_menu_or_the_matching_item(consented, text, expected)
 
 def test_a_bug_while_handling_one_message_apologises_and_the_batch_goes_on(chat, ports, monkeypatch, caplog):
     """An unexpected error rolls that message back, sends a short apology, and later messages are handled."""
-    from shared.services import conversation
+    from shared.services import conversation, inbound
     from shared.whatsapp.webhook import Updates
 
     calls = {"n": 0}
-    real = conversation.Talk.run
+    real = conversation.Dialogue.run
 
     def broken_once(self):
         calls["n"] += 1
@@ -304,10 +304,10 @@ def test_a_bug_while_handling_one_message_apologises_and_the_batch_goes_on(chat,
             raise RuntimeError("boom")
         return real(self)
 
-    monkeypatch.setattr(conversation.Talk, "run", broken_once)
+    monkeypatch.setattr(conversation.Dialogue, "run", broken_once)
     first, second = chat.message("Halo"), chat.message("Halo lagi")
 
-    conversation.handle_updates(ports, Updates(messages=(first, second)), chat.now)
+    inbound.handle_updates(ports, Updates(messages=(first, second)), chat.now)
 
     texts = [m.body for _, m in ports.messenger.sent]
     assert texts[0].startswith("Maaf, Tumbuh sedang ada gangguan")
@@ -329,8 +329,9 @@ def _measure_twice(chat):
 
 
 def test_the_result_advice_comes_under_the_childs_length_chart(consented, ports):
-    """Issue 5, 'after each result': the second result message is headed by the child's length/height-for-age
-    chart (uploaded PNG, sent by media id), so the result is still two messages; its buttons send the others."""
+    """The chart comes after each result, since parents read a curve faster than a number, without adding a
+    message: the second result message is headed by the child's length/height-for-age chart (uploaded PNG, sent
+    by media id), so the result is still two messages; its buttons send the others."""
     from shared.whatsapp.outgoing import Buttons, Text
 
     _measure_twice(consented)
@@ -431,7 +432,7 @@ def test_with_a_task_queue_the_webhook_hands_the_chart_message_off(consented, po
     endpoint's claim sends it, and a second delivery of the same task claims nothing."""
     from dataclasses import replace
 
-    from shared.services.conversation import deliver
+    from shared.services.delivery import send_rows
 
     ports = replace(ports, tasks=RecordingQueue())
     consented.ports = ports
@@ -441,7 +442,7 @@ def test_with_a_task_queue_the_webhook_hands_the_chart_message_off(consented, po
     assert "Ani" in ports.messenger.sent[-1][1].body and not hasattr(ports.messenger.sent[-1][1], "image_id")
 
     rows = ports.records.claim_handed_off(body["outbox_ids"])
-    assert deliver(ports, "", consented.now, rows) == 1
+    assert send_rows(ports, rows, consented.now) == 1
     assert ports.messenger.sent[-1][1].image_id.startswith("media.") and len(ports.messenger.sent) == before + 1
     assert ports.records.claim_handed_off(body["outbox_ids"]) == []
 
@@ -476,7 +477,7 @@ def test_a_chart_of_another_familys_child_is_refused(consented, ports):
 
 def test_a_message_refused_outside_the_window_waits_for_the_persons_reply(consented, ports):
     """131047: the waiting-message template goes out, and the held message is released by the next reply."""
-    from shared.services.conversation import deliver
+    from shared.services.delivery import deliver_due
     from shared.whatsapp.errors import OutsideWindow
     from shared.whatsapp.outgoing import Template
 
@@ -486,7 +487,7 @@ def test_a_message_refused_outside_the_window_waits_for_the_persons_reply(consen
     held = ports.records.run("SELECT count(*) FROM outbox WHERE last_error = 'OutsideWindow' AND done_at IS NULL")
 
     consented.say("ya")
-    released = deliver(ports, "", consented.now)
+    released = deliver_due(ports, consented.now)
 
     assert isinstance(template, Template) and template.name == "pesan_menunggu"
     assert held[0][0] == 1 and released == 1
@@ -506,7 +507,7 @@ def test_a_number_meta_cannot_reach_is_marked_unreachable(consented, ports):
 
 def test_failed_sends_back_off_longer_each_attempt(chat, ports):
     """A reply that keeps failing is retried later and later (15 s, 30 s, 60 s, ...), not hammered."""
-    from shared.services.conversation import deliver
+    from shared.services.delivery import deliver_due
     from shared.whatsapp.errors import WhatsAppTransient
 
     ports.messenger.fail_with = WhatsAppTransient("down")
@@ -516,7 +517,7 @@ def test_failed_sends_back_off_longer_each_attempt(chat, ports):
     for _ in range(3):
         ports.records.run("UPDATE outbox SET next_attempt_at = now() - interval '1 second'")
         with pytest.raises(TransientError):
-            deliver(ports, "", chat.now)
+            deliver_due(ports, chat.now)
         waits.append(ports.records.run("SELECT extract(epoch FROM next_attempt_at - now()) FROM outbox "
                                        "WHERE kind = 'send'")[0][0])
 
@@ -561,11 +562,11 @@ def test_a_hand_off_that_timed_out_but_ran_is_not_sent_twice(consented, ports):
     from dataclasses import replace
 
     from shared.errors import TransientError
-    from shared.services.conversation import deliver
+    from shared.services.delivery import send_rows
 
     class RanThenTimedOut:
         def hand_off(self, body):
-            deliver(ports, "", consented.now, ports.records.claim_handed_off(body["outbox_ids"]))  # the task ran
+            send_rows(ports, ports.records.claim_handed_off(body["outbox_ids"]), consented.now)  # the task ran
             raise TransientError("timed out waiting for Cloud Tasks")
 
     consented.ports = replace(ports, tasks=RanThenTimedOut())

@@ -17,7 +17,7 @@ from shared.adapters.redis_store import RedisConversations
 from shared.bootstrap import build_app
 from shared.errors import ConfigError, TransientError
 from shared.services import retention
-from shared.services.conversation import Ports
+from shared.ports import Ports
 from tests.integration.conftest import Chat, RecordingMessenger
 
 pytestmark = pytest.mark.integration

@@ -2,17 +2,17 @@
 PostgreSQL's record the permanent one; a reply is marked sent before the next goes out; past the send budget the
 replies go to the task queue (or the scheduler), every message still answered once and in order."""
 import math
-import time
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
-from shared.adapters.redis_store import RedisConversations
 from shared.errors import TransientError
-from shared.services import conversation
-from shared.services.conversation import CONSENT_VERSION, deliver, handle_updates
+from shared.services import delivery
+from shared.services.conversation import CONSENT_VERSION
+from shared.services.delivery import deliver_due, send_rows
+from shared.services.inbound import handle_updates
 from shared.whatsapp.webhook import Updates
 from tests.integration.conftest import Chat, RecordingMessenger
 
@@ -93,10 +93,9 @@ def test_the_claim_is_a_short_lease_not_meta_s_seven_days(chat, ports):
     assert _count(ports, "SELECT count(*) FROM inbound_messages WHERE wamid = %s", msg.wamid) == 1
 
 
-def test_a_crash_between_claim_and_commit_is_processed_by_the_redelivery_after_the_lease(redis_url, ports):
+def test_a_crash_between_claim_and_commit_is_processed_by_the_redelivery_after_the_lease(ports):
     """Killed after the claim, before the commit: nothing is stored; Meta's redelivery once the lease ran out is
     processed as new, exactly once: one measurement, one result, and a later redelivery changes nothing."""
-    ports = replace(ports, conversations=RedisConversations(redis_url, claim_lease_s=1))
     chat = Chat(ports, wa_id=WA)
     _consented(ports, chat)
     msg = _up_to_the_result(chat)
@@ -105,7 +104,8 @@ def test_a_crash_between_claim_and_commit_is_processed_by_the_redelivery_after_t
     with pytest.raises(Crash):
         handle_updates(replace(ports, records=CrashingRecords(ports.records)), Updates(messages=(msg,)), chat.now)
     assert _count(ports, "SELECT count(*) FROM inbound_messages WHERE wamid = %s", msg.wamid) == 0
-    time.sleep(1.1)  # the lease runs out (Meta keeps redelivering for days)
+    # The lease runs out (Meta keeps redelivering for days): Redis drops the key at its time-out, as here.
+    ports.conversations.client().delete(f"claim:{msg.wamid}")
     handle_updates(ports, Updates(messages=(msg,)), chat.now)
     handle_updates(ports, Updates(messages=(msg,)), chat.now)
 
@@ -177,7 +177,7 @@ def test_each_reply_is_marked_sent_before_the_next_goes_out(chat, ports):
 
     assert messenger.done_before[-2:] == [done + 1, done + 2]  # the first of the two was marked before the second
     ports.records.run("UPDATE outbox SET next_attempt_at = now() WHERE done_at IS NULL AND kind = 'send'")  # lease over
-    assert deliver(ports, "", chat.now) == 1
+    assert deliver_due(ports, chat.now) == 1
     assert len(messenger.sent) == sends + 2  # the first once, the one in flight once more
     assert messenger.sent[-2][1] != messenger.sent[-1][1]
 
@@ -248,7 +248,7 @@ def test_past_the_send_budget_replies_go_to_the_task_queue_whole_people_in_order
     """With a 200 ms Graph API, the webhook sends for its budget (less the time kept for the batch's turns), then
     hands the rest to the task queue in tasks that keep each person's rows together and in order; the task endpoint
     sends each exactly once."""
-    from shared.services.conversation import SEND_BUDGET_S, TASK_ROWS_MAX, TURN_S, Budget
+    from shared.services.delivery import SEND_BUDGET_S, TASK_ROWS_MAX, TURN_S, Budget
 
     clock = Clock()
     ports = replace(ports, messenger=SlowMessenger(clock), tasks=RecordingQueue())
@@ -264,9 +264,9 @@ def test_past_the_send_budget_replies_go_to_the_task_queue_whole_people_in_order
                                                  (b["outbox_ids"],))} for b in tasks]
     assert sum(len(o) for o in owners) == len(set().union(*owners))  # nobody's rows split across two tasks
     for body in tasks:  # what services.scheduled.run_task does with each
-        deliver(ports, "", NOW, ports.records.claim_handed_off(body["outbox_ids"]))
+        send_rows(ports, ports.records.claim_handed_off(body["outbox_ids"]), NOW)
     for body in tasks:  # Cloud Tasks delivering each again sends nothing
-        assert deliver(ports, "", NOW, ports.records.claim_handed_off(body["outbox_ids"])) == 0
+        assert send_rows(ports, ports.records.claim_handed_off(body["outbox_ids"]), NOW) == 0
     _all_answered_once_in_order(ports.messenger, expected)
 
 
@@ -275,7 +275,7 @@ def test_past_the_send_budget_replies_go_to_the_task_queue_whole_people_in_order
 def test_without_a_working_queue_the_rest_is_released_to_the_scheduler_tick(ports, queue):
     """No task queue, or one that refuses: what did not fit is due at once for the scheduler's tick (the queue is
     tried once per batch, not once per row), and the ticks send every reply once, in order."""
-    from shared.services.conversation import Budget
+    from shared.services.delivery import Budget
 
     clock = Clock()
     ports = replace(ports, messenger=SlowMessenger(clock), tasks=queue)
@@ -286,7 +286,7 @@ def test_without_a_working_queue_the_rest_is_released_to_the_scheduler_tick(port
     assert queue is None or queue.calls == 1
     assert _count(ports, "SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL "
                          "AND next_attempt_at > now()") == 0  # nothing waits for a lease to run out
-    while deliver(ports, "", NOW):  # scheduler ticks
+    while deliver_due(ports, NOW):  # scheduler ticks
         pass
     _all_answered_once_in_order(ports.messenger, expected)
 
@@ -295,13 +295,13 @@ def test_what_the_webhook_hands_on_fits_the_task_endpoint():
     """A hand-off never carries more rows than the task endpoint takes."""
     from shared.services import scheduled
 
-    assert conversation.HANDOFF_ROWS <= conversation.TASK_ROWS_MAX == scheduled.TASK_ROWS_MAX
+    assert delivery.HANDOFF_ROWS <= delivery.TASK_ROWS_MAX == scheduled.TASK_ROWS_MAX
 
 
 def test_past_the_hard_limit_the_batch_asks_for_redelivery_and_loses_nothing(ports):
     """A batch that would run past the turn limit stops between people and answers 503; Meta's redelivery handles
     the rest, and the people already handled are not answered twice."""
-    from shared.services.conversation import Budget
+    from shared.services.delivery import Budget
 
     clock = Clock()
     ports = replace(ports, messenger=SlowMessenger(clock, send_s=1.0))

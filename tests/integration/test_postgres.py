@@ -1,8 +1,7 @@
 """The PostgreSQL adapter's statements: prepared once per connection, one round trip each, transactions intact."""
 import pytest
 
-from shared.adapters import postgres
-from shared.adapters.postgres import PostgresRecords, migrate, query, url_connector
+from shared.adapters.postgres import PostgresRecords, connections, migrate, query, url_connector
 
 pytestmark = pytest.mark.integration
 
@@ -30,6 +29,14 @@ def test_a_statement_is_prepared_once_and_reused(records):
     assert statements.count("SELECT $1::int + 1") == 1 and len(statements) == before + 1
 
 
+def test_a_named_parameter_used_twice_is_one_parameter(records):
+    """%(name)s with a mapping: each name becomes one $n, however often the statement uses it."""
+    assert records.run("SELECT %(a)s::int * 100 + %(b)s::int * 10 + %(a)s::int", {"b": 2, "a": 1}) == [[121]]
+    assert records.run("SELECT %(a)s::int * 100 + %(b)s::int * 10 + %(a)s::int", {"a": 3, "b": 4}) == [[343]]
+
+    assert "SELECT $1::int * 100 + $2::int * 10 + $1::int" in _prepared(records)
+
+
 def test_a_failed_transaction_rolls_back_everything_and_the_statements_still_work(records):
     """A statement failing inside a unit of work rolls back the ones before it (one implicit BEGIN), and the
     connection's prepared statements survive the rollback."""
@@ -53,7 +60,7 @@ def test_a_swallowed_database_error_is_never_committed(records):
         with records.transaction() as tx:
             tx.queue("sheet_upsert", {"n": 1}, dedupe_key="swallowed")
             try:
-                query(tx._conn, "SELECT 1 / 0")
+                tx._one("SELECT 1 / 0")
             except Exception:
                 pass
 
@@ -68,7 +75,7 @@ def test_rows_affected_are_counted(records):
 
 def test_the_oldest_statements_are_closed_beyond_the_cap(records, monkeypatch):
     """A connection keeps at most STATEMENTS_PER_CONNECTION statements; the least recently used one goes."""
-    monkeypatch.setattr(postgres, "STATEMENTS_PER_CONNECTION", 3)
+    monkeypatch.setattr(connections, "STATEMENTS_PER_CONNECTION", 3)
     for i in range(6):
         records.run(f"SELECT {i} + %s", (1,))
 
@@ -78,15 +85,15 @@ def test_the_oldest_statements_are_closed_beyond_the_cap(records, monkeypatch):
 
 
 def test_a_first_statement_that_fails_leaves_the_connection_in_step(records):
-    """The BEGIN travels with the first statement; when that statement fails, both answers are read, the
-    transaction is rolled back and the same connection serves the next unit of work."""
+    """The first statement begins the transaction; when it fails, the transaction is rolled back and the same
+    connection serves the next unit of work."""
     with pytest.raises(Exception, match="division by zero"):
         with records.transaction() as tx:
-            query(tx._conn, "SELECT 1 / %s::int", (0,))
+            tx._one("SELECT 1 / %s::int", (0,))
 
     with records.transaction() as tx:
         tx.queue("sheet_upsert", {"n": 3}, dedupe_key="after-failure")
-        assert query(tx._conn, "SELECT 2 / %s::int", (1,)).rows == [[2]]
+        assert tx._all("SELECT 2 / %s::int", (1,)) == [[2]]
 
     assert records.run("SELECT payload FROM outbox WHERE dedupe_key = 'after-failure'") == [[{"n": 3}]]
 

@@ -7,40 +7,34 @@ from shared.adapters.redis_store import RedisConversations
 from shared.errors import TransientError
 
 pytestmark = pytest.mark.integration
+SENT_AT = 1_700_000_000  # a message's WhatsApp timestamp (Unix seconds): it picks the rate window
 
 
-def test_a_message_id_is_claimed_only_once(redis_url):
-    """The first claim wins; a redelivery of the same id is refused."""
-    store = RedisConversations(redis_url)
-
-    assert (store.claim("wamid.A"), store.claim("wamid.A"), store.claim("wamid.B")) == (True, False, True)
-
-
-def test_concurrent_claims_have_exactly_one_winner(redis_url):
-    """Eight threads claiming one id at once: exactly one gets it."""
+def test_concurrent_turns_on_one_message_id_have_exactly_one_winner(redis_url):
+    """Eight threads beginning a turn on one id at once: exactly one gets it."""
     store = RedisConversations(redis_url)
     wins = []
     barrier = threading.Barrier(8)
 
-    def claim():
+    def begin():
         barrier.wait()
-        wins.append(store.claim("wamid.same"))
+        wins.append(store.begin_turn("wamid.same", "628100", SENT_AT, 60) is not None)
 
-    threads = [threading.Thread(target=claim) for _ in range(8)]
+    threads = [threading.Thread(target=begin) for _ in range(8)]
     [t.start() for t in threads]
     [t.join() for t in threads]
 
     assert sorted(wins) == [False] * 7 + [True]
 
 
-def test_released_claim_can_be_claimed_again(redis_url):
+def test_a_released_message_id_begins_a_turn_again(redis_url):
     """After a transient failure the claim is given back so Meta's redelivery is processed."""
     store = RedisConversations(redis_url)
-    store.claim("wamid.C")
+    store.begin_turn("wamid.C", "628100", SENT_AT, 60)
 
     store.release("wamid.C")
 
-    assert store.claim("wamid.C") is True
+    assert store.begin_turn("wamid.C", "628100", SENT_AT, 60) is not None
 
 
 def test_state_round_trips_with_unicode_and_expires(redis_url):
@@ -61,7 +55,7 @@ def test_unreachable_redis_is_a_transient_error():
     store = RedisConversations("redis://127.0.0.1:1/0", socket_timeout_s=0.5)
 
     with pytest.raises(TransientError):
-        store.claim("wamid.X")
+        store.begin_turn("wamid.X", "628100", SENT_AT, 60)
 
 
 def test_a_later_message_waits_for_an_earlier_one_that_has_arrived(redis_url):
@@ -125,13 +119,27 @@ def test_a_turn_begins_once_per_message_id_and_a_redelivery_is_not_counted(redis
     store = RedisConversations(redis_url)
     store.save("628111", {"flow": "measure", "step": "weight"})
 
-    first = store.begin_turn("wamid.T1", "628111", 60)
-    again = store.begin_turn("wamid.T1", "628111", 60)
-    second = store.begin_turn("wamid.T2", "628111", 60)
+    first = store.begin_turn("wamid.T1", "628111", SENT_AT, 60)
+    again = store.begin_turn("wamid.T1", "628111", SENT_AT, 60)
+    second = store.begin_turn("wamid.T2", "628111", SENT_AT, 60)
 
     assert first.state == {"flow": "measure", "step": "weight"} and first.count == 1 and not first.muted
     assert again is None
     assert second.count == 2
+
+
+def test_the_rate_window_is_the_one_the_message_was_sent_in(redis_url):
+    """Messages count in the window of their own timestamp, whatever this machine's clock says: a message sent
+    a minute later starts a new count, and one sent in the first window still counts there."""
+    from shared.adapters.redis_store import RedisConversations
+
+    store = RedisConversations(redis_url)
+    window = SENT_AT - SENT_AT % 60
+
+    counts = [store.begin_turn(f"wamid.W{n}", "628333", sent_at, 60).count
+              for n, sent_at in enumerate([window, window + 59, window + 60, window + 30])]
+
+    assert counts == [1, 2, 1, 3]
 
 
 def test_a_new_turn_sees_a_mute_and_an_expired_conversation(redis_url):
@@ -143,6 +151,6 @@ def test_a_new_turn_sees_a_mute_and_an_expired_conversation(redis_url):
     store.client().delete("conv:628222")  # the state timed out; its trace is kept longer
     store.mute("628222", 60)
 
-    start = store.begin_turn("wamid.T3", "628222", 60)
+    start = store.begin_turn("wamid.T3", "628222", SENT_AT, 60)
 
     assert start.state is None and start.expired and start.muted

@@ -142,14 +142,6 @@ def test_uploaded_media_can_be_looked_up_and_downloaded(base, messenger):
     assert (info["mime_type"], info["file_size"], data) == ("image/png", len(PNG), PNG)
 
 
-def test_mark_read_is_recorded_with_typing(base, messenger):
-    """A read receipt (with typing indicator) reaches the stand-in's read log."""
-    messenger.mark_read("wamid.INBOUND1", typing=True)
-
-    reads = requests.get(f"{base}/_standin/reads", timeout=5).json()["reads"]
-    assert [(r["message_id"], r["typing"]) for r in reads] == [("wamid.INBOUND1", True)]
-
-
 def test_recorded_messages_filter_by_number_and_sequence(base, messenger):
     """`to` narrows to one person and `after` returns only newer sends, in order."""
     messenger.send(TO, Text("satu"))

@@ -20,7 +20,6 @@ from shared.whatsapp.outgoing import (
 )
 from shared.whatsapp.payloads import (
     IMAGE_MAX_BYTES,
-    build_mark_read,
     build_message,
     char_len,
     image_mime,
@@ -380,15 +379,6 @@ def test_image_of_5_mb_is_accepted_and_one_byte_more_refused():
     assert image_mime(PNG + b"\x00" * (IMAGE_MAX_BYTES - len(PNG))) == "image/png"
     with pytest.raises(MessageTooLong):
         image_mime(PNG + b"\x00" * (IMAGE_MAX_BYTES - len(PNG) + 1))
-
-
-# --- Read receipts ------------------------------------------------------------------------------------------------
-
-def test_mark_read_body_optionally_shows_typing():
-    """A read receipt names the inbound wamid; the typing indicator rides along when asked."""
-    assert build_mark_read("wamid.ABC") == {"messaging_product": "whatsapp", "status": "read",
-                                            "message_id": "wamid.ABC"}
-    assert build_mark_read("wamid.ABC", typing=True)["typing_indicator"] == {"type": "text"}
 
 
 # --- Error classes ------------------------------------------------------------------------------------------------

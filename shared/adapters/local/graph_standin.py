@@ -86,7 +86,6 @@ class _Store:
                 Path(item["path"]).unlink(missing_ok=True)
             self.seq = itertools.count(1)
             self.messages: list[dict] = []
-            self.reads: list[dict] = []
             self.media: dict[str, dict] = {}
             self.rules: list[_Rule] = []
 
@@ -318,15 +317,6 @@ def make_app(access_token: str, media_dir: str | Path, phone_number_id: str | No
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict):
             raise Refused("The request body must be a JSON object.")
-        if "status" in body:  # mark as read (and typing indicator) share the messages endpoint
-            if body.get("messaging_product") != "whatsapp" or body.get("status") != "read":
-                raise Refused("status must be 'read' with messaging_product 'whatsapp'.")
-            _str(body, "message_id", "")
-            injected("messages", None)
-            with store.lock:
-                store.reads.append({"seq": next(store.seq), "message_id": body["message_id"],
-                                    "typing": "typing_indicator" in body, "at": time.time()})
-            return jsonify({"success": True})
         media_path = _check_message(body, store)
         injected("messages", body["to"])
         wamid = "wamid.STANDIN" + uuid.uuid4().hex.upper()
@@ -399,13 +389,6 @@ def make_app(access_token: str, media_dir: str | Path, phone_number_id: str | No
         with store.lock:
             out = [m for m in store.messages if m["seq"] > after and (to is None or m["to"] == to)]
         return jsonify({"messages": out})
-
-    @app.get("/_standin/reads")
-    def reads():
-        after = request.args.get("after", default=0, type=int)
-        with store.lock:
-            out = [r for r in store.reads if r["seq"] > after]
-        return jsonify({"reads": out})
 
     @app.get("/_standin/media/<media_id>")
     def media_file(media_id: str):

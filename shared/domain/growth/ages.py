@@ -6,6 +6,7 @@ DAYS_PER_MONTH = 30.4375  # WHO anthro ANTHRO_DAYS_OF_MONTH = 365.25 / 12 (anthr
 LYING_STANDING_CM = 0.7  # WHO 2006 / Permenkes 2/2020: lying length = standing height + 0.7 cm
 HEIGHT_FROM_DAY = 731  # anthro adjust_lenhei: standing height expected from day 731 (age >= 24 months)
 STANDING_MIN_MONTHS = 9  # anthro: a standing measure before 9 months is implausible (c9mo_flag)
+UNDER_FIVE_MONTHS = 60  # WHO 2006 covers ages in months below 60; from 60 months a child is outside the standard
 UNDER_FIVE_LAST_DAY = 1826  # last day with age in months < 60 (1827 / 30.4375 >= 60); WHO tables end here
 MEASURE_LYING, MEASURE_STANDING = "l", "h"  # WHO anthro measure codes: recumbent length, standing height
 

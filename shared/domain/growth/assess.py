@@ -121,7 +121,7 @@ def assess_growth(
         raise InvalidMeasurement("invalid_sex", f"sex must be 1 or 2, got {sex!r}")
     if age_days is None or not age_days >= 0:
         raise InvalidMeasurement("negative_age", f"age_days must be >= 0, got {age_days!r}")
-    if ages.age_months(age_days) >= 60:
+    if ages.age_months(age_days) >= ages.UNDER_FIVE_MONTHS:
         raise OutsideGrowthStandard("age_60_months_or_more", "Tumbuh covers children under five (0-59 months)")
     scores = who2006.compute(
         sex,

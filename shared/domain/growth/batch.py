@@ -156,7 +156,7 @@ def _wfl_score(weight, clenhei, cmeasure, sex0, sex_ok, age, age_whole, age_mo, 
     low_cm = np.where(use_l, who2006.WFL_CM[0], who2006.WFH_CM[0])
     high_cm = np.where(use_l, who2006.WFL_CM[1], who2006.WFH_CM[1])
     in_range = (clenhei >= low_cm) & (clenhei <= high_cm)
-    age_valid = ~age_known | ((age_whole <= who2006.MAX_AGE_DAYS) & (age_mo < 60))
+    age_valid = ~age_known | ((age_whole <= who2006.MAX_AGE_DAYS) & (age_mo < ages.UNDER_FIVE_MONTHS))
     valid = sex_ok & ~np.isnan(weight) & in_range & age_valid & not_oedema
     x = np.where(valid, clenhei, who2006.WFL_CM[0])  # keeps every index on the grid
     x10 = x * 10
@@ -298,7 +298,7 @@ def _chunk(out, sex, age, weight, lenhei, meas, measured, not_oedema, indicators
 
     sex_ok = (sex == 1) | (sex == 2)
     sex0 = (sex == 2).astype(np.intp)
-    age_ok = sex_ok & (age_whole <= who2006.MAX_AGE_DAYS) & (age_mo < 60)  # NaN age compares False
+    age_ok = sex_ok & (age_whole <= who2006.MAX_AGE_DAYS) & (age_mo < ages.UNDER_FIVE_MONTHS)  # NaN age compares False
     # One row index for every daily table; rows without a WHO value hold NaN, which makes z NaN.
     age_idx = (np.where(age_ok, age_whole, 0) + sex0 * (ages.UNDER_FIVE_LAST_DAY + 1)).astype(np.intp)
     measures = {"zlen": clenhei, "zwei": weight, "zbmi": cbmi, **measured}

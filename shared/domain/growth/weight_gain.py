@@ -235,7 +235,7 @@ def _checked_age_months(birth_date: date, current: Weighing) -> int:
     if current.measured_on < birth_date:
         raise InvalidMeasurement("measured_before_birth", f"{current.measured_on} is before {birth_date}")
     age_months = ages.completed_months(birth_date, current.measured_on)
-    if age_months >= 60:
+    if age_months >= ages.UNDER_FIVE_MONTHS:
         raise OutsideGrowthStandard("age_60_months_or_more", "the KMS covers children under five")
     if not current.weight_kg > 0:
         raise InvalidMeasurement("non_positive_weight_kg", "weights must be > 0")

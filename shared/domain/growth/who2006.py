@@ -112,7 +112,7 @@ def _age_based(indicator, y, sex, age_whole, age_mo, formula, flagger, first_day
         return _MISSING
     if y <= 0:
         return _IMPLAUSIBLE
-    if age_whole < first_day or age_whole > MAX_AGE_DAYS or age_mo >= 60:
+    if age_whole < first_day or age_whole > MAX_AGE_DAYS or age_mo >= ages.UNDER_FIVE_MONTHS:
         return _OUTSIDE
     if blocked is not None:
         return blocked
@@ -137,7 +137,7 @@ def _weight_for_lenhei(sex, age_whole, age_mo, weight, clenhei, cmeasure, oedema
     low_cm, high_cm = WFL_CM if use_length else WFH_CM
     if not low_cm <= clenhei <= high_cm:
         return _OUTSIDE
-    if age_whole is not None and (age_whole > MAX_AGE_DAYS or age_mo >= 60):
+    if age_whole is not None and (age_whole > MAX_AGE_DAYS or age_mo >= ages.UNDER_FIVE_MONTHS):
         return _OUTSIDE  # with age unknown anthro keeps the score (its NA age makes the rule NA)
     if oedema:
         return _OEDEMA
@@ -238,7 +238,7 @@ def compute(
     zts = _age_based("tsfa", tsf_mm, sex, age_whole, age_mo, restricted_z, _FLAG_OTHER, first_day=SKINFOLD_FIRST_DAY)
     zss = _age_based("ssfa", ssf_mm, sex, age_whole, age_mo, restricted_z, _FLAG_OTHER, first_day=SKINFOLD_FIRST_DAY)
     # WHO 2007 starts where WHO 2006 ends (>= 60 months); below that there is simply no 2007 score.
-    older = age_mo is None or age_mo >= 60
+    older = age_mo is None or age_mo >= ages.UNDER_FIVE_MONTHS
     plus = _UNSUPPORTED if older else _OUTSIDE
     return WhoScores(
         age_days=age_whole,

@@ -19,7 +19,7 @@ from shared.domain.growth.ages import DAYS_PER_MONTH
 from shared.flows.messages import EN, ID
 
 META_IMAGE_LIMIT = 5 * 1024 * 1024  # WhatsApp Cloud API: images up to 5 MB
-TARGET_BYTES = 300 * 1024  # issue 5: aim well below Meta's limit, so sending stays fast on slow networks
+TARGET_BYTES = 300 * 1024  # well below Meta's limit, so sending stays fast on slow networks
 
 BOY_LFA = ("lfa", "M", [(30, 53.0), (120, 60.0), (250, 66.0), (400, 71.0)])
 GIRL_WFA = ("wfa", "F", [(20, 3.6), (95, 5.4), (190, 6.9), (300, 7.6)])

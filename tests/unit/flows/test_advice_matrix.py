@@ -1,6 +1,6 @@
 """The advice matrix over its whole grid: age band x every Permenkes category x oedema x LILA x head x weight gain x
-what the family said. Each property is a safety rule from the clinical review (issue 9), checked on the words
-as the family reads them, in both languages."""
+what the family said. Each property is a safety rule from the clinical review (a paediatric-nutrition reading that
+found results which could hurt a child), checked on the words as the family reads them, in both languages."""
 import itertools
 import re
 import string
@@ -102,8 +102,9 @@ def test_tiers_follow_the_three_levels():
 
 
 def test_the_status_line_puts_the_most_urgent_first():
-    """Issue 9's order: oedema / gizi buruk (WHZ or LILA) -> gizi kurang -> sangat pendek -> pendek -> BB sangat
-    kurang -> the rest; a child who is pendek and gizi buruk is 'gizi buruk, pendek', never 'pendek'."""
+    """By urgency, so the parent reads the most dangerous finding first: oedema / gizi buruk (WHZ or LILA) -> gizi
+    kurang -> sangat pendek -> pendek -> BB sangat kurang -> the rest; a child who is pendek and gizi buruk is
+    'gizi buruk, pendek', never 'pendek'."""
     order = ["oedema", "severely_wasted", "wasted", "severely_stunted", "stunted", "severely_underweight",
              "underweight"]
     positions = [matrix.STATUS_ORDER.index(k) for k in order]

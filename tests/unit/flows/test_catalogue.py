@@ -36,7 +36,7 @@ def _all_choices():
             yield from choices_of(step, {}, ctx)
     yield from conversation.MENU_CHOICES
     yield from results.AFTER_RESULT + results.remeasure_choices(1) + results.chart_choices(1, with_wfl=True)
-    yield from conversation.KADER_CHOICES + conversation.KADER_AFTER_RESULT
+    yield from conversation.KADER_CHOICES + results.KADER_AFTER_RESULT
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -1,4 +1,4 @@
-"""`python -m shared.growth`: WHO's output columns per row, categories, reasons, and no stop on bad input."""
+"""`python -m shared.growth_csv`: WHO's output columns per row, categories, reasons, and no stop on bad input."""
 import csv
 import io
 import subprocess
@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from shared.domain.growth import InvalidMeasurement, OutsideGrowthStandard, assess_growth, tables, who2006
-from shared.growth import CATEGORY_COLUMNS, OUTPUT_COLUMNS, RENAMED_INPUT_PREFIX, run
+from shared.growth_csv import CATEGORY_COLUMNS, OUTPUT_COLUMNS, RENAMED_INPUT_PREFIX, run
 from tests.kit import REPO
 from tests.unit.growth.vectors import INDICATORS, inputs, read_csv
 
@@ -28,7 +28,7 @@ def _by_id(rows: list[dict]) -> dict:
 def test_command_line_reads_stdin_and_writes_stdout():
     """The module runs as a program: the fixture goes in on stdin and comes out with WHO's columns."""
     result = subprocess.run(
-        [sys.executable, "-m", "shared.growth"],
+        [sys.executable, "-m", "shared.growth_csv"],
         stdin=FIXTURE.open("rb"),
         capture_output=True,
         cwd=REPO,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.shell
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Found when the test module is collected, so a script added later is checked without editing this file.

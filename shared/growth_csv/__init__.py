@@ -1,6 +1,6 @@
 """Command-line adapter of the growth engine: WHO-style CSV in, WHO's output columns and categories out.
 
-`python -m shared.growth < cases.csv > out.csv`. Optional skinfold columns `triskin` and `subskin` (millimetres,
+`python -m shared.growth_csv < cases.csv > out.csv`. Optional skinfold columns `triskin` and `subskin` (millimetres,
 anthro's argument names) add `zts fts` and `zss fss` after `fac`; without them the columns are exactly as before.
 A score with WHO's plausibility flag set keeps its z and flag as WHO prints them but gets an empty category, so
 counts made from the category columns leave it out as anthro_prevalence does.
@@ -190,7 +190,7 @@ def run(infile, outfile) -> int:
 
 
 def main() -> int:
-    """Entry point of `python -m shared.growth`: stdin to stdout; exit status 0 even with bad rows."""
+    """Entry point of `python -m shared.growth_csv`: stdin to stdout; exit status 0 even with bad rows."""
     stdin = open(sys.stdin.fileno(), encoding="utf-8-sig", newline="", closefd=False)
     stdout = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)
     with stdout:

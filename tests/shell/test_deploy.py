@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.shell
+
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy.sh"
 FUNCTIONS = {"webhook": "whatsapp_webhook", "scheduler": "scheduler", "backup": "backup"}

@@ -1,366 +1,63 @@
-"""PostgreSQL: connections (plain pg8000 locally, the Cloud SQL connector in production) and the migration runner.
-
-Written against the DB-API (`pg8000.dbapi`), because the Cloud SQL connector hands back a DB-API connection:
-the same SQL runs locally and in Cloud SQL. Connection errors surface as TransientError.
-"""
+"""The Records port over PostgreSQL: single statements, and units of work that each run in one transaction."""
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
-import re
-import threading
-import weakref
-from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from typing import Callable, Iterator
-from urllib.parse import unquote, urlsplit
+from typing import Iterator
 
 import pg8000.dbapi
-from pg8000.converters import make_params
-from pg8000.core import IN_FAILED_TRANSACTION, SYNC_MSG, Context, _flush, _write
-from pg8000.dbapi import convert_paramstyle
 
-from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
-from shared.errors import ConfigError, TransientError
+from shared.adapters.postgres.connections import Database, query
+from shared.domain.model import DELIVERY_STATUS_RANK, Arrival, Child, Guardian, Measurement, Staff
+from shared.errors import TransientError
 
-log = logging.getLogger(__name__)
-
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-# Any constant works; it only has to be the same for every process that migrates this database.
-_MIGRATION_LOCK = 0x7475_6D62_7568  # "tumbuh"
-
-Connect = Callable[[], pg8000.dbapi.Connection]
-
-STATEMENTS_PER_CONNECTION = 256  # prepared statements kept per connection (the app has a few dozen)
-_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection → OrderedDict of its statements
-
-
-def query(conn: pg8000.dbapi.Connection, sql: str, params: tuple | list = ()):
-    """Run one %s-style statement as a named prepared statement of this connection; returns pg8000's context
-    (.rows is None for a statement without a result, .row_count counts affected rows).
-
-    pg8000's cursor.execute sends Parse, Describe and Bind/Execute with a Sync after each: three round trips,
-    and PostgreSQL parses and plans the statement every time. Prepared once per connection, each later
-    execution is one round trip with a cached plan. That matters most in production, where Cloud SQL is a
-    network hop away. A transaction begins on the first statement, as the DB-API cursor would begin it, with
-    the BEGIN riding in the statement's packet. (pg8000's protocol methods are used directly: the version is
-    pinned, and tests/integration/test_postgres.py covers the transaction paths.)
-    """
-    cache = _statements.get(conn)
-    if cache is None:
-        cache = _statements[conn] = OrderedDict()
-    entry = cache.get(sql)
-    if entry is None:
-        statement, _ = convert_paramstyle("format", sql, params)
-        if len(cache) >= STATEMENTS_PER_CONNECTION:
-            conn.close_prepared_statement(cache.popitem(last=False)[1][0])
-        name, columns, input_funcs = conn.prepare_statement(statement, ())
-        entry = cache[sql] = (name, columns, input_funcs, statement)
-    else:
-        cache.move_to_end(sql)
-    name, columns, input_funcs, statement = entry
-    values = make_params(conn.py_types, params)
-    if conn.autocommit or conn._in_transaction:
-        return conn.execute_named(name, values, columns, input_funcs, statement)
-    # The DB-API cursor's implicit BEGIN, sent in the same packet as the statement: one round trip for both.
-    conn.send_QUERY("begin transaction")
-    conn.send_BIND(name, values)
-    conn.send_EXECUTE()
-    _write(conn._sock, SYNC_MSG)
-    _flush(conn._sock)
-    context = Context(statement, columns=columns, input_funcs=input_funcs)
-    try:
-        conn.handle_messages(Context("begin transaction"))
-    finally:
-        conn.handle_messages(context)  # read the statement's answer even after an error: the stream stays in step
-    return context
-
-
-def url_connector(database_url: str, timeout_s: float = 10) -> Connect:
-    """A connect() for a postgresql:// URL (local cluster, or any reachable server)."""
-    parts = urlsplit(database_url)
-    if parts.scheme not in ("postgresql", "postgres"):
-        raise ConfigError(f"DATABASE_URL must start with postgresql://, not {parts.scheme or 'nothing'}://")
-    kwargs = dict(
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password) if parts.password else None,
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        database=unquote(parts.path.lstrip("/")) or None,
-        timeout=timeout_s,
-        application_name="tumbuh",
-    )
-    return lambda: pg8000.dbapi.connect(**kwargs)
-
-
-def cloud_sql_connector(instance: str, user: str, db_name: str, iam_auth: bool, password: str = "") -> Connect:
-    """A connect() through the Cloud SQL Python connector (imported on first use: it costs ~430 ms)."""
-    state: dict = {}
-    lock = threading.Lock()
-
-    def connect() -> pg8000.dbapi.Connection:
-        with lock:
-            if "connector" not in state:
-                from google.cloud.sql.connector import Connector  # lazy: heavy import, production only
-
-                # Lazy: CPU is throttled between requests. Private: deploy.sh gives Cloud SQL no public IP.
-                state["connector"] = Connector(refresh_strategy="lazy", ip_type="private")
-        extra = {"enable_iam_auth": True} if iam_auth else {"password": password}
-        return state["connector"].connect(instance, "pg8000", user=user, db=db_name, **extra)
-
-    return connect
-
-
-class Database:
-    """One lazily opened connection per thread (pg8000 connections are not thread-safe)."""
-
-    def __init__(self, connect: Connect):
-        self._connect = connect
-        self._local = threading.local()
-
-    def connection(self) -> pg8000.dbapi.Connection:
-        """This thread's connection, opened on first use; a failure to connect is transient."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = self._connect()
-            except (pg8000.dbapi.InterfaceError, OSError) as exc:
-                raise TransientError(f"cannot reach PostgreSQL: {type(exc).__name__}") from exc
-            self._local.conn = conn
-        return conn
-
-    def connection_for(self, autocommit: bool) -> pg8000.dbapi.Connection:
-        """This thread's connection in the wanted mode: autocommit for single statements (one round trip
-        instead of BEGIN, statement, COMMIT), explicit transactions for units of work and migrations."""
-        conn = self.connection()
-        if conn.autocommit != autocommit:
-            conn.autocommit = autocommit
-        return conn
-
-    def run(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        """Run one statement on its own (autocommit) and return its rows; drops a broken connection."""
-        conn = self.connection_for(autocommit=True)
-        try:
-            return query(conn, sql, params).rows or []
-        except (pg8000.dbapi.InterfaceError, OSError) as exc:
-            self.discard()
-            raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
-
-    def discard(self) -> None:
-        """Forget (and close) this thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                pass
-
-    def ping(self) -> bool:
-        """True when the database answers."""
-        rows = self.run("SELECT 1")
-        return bool(rows) and rows[0][0] == 1
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: str
-    name: str
-    sql: str
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode()).hexdigest()
-
-
-def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files in version order; refuses stray or duplicate names."""
-    found: list[Migration] = []
-    for path in sorted(directory.glob("*.sql")):
-        match = _MIGRATION_NAME.match(path.name)
-        if not match:
-            raise ConfigError(f"migration file {path.name} is not named NNNN_lower_snake.sql")
-        found.append(Migration(match[1], match[2], path.read_text(encoding="utf-8")))
-    versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise ConfigError("two migration files share a version number")
-    return found
-
-
-def migrate(db: Database, migrations: list[Migration] | None = None) -> list[str]:
-    """Apply pending migrations, each in its own transaction, under an advisory lock; return versions applied.
-
-    Safe to call on every cold start and from several instances at once: the fast path is one SELECT, and
-    the lock makes a second migrator wait and then find nothing to do. An edited, already-applied migration
-    is refused (its checksum no longer matches), because the database would silently differ from the code.
-    """
-    migrations = load_migrations() if migrations is None else migrations
-    conn = db.connection_for(autocommit=False)  # each migration must commit whole or not at all
-    cur = conn.cursor()
-    # Fast path, no lock: the table exists and nothing is pending (every warm start after the first).
-    cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
-    if cur.fetchone()[0] and not _pending(cur, migrations):
-        conn.commit()
-        return []
-    conn.commit()
-    applied_now: list[str] = []
-    # Everything else under the lock, creating the bookkeeping table included: concurrent
-    # CREATE TABLE IF NOT EXISTS statements race in PostgreSQL's catalog.
-    cur.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
-    conn.commit()
-    try:
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        conn.commit()
-        for migration in _pending(cur, migrations):
-            try:
-                cur.execute(migration.sql)
-                cur.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
-                    (migration.version, migration.name, migration.checksum),
-                )
-                conn.commit()
-            except Exception:
-                conn.rollback()
-                log.error("migration failed", extra={"ctx": {"version": migration.version}})
-                raise
-            applied_now.append(migration.version)
-            log.info("migration applied", extra={"ctx": {"version": migration.version, "name": migration.name}})
-    finally:
-        conn.rollback()  # a failed statement leaves the transaction aborted; unlock needs a clean one
-        cur.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
-        conn.commit()
-    return applied_now
-
-
-def _pending(cur, migrations: list[Migration]) -> list[Migration]:
-    cur.execute("SELECT version, checksum FROM schema_migrations")
-    return _unapplied(dict(cur.fetchall()), migrations)
-
-
-def _unapplied(applied: dict[str, str], migrations: list[Migration]) -> list[Migration]:
-    for m in migrations:
-        if m.version in applied and applied[m.version] != m.checksum:
-            raise ConfigError(
-                f"migration {m.version}_{m.name} was edited after it was applied; add a new migration instead"
-            )
-    return [m for m in migrations if m.version not in applied]
-
-
-def pending_migrations(db: Database, migrations: list[Migration] | None = None) -> list[Migration]:
-    """The migrations this database still lacks, applying none: what an instance that may not migrate checks at
-    cold start. One SELECT; an edited, already-applied migration is refused as migrate() refuses it."""
-    migrations = load_migrations() if migrations is None else migrations
-    try:
-        applied = dict(db.run("SELECT version, checksum FROM schema_migrations"))
-    except pg8000.dbapi.DatabaseError as exc:
-        if _sqlstate(exc) == "42P01":  # undefined_table: nobody migrated this database yet
-            return list(migrations)
-        if _sqlstate(exc) == "42501":  # insufficient_privilege
-            raise ConfigError("this database user cannot read schema_migrations: run the migrator, which grants "
-                              f"{RUNTIME_ROLE} to the functions' users") from exc
-        raise
-    return _unapplied(applied, migrations)
-
-
-def _sqlstate(exc: Exception) -> str:
-    """PostgreSQL's error code from a pg8000 error (its first argument is the server's error fields)."""
-    fields = exc.args[0] if exc.args else None
-    return fields.get("C", "") if isinstance(fields, dict) else ""
-
-
-# The functions' database role (migration 0005): reads and writes the data, owns nothing, so it cannot alter the
-# schema; audit_log is append-only for it. Each function's own database user is made a member by the migrator.
-RUNTIME_ROLE = "tumbuh_runtime"
-
-
-def _ident(name: str) -> str:
-    """A quoted SQL identifier: Cloud SQL IAM user names hold '@', '.' and '-'."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def grant_runtime(db: Database, users: list[str]) -> None:
-    """Re-apply the runtime role's privileges (tables added since get theirs), make each database user a member,
-    and check that none of them can alter the schema; raises ConfigError naming what is wrong.
-
-    Run by the migrator, the schema owner, at every deploy. A user that can act as a table's owner, create in
-    the schema or database, or create roles (which can grant itself the owner's role) is refused, and nothing
-    is granted: the deploy stops before functions start with more rights than they should have.
-    """
-    conn = db.connection_for(autocommit=False)
-    cur = conn.cursor()
-    try:
-        cur.execute("SELECT grant_runtime_privileges()")
-        if not cur.fetchone()[0] and users:
-            raise ConfigError(f"role {RUNTIME_ROLE} is missing and this user cannot create it; once, as the "
-                              f"postgres user: CREATE ROLE {RUNTIME_ROLE} NOLOGIN; GRANT {RUNTIME_ROLE} TO "
-                              f"<migrator> WITH ADMIN OPTION; then run the migrator again")
-        for user in users:
-            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
-            if cur.fetchone() is None:
-                raise ConfigError(f"database user {user} does not exist (deploy.sh creates it with "
-                                  "gcloud sql users create)")
-            cur.execute(f"GRANT {RUNTIME_ROLE} TO {_ident(user)}")
-        cur.execute(
-            "SELECT u.rolname, u.rolsuper OR u.rolcreaterole, has_database_privilege(u.oid, current_database(), "
-            "'CREATE'), has_schema_privilege(u.oid, 'public', 'CREATE'), EXISTS (SELECT 1 FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
-            "AND pg_has_role(u.oid, c.relowner, 'MEMBER')) FROM pg_roles u WHERE u.rolname = ANY(%s) "
-            "ORDER BY u.rolname", (list(users),))
-        reasons = ("is a superuser or may create roles", "may create schemas", "may create tables",
-                   "can act as the owner of the tables")
-        problems = [f"{row[0]} {why}" for row in cur.fetchall() for why, bad in zip(reasons, row[1:]) if bad]
-        if problems:
-            raise ConfigError("a runtime database user could alter the schema: " + "; ".join(problems))
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    if users:
-        log.info("runtime role granted", extra={"ctx": {"users": len(users)}})
-
-
-def purge_audit_log(db: Database, keep_days: int) -> int:
-    """Delete audit entries older than keep_days and audit the purge (counts only); returns how many went.
-
-    The migrator's job: the runtime role may not delete audit entries, and the trigger of migration 0005
-    refuses to delete younger ones, for the owner too.
-    """
-    rows = db.run(
-        "WITH gone AS (DELETE FROM audit_log WHERE at < now() - make_interval(days => %s) RETURNING 1) "
-        "INSERT INTO audit_log (actor, action, entity, detail) SELECT 'migrator', 'retention.purge', 'retention', "
-        "jsonb_build_object('audit_log', count(*)) FROM gone HAVING count(*) > 0 RETURNING detail",
-        (keep_days,))
-    return int(rows[0][0]["audit_log"]) if rows else 0
-
-
-_STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}  # statuses arrive out of order: never downgrade
+# Statuses arrive out of order: a stored one is replaced only by a higher rank (the rank lives in the domain).
+_RANK_SQL = "CASE status " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in DELIVERY_STATUS_RANK.items()) + " END"
 OUTBOX_LEASE_S = 120  # a claimed outbox row is invisible to other senders this long (a crashed sender's row returns)
 
 
 class PgUnitOfWork:
-    """The UnitOfWork port on one open transaction (see PostgresRecords.transaction)."""
+    """The UnitOfWork port on one transaction (see PostgresRecords.transaction), which its first statement begins.
+
+    It remembers whether a statement failed: PostgreSQL then refuses the rest of the transaction and answers a
+    COMMIT by rolling back, so a unit of work that caught the error and went on must not report success.
+    """
 
     def __init__(self, conn):
         self._conn = conn
+        self._begun = False
+        self._failed = False
 
-    def _exec(self, sql: str, params: tuple = ()) -> int:
-        return query(self._conn, sql, params).row_count
+    def _run(self, sql: str, params):
+        try:
+            if not self._begun:
+                self._begun = True  # before sending: a BEGIN whose answer is lost is still rolled back
+                self._conn.execute_simple("BEGIN")
+            return query(self._conn, sql, params)
+        except pg8000.dbapi.DatabaseError:
+            self._failed = True
+            raise
 
-    def _one(self, sql: str, params: tuple = ()):
-        rows = query(self._conn, sql, params).rows
+    def _commit(self) -> None:
+        if self._failed:
+            raise RuntimeError("a database error was swallowed inside the unit of work; nothing was committed")
+        if self._begun:
+            self._conn.execute_simple("COMMIT")  # one round trip; the DB-API commit() takes three
+
+    def _rollback(self) -> None:
+        if self._begun:
+            self._conn.execute_simple("ROLLBACK")
+
+    def _exec(self, sql: str, params: tuple | dict = ()) -> int:
+        return self._run(sql, params).row_count
+
+    def _one(self, sql: str, params: tuple | dict = ()):
+        rows = self._run(sql, params).rows
         return rows[0] if rows else None
 
-    def _all(self, sql: str, params: tuple = ()) -> list:
-        return query(self._conn, sql, params).rows or []
+    def _all(self, sql: str, params: tuple | list | dict = ()) -> list:
+        return self._run(sql, params).rows or []
 
     _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at, unreachable_at, consent_version"
     _CHILD = "id, name, sex, birth_date, guardian_id, posyandu_id"
@@ -370,24 +67,26 @@ class PgUnitOfWork:
         # One round trip for what every message needs: record its id (None when it was already recorded),
         # note the guardian's last inbound time, and load who is writing with their children.
         rows = self._all(
-            "WITH ins AS (INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES (%s, %s, %s) "
-            "  ON CONFLICT (wamid) DO NOTHING RETURNING 1), "
-            "touched AS (UPDATE guardians SET last_inbound_at = %s WHERE wa_id = %s AND EXISTS (SELECT 1 FROM ins) "
+            "WITH ins AS (INSERT INTO inbound_messages (wamid, wa_hash, kind) VALUES (%(wamid)s, %(wa_hash)s, "
+            "  %(kind)s) ON CONFLICT (wamid) DO NOTHING RETURNING 1), "
+            "touched AS (UPDATE guardians SET last_inbound_at = %(now)s WHERE wa_id = %(wa_id)s "
+            "  AND EXISTS (SELECT 1 FROM ins) "
             "  RETURNING id), "
             # Messages held back because this person's 24-hour window had closed go out now that it is open.
             "reopened AS (UPDATE outbox SET next_attempt_at = now() WHERE kind = 'send' AND done_at IS NULL "
-            "  AND last_error = 'OutsideWindow' AND payload->>'to' = %s AND EXISTS (SELECT 1 FROM ins)) "
+            "  AND last_error = 'OutsideWindow' AND payload->>'to' = %(wa_id)s AND EXISTS (SELECT 1 FROM ins)) "
             "SELECT (SELECT count(*) FROM ins), s.id, s.wa_id, s.name, s.role, s.posyandu_id, s.language, "
             f"{', '.join('g.' + c for c in self._GUARDIAN.split(', '))}, "
             f"{', '.join('c.' + c for c in self._CHILD.split(', '))} "
             # The child the conversation is about: its latest measurements, as one JSON value (newest first).
             ", (SELECT json_agg(json_build_array(" + self._MEASUREMENT + ") ORDER BY measured_on DESC, id DESC) "
             "  FROM (SELECT * FROM measurements "
-            "  WHERE child_id = %s ORDER BY measured_on DESC, id DESC LIMIT %s) m) "
-            "FROM (SELECT 1) one LEFT JOIN staff s ON s.wa_id = %s AND s.active "
-            "LEFT JOIN guardians g ON g.wa_id = %s AND s.id IS NULL "
+            "  WHERE child_id = %(child_id)s ORDER BY measured_on DESC, id DESC LIMIT %(measurements)s) m) "
+            "FROM (SELECT 1) one LEFT JOIN staff s ON s.wa_id = %(wa_id)s AND s.active "
+            "LEFT JOIN guardians g ON g.wa_id = %(wa_id)s AND s.id IS NULL "
             "LEFT JOIN children c ON c.guardian_id = g.id ORDER BY c.id",
-            (wamid, wa_hash, kind, now, wa_id, wa_id, child_id, measurements, wa_id, wa_id))
+            {"wamid": wamid, "wa_hash": wa_hash, "kind": kind, "now": now, "wa_id": wa_id, "child_id": child_id,
+             "measurements": measurements})
         if not rows or rows[0][0] == 0:
             return None
         first = rows[0]
@@ -445,9 +144,10 @@ class PgUnitOfWork:
     def create_guardian(self, wa_id: str, language: str, consent_version: str, now: datetime) -> Guardian:
         row = self._one(
             "INSERT INTO guardians (wa_id, language, consent_at, consent_version, last_inbound_at) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (wa_id) DO UPDATE SET consent_at = EXCLUDED.consent_at, "
-            "consent_version = EXCLUDED.consent_version, language = EXCLUDED.language, updated_at = now() "
-            f"RETURNING {self._GUARDIAN}", (wa_id, language, now, consent_version, now))
+            "VALUES (%(wa_id)s, %(language)s, %(now)s, %(consent_version)s, %(now)s) ON CONFLICT (wa_id) DO UPDATE "
+            "SET consent_at = EXCLUDED.consent_at, consent_version = EXCLUDED.consent_version, "
+            f"language = EXCLUDED.language, updated_at = now() RETURNING {self._GUARDIAN}",
+            {"wa_id": wa_id, "language": language, "now": now, "consent_version": consent_version})
         return Guardian(*row)
 
     _GUARDIAN_FIELDS = {"language", "opted_out_at", "last_inbound_at", "unreachable_at"}
@@ -467,18 +167,18 @@ class PgUnitOfWork:
         # cascade), children a kader registered with this number as the parent's, a "do not ask again" refusal,
         # and every message still waiting to go to the number or to mirror those children into the Sheet.
         row = self._one(
-            "WITH g AS (SELECT id FROM guardians WHERE wa_id = %s), "
+            "WITH g AS (SELECT id FROM guardians WHERE wa_id = %(wa_id)s), "
             "c AS (SELECT id FROM children WHERE guardian_id IN (SELECT id FROM g) "
-            "  OR (guardian_id IS NULL AND parent_wa_id = %s)), "
+            "  OR (guardian_id IS NULL AND parent_wa_id = %(wa_id)s)), "
             "m AS (SELECT count(*) AS n FROM measurements WHERE child_id IN (SELECT id FROM c)), "
-            "o AS (DELETE FROM outbox WHERE done_at IS NULL AND ((kind = 'send' AND payload->>'to' = %s) "
+            "o AS (DELETE FROM outbox WHERE done_at IS NULL AND ((kind = 'send' AND payload->>'to' = %(wa_id)s) "
             "  OR (kind = 'sheet_upsert' AND (payload->>'child_id')::bigint IN (SELECT id FROM c)))), "
-            "r AS (DELETE FROM claim_refusals WHERE wa_hash = %s RETURNING 1), "
+            "r AS (DELETE FROM claim_refusals WHERE wa_hash = %(claims_hash)s RETURNING 1), "
             "dc AS (DELETE FROM children WHERE id IN (SELECT id FROM c) RETURNING id), "
             "dg AS (DELETE FROM guardians WHERE id IN (SELECT id FROM g) RETURNING id) "
             "SELECT (SELECT id FROM g), ARRAY(SELECT id FROM dc ORDER BY id), (SELECT n FROM m), "
             "(SELECT count(*) FROM r)",
-            (wa_id, wa_id, wa_id, claims_hash))
+            {"wa_id": wa_id, "claims_hash": claims_hash})
         return {"guardian_id": row[0], "child_ids": list(row[1] or []), "measurements": int(row[2]),
                 "refusals": int(row[3])}
 
@@ -499,10 +199,11 @@ class PgUnitOfWork:
     def add_child(self, guardian_id, name, sex, birth_date, registered_by=None, posyandu_id=None,
                   parent_wa_id=None) -> Child:
         row = self._one("INSERT INTO children (guardian_id, name, sex, birth_date, registered_by, posyandu_id, "
-                        "parent_wa_id, parent_claimed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, "
-                        f"CASE WHEN %s::text IS NULL THEN NULL ELSE now() END) RETURNING {self._CHILD}",
-                        (guardian_id, name, sex, birth_date, registered_by, posyandu_id, parent_wa_id,
-                         parent_wa_id))
+                        "parent_wa_id, parent_claimed_at) VALUES (%(guardian_id)s, %(name)s, %(sex)s, "
+                        "%(birth_date)s, %(registered_by)s, %(posyandu_id)s, %(parent_wa_id)s, "
+                        f"CASE WHEN %(parent_wa_id)s::text IS NULL THEN NULL ELSE now() END) RETURNING {self._CHILD}",
+                        {"guardian_id": guardian_id, "name": name, "sex": sex, "birth_date": birth_date,
+                         "registered_by": registered_by, "posyandu_id": posyandu_id, "parent_wa_id": parent_wa_id})
         return Child(*row)
 
     def claim_on(self, child_id: int, wa_id: str) -> None:
@@ -515,11 +216,11 @@ class PgUnitOfWork:
         # number whose owner said "do not ask again" is never asked: those claims are dropped instead.
         rows = self._all(
             "WITH refused AS (UPDATE children SET parent_wa_id = NULL, parent_claimed_at = NULL, updated_at = now() "
-            "  WHERE parent_wa_id = %s AND guardian_id IS NULL "
-            "  AND EXISTS (SELECT 1 FROM claim_refusals WHERE wa_hash = %s)) "
-            f"UPDATE children SET claim_asked_at = now() WHERE parent_wa_id = %s AND guardian_id IS NULL "
-            "AND claim_asked_at IS NULL AND NOT EXISTS (SELECT 1 FROM claim_refusals WHERE wa_hash = %s) "
-            f"RETURNING {self._CHILD}", (wa_id, claims_hash, wa_id, claims_hash))
+            "  WHERE parent_wa_id = %(wa_id)s AND guardian_id IS NULL "
+            "  AND EXISTS (SELECT 1 FROM claim_refusals WHERE wa_hash = %(claims_hash)s)) "
+            "UPDATE children SET claim_asked_at = now() WHERE parent_wa_id = %(wa_id)s AND guardian_id IS NULL "
+            "AND claim_asked_at IS NULL AND NOT EXISTS (SELECT 1 FROM claim_refusals WHERE wa_hash = %(claims_hash)s) "
+            f"RETURNING {self._CHILD}", {"wa_id": wa_id, "claims_hash": claims_hash})
         return sorted((Child(*r) for r in rows), key=lambda c: c.id)
 
     def claimed_child(self, child_id: int, wa_id: str) -> Child | None:
@@ -642,19 +343,16 @@ class PostgresRecords(Database):
     @contextmanager
     def transaction(self) -> Iterator[PgUnitOfWork]:
         """One transaction: commit when the block ends, roll back on any error (a lost connection is transient)."""
-        conn = self.connection_for(autocommit=False)
+        uow = PgUnitOfWork(self.connection())
         try:
-            yield PgUnitOfWork(conn)
-            if conn._transaction_status == IN_FAILED_TRANSACTION:  # COMMIT would silently roll back
-                raise RuntimeError("a database error was swallowed inside the unit of work; nothing was committed")
-            if conn._in_transaction:
-                conn.execute_simple("COMMIT")  # one round trip; the DB-API commit() takes three
+            yield uow
+            uow._commit()
         except (pg8000.dbapi.InterfaceError, OSError) as exc:
             self.discard()
             raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
         except BaseException:
             try:
-                conn.rollback()
+                uow._rollback()
             except Exception:
                 self.discard()
             raise
@@ -717,12 +415,12 @@ class PostgresRecords(Database):
                      "WHERE id = %s", (float(retry_in_s), error[:300], row_id))
 
     def record_status(self, wamid: str, status: str, at: datetime, error_code: int | None) -> None:
-        rank = _STATUS_RANK.get(status)
+        rank = DELIVERY_STATUS_RANK.get(status)
         if rank is None:
             return
         self.run(
             "UPDATE outbound_messages SET status = %s, status_at = %s, error_code = %s WHERE wamid = %s AND "
-            "(CASE status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 4 END) < %s",
+            f"({_RANK_SQL}) < %s",
             (status, at, error_code, wamid, rank))
         if status == "failed" and error_code == 131026:  # Meta: undeliverable; tell kader, stop retrying
             self.run("UPDATE guardians SET unreachable_at = %s WHERE id = "

@@ -1,0 +1,17 @@
+"""PostgreSQL through pg8000's public API: connections (and the prepared-statement cache), the migrations, and
+the Records port.
+
+- `connections`: connect locally or through the Cloud SQL connector, one connection per thread, query().
+- `migrations`: the migration runner, the runtime role's grants, the audit log's purge.
+- `records`: PostgresRecords and its unit of work.
+"""
+from shared.adapters.postgres.connections import Connect, Database, cloud_sql_connector, query, url_connector
+from shared.adapters.postgres.migrations import (MIGRATIONS_DIR, RUNTIME_ROLE, Migration, grant_runtime,
+                                                 load_migrations, migrate, pending_migrations, purge_audit_log)
+from shared.adapters.postgres.records import OUTBOX_LEASE_S, PgUnitOfWork, PostgresRecords
+
+__all__ = [
+    "MIGRATIONS_DIR", "OUTBOX_LEASE_S", "RUNTIME_ROLE", "Connect", "Database", "Migration", "PgUnitOfWork",
+    "PostgresRecords", "cloud_sql_connector", "grant_runtime", "load_migrations", "migrate", "pending_migrations",
+    "purge_audit_log", "query", "url_connector",
+]

@@ -1,0 +1,25 @@
+"""Pure parsers for how parents and kader write numbers, dates, sex, short answers and worries (domain-id D6, D7).
+No I/O, no clock (``today`` is passed in), no environment: each returns a value or ``Invalid``, never raises.
+
+The modules build on one another in this order: tokens (cleaning, tokens, unit words, ``Invalid``), dates,
+numbers, words (sex, yes/no, measuring position, menu choices, filler), worries (concerns and oedema in words),
+quick_entry (one free-text message read whole). Code outside this package imports from here only.
+"""
+from shared.flows.parsers.dates import parse_date
+from shared.flows.parsers.numbers import parse_number
+from shared.flows.parsers.quick_entry import QuickEntry, extract_quick_entry
+from shared.flows.parsers.tokens import Invalid
+from shared.flows.parsers.words import normalise, parse_choice, parse_measure, parse_sex, parse_yes_no
+
+__all__ = [
+    "Invalid",
+    "QuickEntry",
+    "extract_quick_entry",
+    "normalise",
+    "parse_choice",
+    "parse_date",
+    "parse_measure",
+    "parse_number",
+    "parse_sex",
+    "parse_yes_no",
+]
