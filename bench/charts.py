@@ -3,7 +3,7 @@
     .venv/bin/python bench/charts.py [--quick]
 
 Warm: median of N renders of a 4-point chart, against encoding a blank PNG of the same size with the same
-library (Pillow) in the same process; target (issue 5) under 300 ms. Cold: fresh interpreters (as a new
+library (Pillow) in the same process; target under 300 ms. Cold: fresh interpreters (as a new
 Cloud Functions instance is), timing `import shared.charts.render` plus the first render, against
 `python -c pass` measured interleaved, so machine noise hits both. If matplotlib is installed, its import
 (Figure + Agg canvas, without pyplot) is timed the same way as the reference for the renderer choice.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-TARGET_WARM_MS = 300  # issue 5: a chart after each result must not slow the reply noticeably
+TARGET_WARM_MS = 300  # a chart after each result must not slow the reply noticeably
 
 POINTS = [(30, 53.0), (120, 60.0), (250, 66.0), (400, 71.0)]  # a boy, 1 to 13 months, drifting below -2 SD
 

@@ -5,7 +5,7 @@
 Each entry point is timed together with what its first request imports (shared.bootstrap: pg8000, redis,
 the adapters), since a cold start pays for both. Each measurement is a fresh interpreter (as a new Cloud Functions instance is), timed around the import only,
 with warm .pyc files. The baseline (functions_framework alone) is measured interleaved with the entry points,
-so machine noise hits both. Target (issue 2): each entry point adds at most 300 ms over the baseline.
+so machine noise hits both. Target: each entry point adds at most 300 ms over the baseline.
 """
 from __future__ import annotations
 

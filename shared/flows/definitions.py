@@ -169,8 +169,7 @@ AFTER_CHILD = Branch(_known_or_new, {"known": "measured_on", "new": "name"})
 
 
 def _default_measure(slots: dict, ctx: Context) -> str:
-    age = _age_days(slots, ctx)
-    return "l" if age is not None and age < growth.ages.HEIGHT_FROM_DAY else "h"
+    return growth.ages.usual_measure(_age_days(slots, ctx))
 
 
 def _measure_params(slots: dict, ctx: Context) -> dict:

@@ -622,8 +622,7 @@ class Dialogue:
             return self.menu()
         self.say("history_header", name=child.name)
         for m in rows:
-            lying = m.measure == "l" if m.measure else \
-                (m.measured_on - child.birth_date).days < growth.ages.HEIGHT_FROM_DAY
+            lying = (m.measure or growth.ages.usual_measure((m.measured_on - child.birth_date).days)) == "l"
             summary, gain = results.history_words(m.assessment)
             self.say("history_line", measured_on=m.measured_on,
                      weight_kg=m.weight_kg if m.weight_kg is not None else "–",

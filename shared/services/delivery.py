@@ -35,7 +35,9 @@ TURN_LIMIT_S = 20.0
 # Cloud SQL. Inline sending stops this much earlier per message of the batch, leaving time for all of its turns.
 TURN_S = 0.005
 HANDOFF_ROWS = 20  # rows per task handed on: ~4 s of sends; Cloud Tasks runs tasks side by side, so a batch drains fast
-TASK_ROWS_MAX = 50  # what the task endpoint takes at most (services.scheduled.TASK_ROWS_MAX)
+# What the task endpoint (services.scheduled.run_task) takes at most: a turn queues a handful of messages, so
+# anything bigger is not a task the webhook made.
+TASK_ROWS_MAX = 50
 WAITING_TEMPLATE = "pesan_menunggu"  # utility template: "a message is waiting, reply to read it"
 HOLD_S = 7 * 24 * 3600  # a message held for a closed window waits this long for the person to reply
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from shared.flows.messages import ID, render
 from shared.flows.model import Choice, Reply
 from shared.whatsapp.outgoing import Button, Buttons, ListMessage, Outgoing, Row, Section, Text
+from shared.whatsapp.payloads import BUTTON_TITLE_MAX, BUTTONS_BODY_MAX, BUTTONS_MAX, ROW_DESCRIPTION_MAX, \
+    ROW_TITLE_MAX, ROWS_MAX
 
-BUTTON_TITLE_MAX = 20  # Meta: reply button title ≤ 20 characters
-ROW_TITLE_MAX = 24  # Meta: list row title ≤ 24 characters
-BUTTONS_BODY_MAX = 1024  # Meta: interactive button body ≤ 1024 characters
-MAX_BUTTONS = 3  # Meta: at most 3 reply buttons; more choices become a list (≤ 10 rows)
-MAX_ROWS = 10
+MAX_BUTTONS = BUTTONS_MAX  # more choices than reply buttons become a list
+MAX_ROWS = ROWS_MAX
 
 
 def _fit(text: str, limit: int) -> str:
@@ -57,7 +56,7 @@ def to_messages(replies: tuple[Reply, ...] | list[Reply], lang: str) -> list[Out
             out.append(Buttons(body, tuple(Button(c.id, _title(c, lang, BUTTON_TITLE_MAX)) for c in choices)))
         else:
             rows = tuple(Row(c.id, _title(c, lang, ROW_TITLE_MAX),
-                             _fit(render(c.key + "_desc", lang), 72) if _has_desc(c) else "") for c in choices)
+                             _fit(render(c.key + "_desc", lang), ROW_DESCRIPTION_MAX) if _has_desc(c) else "") for c in choices)
             out.append(ListMessage(body, render("menu_button", lang), (Section(render("menu_button", lang), rows),)))
     if pending:
         out.append(Text("\n\n".join(pending)))

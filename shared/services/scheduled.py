@@ -10,11 +10,10 @@ from datetime import datetime, timezone
 
 from shared.errors import TransientError
 from shared.services import retention
-from shared.services.delivery import deliver_due, send_rows
+from shared.services.delivery import TASK_ROWS_MAX, deliver_due, send_rows
 
 log = logging.getLogger(__name__)
 
-TASK_ROWS_MAX = 50  # a turn queues a handful of messages; anything bigger is not a task the webhook made
 
 
 def run_due(app, now: datetime | None = None) -> tuple[dict, int]:

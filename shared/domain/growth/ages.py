@@ -11,6 +11,12 @@ UNDER_FIVE_LAST_DAY = 1826  # last day with age in months < 60 (1827 / 30.4375 >
 MEASURE_LYING, MEASURE_STANDING = "l", "h"  # WHO anthro measure codes: recumbent length, standing height
 
 
+def usual_measure(age_days: int | None) -> str:
+    """How a child of this age is usually measured when nobody said: lying ("l", length) before 731 days, standing
+    ("h", height) from then on; "h" when the age is unknown."""
+    return "l" if age_days is not None and age_days < HEIGHT_FROM_DAY else "h"
+
+
 def round_up(age_days: float) -> int:
     """Whole days as anthro's round_up: a fraction of 0.5 or more rounds up, otherwise down (utils.R)."""
     whole = math.floor(age_days)
