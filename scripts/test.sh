@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Every test: architecture contracts, Python tests (pytest) and Apps Script tests (node). Run inside
-# scripts/services.sh, which provides DATABASE_URL and REDIS_URL. Fails when any suite fails or runs no test.
+# Every test: architecture contracts, type check (mypy), Python tests (pytest) and Apps Script tests (node). Run
+# inside scripts/services.sh, which provides DATABASE_URL and REDIS_URL. Fails when any suite fails or runs no test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
 echo "== import contracts (import-linter)"
 .venv/bin/lint-imports --no-cache
+
+echo "== type check (mypy: shared and functions, configured in pyproject.toml)"
+.venv/bin/mypy
 
 echo "== Python tests (pytest)"
 # The integration and e2e tiers must not skip for want of services here: they are running.

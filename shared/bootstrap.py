@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass
 
 from shared.adapters.cloud_tasks import CloudTasksQueue
-from shared.adapters.postgres import (PostgresRecords, cloud_sql_connector, migrate, pending_migrations,
-                                      url_connector)
+from shared.adapters.postgres import (Database, PostgresRecords, cloud_sql_connector, migrate,
+                                      pending_migrations, url_connector)
 from shared.adapters.redis_store import RedisConversations
 from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
 from shared.errors import TransientError
 from shared.logs import setup_logging
-from shared.ports import Ports
+from shared.ports import Conversations, Messenger, Ports, Records, TaskQueue
 from shared.services.delivery import Budget
 from shared.services.inbound import handle_updates
 from shared.services.health import check_health
@@ -27,13 +27,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class App:
-    """Everything a function needs for one warm instance: settings and the adapters behind each port."""
+    """Everything a function needs for one warm instance: settings and the adapters behind each port, typed by
+    the port (what services may call), plus the database the schema's migrations run on."""
 
     settings: Settings
-    records: PostgresRecords
-    conversations: RedisConversations
-    messenger: WhatsAppCloudMessenger
-    tasks: CloudTasksQueue | None = None  # None: charts are drawn by the function that sends them
+    records: Records
+    conversations: Conversations
+    messenger: Messenger
+    database: Database  # the PostgreSQL behind records: migrations need its connections, not the port
+    tasks: TaskQueue | None = None  # None: charts are drawn by the function that sends them
 
     def ensure_schema(self) -> list[str]:
         """Apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production functions, only check
@@ -41,8 +43,8 @@ class App:
         Pending migrations raise TransientError (503) until the migrator has run. Called once per warm instance,
         by runtime.Instance under its lock."""
         if self.settings.db_migrate:
-            return migrate(self.records)
-        pending = pending_migrations(self.records)
+            return migrate(self.database)
+        pending = pending_migrations(self.database)
         if pending:
             raise TransientError("schema behind the code: run the migrator (pending: "
                                  + ", ".join(m.version for m in pending) + ")")
@@ -76,8 +78,9 @@ def build_app(settings: Settings | None = None) -> App:
     # Cloud Tasks in production, its local stand-in with `make run`: again the same client, another URL.
     tasks = CloudTasksQueue(s.tasks_api_url, s.tasks_queue, s.tasks_target_url, s.tasks_service_account,
                             auth=s.tasks_backend == "cloud_tasks") if s.tasks_queue else None
-    app = App(settings=s, records=PostgresRecords(connect), conversations=RedisConversations(s.redis_url),
-              messenger=messenger, tasks=tasks)
+    records = PostgresRecords(connect)
+    app = App(settings=s, records=records, conversations=RedisConversations(s.redis_url), messenger=messenger,
+              database=records, tasks=tasks)
     log.info(
         "app built",
         extra={"ctx": {"env": s.env, "database": s.database_backend, "messenger": s.messenger_backend,

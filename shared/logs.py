@@ -107,12 +107,13 @@ def _message(record: logging.LogRecord) -> str:
         return mask_text(record.getMessage())
 
 
-def _stack_trace(exc: BaseException) -> str:
+def _stack_trace(first: BaseException) -> str:
     """A traceback in Python's layout: file, line and function of each frame, and each exception's type with its
     text withheld unless it is a short code (exception texts quote outside answers: Graph API, PostgreSQL)."""
     chain: list[tuple[BaseException, str]] = []
     seen: set[int] = set()
     link = ""
+    exc: BaseException | None = first
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         chain.append((exc, link))

@@ -1,7 +1,9 @@
 """Ports: what services need from the outside world, as Protocols. Adapters implement them; services use them.
 
-Each later capability widens its port here (the conversation work adds records and sends, the Sheet bridge adds
-row sync, the backup adds blob writes); every adapter of a port passes the same contract tests.
+Each later capability widens its port here; every adapter of a port passes the same contract tests. A port is
+declared with the first service that uses it, so each one here lists exactly what services call: SheetSync (rows
+mirrored into the kader's Sheet) arrives with the Sheet bridge, BlobStore (backup files in Cloud Storage) with the
+nightly backup.
 """
 from __future__ import annotations
 
@@ -152,6 +154,12 @@ class Records(Protocol):
         """Remove what has been kept longer than its period as of `now` (kinds: see services.retention), at most
         `limit` rows of each kind, and audit the run (actor 'retention', counts only); returns kind → count."""
 
+    def last_purge(self) -> tuple[datetime, dict] | None:
+        """When the latest retention purge ran (its `now`) and its counts (kind → rows), or None before the first."""
+
+    def outbox_pending(self) -> int:
+        """How many outbox rows are not done yet (due, leased or waiting for a retry)."""
+
 
 class Conversations(Protocol):
     """Short-lived conversation state and message-id claims (Redis)."""
@@ -180,6 +188,9 @@ class Conversations(Protocol):
 
     def forget(self, wa_id: str) -> None:
         """Drop one person's conversation state."""
+
+    def mute(self, wa_id: str, seconds: int) -> bool:
+        """Stop processing a person's messages for `seconds`; True only when this call started the mute."""
 
     def media_for(self, key: str) -> str | None:
         """The media id of a picture already uploaded for this content key, if Meta still keeps it."""
@@ -216,14 +227,6 @@ class TaskQueue(Protocol):
     def hand_off(self, body: dict) -> None:
         """Queue one task whose JSON body the scheduler function's task endpoint receives; raises a
         TransientError when the queue cannot take it now (the caller then does the work itself)."""
-
-
-class SheetSync(Protocol):
-    """Mirrors records into the kader's Google Sheet (Apps Script web app, or a local workbook)."""
-
-
-class BlobStore(Protocol):
-    """Stores backups (Cloud Storage, or a local folder)."""
 
 
 @dataclass

@@ -30,7 +30,7 @@ class HttpPool:
         self._connect_timeout = connect_timeout_s
         self._read_timeout = read_timeout_s
         self._local = threading.local()
-        self._ssl = None
+        self._ssl: ssl.SSLContext | None = None
 
     def _connection(self, scheme: str, host: str, port: int | None) -> tuple[http.client.HTTPConnection, bool]:
         conns = self._local.__dict__.setdefault("conns", {})
@@ -63,7 +63,8 @@ class HttpPool:
             try:
                 if conn.sock is None:
                     conn.connect()
-                    conn.sock.settimeout(self._read_timeout)
+                    # connect() sets sock: mypy keeps the `is None` narrowing across the call.
+                    conn.sock.settimeout(self._read_timeout)  # type: ignore[attr-defined]
                 conn.request(method, path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()

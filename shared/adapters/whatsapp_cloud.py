@@ -129,21 +129,21 @@ class WhatsAppCloudMessenger:
                 raise WhatsAppPermanent(f"Graph API answered {status} without JSON")
             return answer
         error = answer.get("error") if isinstance(answer, dict) else None
-        exc = error_for(status, error, _retry_after(resp_headers.get("retry-after")))
+        refusal = error_for(status, error, _retry_after(resp_headers.get("retry-after")))
         # Meta's message, error_user_title, error_user_msg and error_data.details are free text that can quote the
         # recipient's number or a name from the message: only codes, type names and the trace id are logged (and
         # the formatter withholds any of these that is not a short code).
         meta = error if isinstance(error, dict) else {}
-        fields = {**ctx, "code": exc.code, "subcode": meta.get("error_subcode"), "meta_type": meta.get("type"),
-                  "http_status": status, "error": type(exc).__name__, "fbtrace_id": exc.fbtrace_id}
-        if isinstance(exc, AuthFailed):
+        fields = {**ctx, "code": refusal.code, "subcode": meta.get("error_subcode"), "meta_type": meta.get("type"),
+                  "http_status": status, "error": type(refusal).__name__, "fbtrace_id": refusal.fbtrace_id}
+        if isinstance(refusal, AuthFailed):
             log.critical("Graph API refused the access token: every send fails until it is replaced",
                          extra={"ctx": fields})
-        elif isinstance(exc, InvalidMessage):
+        elif isinstance(refusal, InvalidMessage):
             log.error("Graph API refused a message we built: a payload rule is missing", extra={"ctx": fields})
         else:
             log.warning("Graph API refused a send", extra={"ctx": fields})
-        raise exc
+        raise refusal
 
 
 def _retry_after(value: str | None) -> float | None:

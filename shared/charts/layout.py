@@ -94,9 +94,9 @@ def _x_window(indicator: str, keys: list[float]) -> tuple[float, float]:
             return 0.0, float(MONTHS_SHOWN_AT_LEAST)
         first_m = min(keys) / ages.DAYS_PER_MONTH
         last_m = max(keys) / ages.DAYS_PER_MONTH
-        x_max = min(LAST_MONTH, max(MONTHS_SHOWN_AT_LEAST, 6 * math.ceil((last_m + MONTHS_AHEAD) / 6)))
+        x_max: float = min(LAST_MONTH, max(MONTHS_SHOWN_AT_LEAST, 6 * math.ceil((last_m + MONTHS_AHEAD) / 6)))
         # Older children whose history starts late are shown from shortly before their first point.
-        x_min = 0 if first_m < MONTHS_SHOWN_AT_LEAST else 6 * math.floor((first_m - 6) / 6)
+        x_min: float = 0 if first_m < MONTHS_SHOWN_AT_LEAST else 6 * math.floor((first_m - 6) / 6)
         x_min = max(0, min(x_min, x_max - MONTHS_SHOWN_AT_LEAST))
         return float(x_min), float(x_max)
     if not keys:
@@ -128,7 +128,7 @@ def sd_curves(indicator: str, sex: str, x_min: float, x_max: float, lines) -> di
         if indicator == "lfa" and first < ages.HEIGHT_FROM_DAY <= last:
             # Length becomes height at 24 months (0.7 cm shorter): both rows, so the step is drawn upright.
             keys |= {ages.HEIGHT_FROM_DAY - 1.0, float(ages.HEIGHT_FROM_DAY)}
-    curves = {k: [] for k in lines}
+    curves: dict[float, list] = {k: [] for k in lines}
     for key in sorted(keys):
         l_, m_, s_ = lms_at(indicator, sex, key)
         for k in lines:

@@ -146,9 +146,16 @@ def _draw_plot(img, box: Layout, indicator: str, sex: str) -> None:
 
     top_edge, bottom_edge = -10 * s, h + 10 * s  # beyond the canvas: the band reaches the frame
     for band in scheme.bands:
-        low, high = band.low, band.high
-        upper = local(curves[high]) if high is not None else [(x, top_edge) for x, _ in local(curves[low])]
-        lower = local(curves[low]) if low is not None else [(x, bottom_edge) for x, _ in local(curves[high])]
+        if band.high is not None and band.low is not None:
+            upper, lower = local(curves[band.high]), local(curves[band.low])
+        elif band.high is not None:  # the lowest band: down to the frame
+            upper = local(curves[band.high])
+            lower = [(x, bottom_edge) for x, _ in upper]
+        elif band.low is not None:  # the highest band: up to the frame
+            lower = local(curves[band.low])
+            upper = [(x, top_edge) for x, _ in lower]
+        else:
+            raise ValueError("a band needs at least one SD line")
         draw.polygon(upper + lower[::-1], fill=band.tone.fill)
 
     for x in box.x_ticks():
@@ -170,7 +177,7 @@ def _label_lines(draw, box: Layout, ends: list[tuple[bands.Line, float]]) -> Non
     font = _font(LABEL_PX)
     gap = LABEL_PX * 0.95
     wanted = sorted(((box.to_px(box.x_max, value)[1], line.sd, line) for line, value in ends), reverse=True)
-    placed = []
+    placed: list[tuple[float, bands.Line]] = []
     for y, _, line in wanted:  # bottom (lowest SD) first; push each label up if it would touch the one below
         if not box.top - gap / 2 <= y <= box.bottom + gap / 2:
             continue

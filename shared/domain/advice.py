@@ -245,15 +245,20 @@ class Advice:
         return None if self.reason is None else self.reason.status_for(self.band)
 
 
-_WASTING = {WeightForLength.SEVERELY_WASTED: "severely_wasted", WeightForLength.WASTED: "wasted",
-            WeightForLength.OBESE: "obese", WeightForLength.OVERWEIGHT: "overweight",
-            WeightForLength.POSSIBLE_RISK_OF_OVERWEIGHT: "possible_risk_of_overweight"}
-_STUNTING = {LengthForAge.SEVERELY_STUNTED: "severely_stunted", LengthForAge.STUNTED: "stunted",
-             LengthForAge.TALL: "tall"}
-_WEIGHT = {WeightForAge.SEVERELY_UNDERWEIGHT: "severely_underweight", WeightForAge.UNDERWEIGHT: "underweight"}
-_MUAC = {ArmCircumference.SEVERE: "muac_severe", ArmCircumference.MODERATE: "muac_moderate"}
-_HEAD = {HeadCircumference.SEVERELY_SMALL: "head_severely_small", HeadCircumference.SMALL: "head_small",
-         HeadCircumference.LARGE: "head_large"}
+# Keyed by category or None (not measured): a missing category names no finding.
+_WASTING: dict[WeightForLength | None, str] = {
+    WeightForLength.SEVERELY_WASTED: "severely_wasted", WeightForLength.WASTED: "wasted",
+    WeightForLength.OBESE: "obese", WeightForLength.OVERWEIGHT: "overweight",
+    WeightForLength.POSSIBLE_RISK_OF_OVERWEIGHT: "possible_risk_of_overweight"}
+_STUNTING: dict[LengthForAge | None, str] = {
+    LengthForAge.SEVERELY_STUNTED: "severely_stunted", LengthForAge.STUNTED: "stunted", LengthForAge.TALL: "tall"}
+_WEIGHT: dict[WeightForAge | None, str] = {
+    WeightForAge.SEVERELY_UNDERWEIGHT: "severely_underweight", WeightForAge.UNDERWEIGHT: "underweight"}
+_MUAC: dict[ArmCircumference | None, str] = {
+    ArmCircumference.SEVERE: "muac_severe", ArmCircumference.MODERATE: "muac_moderate"}
+_HEAD: dict[HeadCircumference | None, str] = {
+    HeadCircumference.SEVERELY_SMALL: "head_severely_small", HeadCircumference.SMALL: "head_small",
+    HeadCircumference.LARGE: "head_large"}
 
 
 def findings_of(s: Situation) -> set[str]:

@@ -102,13 +102,13 @@ def markdown() -> str:
         out += [f"### {n}. `{f.key}`: {_say(f.status, 'id')} / {_say(f.status, 'en')}", "",
                 f"- **Tier:** {f.tier.word}{'; acute (danger signs listed)' if f.acute else ''}",
                 f"- **Source:** {f.source}"]
-        sentences = {}
+        sentences: dict[str, list[str]] = {}
         for band in matrix.AGE_BANDS:
             sentences.setdefault(f.summary(band), []).append(BAND_NAMES[band])
         for key, bands in sentences.items():
             scope = "" if len(sentences) == 1 else f" ({', '.join(bands)})"
             out.append(f"- **Sentence{scope}:** {_both(key)}")
-        advice = {}
+        advice: dict[tuple[str, ...], list[str]] = {}
         for band in matrix.AGE_BANDS:
             advice.setdefault(f.advice.get(band, ()), []).append(BAND_NAMES[band])
         for keys, bands in advice.items():
@@ -122,7 +122,7 @@ def markdown() -> str:
     out += ["## Feeding by age band (said for every child)", "", "| age | words |", "|---|---|"]
     out += [f"| {BAND_NAMES[b]} | {_cell(_both(k))} |" for b, k in matrix.FEEDING.items()]
     out += ["", "## Danger signs", "", "| age | words |", "|---|---|"]
-    seen = {}
+    seen: dict[str, list[str]] = {}
     for band, key in matrix.DANGER_SIGNS.items():
         seen.setdefault(key, []).append(BAND_NAMES[band])
     out += [f"| {', '.join(bands)} | {_cell(_both(key))} |" for key, bands in seen.items()]
@@ -132,7 +132,7 @@ def markdown() -> str:
         out += [f"### {title}", "", f"- **Tier:** {decided.tier.word}",
                 f"- **Status:** {_say('result_status', 'id', status=_status(decided))}"]
         out += [f"- {_say(k, 'id')}" for k in decided.summaries]
-        if decided.tier_key:
+        if decided.tier_key and decided.reason_key:  # a tier above routine always has its reason
             out.append(f"- {_say(decided.tier_key, 'id', reason=Ref(decided.reason_key))}")
         if decided.danger_signs:
             out.append(f"- {_say(decided.danger_signs, 'id')}")

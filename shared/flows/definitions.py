@@ -188,7 +188,7 @@ def implied_measure(slots: dict, ctx: Context) -> str | None:
     length, so "tb" under 2 (or "pb" from 2) implies nothing and the position is asked."""
     if slots.get("measure") in ("l", "h"):
         return slots["measure"]
-    label = {"pb": "l", "tb": "h"}.get(slots.get("lenhei_label"))
+    label = {"pb": "l", "tb": "h"}.get(slots.get("lenhei_label") or "")
     return label if label is not None and label == _default_measure(slots, ctx) else None
 
 

@@ -18,7 +18,7 @@ MAX_TRIES = 3  # STYLE.md: after 3 failed tries at one step, offer the menu
 
 def start(flow: Flow, ctx: Context, slots: dict | None = None) -> Turn:
     """Begin a flow (with slots already known, e.g. from a quick entry) and ask its first open question."""
-    return _enter(flow, State(flow.id, flow.start, dict(slots or {})), ctx, ())
+    return _enter(flow, flow.start, dict(slots or {}), ctx, ())
 
 
 def advance(flow: Flow, state: State, text: str, ctx: Context, reply_id: str = "") -> Turn:
@@ -36,20 +36,19 @@ def advance(flow: Flow, state: State, text: str, ctx: Context, reply_id: str = "
         slots.update({k: _jsonable(v) for k, v in value.items()})
     else:
         slots[ask.save_as] = _jsonable(value)
-    return _enter(flow, State(flow.id, _resolve(ask.next, slots, ctx), slots), ctx, ())
+    return _enter(flow, _resolve(ask.next, slots, ctx), slots, ctx, ())
 
 
-def _enter(flow: Flow, state: State, ctx: Context, replies: tuple[Reply, ...]) -> Turn:
-    """Walk forward from state.step past skipped steps; ask the first open one, or finish."""
-    step: str | Done = state.step
+def _enter(flow: Flow, step: str | Done, slots: dict, ctx: Context, replies: tuple[Reply, ...]) -> Turn:
+    """Walk forward from `step` past skipped steps; ask the first open one, or finish."""
     for _ in range(len(flow.steps) + 1):
         if isinstance(step, Done):
-            return Turn(None, replies, action=step.action, slots=dict(state.slots))
+            return Turn(None, replies, action=step.action, slots=dict(slots))
         ask = flow.steps[step]
-        if ask.skip is not None and ask.skip(state.slots, ctx):
-            step = _resolve(ask.next, state.slots, ctx)
+        if ask.skip is not None and ask.skip(slots, ctx):
+            step = _resolve(ask.next, slots, ctx)
             continue
-        asked = State(flow.id, step, dict(state.slots))
+        asked = State(flow.id, step, dict(slots))
         return Turn(asked, (*replies, _prompt(ask, asked.slots, ctx)))
     raise ValueError(f"flow {flow.id} skips in a circle")  # a bug in the flow data; a test walks every flow
 

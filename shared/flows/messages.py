@@ -955,6 +955,8 @@ class Ref(str):
     """A parameter that is itself a catalogue key, rendered in the same language (e.g. a category name),
     optionally with parameters of its own."""
 
+    params: dict
+
     def __new__(cls, key: str, **params):
         obj = super().__new__(cls, key)
         obj.params = params

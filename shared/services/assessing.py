@@ -78,6 +78,13 @@ def assess_entry(child: Child, e: Entry) -> growth.GrowthAssessment:
                                    e.measure, e.headc_cm, e.armc_cm, e.oedema)
 
 
+def _stored_id(m: Measurement) -> int:
+    """The id of a measurement read from the records (history always is: only a new entry has none yet)."""
+    if m.id is None:
+        raise ValueError("a stored measurement without an id")
+    return m.id
+
+
 def _lenhei_on_one_basis(child: Child, m) -> float | None:
     """A measurement's length/height standardised for its age (the +/-0.7 cm rule), so visits compare."""
     if m.lenhei_cm is None:
@@ -136,12 +143,14 @@ def evaluate(child: Child, e: Entry, history: list[Measurement], today: date) ->
                     and 0 <= (e.measured_on - m.measured_on).days <= REMEASURE_WITHIN_DAYS), None)
 
     previous = next((m for m in trusted if m.measured_on < e.measured_on and m.weight_kg is not None), None)
-    change_kg = e.weight_kg - previous.weight_kg if previous and e.weight_kg is not None else None
+    change_kg = e.weight_kg - previous.weight_kg \
+        if previous and previous.weight_kg is not None and e.weight_kg is not None else None
     before = next((m for m in trusted if m.measured_on < e.measured_on and m.lenhei_cm is not None), None)
     change_cm = None
     length_ok = True
     if before is not None and e.lenhei_cm is not None:
         then, now = _lenhei_on_one_basis(child, before), _lenhei_on_one_basis(child, e)
+        assert then is not None and now is not None  # both have a length, checked above
         change_cm = now - then
         length_ok = growth.is_plausible_length_change(
             then, now, ages.age_days_between(child.birth_date, before.measured_on), a.age_days)
@@ -177,7 +186,7 @@ def evaluate(child: Child, e: Entry, history: list[Measurement], today: date) ->
             continue
         new_gain = gains.get(m.measured_on)
         if gain_summary(new_gain) != (m.assessment or {}).get("gain"):
-            revisions.append((m.id, _revised(child, m, new_gain)))
+            revisions.append((_stored_id(m), _revised(child, m, new_gain)))
     latest_on = max([e.measured_on, *(m.measured_on for m in history)])
     return Evaluation(e.measured_on, a, gain, flags, review, advice, summary, pending, revisions, latest_on,
                       latest_on + timedelta(days=NEXT_CHECK_DAYS), change_kg, change_cm)
@@ -223,7 +232,7 @@ def restate(child: Child, history: list[Measurement], today: date) -> list[Resta
             new = Measurement(m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm,
                               m.oedema, ev.flags, ev.summary, m.id, review)
         done.insert(0, new)
-        out.append((new.id, new.flags, new.assessment, new.review))
+        out.append((_stored_id(new), new.flags, new.assessment, new.review))
     return out
 
 
@@ -258,7 +267,7 @@ def assess(child: Child, entry: Entry, history: list[Measurement], today: date) 
                       entry.armc_cm, entry.oedema, ev.flags, ev.summary, review=ev.review)
     revisions: list[tuple[int, dict | None, str | None]] = [(row_id, summary, None) for row_id, summary in ev.revisions]
     if ev.pending is not None:  # answered by this measurement: no longer waiting for staff to check
-        revisions.append((ev.pending.id, None, "superseded"))
+        revisions.append((_stored_id(ev.pending), None, "superseded"))
     chart_rows = sorted([*(m for m in history if m.counts and m.measured_on != entry.measured_on),
                          Measurement(child.id, entry.measured_on, entry.weight_kg, entry.lenhei_cm, entry.measure)],
                         key=lambda m: m.measured_on)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,6 +114,20 @@ class Dialogue:
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
+    @property
+    def known_staff(self) -> Staff:
+        """The staff member writing: only asked for on a kader's or bidan's routes."""
+        if self.staff is None:
+            raise RuntimeError("a staff route reached without staff")
+        return self.staff
+
+    @property
+    def known_guardian(self) -> Guardian:
+        """The consented guardian writing: only asked for on a family's routes, after consent."""
+        if self.guardian is None:
+            raise RuntimeError("a family route reached without a consented guardian")
+        return self.guardian
+
     def ctx(self) -> Context:
         return Context(today=self.today, lang=self.lang,
                        children=tuple(c.summary() for c in self.children), is_staff=self.staff is not None,
@@ -138,9 +153,10 @@ class Dialogue:
     def queue_replies(self) -> None:
         """Queue the replies (and any message to a parent) in one statement, leased for sending after commit."""
         guardian_id = self.guardian.id if self.guardian else None
-        replies = [({"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply", "guardian_id": guardian_id,
-                     "lang": self.lang},
-                    f"{self.msg.wamid}:{i:02d}") for i, message in enumerate(to_messages(self.replies, self.lang))]
+        replies: list[tuple[dict, str]] = [
+            ({"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply", "guardian_id": guardian_id,
+              "lang": self.lang},
+             f"{self.msg.wamid}:{i:02d}") for i, message in enumerate(to_messages(self.replies, self.lang))]
         if self.result_chart is not None and replies and replies[-1][0]["message"]["type"] == "buttons":
             replies[-1][0]["chart"] = self.result_chart  # drawn when sent (see deliver)
         self.leased = self.tx.queue_sends(replies + self.outgoing)
@@ -149,8 +165,9 @@ class Dialogue:
                  tag: str = "p") -> None:
         """Queue messages to someone other than the sender (a parent, after a kader measured their child), the
         last one headed by `chart` when given; `tag` keeps the dedupe keys of different messages apart."""
-        queued = [({"to": guardian.wa_id, "message": to_dict(message), "kind": kind, "guardian_id": guardian.id,
-                    "lang": guardian.language}, f"{self.msg.wamid}:{tag}{i:02d}") for i, message in enumerate(messages)]
+        queued: list[tuple[dict, str]] = [
+            ({"to": guardian.wa_id, "message": to_dict(message), "kind": kind, "guardian_id": guardian.id,
+              "lang": guardian.language}, f"{self.msg.wamid}:{tag}{i:02d}") for i, message in enumerate(messages)]
         if chart is not None and queued and queued[-1][0]["message"]["type"] == "buttons":
             queued[-1][0]["chart"] = chart
         self.outgoing += queued
@@ -165,12 +182,12 @@ class Dialogue:
         self.new_state = None
 
     def kader_menu(self) -> None:
-        self.replies.append(Reply("kader_menu", {"name": self.staff.name, "posyandu": self.posyandu_name()},
+        self.replies.append(Reply("kader_menu", {"name": self.known_staff.name, "posyandu": self.posyandu_name()},
                                   KADER_CHOICES))
         self.new_state = None
 
     def posyandu_name(self) -> str:
-        return self.tx.posyandu_name(self.staff.posyandu_id) if self.staff.posyandu_id else "–"
+        return self.tx.posyandu_name(self.known_staff.posyandu_id) if self.known_staff.posyandu_id else "–"
 
     def apply(self, turn: Turn) -> None:
         """Take a turn of the engine: its replies, its next state, and its action if it finished."""
@@ -242,8 +259,9 @@ class Dialogue:
         elif self.msg.reply_id in CONSENT_REPLIES:
             # A tap on the consent question answers it even when its state is gone (timed out, or the tap
             # overtook the greeting that asked it): the button only exists under the consent text.
-            self.apply(engine.advance(FLOWS["onboarding"], engine.start(FLOWS["onboarding"], self.ctx()).state,
-                                      "", self.ctx(), self.msg.reply_id))
+            first = engine.start(FLOWS["onboarding"], self.ctx()).state
+            assert first is not None  # onboarding always opens with the consent question
+            self.apply(engine.advance(FLOWS["onboarding"], first, "", self.ctx(), self.msg.reply_id))
         else:
             if self.guardian is not None:
                 self.say("consent_updated")
@@ -255,7 +273,7 @@ class Dialogue:
         word, rid = self.word(), self.msg.reply_id
         if rid.startswith("claim:"):
             return self.answer_claim(rid)
-        if self.guardian.consent_version != CONSENT_VERSION and word not in ("delete", "my_data") and \
+        if self.known_guardian.consent_version != CONSENT_VERSION and word not in ("delete", "my_data") and \
                 not (self.state is not None and self.state.flow == "confirm_delete"):
             return self.consent_turn()  # a new consent text: nothing else until the family has read it
         if self.expired and not word:
@@ -304,6 +322,7 @@ class Dialogue:
             return self.kader_menu()
         # Typing a name starts measuring straight away: the name is the answer to "which child?".
         turn = engine.start(KADER_MEASURE, self.ctx())
+        assert turn.state is not None  # measuring always opens with "which child?"
         self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
         self.audit_kader_reads()
 
@@ -313,7 +332,7 @@ class Dialogue:
         before = self.state.slots if self.state is not None else {}
         after = self.new_state.slots if self.new_state is not None else {}
         if after.get("matches") and after.get("matches") != before.get("matches"):
-            self.tx.audit(self.actor(), "child.search", "posyandu", self.staff.posyandu_id,
+            self.tx.audit(self.actor(), "child.search", "posyandu", self.known_staff.posyandu_id,
                           {"children": list(after["matches"])})
         opened = after.get("child_id")
         if type(opened) is int and opened != before.get("child_id"):
@@ -335,8 +354,8 @@ class Dialogue:
 
     def kader_review(self) -> None:
         """The posyandu's flagged values: waiting for a re-measure, or confirmed and referred ("perlu dicek")."""
-        rows = self.tx.to_review(self.staff.posyandu_id, self.today - timedelta(days=REVIEW_DAYS)) \
-            if self.staff.posyandu_id else []
+        rows = self.tx.to_review(self.known_staff.posyandu_id, self.today - timedelta(days=REVIEW_DAYS)) \
+            if self.known_staff.posyandu_id else []
         if not rows:
             self.say("review_none")
         else:
@@ -344,18 +363,21 @@ class Dialogue:
             for child, m in rows:
                 self.say("review_line", name=child.name, birth_date=child.birth_date, measured_on=m.measured_on,
                          state=Ref(f"review_{m.review}"))
-            self.tx.audit(f"staff:{self.staff.id}", "review.read", "posyandu", self.staff.posyandu_id,
+            self.tx.audit(f"staff:{self.known_staff.id}", "review.read", "posyandu", self.known_staff.posyandu_id,
                           {"children": sorted({c.id for c, _ in rows})})
         self.kader_menu()
 
     def advance(self) -> None:
-        flow = FLOWS[self.state.flow]
-        if self.state.step not in flow.steps:  # saved by an older version of the flow
+        state = self.state
+        assert state is not None  # only a saved conversation is advanced
+        flow = FLOWS[state.flow]
+        if state.step not in flow.steps:  # saved by an older version of the flow
             self.say("session_expired")
             return self.menu()
-        if self.state.flow == "onboarding":
-            self.lang = self.state.slots.get("consent") if self.state.slots.get("consent") in LANGUAGES else self.lang
-        self.apply(engine.advance(flow, self.state, self.msg.text, self.ctx(), self.msg.reply_id))
+        consent = state.slots.get("consent")
+        if state.flow == "onboarding" and isinstance(consent, str) and consent in LANGUAGES:
+            self.lang = consent
+        self.apply(engine.advance(flow, state, self.msg.text, self.ctx(), self.msg.reply_id))
 
     def free_text(self) -> None:
         entry = parsers.extract_quick_entry(self.msg.text, today=self.today)
@@ -410,11 +432,12 @@ class Dialogue:
             return self.list_children()
         if target == "history":
             if not self.children:
-                return self.say("no_children") or self.menu()
+                self.say("no_children")
+                return self.menu()
             return self.apply(engine.start(FLOWS["history"], self.ctx(), {} if len(self.children) > 1 else
                                            {"child_id": self.children[0].id}))
         if target == "reminders":
-            self.say("reminders_off" if self.guardian.opted_out_at else "reminders_info")
+            self.say("reminders_off" if self.known_guardian.opted_out_at else "reminders_info")
             return self.menu()
         if target == "help":
             return self.word_help()
@@ -442,8 +465,8 @@ class Dialogue:
         self.apply(engine.start(FLOWS["confirm_stop"], self.ctx()))
 
     def word_start(self) -> None:
-        self.tx.update_guardian(self.guardian.id, opted_out_at=None)
-        self.tx.audit(f"guardian:{self.guardian.id}", "reminders.resume", "guardian", self.guardian.id)
+        self.tx.update_guardian(self.known_guardian.id, opted_out_at=None)
+        self.tx.audit(f"guardian:{self.known_guardian.id}", "reminders.resume", "guardian", self.known_guardian.id)
         self.say("start_done")
         self.new_state = None
 
@@ -544,9 +567,9 @@ class Dialogue:
             self.say("claim_gone")
             return self.menu()
         if answer == "yes":
-            self.tx.answer_claim(child.id, self.msg.wa_id, self.guardian.id)
+            self.tx.answer_claim(child.id, self.msg.wa_id, self.known_guardian.id)
             self.tx.audit(self.actor(), "claim.confirm", "child", child.id)
-            self.children.append(replace(child, guardian_id=self.guardian.id))
+            self.children.append(replace(child, guardian_id=self.known_guardian.id))
             self.say("claim_linked", name=child.name)
         else:
             self.tx.answer_claim(child.id, self.msg.wa_id, None)
@@ -561,13 +584,13 @@ class Dialogue:
         if self.staff is not None:
             self.tx.update_staff_language(self.staff.id, self.lang)
         else:
-            self.tx.update_guardian(self.guardian.id, language=self.lang)
+            self.tx.update_guardian(self.known_guardian.id, language=self.lang)
         self.say("language_set")
         self.menu()
 
     def act_stop_reminders(self, slots: dict) -> None:
-        self.tx.update_guardian(self.guardian.id, opted_out_at=self.now)
-        self.tx.audit(f"guardian:{self.guardian.id}", "reminders.stop", "guardian", self.guardian.id)
+        self.tx.update_guardian(self.known_guardian.id, opted_out_at=self.now)
+        self.tx.audit(f"guardian:{self.known_guardian.id}", "reminders.stop", "guardian", self.known_guardian.id)
         self.say("stop_done")
 
     def act_delete_family(self, slots: dict) -> None:
@@ -599,8 +622,9 @@ class Dialogue:
         if child is None or field not in ("name", "sex", "birth_date"):
             return self.menu()
         value = slots[field]
-        self.tx.correct_child(child.id, **{field: date.fromisoformat(value) if field == "birth_date" else value})
-        corrected = replace(child, **{field: date.fromisoformat(value) if field == "birth_date" else value})
+        changes: dict[str, Any] = {field: date.fromisoformat(value) if field == "birth_date" else value}
+        self.tx.correct_child(child.id, **changes)
+        corrected = replace(child, **changes)
         recomputed = 0
         if field != "name":
             rows = self.tx.measurements_of(child.id, limit=10_000)
@@ -701,7 +725,7 @@ class Dialogue:
         return bool(told)
 
     def actor(self) -> str:
-        return f"staff:{self.staff.id}" if self.staff else f"guardian:{self.guardian.id}"
+        return f"staff:{self.known_staff.id}" if self.staff else f"guardian:{self.known_guardian.id}"
 
     def child_for(self, slots: dict) -> Child:
         known = next((c for c in self.children if c.id == slots.get("child_id")), None)
@@ -709,7 +733,7 @@ class Dialogue:
             return known
         born = date.fromisoformat(slots["birth_date"])
         if self.staff is None:
-            child = self.tx.add_child(self.guardian.id, slots["name"], slots["sex"], born,
+            child = self.tx.add_child(self.known_guardian.id, slots["name"], slots["sex"], born,
                                       posyandu_id=slots.get("posyandu_id"))
         else:
             # A number a kader gives is a claim: the child joins no family until the parent says it is theirs.
@@ -727,7 +751,7 @@ class Dialogue:
         (the advice under the child's chart, as a parent's own result), outside it as the approved utility
         template (Meta allows nothing else there)."""
         parent = self.tx.guardian_by_id(child.guardian_id) if child.guardian_id else None
-        if parent is None or parent.unreachable_at is not None:
+        if parent is None or parent.unreachable_at is not None or ev.advice is None:  # no advice: nothing to tell
             return False
         self.tx.audit(self.actor(), "message.parent", "child", child.id, {"kind": "result"})
         if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
@@ -758,7 +782,7 @@ class Dialogue:
             self.say("no_chart_yet", name=child.name)
             return self.menu()
         self.outgoing.append(({"to": self.msg.wa_id, "chart": spec, "kind": "chart",
-                               "guardian_id": self.guardian.id}, f"{self.msg.wamid}:c00"))
+                               "guardian_id": self.known_guardian.id}, f"{self.msg.wamid}:c00"))
         self.new_state = None
 
     def first_chart(self, ev: assessing.Evaluation, child: Child, rows: list[Measurement], lang: str) -> dict | None:
@@ -808,7 +832,7 @@ WORDS = {
 def chart_points(indicator: str, child: Child, rows: list[Measurement]) -> list[tuple[float, float]]:
     """A child's measurements as chart points: (age in days, cm or kg), or (corrected length/height, kg) for
     BB/TB, where only the points on the latest table (length before 2 years, height after) are drawn."""
-    points = []
+    points: list[tuple[float, float]] = []
     latest_age = (rows[-1].measured_on - child.birth_date).days if rows else 0
     for m in rows:
         age = (m.measured_on - child.birth_date).days

@@ -19,7 +19,7 @@ from shared.errors import PermanentError, TransientError
 from shared.flows.messages import DEFAULT_LANGUAGE, render
 from shared.ports import Ports
 from shared.whatsapp.errors import OutsideWindow, Unreachable
-from shared.whatsapp.outgoing import Image, Template, Text, from_dict
+from shared.whatsapp.outgoing import Buttons, Image, Template, Text, from_dict
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,9 @@ def hold_for_window(ports: Ports, payload: dict) -> None:
 
 
 def handed_off(ports: Ports, row_ids: list[int]) -> bool:
-    """Give queued rows to the task queue; False (logged) when it cannot take them now."""
+    """Give queued rows to the task queue; False (logged) when it cannot take them now, or there is none."""
+    if ports.tasks is None:
+        return False
     try:
         ports.tasks.hand_off({"outbox_ids": row_ids})
         return True
@@ -146,8 +148,8 @@ class Deferred:
     def __init__(self, ports: Ports, budget: Budget, now: datetime):
         self.ports, self.budget, self.now = ports, budget, now
         self.rows: list[int] = []  # not yet handed on
-        self.waiting: set[str] = set()  # recipients in self.rows
-        self.deferred: set[str] = set()  # recipients with rows deferred in this batch: their later rows follow
+        self.waiting: set[str | None] = set()  # recipients in self.rows
+        self.deferred: set[str | None] = set()  # recipients with rows deferred in this batch: their later rows follow
         self.queue_down = ports.tasks is None
 
     def wants(self, payload: dict) -> bool:
@@ -157,7 +159,7 @@ class Deferred:
 
     def add(self, rows: list[tuple[int, dict]]) -> None:
         """Take a turn's remaining rows, in order; a full task is handed on first unless it holds their recipient."""
-        recipients = {payload.get("to") for _, payload in rows}
+        recipients: set[str | None] = {payload.get("to") for _, payload in rows}
         if len(self.rows) + len(rows) > HANDOFF_ROWS and not recipients & self.waiting:
             self.flush()
         self.rows += [row_id for row_id, _ in rows]
@@ -197,6 +199,8 @@ def outgoing_message(ports: Ports, payload: dict):
             return Text(render("sorry_no_chart_now", spec["lang"], name=spec["name"]))
     message = from_dict(payload["message"])
     if "chart" in payload:  # a result's advice, headed by the child's chart
+        if not isinstance(message, Buttons):
+            raise TypeError(f"a chart heads a buttons message, not {type(message).__name__}")
         try:
             message = replace(message, image_id=chart_media(ports, payload["chart"]))
         except TransientError:

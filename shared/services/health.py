@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 def check_health(records: Records, conversations: Conversations) -> dict:
     """{'ok': bool, 'postgres': 'ok'|'down', 'redis': 'ok'|'down'}; never raises for a store that is down."""
-    result = {}
+    result: dict[str, str | bool] = {}
     for name, store in (("postgres", records), ("redis", conversations)):
         try:
             result[name] = "ok" if store.ping() else "down"

@@ -96,7 +96,7 @@ def remeasure_replies(name: str, ev: Evaluation, child_id: int) -> tuple[Reply, 
 def _params(name: str, ev: Evaluation) -> dict:
     """Everything a status, summary or advice sentence may name."""
     gain, a = ev.gain, ev.assessment
-    params = {"name": name, "armc_cm": a.armc_cm if a.armc_cm is not None else "–"}
+    params: dict[str, object] = {"name": name, "armc_cm": a.armc_cm if a.armc_cm is not None else "–"}
     if gain is not None and gain.previous_on is not None:
         params.update(gain_g=gain.gain_g, required_g=gain.required_g if gain.required_g is not None else "–",
                       previous_on=gain.previous_on)
@@ -140,10 +140,11 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
     if gain is not None and gain.status is GainStatus.GAINED:
         replies.append(Reply("gain_gained", params))
     elif gain is not None and gain.status is GainStatus.SAME_MONTH and gain.previous_on is not None \
-            and not gain.loss_g:  # a loss is said by its own sentence
+            and gain.gain_g is not None and not gain.loss_g:  # a loss is said by its own sentence
         replies.append(Reply("gain_same_month", {"previous_on": gain.previous_on, "change_g": Signed(gain.gain_g)}))
+    assert advice is not None  # a result is only given for a measurement that needs no re-measure
     replies.extend(Reply(key, params) for key in advice.summaries)
-    if advice.tier_key:
+    if advice.tier_key and advice.reason_key:  # a tier above routine always has its reason
         replies.append(Reply(advice.tier_key, {**params, "reason": Ref(advice.reason_key)}))
     if advice.danger_signs:
         replies.append(Reply(advice.danger_signs))

@@ -81,7 +81,7 @@ POLICY: tuple[Rule, ...] = (
 
 def periods() -> dict[str, timedelta]:
     """What the purge removes: kind → how long it is kept."""
-    return {r.kind: r.keep for r in POLICY if r.removed_by == PURGE}
+    return {r.kind: r.keep for r in POLICY if r.removed_by == PURGE and r.keep is not None}
 
 
 def is_due(last_at: datetime | None, last_counts: dict | None, now: datetime, tz: str) -> bool:

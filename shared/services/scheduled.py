@@ -32,13 +32,12 @@ def run_due(app, now: datetime | None = None) -> tuple[dict, int]:
     except TransientError as exc:  # the Graph API is still down: the rows stay due, next tick tries again
         sent, stopped = 0, type(exc).__name__
     # Each purge run leaves an audit entry stamped with its `now`: the latest one says whether today's has run.
-    last = app.records.run("SELECT at, detail FROM audit_log WHERE entity = 'retention' "
-                           "AND action = 'retention.purge' ORDER BY at DESC LIMIT 1")
-    last_at, last_counts = last[0] if last else (None, None)
+    last = app.records.last_purge()
+    last_at, last_counts = last if last else (None, None)
     purged = None
     if retention.is_due(last_at, last_counts, now, app.settings.tz_default):
         purged = retention.purge(app.records, now)
-    pending = app.records.run("SELECT count(*) FROM outbox WHERE done_at IS NULL")[0][0]
+    pending = app.records.outbox_pending()
     summary = {"ok": True, "health": health, "outbox_pending": pending,
                "ran": ["deliver_replies"] + (["retention_purge"] if purged is not None else []),
                "replies_sent": sent}
@@ -66,7 +65,7 @@ def run_task(app, body) -> tuple[dict, int]:
         sent, stopped = send_rows(app.ports, rows, now), None
     except TransientError as exc:
         sent, stopped = None, type(exc).__name__
-    summary = {"ok": stopped is None, "claimed": len(rows), "sent": sent}
+    summary: dict[str, object] = {"ok": stopped is None, "claimed": len(rows), "sent": sent}
     if stopped:
         summary["stopped_by"] = stopped  # the unsent rows are due again through the outbox back-off
     log.info("handed-off sends", extra={"ctx": summary})

@@ -5,11 +5,14 @@ points need not know WhatsApp; `error_for()` turns a Graph API error answer into
 """
 from __future__ import annotations
 
-from shared.errors import PermanentError, TransientError
+from typing import TypedDict
+
+from shared.errors import AppError, PermanentError, TransientError
 
 
-class WhatsAppError:
-    """Mixin carrying what Meta said: `code` (None when Meta never answered), HTTP status, details, trace id."""
+class WhatsAppError(AppError):
+    """Mixin carrying what Meta said: `code` (None when Meta never answered), HTTP status, details, trace id.
+    Every concrete class also derives from TransientError or PermanentError, which say what to do about it."""
 
     code: int | None = None
 
@@ -102,7 +105,16 @@ RETRY_AFTER_S = {
 UNAVAILABLE_CODES = frozenset({1, 2, 131016})
 
 
-def error_for(http_status: int | None, error: dict | None, retry_after_s: float | None = None) -> Exception:
+class Said(TypedDict):
+    """What Meta said about a refused request, as WhatsAppError's keyword arguments."""
+
+    code: int | None
+    http_status: int | None
+    details: str
+    fbtrace_id: str
+
+
+def error_for(http_status: int | None, error: dict | None, retry_after_s: float | None = None) -> WhatsAppError:
     """The typed error for a Graph API error answer (`error` is the body's "error" object, or None if unreadable).
 
     Args:
@@ -115,8 +127,8 @@ def error_for(http_status: int | None, error: dict | None, retry_after_s: float 
     code = code if isinstance(code, int) else None
     data = error.get("error_data")
     details = str(data.get("details") or "") if isinstance(data, dict) else str(data or "")
-    kwargs = {"code": code, "http_status": http_status, "details": details,
-              "fbtrace_id": str(error.get("fbtrace_id") or "")}
+    kwargs = Said(code=code, http_status=http_status, details=details,
+                  fbtrace_id=str(error.get("fbtrace_id") or ""))
     text = f"Graph API error code {code} (HTTP {http_status}): {error.get('message') or 'no message'}"
     if details:
         text += f" ({details})"

@@ -186,12 +186,14 @@ def _codes(errors) -> list[int]:
 def _inbound(m: dict, phone_number_id: str) -> Inbound:
     kind = m["type"]
     text = reply_id = ""
-    body = m.get(kind) if isinstance(m.get(kind), dict) else {}
+    content = m.get(kind)
+    body = content if isinstance(content, dict) else {}
     if kind == "text":
         text = (m.get("text") or {}).get("body") or ""
     elif kind == "interactive":
         sub = body.get("type", "")
-        reply = body.get(sub) if isinstance(sub, str) and isinstance(body.get(sub), dict) else {}
+        chosen = body.get(sub) if isinstance(sub, str) else None
+        reply = chosen if isinstance(chosen, dict) else {}
         text, reply_id = str(reply.get("title") or ""), str(reply.get("id") or "")
     elif kind == "button":
         text, reply_id = str(body.get("text") or ""), str(body.get("payload") or "")

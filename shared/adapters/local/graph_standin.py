@@ -13,6 +13,7 @@ import re
 import threading
 import time
 import uuid
+from typing import Literal, overload
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,10 @@ def _obj(parent: dict, key: str, where: str) -> dict:
     return value
 
 
+@overload
+def _str(parent: dict, key: str, where: str, limit: int | None = None, required: Literal[True] = True) -> str: ...
+@overload
+def _str(parent: dict, key: str, where: str, limit: int | None = None, *, required: bool) -> str | None: ...
 def _str(parent: dict, key: str, where: str, limit: int | None = None, required: bool = True) -> str | None:
     value = parent.get(key)
     if value is None and not required:

@@ -221,7 +221,8 @@ def _new_task(payload: object, parent: str) -> _Task:
 
     url = req.get("url")
     parts = urlsplit(url) if isinstance(url, str) else None
-    if not parts or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL_CHARS:
+    if not isinstance(url, str) or not parts or parts.scheme not in ("http", "https") or not parts.hostname \
+            or len(url) > MAX_URL_CHARS:
         raise _bad("HttpRequest.url must be an absolute http:// or https:// URL of at most 2083 characters.")
     if req.get("httpMethod", "POST") != "POST":
         raise _bad(f"Invalid value at 'task.http_request.http_method': {req['httpMethod']!r} (this stand-in "

@@ -426,6 +426,14 @@ class PostgresRecords(Database):
             self.run("UPDATE guardians SET unreachable_at = %s WHERE id = "
                      "(SELECT guardian_id FROM outbound_messages WHERE wamid = %s)", (at, wamid))
 
+    def last_purge(self) -> tuple[datetime, dict] | None:
+        rows = self.run("SELECT at, detail FROM audit_log WHERE entity = 'retention' "
+                        "AND action = 'retention.purge' ORDER BY at DESC LIMIT 1")
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def outbox_pending(self) -> int:
+        return int(self.run("SELECT count(*) FROM outbox WHERE done_at IS NULL")[0][0])
+
     def purge_expired(self, now: datetime, periods: dict, limit: int) -> dict[str, int]:
         # periods: kind → timedelta. One bounded statement per kind (params: cutoff, limit), each answering how
         # many rows went; all in one transaction with the run's audit entry, and runs never overlap (the lock).

@@ -79,7 +79,9 @@ def _result(score: Score, classifier, oedema_category=None) -> IndicatorResult:
         if oedema_category is not None and score.status is ScoreStatus.OEDEMA:
             return IndicatorResult(score.status, None, None, False, oedema_category)
         return _NO_SCORE[score.status]
-    return IndicatorResult(score.status, score.z, score.z_raw, score.flag, classifier(score.z) if classifier else None)
+    # flag is None exactly when z is None: here it is a bool.
+    return IndicatorResult(score.status, score.z, score.z_raw, bool(score.flag),
+                           classifier(score.z) if classifier else None)
 
 
 def _positive(value: float | None, name: str) -> float | None:
@@ -145,6 +147,7 @@ def assess_growth(
     ss = _result(scores.zss, None)
     c9mo = bool(scores.c9mo_flag)
     shown_months = ages.completed_months_from_days(age_days) if age_months is None else age_months
+    assert scores.age_days is not None  # scored with the age checked above, so the whole days are known
     return GrowthAssessment(
         age_days=scores.age_days,
         age_months=shown_months,

@@ -5,6 +5,7 @@ Pure: dates come in as arguments; nothing here reads a clock, a database or sett
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
+from typing import cast
 
 from shared.domain.growth import ages
 from shared.domain.growth.errors import InvalidMeasurement, OutsideGrowthStandard
@@ -228,7 +229,7 @@ def weight_gain_history(
         month_weighings.setdefault(_month_number(current.measured_on), (current, result))
         results[i] = result
         latest = current
-    return results
+    return cast(list[WeightGain], results)  # the loop above sets every slot
 
 
 def _checked_age_months(birth_date: date, current: Weighing) -> int:
