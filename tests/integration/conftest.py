@@ -11,6 +11,7 @@ from shared.services.inbound import handle_message
 from shared.whatsapp.webhook import Inbound
 
 WA_ID = "6281200000001"
+KADER = "6281300000009"  # the kader fixture's number
 
 
 class RecordingMessenger:
@@ -73,3 +74,13 @@ def consented(chat) -> Chat:
     chat.say("Halo")
     chat.say(reply_id="consent:yes")
     return chat
+
+
+@pytest.fixture
+def kader(ports) -> Chat:
+    """A kader of Posyandu Melati, talking to Tumbuh."""
+    pid = ports.records.run("INSERT INTO posyandu (name, village, district) VALUES ('Melati', 'Sukamaju', "
+                            "'Cibeber') RETURNING id")[0][0]
+    ports.records.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES (%s, 'Siti', 'kader', %s)",
+                      (KADER, pid))
+    return Chat(ports, wa_id=KADER)

@@ -3,22 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import Chat
+from tests.integration.conftest import KADER, Chat
 
 pytestmark = pytest.mark.integration
 
-KADER = "6281300000009"
 PARENT = "6281200000001"
-
-
-@pytest.fixture
-def kader(ports) -> Chat:
-    """A kader of Posyandu Melati, talking to Tumbuh."""
-    pid = ports.records.run("INSERT INTO posyandu (name, village, district) VALUES ('Melati', 'Sukamaju', "
-                            "'Cibeber') RETURNING id")[0][0]
-    ports.records.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES (%s, 'Siti', 'kader', %s)",
-                      (KADER, pid))
-    return Chat(ports, wa_id=KADER)
 
 
 def _register_new_child(kader, parent_phone="0812 0000 0001"):

@@ -9,22 +9,12 @@ import pytest
 from shared.flows.messages import render
 from shared.services import conversation
 from shared.services.conversation import CONSENT_VERSION
-from tests.integration.conftest import Chat
+from tests.integration.conftest import KADER, Chat
 
 pytestmark = pytest.mark.integration
 
-KADER = "6281300000009"
 PARENT = "6281200000001"
 STRANGER = "6281255550000"
-
-
-@pytest.fixture
-def kader(ports) -> Chat:
-    pid = ports.records.run("INSERT INTO posyandu (name, village, district) VALUES ('Melati', 'Sukamaju', "
-                            "'Cibeber') RETURNING id")[0][0]
-    ports.records.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES (%s, 'Siti', 'kader', %s)",
-                      (KADER, pid))
-    return Chat(ports, wa_id=KADER)
 
 
 def register(kader: Chat, name: str = "Ani", parent: str = "0812 0000 0001", birth: str = "3-1-2024") -> list[str]:
