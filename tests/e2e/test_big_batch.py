@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from shared.services.delivery import SEND_BUDGET_S
 from tests.conftest import sent_to
-from tests.e2e.test_concurrency import serve
+from tests.e2e.servers import serve
 
 pytestmark = pytest.mark.e2e
 

@@ -7,83 +7,26 @@ checks what reached the stand-in and PostgreSQL: nothing lost, nothing duplicate
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from shared.whatsapp.webhook import sign
+from tests.e2e.servers import Server, serve
+from tests.e2e.servers import free_port as _free_port
 from tests.conftest import sent_to
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-SECRET = "test-app-secret"
 SLOW_DOWN = "Pesan Anda banyak sekali"
 T0 = 1_700_000_000
 
 
 # --- a real server ----------------------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A functions-framework webhook server in a subprocess, with its JSON log in a file."""
-
-    def __init__(self, url: str, log: Path):
-        self.url, self.log = url, log
-
-    def post(self, body: bytes, timeout: float = 30) -> int:
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, SECRET)}
-        return requests.post(self.url + "/", data=body, headers=headers, timeout=timeout).status_code
-
-    def exceptions(self) -> list[str]:
-        """Log lines that carry a stack trace (a swallowed bug) or a traceback the server printed."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return [line[:500] for line in text.splitlines() if '"stack_trace"' in line or "Traceback" in line]
-
-
-@contextmanager
-def serve(env: dict[str, str], log: Path, ready_path: str = "/healthz"):
-    port = _free_port()
-    full = {k: v for k, v in os.environ.items() if k not in ("CLOUD_SQL_INSTANCE", "APPS_SCRIPT_URL")}
-    full.update(env, PYTHONPATH=str(REPO), THREADS="8", WORKERS="2")
-    cmd = [str(REPO / ".venv" / "bin" / "functions-framework"), "--target", "whatsapp_webhook",
-           "--source", str(REPO / "functions" / "webhook" / "main.py"), "--host", "127.0.0.1", "--port", str(port)]
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env=full, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, f"server exited: {log.read_text(errors='replace')[-2000:]}"
-            try:
-                requests.get(url + ready_path, timeout=2)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, "server did not answer within 30 s"
-                time.sleep(0.1)
-        yield Server(url, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
 
 @pytest.fixture
 def server(local_env, tmp_path):

@@ -8,9 +8,7 @@ Run with -s to see the measured figures.
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +20,8 @@ import requests
 
 from shared.whatsapp.body import BODY_READ_S, MAX_BODY_BYTES
 from shared.whatsapp.webhook import sign
+from tests.e2e.servers import free_port as _free_port
+from tests.e2e.servers import serve
 
 pytestmark = pytest.mark.e2e
 
@@ -35,40 +35,11 @@ SLOW_GIVE_UP_S = 15  # a slow client stops here if the server never answers (kee
 SLACK_S = 1.5  # scheduling, thread start and the answer's way back on a loaded test machine
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _serve(env: dict[str, str], log: Path):
-    """functions-framework without --debug (gunicorn, as in production) on a free port; killed afterwards."""
-    port = _free_port()
-    full = {k: v for k, v in os.environ.items() if k not in ("CLOUD_SQL_INSTANCE", "APPS_SCRIPT_URL")}
-    full.update(env, PYTHONPATH=str(REPO), WORKERS="1", THREADS=str(THREADS))
-    cmd = [str(REPO / ".venv" / "bin" / "functions-framework"), "--target", "whatsapp_webhook",
-           "--source", str(REPO / "functions" / "webhook" / "main.py"), "--host", "127.0.0.1", "--port", str(port)]
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env=full, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, f"server exited: {log.read_text(errors='replace')[-2000:]}"
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, "server did not answer within 30 s"
-                time.sleep(0.1)
-        yield "127.0.0.1", port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    """The webhook as in production (gunicorn, one worker, THREADS threads); yields (host, port)."""
+    with serve(env, log, workers=1, threads=THREADS) as server:
+        yield "127.0.0.1", server.port
 
 
 @pytest.fixture(scope="module")
