@@ -43,6 +43,16 @@ def _parent_confirms(ports, parent):
     return parent.say(reply_id=f"claim:yes:{child_id}")
 
 
+def _family_of_ani(kader, ports, now=None) -> Chat:
+    """A consented parent (who last wrote at `now`) whose number the kader gave for Ani, confirmed as theirs."""
+    parent = Chat(ports, wa_id=PARENT, now=now)
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+    _register_new_child(kader)
+    _parent_confirms(ports, parent)
+    return parent
+
+
 def test_kader_registers_and_measures_a_new_child_without_consent_questions(kader, ports):
     """No consent flow for staff; the child is stored for the posyandu, registered and entered by the kader."""
     keys = _register_new_child(kader)
@@ -85,11 +95,7 @@ def test_parent_who_consents_later_is_asked_before_a_kader_registered_child_beco
 
 def test_consented_parent_inside_the_window_gets_the_full_result(kader, ports):
     """A parent who wrote within 24 hours receives the kader's result as ordinary messages."""
-    parent = Chat(ports, wa_id=PARENT)
-    parent.say("Halo")
-    parent.say(reply_id="consent:yes")
-    _register_new_child(kader)
-    _parent_confirms(ports, parent)
+    _family_of_ani(kader, ports)
     before = len(ports.messenger.sent)
 
     keys = _measure_again(kader)
@@ -113,11 +119,7 @@ def test_parent_outside_the_window_gets_the_approved_template(kader, ports):
     """After 24 hours of silence only a template may be sent: hasil_pengukuran with name, date and status."""
     from shared.whatsapp.outgoing import Template
 
-    parent = Chat(ports, wa_id=PARENT, now=kader.now - timedelta(days=2))
-    parent.say("Halo")
-    parent.say(reply_id="consent:yes")
-    _register_new_child(kader)
-    _parent_confirms(ports, parent)
+    _family_of_ani(kader, ports, now=kader.now - timedelta(days=2))
     before = len(ports.messenger.sent)
 
     _measure_again(kader)
@@ -131,11 +133,7 @@ def test_an_urgent_result_outside_the_window_says_puskesmas_today_in_the_templat
     """Gizi buruk by LILA with the parent's window closed: the urgent template, so the referral is not hidden."""
     from shared.whatsapp.outgoing import Template
 
-    parent = Chat(ports, wa_id=PARENT, now=kader.now - timedelta(days=2))
-    parent.say("Halo")
-    parent.say(reply_id="consent:yes")
-    _register_new_child(kader)
-    _parent_confirms(ports, parent)
+    _family_of_ani(kader, ports, now=kader.now - timedelta(days=2))
     before = len(ports.messenger.sent)
 
     _measure_again(kader, armc="11")
