@@ -214,11 +214,11 @@ class TurnStart:
 class Messenger(Protocol):
     """Sends WhatsApp messages (Meta's Graph API, or the local stand-in at the same contract)."""
 
-    def send(self, to: str, message) -> str:
-        """Send one message (an shared.whatsapp.outgoing value); returns Meta's message id."""
+    def send(self, body: dict) -> str:
+        """Send one message body as whatsapp.payloads.build_message made it; returns Meta's message id."""
 
     def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
-        """Upload an image; returns Meta's media id (valid 30 days)."""
+        """Upload an image; returns Meta's media id (valid 30 days; the caller remembers it)."""
 
 
 class TaskQueue(Protocol):

@@ -15,6 +15,7 @@ import redis
 
 from shared.errors import TransientError
 from shared.ports import TurnStart
+from shared.whatsapp.payloads import MEDIA_REUSE
 
 # A message id's claim is a lease, not the record. It must outlive one message's handling from claim to commit
 # (bounded by the person's lock, LOCK_TTL_MS: 15 s), so that a redelivery arriving meanwhile, which may first wait
@@ -25,7 +26,7 @@ from shared.ports import TurnStart
 CLAIM_LEASE_S = 60
 STATE_TTL_S = 24 * 3600  # a conversation left for a day starts fresh (with a short note)
 TRACE_TTL_S = 7 * 24 * 3600  # how long we remember that a conversation was left half-way, for that note
-MEDIA_TTL_S = 29 * 24 * 3600  # Meta keeps uploaded media 30 days; a day of margin
+MEDIA_TTL_S = int(MEDIA_REUSE.total_seconds())  # an uploaded chart's media id, while Meta still keeps the picture
 LOCK_TTL_MS = 15_000  # longer than one message takes to handle; a crashed holder's lock frees itself
 ORDER_WAIT_S = 2.0  # how long a later-stamped message waits for an earlier one of the same person
 LOCK_WAIT_S = 20.0  # under Meta's webhook time-out budget; past it the caller answers 503 and Meta redelivers

@@ -5,12 +5,8 @@ log (wa_hash only). Payload rules live in shared.whatsapp.payloads, not here.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import threading
-import time
-from collections import OrderedDict
 
 from shared.adapters.http_pool import HttpBadUrl, HttpPool, HttpUnreachable, multipart
 from shared.logs import wa_hash
@@ -21,28 +17,18 @@ from shared.whatsapp.errors import (
     WhatsAppTransient,
     error_for,
 )
-from shared.whatsapp.outgoing import Image, Outgoing
-from shared.whatsapp.payloads import build_message, image_mime
+from shared.whatsapp.payloads import image_mime
 
 log = logging.getLogger(__name__)
-
-MEDIA_REUSE_S = 29 * 24 * 3600  # Meta keeps uploaded media 30 days (reference/whatsapp.md B5); a day of margin
-MEDIA_CACHE_MAX = 256  # media ids remembered per warm instance (a chart is a few tens of KB; ids are tiny)
-MEDIA_ERROR_CODES = frozenset({100, 131053})  # invalid parameter / media upload error: a stale media id is resent
-
 
 class WhatsAppCloudMessenger:
     """Messenger over the WhatsApp Cloud API: one keep-alive session per warm instance, built on first use."""
 
-    def __init__(self, api_url: str, access_token: str, phone_number_id: str, timeout_s: float = 10,
-                 *, clock=time.time):
+    def __init__(self, api_url: str, access_token: str, phone_number_id: str, timeout_s: float = 10):
         self._base = api_url.rstrip("/")  # the Graph base including its version, e.g. .../v21.0
         self._token = access_token
         self._phone_id = phone_number_id
         self._http = HttpPool(connect_timeout_s=min(timeout_s, 5.0), read_timeout_s=timeout_s)  # dead hosts fail fast
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._media: OrderedDict[str, tuple[str, float]] = OrderedDict()  # sha256 of bytes -> (media id, uploaded at)
 
     def __repr__(self) -> str:
         return f"WhatsAppCloudMessenger({self._base!r}, phone_number_id={self._phone_id!r})"  # never the token
@@ -51,60 +37,30 @@ class WhatsAppCloudMessenger:
         """Close this thread's pooled connections (tests and scripts; a Cloud Function simply ends)."""
         self._http.close()
 
-    def send(self, to: str, msg: Outgoing) -> str:
-        """Send one message and return its wamid; an Image is uploaded first (or its cached media id reused)."""
-        if isinstance(msg, Image):
-            if msg.media_id:
-                return self._send_body(to, build_message(to, msg, msg.media_id))
-            return self._send_image(to, msg)
-        return self._send_body(to, build_message(to, msg))
-
-    def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
-        """Upload PNG/JPEG bytes (≤ 5 MB) and return Meta's media id (reused for 29 days for the same bytes)."""
-        mime = image_mime(data)
-        key = hashlib.sha256(data).hexdigest()
-        now = self._clock()
-        with self._lock:
-            hit = self._media.get(key)
-            if hit and now - hit[1] < MEDIA_REUSE_S:
-                self._media.move_to_end(key)
-                return hit[0]
-        body, content_type = multipart({"messaging_product": "whatsapp", "type": mime},
-                                       {"file": (filename, bytes(data), mime)})
-        answer = self._post("media", "upload", body=body, content_type=content_type)
-        media_id = answer.get("id")
-        if not isinstance(media_id, str) or not media_id:
-            raise WhatsAppPermanent("Graph API media upload answered without an id")
-        with self._lock:
-            self._media[key] = (media_id, now)
-            self._media.move_to_end(key)
-            while len(self._media) > MEDIA_CACHE_MAX:
-                self._media.popitem(last=False)
-        return media_id
-
-    def _send_image(self, to: str, msg: Image) -> str:
-        build_message(to, msg, media_id="unchecked")  # refuse a bad caption or number before uploading anything
-        key = hashlib.sha256(msg.png).hexdigest()
-        was_cached = key in self._media
-        media_id = self.upload_media(msg.png, msg.filename)
-        try:
-            return self._send_body(to, build_message(to, msg, media_id))
-        except WhatsAppPermanent as exc:
-            # A remembered id Meta no longer knows (expired, or the stand-in was reset): upload once more, resend.
-            if not (was_cached and exc.code in MEDIA_ERROR_CODES):
-                raise
-            with self._lock:
-                self._media.pop(key, None)
-            media_id = self.upload_media(msg.png, msg.filename)
-            return self._send_body(to, build_message(to, msg, media_id))
-
-    def _send_body(self, to: str, body: dict) -> str:
+    def send(self, body: dict) -> str:
+        """Post one message body (built by whatsapp.payloads.build_message) and return Meta's message id."""
+        to = body.get("to") if isinstance(body, dict) else None
+        if not isinstance(to, str) or not isinstance(body.get("type"), str):
+            raise InvalidMessage("a message body names its recipient and type: build it with build_message",
+                                 field="body")
         answer = self._post("messages", body["type"], body=json.dumps(body).encode(), wa=wa_hash(to))
         try:
             return str(answer["messages"][0]["id"])
         except (KeyError, IndexError, TypeError):
             # Not retried: Meta may have accepted the message, and a retry would send it twice.
             raise WhatsAppPermanent("Graph API answered 2xx without a message id") from None
+
+    def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
+        """Upload PNG/JPEG bytes (≤ 5 MB) and return Meta's media id, which Meta keeps for 30 days. Not remembered
+        here: the caller keeps the id under its own content key, shared by every instance (services.delivery)."""
+        mime = image_mime(data)
+        body, content_type = multipart({"messaging_product": "whatsapp", "type": mime},
+                                       {"file": (filename, bytes(data), mime)})
+        answer = self._post("media", "upload", body=body, content_type=content_type)
+        media_id = answer.get("id")
+        if not isinstance(media_id, str) or not media_id:
+            raise WhatsAppPermanent("Graph API media upload answered without an id")
+        return media_id
 
     def _post(self, endpoint: str, kind: str, body: bytes, wa: str | None = None,
               content_type: str = "application/json") -> dict:

@@ -24,7 +24,8 @@ from shared.logs import wa_hash
 from shared.ports import Ports, TurnStart, UnitOfWork
 from shared.services import assessing, results
 from shared.services.replies import to_messages
-from shared.whatsapp.outgoing import Template, Text, to_dict
+from shared.whatsapp.outgoing import Template, Text
+from shared.whatsapp.payloads import build_message, is_buttons
 from shared.whatsapp.webhook import Inbound
 
 log = logging.getLogger(__name__)
@@ -154,10 +155,10 @@ class Dialogue:
         """Queue the replies (and any message to a parent) in one statement, leased for sending after commit."""
         guardian_id = self.guardian.id if self.guardian else None
         replies: list[tuple[dict, str]] = [
-            ({"to": self.msg.wa_id, "message": to_dict(message), "kind": "reply", "guardian_id": guardian_id,
-              "lang": self.lang},
+            ({"to": self.msg.wa_id, "body": build_message(self.msg.wa_id, message), "kind": "reply",
+              "guardian_id": guardian_id, "lang": self.lang},
              f"{self.msg.wamid}:{i:02d}") for i, message in enumerate(to_messages(self.replies, self.lang))]
-        if self.result_chart is not None and replies and replies[-1][0]["message"]["type"] == "buttons":
+        if self.result_chart is not None and replies and is_buttons(replies[-1][0]["body"]):
             replies[-1][0]["chart"] = self.result_chart  # drawn when sent (see deliver)
         self.leased = self.tx.queue_sends(replies + self.outgoing)
 
@@ -166,9 +167,10 @@ class Dialogue:
         """Queue messages to someone other than the sender (a parent, after a kader measured their child), the
         last one headed by `chart` when given; `tag` keeps the dedupe keys of different messages apart."""
         queued: list[tuple[dict, str]] = [
-            ({"to": guardian.wa_id, "message": to_dict(message), "kind": kind, "guardian_id": guardian.id,
-              "lang": guardian.language}, f"{self.msg.wamid}:{tag}{i:02d}") for i, message in enumerate(messages)]
-        if chart is not None and queued and queued[-1][0]["message"]["type"] == "buttons":
+            ({"to": guardian.wa_id, "body": build_message(guardian.wa_id, message), "kind": kind,
+              "guardian_id": guardian.id, "lang": guardian.language}, f"{self.msg.wamid}:{tag}{i:02d}")
+            for i, message in enumerate(messages)]
+        if chart is not None and queued and is_buttons(queued[-1][0]["body"]):
             queued[-1][0]["chart"] = chart
         self.outgoing += queued
 
@@ -718,7 +720,7 @@ class Dialogue:
         for s in told:
             notice = Text(render("staff_notice_extreme", s.language, name=child.name, birth_date=child.birth_date,
                                  posyandu=posyandu, status=results.status_words(ev.advice)))
-            self.outgoing.append(({"to": s.wa_id, "message": to_dict(notice), "kind": "staff_notice",
+            self.outgoing.append(({"to": s.wa_id, "body": build_message(s.wa_id, notice), "kind": "staff_notice",
                                    "guardian_id": None, "lang": s.language}, f"{self.msg.wamid}:s{s.id}"))
         if told:
             self.tx.audit(self.actor(), "staff.notice", "child", child.id, {"staff": [s.id for s in told]})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -18,8 +18,9 @@ from shared import charts
 from shared.errors import PermanentError, TransientError
 from shared.flows.messages import DEFAULT_LANGUAGE, render
 from shared.ports import Ports
-from shared.whatsapp.errors import OutsideWindow, Unreachable
-from shared.whatsapp.outgoing import Buttons, Image, Template, Text, from_dict
+from shared.whatsapp.errors import MEDIA_GONE_CODES, OutsideWindow, Unreachable, WhatsAppPermanent
+from shared.whatsapp.outgoing import Image, Template, Text
+from shared.whatsapp.payloads import build_message, with_image_header
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,7 @@ def send_rows(ports: Ports, leased: list[tuple[int, dict]], now: datetime, later
             later.add(leased[i:])
             break
         try:
-            message = outgoing_message(ports, payload)
-            wamid_out = ports.messenger.send(payload["to"], message)
+            wamid_out = send_payload(ports, payload)
         except TransientError as exc:
             delay = float(getattr(exc, "retry_after_s", 0) or 0)  # the outbox backs off from its attempts
             ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=delay)
@@ -121,7 +121,7 @@ def hold_for_window(ports: Ports, payload: dict) -> None:
     """Send the approved 'a message is waiting' template (once per held message; Meta allows it any time)."""
     lang = payload.get("lang") or DEFAULT_LANGUAGE
     try:
-        ports.messenger.send(payload["to"], Template(WAITING_TEMPLATE, lang))
+        ports.messenger.send(build_message(payload["to"], Template(WAITING_TEMPLATE, lang)))
     except PermanentError as exc:  # a missing template is an operator's job; the message stays held
         log.error("waiting-message template not sent", extra={"ctx": {"error": type(exc).__name__}})
 
@@ -186,36 +186,48 @@ class Deferred:
                 send_rows(self.ports, self.ports.records.claim_handed_off([row_id]), self.now)
 
 
-def outgoing_message(ports: Ports, payload: dict):
-    """The message a queued payload describes, with its chart drawn and uploaded when it carries one."""
-    if "message" not in payload:  # a chart asked for on its own: the picture is the message
+def send_payload(ports: Ports, payload: dict) -> str:
+    """Send what one outbox row holds; returns Meta's message id."""
+    try:
+        return ports.messenger.send(outgoing_body(ports, payload))
+    except WhatsAppPermanent as exc:
+        # A chart whose remembered media id Meta no longer keeps (or the local stand-in was reset): upload it once
+        # more and send again, rather than lose the picture or the advice it heads.
+        if "chart" not in payload or exc.code not in MEDIA_GONE_CODES:
+            raise
+        return ports.messenger.send(outgoing_body(ports, payload, upload=True))
+
+
+def outgoing_body(ports: Ports, payload: dict, upload: bool = False) -> dict:
+    """The Graph API body an outbox row sends: as queued, headed by its chart when it carries one (drawn and
+    uploaded at send time, or reused; `upload` forces a new upload)."""
+    if "body" not in payload:  # a chart asked for on its own: the picture is the message
         spec = payload["chart"]
         try:
-            return Image(b"", caption=spec["caption"], media_id=chart_media(ports, spec))
+            return build_message(payload["to"], Image(chart_media(ports, spec, upload), spec["caption"]))
         except TransientError:
             raise
         except Exception:  # a bug in drawing: say so kindly instead of retrying the same failure every tick
             log.exception("chart not drawn; the family is told")
-            return Text(render("sorry_no_chart_now", spec["lang"], name=spec["name"]))
-    message = from_dict(payload["message"])
+            return build_message(payload["to"], Text(render("sorry_no_chart_now", spec["lang"], name=spec["name"])))
+    body = payload["body"]
     if "chart" in payload:  # a result's advice, headed by the child's chart
-        if not isinstance(message, Buttons):
-            raise TypeError(f"a chart heads a buttons message, not {type(message).__name__}")
         try:
-            message = replace(message, image_id=chart_media(ports, payload["chart"]))
+            body = with_image_header(body, chart_media(ports, payload["chart"], upload))
         except TransientError:
             raise
         except Exception:  # a bug in drawing must not cost the family the advice: it goes without the picture
             log.exception("chart not drawn; the message goes without it")
-    return message
+    return body
 
 
-def chart_media(ports: Ports, spec: dict) -> str:
+def chart_media(ports: Ports, spec: dict, upload: bool = False) -> str:
     """Meta's media id of the chart a payload describes: drawn and uploaded only the first time the same picture
-    is asked for (the content key covers the data, the words and the language)."""
+    is asked for (the content key covers the data, the words and the language), or when `upload` says the
+    remembered id is gone."""
     points = [tuple(p) for p in spec["points"]]
     key = charts.chart_key(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
-    media_id = ports.conversations.media_for(key)
+    media_id = None if upload else ports.conversations.media_for(key)
     if media_id is None:
         png = charts.render_chart(spec["indicator"], spec["sex"], points, spec["lang"], spec["name"])
         media_id = ports.messenger.upload_media(png)

@@ -33,6 +33,7 @@ from shared.ports import Ports
 from shared.services.conversation import CHART_POINTS, RATE_WINDOW_S, Dialogue, child_in_focus
 from shared.services.delivery import TURN_S, Budget, Deferred, deliver, send_rows
 from shared.whatsapp.outgoing import Text
+from shared.whatsapp.payloads import build_message
 from shared.whatsapp.webhook import Inbound, Updates
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ def forget_quietly(ports: Ports, wa_id: str) -> None:
 def apologise(ports: Ports, wa_id: str, lang: str = DEFAULT_LANGUAGE) -> None:
     """Best effort after a bug: tell the person to try again instead of leaving them unanswered."""
     try:
-        ports.messenger.send(wa_id, Text(render("ask_again_later", lang)))
+        ports.messenger.send(build_message(wa_id, Text(render("ask_again_later", lang))))
     except Exception:  # nothing more to do: the bug itself is already logged
         log.warning("apology not sent")
 

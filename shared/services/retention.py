@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from shared.ports import Records
 from shared.services.conversation import REVIEW_DAYS
+from shared.whatsapp.payloads import MEDIA_REUSE
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ POLICY: tuple[Rule, ...] = (
     Rule("leases_and_limits", "Redis claim:, lock:, order:, rate:, mute: keys", timedelta(minutes=5), REDIS_TTL,
          "Message-id leases (the inbound_messages row is the lasting record), one-at-a-time handling and flood "
          "control; minutes at most."),
-    Rule("media_ids", "Redis media:{content key}", timedelta(days=29), REDIS_TTL,
+    Rule("media_ids", "Redis media:{content key}", MEDIA_REUSE, REDIS_TTL,
          "The id Meta gave an uploaded chart picture; Meta deletes the picture after 30 days."),
     Rule("audit_log", "PostgreSQL audit_log", timedelta(days=5 * 365), MIGRATOR,
          "Who read or changed which record (ids only) must be answerable for years; the runtime role cannot "

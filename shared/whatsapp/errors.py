@@ -91,6 +91,9 @@ UNREACHABLE_CODES = frozenset({131026})  # B8: message undeliverable
 SPAM_CODES = frozenset({131048, 131049})  # B7/B8: spam rate limit hit; not delivered for ecosystem engagement
 AUTH_CODES = frozenset({190})  # B5/B8: access token expired or invalid
 INVALID_CODES = frozenset({100})  # B8: invalid parameter
+# What Meta answers for an image sent by a media id it no longer keeps (uploads live 30 days): invalid parameter, or
+# media upload error. The sender uploads the picture once more rather than losing it.
+MEDIA_GONE_CODES = frozenset({100, 131053})
 TEMPLATE_CODES = frozenset({132000, 132001, 132012})  # B8: param count, template/language missing, param format
 # Suggested wait before retrying, in seconds, per rate-limit code.
 RETRY_AFTER_S = {

@@ -1,8 +1,8 @@
 """What Tumbuh sends, as plain values: text, reply buttons, lists, templates and images (no I/O).
 
-Services build these from catalogue text; the Messenger adapter turns them into Graph API payloads. The limits
-are Meta's (reference/whatsapp.md) and are enforced where the payload is built, so a message that Meta would
-refuse is caught in our tests, not in production.
+Services build these from catalogue text and turn each into its Graph API body once (whatsapp.payloads), which is
+what the outbox keeps and the Messenger sends. The limits are Meta's (reference/whatsapp.md) and are enforced where
+the body is built, so a message that Meta would refuse is caught in our tests, not in production.
 """
 from __future__ import annotations
 
@@ -78,45 +78,10 @@ class Template:
 
 @dataclass(frozen=True)
 class Image:
-    """An image: uploaded first (media id), then sent by id, with an optional caption (max 1024)."""
+    """An image already uploaded (Meta's media id, see Messenger.upload_media), with an optional caption (max 1024)."""
 
-    png: bytes = field(repr=False)
+    media_id: str
     caption: str = ""
-    filename: str = "chart.png"
-    media_id: str = ""  # already uploaded: sent by id, png unused
 
 
 Outgoing = Text | Buttons | ListMessage | Template | Image
-
-
-def to_dict(msg: Outgoing) -> dict:
-    """A JSON-able form, for the outbox (images are not queued: they are rendered again when sent)."""
-    if isinstance(msg, Text):
-        return {"type": "text", "body": msg.body, "preview_url": msg.preview_url}
-    if isinstance(msg, Buttons):
-        return {"type": "buttons", "body": msg.body, "header": msg.header, "footer": msg.footer,
-                "buttons": [[b.id, b.title] for b in msg.buttons], "image_id": msg.image_id}
-    if isinstance(msg, ListMessage):
-        return {"type": "list", "body": msg.body, "button": msg.button, "header": msg.header, "footer": msg.footer,
-                "sections": [[s.title, [[r.id, r.title, r.description] for r in s.rows]] for s in msg.sections]}
-    if isinstance(msg, Template):
-        return {"type": "template", "name": msg.name, "language": msg.language,
-                "body_params": list(msg.body_params), "quick_replies": list(msg.quick_replies)}
-    raise TypeError(f"{type(msg).__name__} cannot be queued")
-
-
-def from_dict(data: dict) -> Outgoing:
-    """Inverse of to_dict."""
-    kind = data["type"]
-    if kind == "text":
-        return Text(data["body"], bool(data.get("preview_url")))
-    if kind == "buttons":
-        return Buttons(data["body"], tuple(Button(i, t) for i, t in data["buttons"]), data.get("header", ""),
-                       data.get("footer", ""), data.get("image_id", ""))
-    if kind == "list":
-        sections = tuple(Section(title, tuple(Row(i, t, d) for i, t, d in rows)) for title, rows in data["sections"])
-        return ListMessage(data["body"], data["button"], sections, data.get("header", ""), data.get("footer", ""))
-    if kind == "template":
-        return Template(data["name"], data["language"], tuple(data.get("body_params") or ()),
-                        tuple(data.get("quick_replies") or ()))
-    raise ValueError(f"unknown queued message type {kind!r}")

@@ -10,6 +10,7 @@ counts 2), so a title that passes here cannot be pushed over Meta's limit by an 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from shared.whatsapp.errors import InvalidMessage, MessageTooLong
 from shared.whatsapp.outgoing import Buttons, Image, ListMessage, Outgoing, Template, Text
@@ -34,6 +35,8 @@ TEMPLATE_PARAM_MAX = 1024  # Meta: a template body is ≤ 1024 characters, so no
 QUICK_REPLY_PAYLOAD_MAX = 256  # our own cap (Meta gives none in B5): the same as a reply button id
 MEDIA_ID_MAX = 256  # our own cap: Meta's media ids are ~16 digits; anything longer is not one of ours
 CAPTION_MAX = 1024  # B5 / outgoing.Image: image caption ≤ 1024
+MEDIA_KEPT = timedelta(days=30)  # B5: Meta keeps uploaded media 30 days
+MEDIA_REUSE = MEDIA_KEPT - timedelta(days=1)  # how long an uploaded picture's id is reused: a day of margin
 IMAGE_MAX_BYTES = 5 * 1024 * 1024  # B5: JPEG/PNG images ≤ 5 MB
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}  # B5: JPEG and PNG only (magic bytes)
 TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")  # Meta template names: lowercase letters, digits, underscores
@@ -175,8 +178,8 @@ def image_mime(data: bytes) -> str:
     raise InvalidMessage("image must be PNG or JPEG", field="png")
 
 
-def build_message(to: str, msg: Outgoing, media_id: str | None = None) -> dict:
-    """The JSON body that sends `msg` to `to`; an Image needs the `media_id` its upload returned."""
+def build_message(to: str, msg: Outgoing) -> dict:
+    """The JSON body that sends `msg` to `to`: what the outbox keeps and the Messenger posts as it is."""
     if isinstance(msg, Text):
         body = _envelope(to, "text")
         body["text"] = {"body": _text("body", msg.body, TEXT_BODY_MAX), "preview_url": bool(msg.preview_url)}
@@ -190,12 +193,23 @@ def build_message(to: str, msg: Outgoing, media_id: str | None = None) -> dict:
         body = _envelope(to, "template")
         body["template"] = _template(msg)
     elif isinstance(msg, Image):
-        if not media_id or not isinstance(media_id, str):
-            raise InvalidMessage("an image is sent by media id: upload it first", field="media_id")
         body = _envelope(to, "image")
-        body["image"] = {"id": media_id}
+        body["image"] = {"id": _text("media_id", msg.media_id, MEDIA_ID_MAX)}
         if msg.caption:
             body["image"]["caption"] = _text("caption", msg.caption, CAPTION_MAX)
     else:
         raise InvalidMessage(f"cannot send a {type(msg).__name__}", field="msg")
     return body
+
+
+def is_buttons(body: dict) -> bool:
+    """Whether a built body is a reply-buttons message (the one kind an image can head)."""
+    return body.get("type") == "interactive" and body.get("interactive", {}).get("type") == "button"
+
+
+def with_image_header(body: dict, media_id: str) -> dict:
+    """A built reply-buttons body, now headed by an uploaded image: a result's chart, drawn after its turn."""
+    if not is_buttons(body):
+        raise InvalidMessage("only a reply-buttons message can be headed by an image", field="header")
+    header = {"type": "image", "image": {"id": _text("image_id", media_id, MEDIA_ID_MAX)}}
+    return {**body, "interactive": {**body["interactive"], "header": header}}

@@ -8,14 +8,44 @@ from shared.adapters.postgres import PostgresRecords, migrate, url_connector
 from shared.adapters.redis_store import RedisConversations
 from shared.ports import Ports
 from shared.services.inbound import handle_message
+from shared.whatsapp.outgoing import Button, Buttons, Image, ListMessage, Outgoing, Row, Section, Template, Text
 from shared.whatsapp.webhook import Inbound
 
 WA_ID = "6281200000001"
 KADER = "6281300000009"  # the kader fixture's number
 
 
+def read_body(body: dict) -> Outgoing:
+    """The message a Graph API body sends, read back so that tests can say what a person saw (the inverse of
+    whatsapp.payloads.build_message, which tests/unit/test_payloads.py holds to Meta's shapes)."""
+    kind = body["type"]
+    if kind == "text":
+        return Text(body["text"]["body"], body["text"]["preview_url"])
+    if kind == "image":
+        return Image(body["image"]["id"], body["image"].get("caption", ""))
+    if kind == "template":
+        template = body["template"]
+        components = template.get("components", [])
+        params = tuple(p["text"] for c in components if c["type"] == "body" for p in c["parameters"])
+        replies = tuple(c["parameters"][0]["payload"] for c in components if c["type"] == "button")
+        return Template(template["name"], template["language"]["code"], params, replies)
+    interactive = body["interactive"]
+    header = interactive.get("header", {})
+    text_header = header.get("text", "") if header.get("type") == "text" else ""
+    footer = interactive.get("footer", {}).get("text", "")
+    if interactive["type"] == "button":
+        buttons = tuple(Button(b["reply"]["id"], b["reply"]["title"]) for b in interactive["action"]["buttons"])
+        image_id = header["image"]["id"] if header.get("type") == "image" else ""
+        return Buttons(interactive["body"]["text"], buttons, text_header, footer, image_id)
+    sections = tuple(Section(s.get("title", ""), tuple(Row(r["id"], r["title"], r.get("description", ""))
+                                                        for r in s["rows"]))
+                     for s in interactive["action"]["sections"])
+    return ListMessage(interactive["body"]["text"], interactive["action"]["button"], sections, text_header, footer)
+
+
 class RecordingMessenger:
-    """A Messenger that keeps what it was asked to send (the Graph API itself is tested against the stand-in)."""
+    """A Messenger that keeps what it was asked to send, read back into messages (the Graph API itself is tested
+    against the stand-in)."""
 
     def __init__(self):
         self.sent: list[tuple[str, object]] = []
@@ -24,12 +54,12 @@ class RecordingMessenger:
         self.fail_with: Exception | None = None
         self._ids = itertools.count(1)
 
-    def send(self, to, message):
+    def send(self, body):
         if self.fail_with is not None:
             raise self.fail_with
         if self.fail_next:
             raise self.fail_next.pop(0)
-        self.sent.append((to, message))
+        self.sent.append((body["to"], read_body(body)))
         return f"wamid.OUT{next(self._ids)}"
 
     def upload_media(self, data, filename="chart.png"):

@@ -1,8 +1,12 @@
 """Golden conversations through the real services, PostgreSQL and Redis: each step asserts the message keys."""
+import json
+
 import pytest
 
 from shared.errors import TransientError
 from shared.services.conversation import CONSENT_VERSION
+from shared.whatsapp.outgoing import Text
+from shared.whatsapp.payloads import build_message
 
 pytestmark = pytest.mark.integration
 
@@ -155,7 +159,7 @@ def test_hapus_deletes_the_family_everywhere_after_confirmation(consented, ports
         consented.say(reply_id=said[1:]) if said.startswith("@") else consented.say(said)
     assert consented.say(reply_id="no")[0] == "result_header"  # no oedema: the result, and Ani is stored
     ports.records.run("INSERT INTO outbox (kind, payload, next_attempt_at) VALUES ('send', %s, now() + "
-                      "interval '1 day')", ('{"to": "6281200000001", "message": {"type": "text", "body": "x"}}',))
+                      "interval '1 day')", (json.dumps({"to": consented.wa_id, "body": build_message(consented.wa_id, Text("x"))}),))
     assert consented.say("HAPUS") == ["confirm_delete"]
 
     assert consented.say(reply_id="delete:yes") == ["delete_done"]
@@ -332,7 +336,7 @@ def test_the_result_advice_comes_under_the_childs_length_chart(consented, ports)
     """The chart comes after each result, since parents read a curve faster than a number, without adding a
     message: the second result message is headed by the child's length/height-for-age chart (uploaded PNG, sent
     by media id), so the result is still two messages; its buttons send the others."""
-    from shared.whatsapp.outgoing import Buttons, Text
+    from shared.whatsapp.outgoing import Buttons
 
     _measure_twice(consented)
     first, second = (m for _, m in ports.messenger.sent[-2:])
@@ -413,6 +417,26 @@ def test_the_same_chart_is_not_drawn_or_uploaded_again(consented, ports):
 
     assert len(ports.messenger.uploads) == uploads + 1
     assert ports.messenger.sent[-1][1].media_id == ports.messenger.sent[-2][1].media_id
+
+
+@pytest.mark.parametrize("code", [100, 131053])
+def test_a_chart_whose_media_id_meta_forgot_is_uploaded_again(consented, ports, code):
+    """Meta keeps an upload 30 days; when it no longer knows a remembered media id, the chart is uploaded once
+    more and sent, instead of the family losing the picture."""
+    from shared.whatsapp.errors import error_for
+    from shared.whatsapp.outgoing import Image
+
+    _measure_twice(consented)
+    chart_id = ports.messenger.sent[-1][1].buttons[0].id
+    consented.say(reply_id=chart_id)
+    uploads, sent = len(ports.messenger.uploads), len(ports.messenger.sent)
+    ports.messenger.fail_next = [error_for(400, {"code": code, "message": "(#100) Media id not found"})]
+
+    consented.say(reply_id=chart_id)
+
+    image = ports.messenger.sent[-1][1]
+    assert len(ports.messenger.sent) == sent + 1 and len(ports.messenger.uploads) == uploads + 1
+    assert isinstance(image, Image) and image.media_id == f"media.{uploads + 1}"
 
 
 class RecordingQueue:

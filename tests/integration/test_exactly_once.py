@@ -154,12 +154,12 @@ class WatchingMessenger(RecordingMessenger):
         super().__init__()
         self.records, self.done_before, self.crash_on = records, [], None
 
-    def send(self, to, message):
+    def send(self, body):
         self.done_before.append(self.records.run(
             "SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NOT NULL")[0][0])
         if self.crash_on == len(self.done_before):
             raise Crash()
-        return super().send(to, message)
+        return super().send(body)
 
 
 def test_each_reply_is_marked_sent_before_the_next_goes_out(chat, ports):
@@ -199,9 +199,9 @@ class SlowMessenger(RecordingMessenger):
         super().__init__()
         self.clock, self.send_s = clock, send_s
 
-    def send(self, to, message):
+    def send(self, body):
         self.clock.t += self.send_s
-        return super().send(to, message)
+        return super().send(body)
 
 
 class RecordingQueue:

@@ -11,6 +11,7 @@ from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.logs import JsonFormatter, setup_logging
 from shared.whatsapp.errors import WhatsAppPermanent
 from shared.whatsapp.outgoing import Text
+from shared.whatsapp.payloads import build_message
 from tests.unit.test_logs import HOSTILE_GRAPH_ERROR, LEAKS
 
 pytestmark = pytest.mark.integration
@@ -68,7 +69,7 @@ def test_a_refused_send_logs_codes_but_no_name_number_or_date(hostile_graph, log
 
     with pytest.raises(WhatsAppPermanent) as info:
         try:
-            messenger.send(TO, Text("Halo Siti Aminah, lahir 5 April 2023"))
+            messenger.send(build_message(TO, Text("Halo Siti Aminah, lahir 5 April 2023")))
         except WhatsAppPermanent:
             logging.getLogger("caller").exception("send failed")  # what an entry point does with a bug
             raise

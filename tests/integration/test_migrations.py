@@ -1,4 +1,5 @@
 """Migrations against a real PostgreSQL: applied once, idempotent, safe under concurrent cold starts."""
+import json
 import threading
 
 import pg8000.dbapi
@@ -6,6 +7,8 @@ import pytest
 
 from shared.adapters.postgres import Migration, PostgresRecords, load_migrations, migrate, url_connector
 from shared.errors import ConfigError
+from shared.whatsapp.outgoing import Button, Buttons, ListMessage, Row, Section, Template, Text
+from shared.whatsapp.payloads import build_message
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +120,46 @@ def test_schema_refuses_impossible_rows(database_url, sql):
 
     with pytest.raises(pg8000.dbapi.DatabaseError):
         db.run(sql)
+
+
+# Messages as the outbox described them before it kept Graph bodies: one of each shape the services queued.
+LEGACY = [
+    ({"type": "text", "body": "Halo Ibu 👋\nBerat Ani 8,2 kg.", "preview_url": False},
+     Text("Halo Ibu 👋\nBerat Ani 8,2 kg.")),
+    ({"type": "buttons", "body": "Lihat grafik?", "header": "", "footer": "", "image_id": "",
+      "buttons": [["chart:lfa:7", "Grafik TB/U"], ["menu", "Menu"]]},
+     Buttons("Lihat grafik?", (Button("chart:lfa:7", "Grafik TB/U"), Button("menu", "Menu")))),
+    ({"type": "list", "body": "Pilih anak", "button": "Menu", "header": "", "footer": "",
+      "sections": [["Menu", [["child:1", "Ani", ""], ["child:new", "Anak baru", "Tambah anak lain"]]]]},
+     ListMessage("Pilih anak", "Menu", (Section("Menu", (Row("child:1", "Ani"),
+                                                         Row("child:new", "Anak baru", "Tambah anak lain"))),))),
+    ({"type": "template", "name": "pesan_menunggu", "language": "id", "body_params": [], "quick_replies": []},
+     Template("pesan_menunggu", "id")),
+    ({"type": "template", "name": "hasil_pengukuran", "language": "en", "body_params": ["Ani", "10 Mar"],
+      "quick_replies": ["open:1"]},
+     Template("hasil_pengukuran", "en", ("Ani", "10 Mar"), ("open:1",))),
+]
+
+
+def test_waiting_messages_are_rewritten_into_the_bodies_the_builder_makes(database_url):
+    """Messages queued before the outbox kept Graph bodies (held for a closed window, say) are rewritten by the
+    migration into exactly what build_message makes today; sent ones are left alone."""
+    db = _db(database_url)
+    shipped = load_migrations()
+    ours = next(m for m in shipped if m.name == "outbox_message_bodies")
+    migrate(db, [m for m in shipped if m.version < ours.version])
+    to = "6281200000001"
+    for i, (message, _) in enumerate(LEGACY):
+        db.run("INSERT INTO outbox (kind, payload, dedupe_key) VALUES ('send', %s, %s)",
+               (json.dumps({"to": to, "message": message, "kind": "reply", "guardian_id": None, "lang": "id"}),
+                f"legacy:{i}"))
+    db.run("INSERT INTO outbox (kind, payload, dedupe_key, done_at) VALUES ('send', '{}', 'sent', now())")
+
+    assert ours.version in migrate(db)
+
+    rows = dict(db.run("SELECT dedupe_key, payload FROM outbox WHERE kind = 'send'"))
+    for i, (_, message) in enumerate(LEGACY):
+        payload = rows[f"legacy:{i}"]
+        assert payload["body"] == build_message(to, message)
+        assert "message" not in payload and payload["to"] == to and payload["lang"] == "id"
+    assert rows["sent"] == {}

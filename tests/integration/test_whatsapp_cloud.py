@@ -78,7 +78,7 @@ def free_port() -> int:
 ], ids=["text", "buttons", "list", "template"])
 def test_each_kind_arrives_as_the_built_payload(base, messenger, msg):
     """The stand-in accepts the message and records exactly the body the builder made, under the returned wamid."""
-    wamid = messenger.send(TO, msg)
+    wamid = messenger.send(build_message(TO, msg))
 
     [record] = recorded(base, to=TO)
     assert wamid.startswith("wamid.") and record["wamid"] == wamid
@@ -87,48 +87,35 @@ def test_each_kind_arrives_as_the_built_payload(base, messenger, msg):
 
 def test_image_is_uploaded_then_sent_by_media_id(base, messenger):
     """An image is uploaded (file kept by the stand-in) and then sent by the returned media id with its caption."""
-    wamid = messenger.send(TO, Image(png=PNG, caption="Grafik TB/U Ani 📈"))
+    media_id = messenger.upload_media(PNG)
+    wamid = messenger.send(build_message(TO, Image(media_id, caption="Grafik TB/U Ani 📈")))
 
     [record] = recorded(base, to=TO)
     assert record["wamid"] == wamid
     assert record["payload"]["image"]["caption"] == "Grafik TB/U Ani 📈"
     assert Path(record["media_path"]).read_bytes() == PNG
-    assert record["media_path"].endswith(record["payload"]["image"]["id"] + ".png")
+    assert record["media_path"].endswith(media_id + ".png")
 
 
-def test_the_same_chart_bytes_are_uploaded_once(server, base, messenger):
-    """Sending the same PNG twice reuses the media id instead of uploading again."""
+def test_each_upload_is_a_new_media_id(server, base, messenger):
+    """The messenger remembers nothing: the caller keeps media ids under its content key, shared by every instance
+    (services.delivery), so the same bytes uploaded twice are two uploads."""
     _url, store = server
 
-    messenger.send(TO, Image(png=PNG))
-    messenger.send(OTHER, Image(png=PNG))
-
-    ids = {r["payload"]["image"]["id"] for r in recorded(base)}
-    assert len(ids) == 1 and len(store.media) == 1
+    assert messenger.upload_media(PNG) != messenger.upload_media(PNG)
+    assert len(store.media) == 2
 
 
-def test_a_cached_media_id_the_server_forgot_is_uploaded_again(base, messenger):
-    """After the stand-in is reset the remembered id is unknown: the messenger uploads again and the send succeeds."""
-    messenger.send(TO, Image(png=PNG))
+def test_a_media_id_the_server_forgot_is_refused_with_a_code_the_sender_uploads_again_for(base, messenger):
+    """After the stand-in is reset an uploaded id is unknown: Meta's answer carries one of MEDIA_GONE_CODES, which
+    makes services.delivery upload the chart again."""
+    media_id = messenger.upload_media(PNG)
     requests.post(f"{base}/_standin/reset", timeout=5)
 
-    wamid = messenger.send(TO, Image(png=PNG))
+    with pytest.raises(e.WhatsAppPermanent) as refused:
+        messenger.send(build_message(TO, Image(media_id)))
 
-    [record] = recorded(base, to=TO)
-    assert record["wamid"] == wamid and Path(record["media_path"]).read_bytes() == PNG
-
-
-def test_cached_media_id_expires_after_29_days(server, base):
-    """A media id older than 29 days is not trusted (Meta keeps media 30 days): the bytes are uploaded again."""
-    _url, store = server
-    now = [1_000_000.0]
-    m = WhatsAppCloudMessenger(f"{base}/v21.0", TOKEN, PHONE_ID, clock=lambda: now[0])
-    first = m.upload_media(PNG)
-
-    now[0] += 29 * 24 * 3600 + 1
-    second = m.upload_media(PNG)
-
-    assert first != second and len(store.media) == 2
+    assert refused.value.code in e.MEDIA_GONE_CODES
 
 
 def test_uploaded_media_can_be_looked_up_and_downloaded(base, messenger):
@@ -144,9 +131,9 @@ def test_uploaded_media_can_be_looked_up_and_downloaded(base, messenger):
 
 def test_recorded_messages_filter_by_number_and_sequence(base, messenger):
     """`to` narrows to one person and `after` returns only newer sends, in order."""
-    messenger.send(TO, Text("satu"))
-    messenger.send(OTHER, Text("dua"))
-    messenger.send(TO, Text("tiga"))
+    messenger.send(build_message(TO, Text("satu")))
+    messenger.send(build_message(OTHER, Text("dua")))
+    messenger.send(build_message(TO, Text("tiga")))
     first = recorded(base, to=TO)[0]["seq"]
 
     later = recorded(base, to=TO, after=first)
@@ -161,7 +148,7 @@ def test_concurrent_sends_get_distinct_wamids_and_sequence_numbers(base, messeng
 
     def send(i):
         barrier.wait()
-        wamids.append(messenger.send(TO, Text(f"pesan {i}")))
+        wamids.append(messenger.send(build_message(TO, Text(f"pesan {i}"))))
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
     [t.start() for t in threads]
@@ -193,7 +180,7 @@ def test_meta_error_code_becomes_its_typed_error(base, messenger, code, cls, sta
     fail_next(base, to=TO, code=code)
 
     with pytest.raises(cls) as info:
-        messenger.send(TO, Text("Halo"))
+        messenger.send(build_message(TO, Text("Halo")))
 
     assert (info.value.code, info.value.http_status) == (code, status)
     assert info.value.fbtrace_id
@@ -205,7 +192,7 @@ def test_rate_limited_is_transient_and_suggests_a_delay(base, messenger):
     fail_next(base, to=TO, code=131056)
 
     with pytest.raises(TransientError) as info:
-        messenger.send(TO, Text("Halo"))
+        messenger.send(build_message(TO, Text("Halo")))
 
     assert info.value.retry_after_s == 6.0
 
@@ -215,8 +202,8 @@ def test_outside_window_is_permanent_and_the_template_then_goes_through(base, me
     fail_next(base, to=TO, code=131047)
 
     with pytest.raises(PermanentError):
-        messenger.send(TO, Text("Halo"))
-    wamid = messenger.send(TO, Template("pengingat_penimbangan", "id", body_params=("Ani",)))
+        messenger.send(build_message(TO, Text("Halo")))
+    wamid = messenger.send(build_message(TO, Template("pengingat_penimbangan", "id", body_params=("Ani",))))
 
     assert [r["wamid"] for r in recorded(base, to=TO)] == [wamid]
 
@@ -225,11 +212,11 @@ def test_injected_failure_is_used_up_and_targets_one_number(base, messenger):
     """A failure for one number, twice, leaves other numbers alone and then stops."""
     fail_next(base, to=TO, code=131026, times=2)
 
-    assert messenger.send(OTHER, Text("Halo"))
+    assert messenger.send(build_message(OTHER, Text("Halo")))
     for _ in range(2):
         with pytest.raises(e.Unreachable):
-            messenger.send(TO, Text("Halo"))
-    assert messenger.send(TO, Text("Halo"))
+            messenger.send(build_message(TO, Text("Halo")))
+    assert messenger.send(build_message(TO, Text("Halo")))
 
 
 def test_server_error_is_transient(base, messenger):
@@ -237,7 +224,7 @@ def test_server_error_is_transient(base, messenger):
     fail_next(base, to=TO, code=131000, http_status=500)
 
     with pytest.raises(e.WhatsAppTransient) as info:
-        messenger.send(TO, Text("Halo"))
+        messenger.send(build_message(TO, Text("Halo")))
 
     assert info.value.http_status == 500
 
@@ -247,7 +234,7 @@ def test_other_client_error_is_permanent(base, messenger):
     fail_next(base, to=TO, code=131030)
 
     with pytest.raises(e.WhatsAppPermanent) as info:
-        messenger.send(TO, Text("Halo"))
+        messenger.send(build_message(TO, Text("Halo")))
 
     assert type(info.value) is e.WhatsAppPermanent and info.value.code == 131030
 
@@ -257,7 +244,7 @@ def test_wrong_token_is_auth_failed_logged_critical_without_the_number(base, cap
     m = WhatsAppCloudMessenger(f"{base}/v21.0", "expired-token", PHONE_ID)
 
     with caplog.at_level(logging.INFO), pytest.raises(e.AuthFailed) as info:
-        m.send(TO, Text("Data Ani rahasia"))
+        m.send(build_message(TO, Text("Data Ani rahasia")))
 
     assert info.value.http_status == 401
     assert any(r.levelno == logging.CRITICAL for r in caplog.records)
@@ -266,11 +253,11 @@ def test_wrong_token_is_auth_failed_logged_critical_without_the_number(base, cap
 
 
 def test_upload_failure_maps_like_a_send(base, messenger):
-    """A failure injected on the media endpoint surfaces from send() before any message goes out."""
+    """A failure injected on the media endpoint surfaces from upload_media() like a send's, and nothing goes out."""
     fail_next(base, endpoint="media", code=130429)
 
     with pytest.raises(e.RateLimited):
-        messenger.send(TO, Image(png=PNG))
+        messenger.upload_media(PNG)
 
     assert recorded(base) == []
 
@@ -281,7 +268,7 @@ def test_timeout_is_transient(base):
     m = WhatsAppCloudMessenger(f"{base}/v21.0", TOKEN, PHONE_ID, timeout_s=0.2)
 
     with pytest.raises(e.WhatsAppTransient):
-        m.send(TO, Text("Halo"))
+        m.send(build_message(TO, Text("Halo")))
 
     # Like Meta, the slow server still sends it: a retry after a read timeout can duplicate a message.
     deadline = time.monotonic() + 5
@@ -295,13 +282,13 @@ def test_refused_connection_is_transient():
     m = WhatsAppCloudMessenger(f"http://127.0.0.1:{free_port()}/v21.0", TOKEN, PHONE_ID, timeout_s=1)
 
     with pytest.raises(TransientError):
-        m.send(TO, Text("Halo"))
+        m.send(build_message(TO, Text("Halo")))
 
 
 def test_invalid_image_is_refused_before_any_request(base, messenger):
     """A GIF never leaves the process: InvalidMessage, no upload, no send."""
     with pytest.raises(e.InvalidMessage):
-        messenger.send(TO, Image(png=b"GIF89a" + b"\x00" * 10))
+        messenger.upload_media(b"GIF89a" + b"\x00" * 10)
 
     assert recorded(base) == []
 
@@ -346,7 +333,7 @@ def test_standin_refuses_eleven_rows(base):
 
 def test_standin_refuses_an_unknown_media_id(base):
     """Sending an image by an id that was never uploaded is refused."""
-    assert raw_send(base, build_message(TO, Image(png=PNG), media_id="999")).json()["error"]["code"] == 100
+    assert raw_send(base, build_message(TO, Image("999"))).json()["error"]["code"] == 100
 
 
 def test_standin_refuses_a_wrong_token_with_401_and_code_190(base):
@@ -389,7 +376,8 @@ def test_standin_cli_serves_on_the_given_port(tmp_path):
                 assert time.monotonic() < deadline, "stand-in did not start"
                 time.sleep(0.1)
 
-        wamid = WhatsAppCloudMessenger(f"http://127.0.0.1:{port}/v21.0", TOKEN, PHONE_ID).send(TO, Text("Halo"))
+        messenger = WhatsAppCloudMessenger(f"http://127.0.0.1:{port}/v21.0", TOKEN, PHONE_ID)
+        wamid = messenger.send(build_message(TO, Text("Halo")))
 
         assert recorded(f"http://127.0.0.1:{port}", to=TO)[0]["wamid"] == wamid
     finally:
