@@ -238,3 +238,15 @@ class Ports:
     messenger: Messenger
     tz: str = "Asia/Jakarta"
     tasks: TaskQueue | None = None  # None: charts are drawn by whoever sends them (see deliver)
+
+
+class Running(Protocol):
+    """A warm function instance as the scheduled services see it (bootstrap.App): its ports, and whether the
+    stores behind them answer."""
+
+    @property
+    def ports(self) -> Ports:
+        """The ports scheduled work goes through."""
+
+    def health(self) -> dict:
+        """{'ok': bool, ...}: whether PostgreSQL and Redis answer."""

@@ -7,12 +7,17 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from flask import Request
 
 from shared.config import Settings
 from shared.errors import ConfigError, TransientError
 from shared.logs import bind, setup_logging, trace_from_header, unbind
 from shared.whatsapp import body
+
+if TYPE_CHECKING:  # built lazily at run time: importing bootstrap pulls in every adapter
+    from shared.bootstrap import App
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +30,7 @@ class Instance:
     def __init__(self, function: str):
         self.function = function
         self._settings: Settings | None = None
-        self._app = None
+        self._app: App | None = None
         self._lock = threading.Lock()
 
     def settings(self) -> Settings:
@@ -37,7 +42,7 @@ class Instance:
             self._settings = settings
         return self._settings
 
-    def app(self):
+    def app(self) -> App:
         """The App, built (settings checked, schema migrated) on first use; a failure is retried next request."""
         if self._app is None:
             with self._lock:
@@ -53,7 +58,7 @@ class Instance:
         return self._app
 
     @contextmanager
-    def request_context(self, request) -> Iterator[None]:
+    def request_context(self, request: Request) -> Iterator[None]:
         """Bind the function name and Cloud trace to every log line of this request."""
         project = self._settings.gcp_project if self._settings is not None else ""
         token = bind(function=self.function,
@@ -63,7 +68,7 @@ class Instance:
         finally:
             unbind(token)
 
-    def guarded(self, request, handler: Callable[[object], object], on_bug=("ok", 200)):
+    def guarded(self, request: Request, handler: Callable[[App], object], on_bug: tuple[str, int] = ("ok", 200)):
         """For a private function (IAM/OIDC in front): run handler(app), or for /healthz say which stores answer;
         transient or configuration failures answer 503, a bug is logged and answers on_bug."""
 
@@ -76,7 +81,8 @@ class Instance:
 
         return self._answer(request, run, on_bug)
 
-    def public(self, request, handler: Callable[[Settings, bytes], object], on_bug=("ok", 200)):
+    def public(self, request: Request, handler: Callable[[Settings, bytes], object],
+               on_bug: tuple[str, int] = ("ok", 200)):
         """For a function anyone can reach: read the body within its bounds first (every method: nothing after
         this may read an unbounded one), then run handler(settings, body), which asks for self.app() only once
         it has accepted the request. /healthz says only that the instance lives, nothing about the stores."""
@@ -92,7 +98,7 @@ class Instance:
 
         return self._answer(request, run, on_bug)
 
-    def _answer(self, request, run: Callable[[], object], on_bug):
+    def _answer(self, request: Request, run: Callable[[], object], on_bug: tuple[str, int]):
         with self.request_context(request):
             try:
                 return run()
@@ -110,5 +116,5 @@ class Instance:
                 return on_bug
 
 
-def _is_health(request) -> bool:
+def _is_health(request: Request) -> bool:
     return request.path.rstrip("/") == "/healthz"

@@ -1,6 +1,7 @@
 """Cloud Scheduler and Cloud Tasks target (private, OIDC): reminders, outbox flush and Sheet reconcile, and the
 sends the webhook hands off (POST /tasks/deliver). Thin; work lives in shared/."""
 import functions_framework
+from flask import Request
 
 from shared import runtime
 from shared.config import TASK_PATH
@@ -10,7 +11,7 @@ _instance = runtime.Instance("scheduler")
 
 
 @functions_framework.http
-def scheduler(request):
+def scheduler(request: Request):
     """Run the scheduled work that is due, or a handed-off task, and answer a small JSON summary (503 asks
     Scheduler or Cloud Tasks to retry)."""
     if request.path.rstrip("/") == TASK_PATH:

@@ -3,20 +3,22 @@ import time
 from datetime import datetime, timezone
 
 import functions_framework
+from flask import Request
 
 from shared import runtime
+from shared.config import Settings
 from shared.whatsapp import webhook
 
 _instance = runtime.Instance("whatsapp_webhook")
 
 
 @functions_framework.http
-def whatsapp_webhook(request):
+def whatsapp_webhook(request: Request):
     """GET: Meta verifies the URL once. POST: a signed batch of updates. Anyone can reach this, so the body is
     bounded and its signature checked before the App (database, migrations) is built or touched."""
     started = time.monotonic()  # the batch's time budget counts from here: cold start and body read included
 
-    def handle(settings, body: bytes):
+    def handle(settings: Settings, body: bytes):
         if request.method == "GET":
             return webhook.answer_challenge(request.args, settings.wa_verify_token)
         if request.method != "POST":

@@ -9,14 +9,14 @@ import logging
 from datetime import datetime, timezone
 
 from shared.errors import TransientError
+from shared.ports import Running
 from shared.services import retention
 from shared.services.delivery import TASK_ROWS_MAX, deliver_due, send_rows
 
 log = logging.getLogger(__name__)
 
 
-
-def run_due(app, now: datetime | None = None) -> tuple[dict, int]:
+def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     """One scheduler tick: send replies whose first attempt failed, purge by the retention policy once a day, then
     report; 503 (retry) when a store is down.
 
@@ -26,18 +26,19 @@ def run_due(app, now: datetime | None = None) -> tuple[dict, int]:
     if not health["ok"]:
         return {"ok": False, "health": health}, 503
     now = now or datetime.now(timezone.utc)
+    ports = app.ports
     try:
-        sent = deliver_due(app.ports, now)
+        sent = deliver_due(ports, now)
         stopped = None
     except TransientError as exc:  # the Graph API is still down: the rows stay due, next tick tries again
         sent, stopped = 0, type(exc).__name__
     # Each purge run leaves an audit entry stamped with its `now`: the latest one says whether today's has run.
-    last = app.records.last_purge()
+    last = ports.records.last_purge()
     last_at, last_counts = last if last else (None, None)
     purged = None
-    if retention.is_due(last_at, last_counts, now, app.settings.tz_default):
-        purged = retention.purge(app.records, now)
-    pending = app.records.outbox_pending()
+    if retention.is_due(last_at, last_counts, now, ports.tz):
+        purged = retention.purge(ports.records, now)
+    pending = ports.records.outbox_pending()
     summary = {"ok": True, "health": health, "outbox_pending": pending,
                "ran": ["deliver_replies"] + (["retention_purge"] if purged is not None else []),
                "replies_sent": sent}
@@ -49,7 +50,7 @@ def run_due(app, now: datetime | None = None) -> tuple[dict, int]:
     return summary, 200
 
 
-def run_task(app, body) -> tuple[dict, int]:
+def run_task(app: Running, body: object) -> tuple[dict, int]:
     """A task the webhook handed off (Cloud Tasks → POST /tasks/deliver): send those outbox rows, in order (a chart's
     message and what followed it, or the replies that did not fit the webhook's time budget), drawing the charts
     they carry. Only rows nobody has tried yet are taken, so a task delivered twice sends nothing twice;
@@ -59,10 +60,11 @@ def run_task(app, body) -> tuple[dict, int]:
     if not isinstance(ids, list) or not 1 <= len(ids) <= TASK_ROWS_MAX or \
             not all(type(i) is int and i > 0 for i in ids):
         return {"ok": False, "error": f"body must be {{\"outbox_ids\": [1 to {TASK_ROWS_MAX} row ids]}}"}, 400
-    rows = app.records.claim_handed_off(ids)
+    ports = app.ports
+    rows = ports.records.claim_handed_off(ids)
     now = datetime.now(timezone.utc)
     try:
-        sent, stopped = send_rows(app.ports, rows, now), None
+        sent, stopped = send_rows(ports, rows, now), None
     except TransientError as exc:
         sent, stopped = None, type(exc).__name__
     summary: dict[str, object] = {"ok": stopped is None, "claimed": len(rows), "sent": sent}
@@ -72,7 +74,7 @@ def run_task(app, body) -> tuple[dict, int]:
     return summary, 200
 
 
-def run_backup(app) -> tuple[dict, int]:
+def run_backup(app: Running) -> tuple[dict, int]:
     """The nightly backup: not built yet, so it answers 501 and does nothing (Scheduler shows it failing)."""
     health = app.health()
     log.warning("backup requested but not built yet", extra={"ctx": {"health": health}})

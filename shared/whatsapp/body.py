@@ -103,7 +103,7 @@ class _Watchdog:
     under a lock, and the thread wakes only when the earliest deadline is due or the heap was empty.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._due: list[tuple[float, int, socket.socket]] = []  # a heap of (deadline, ticket, socket)
         self._disarmed: set[int] = set()
         self._tickets = itertools.count()

@@ -8,9 +8,15 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Protocol
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+class Headers(Protocol):
+    """Request headers looked up by name (Flask's request.headers, which ignore case; a dict in tests)."""
+
+    def get(self, key: str, /) -> str | None: ...
 
 
 def answer_challenge(args: Mapping[str, str], verify_token: str) -> tuple[str, int]:
@@ -30,7 +36,7 @@ def sign(body: bytes, app_secret: str) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def check_signature(body: bytes, headers: Mapping[str, str], app_secret: str) -> tuple[str, int] | None:
+def check_signature(body: bytes, headers: Headers, app_secret: str) -> tuple[str, int] | None:
     """None when the raw body carries Meta's signature; ('unauthorized', 401) if unsigned, ('forbidden', 403) if wrong.
 
     The HMAC is over the raw bytes (never re-serialised JSON: Meta escapes unicode) and compared in constant time.
