@@ -1,8 +1,7 @@
-"""Reading a webhook body within its size cap and time budget (the real-server figures are in tests/e2e)."""
+"""Reading a webhook body within its size cap and time budget (the deadline itself, which takes its time, is in
+tests/exhaustive; the real-server figures are in tests/e2e)."""
 import io
 import socket
-import threading
-import time
 
 import pytest
 
@@ -66,29 +65,6 @@ def test_a_chunked_body_is_read_only_one_byte_past_the_cap():
         read_bounded(stream, None)
 
     assert stream.read_bytes == MAX_BODY_BYTES + 1
-
-
-@pytest.mark.parametrize("send_bytes", [0, 1], ids=["silent", "a byte every 50 ms"])
-def test_a_slow_body_is_cut_off_at_the_deadline(connection, send_bytes):
-    """A client that sends nothing, or trickles bytes so that no single recv() ever times out, is refused 408 at
-    the deadline: the read side is shut under the buffered read that waits for the rest."""
-    server, client = connection
-    stop = threading.Event()
-
-    def trickle():
-        while not stop.wait(0.05):
-            client.send(b" " * send_bytes)
-
-    threading.Thread(target=trickle, daemon=True).start()
-    started = time.monotonic()
-    try:
-        with pytest.raises(TooSlow) as refused:
-            read_bounded(server.makefile("rb"), 1000, server, budget_s=0.3)
-    finally:
-        stop.set()
-
-    assert 0.3 <= time.monotonic() - started < 1.0
-    assert refused.value.status == 408
 
 
 def test_a_client_that_stops_early_is_incomplete(connection):

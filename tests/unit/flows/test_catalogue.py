@@ -1,6 +1,5 @@
-"""The message catalogue: both languages complete, parameters consistent, choices within Meta's limits."""
-import string
-
+"""The message catalogue: both languages complete, choices within Meta's limits (each message's parameters are
+compared key by key in tests/exhaustive)."""
 import pytest
 
 from shared.flows import definitions
@@ -13,19 +12,9 @@ BUTTON_TITLE_MAX = 20
 ROW_TITLE_MAX = 24
 
 
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 def test_english_has_every_indonesian_key_and_no_other():
     """Every message exists in both languages, so switching language never falls back silently."""
     assert set(EN) == set(ID)
-
-
-@pytest.mark.parametrize("key", sorted(ID))
-def test_both_languages_take_the_same_parameters(key):
-    """A message's placeholders are the same in Indonesian and English."""
-    assert _fields(ID[key]) == _fields(EN[key])
 
 
 def _all_choices():

@@ -1,16 +1,11 @@
-"""The flows as a graph, walked without running them: every next step exists, every step is reachable, every
-action and every word has its handler, and every catalogue key the code names exists."""
-import ast
-from pathlib import Path
-
+"""The flows as a graph, walked without running them: every next step exists, every step is reachable, and every
+action and every word has its handler (that every catalogue key the code names exists is in tests/exhaustive)."""
 import pytest
 
 from shared.flows import definitions
-from shared.flows.messages import EN, ID
 from shared.flows.model import Branch, Done
 from shared.services import conversation
 
-REPO = Path(__file__).resolve().parents[3]
 FLOWS = sorted(definitions.FLOWS.values(), key=lambda f: f.id)
 
 
@@ -83,27 +78,3 @@ def test_a_branch_lists_only_what_it_can_choose():
                     assert key in step.next.to
                     chosen.setdefault(id(step.next), set()).add(key)
     assert chosen  # the samples exercised the branches
-
-
-def _catalogue_keys_named_in(path: Path):
-    """String literals passed as the key to say(), Reply(), Ref(), render() or Choice(..., key)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        args = node.args
-        if name in ("say", "Reply", "Ref", "render") and args and isinstance(args[0], ast.Constant) \
-                and isinstance(args[0].value, str):
-            yield node.lineno, args[0].value
-        if name == "Choice" and len(args) >= 2 and isinstance(args[1], ast.Constant):
-            yield node.lineno, args[1].value
-        for kw in node.keywords:
-            if name in ("Choice", "Ask") and kw.arg in ("key", "prompt") and isinstance(kw.value, ast.Constant):
-                yield node.lineno, kw.value.value
-
-
-@pytest.mark.parametrize("path", sorted((REPO / "shared").rglob("*.py")), ids=lambda p: str(p.relative_to(REPO)))
-def test_every_catalogue_key_the_code_names_exists_in_both_languages(path):
-    missing = [(line, key) for line, key in _catalogue_keys_named_in(path) if key not in ID or key not in EN]
-    assert missing == []

@@ -1,49 +1,18 @@
-"""`python -m shared.growth_csv`: WHO's output columns per row, categories, reasons, and no stop on bad input."""
+"""`python -m shared.growth_csv`: WHO's output columns per row, categories, reasons, and no stop on bad input (run
+in process here; as a program and on WHO's public vectors in tests/exhaustive)."""
 import csv
 import io
-import subprocess
-import sys
 
 import pytest
 
-from shared.domain.growth import InvalidMeasurement, OutsideGrowthStandard, assess_growth, tables, who2006
+from shared.domain.growth import tables, who2006
 from shared.growth_csv import CATEGORY_COLUMNS, OUTPUT_COLUMNS, RENAMED_INPUT_PREFIX, run
-from tests.kit import REPO
-from tests.unit.growth.vectors import INDICATORS, inputs, read_csv
-
-FIXTURE = REPO / "tests" / "data" / "growth" / "cli_cases.csv"
-INPUT = ("sex", "age_days", "weight_kg", "lenhei_cm", "measure", "headc_cm", "armc_cm", "oedema")
-
-
-def _run_text(text: str) -> list[dict]:
-    out = io.StringIO()
-    run(io.StringIO(text), out)
-    return list(csv.DictReader(io.StringIO(out.getvalue())))
-
-
-def _by_id(rows: list[dict]) -> dict:
-    return {r["case_id"]: r for r in rows}
-
-
-def test_command_line_reads_stdin_and_writes_stdout():
-    """The module runs as a program: the fixture goes in on stdin and comes out with WHO's columns."""
-    result = subprocess.run(
-        [sys.executable, "-m", "shared.growth_csv"],
-        stdin=FIXTURE.open("rb"),
-        capture_output=True,
-        cwd=REPO,
-        check=True,
-    )
-
-    rows = list(csv.DictReader(io.StringIO(result.stdout.decode())))
-    assert len(rows) == 10
-    assert list(rows[0])[-len(OUTPUT_COLUMNS):] == list(OUTPUT_COLUMNS)
-    assert "3 row(s) could not be read" in result.stderr.decode()
+from tests.unit.growth.csv_runs import FIXTURE, INPUT, by_id, run_text
 
 
 def test_every_input_column_is_passed_through():
     """Extra columns come out unchanged, in their place."""
-    rows = _by_id(_run_text(FIXTURE.read_text()))
+    rows = by_id(run_text(FIXTURE.read_text()))
 
     assert rows["H01"]["kader_note"] == "typical 13-month-old boy"
     assert rows["H09"]["weight_kg"] == "9,5"
@@ -51,7 +20,7 @@ def test_every_input_column_is_passed_through():
 
 def test_bad_rows_get_empty_scores_and_a_reason():
     """Unreadable rows are written with every score empty and a reason; the run goes on."""
-    rows = _by_id(_run_text(FIXTURE.read_text()))
+    rows = by_id(run_text(FIXTURE.read_text()))
 
     for case, words in (("H06", "sex"), ("H07", "age_days"), ("H08", "negative")):
         row = rows[case]
@@ -62,7 +31,7 @@ def test_bad_rows_get_empty_scores_and_a_reason():
 
 def test_good_rows_get_scores_and_permenkes_categories():
     """Readable rows get z-scores, flags and the Permenkes class of each classified score."""
-    rows = _by_id(_run_text(FIXTURE.read_text()))
+    rows = by_id(run_text(FIXTURE.read_text()))
 
     assert rows["H01"]["zlen"] == "-0.44" and rows["H01"]["flen"] == "0"
     assert rows["H01"]["category_zlen"] == "NORMAL"
@@ -90,7 +59,7 @@ FLAGGED_ROWS = [
 @pytest.mark.parametrize("values,flagged", FLAGGED_ROWS)
 def test_flagged_scores_keep_z_and_flag_but_get_no_category(values, flagged):
     """A score WHO flags is written with its z and flag 1 and an empty category; the unflagged ones keep theirs."""
-    row = _run_text("sex,age_days,weight_kg,lenhei_cm,measure\n" + values + "\n")[0]
+    row = run_text("sex,age_days,weight_kg,lenhei_cm,measure\n" + values + "\n")[0]
 
     for column, (z_name, classifier, _) in CATEGORY_COLUMNS.items():
         flag = row["f" + z_name[1:]]
@@ -102,7 +71,7 @@ def test_flagged_scores_keep_z_and_flag_but_get_no_category(values, flagged):
 
 def test_oedema_stays_severe_beside_a_flagged_length():
     """With oedema the weight-based categories are still the severe ones (no z, so no flag); a flagged zlen has none."""
-    row = _run_text("sex,age_days,weight_kg,lenhei_cm,measure,oedema\n1,30,5.5,67.0,l,y\n")[0]
+    row = run_text("sex,age_days,weight_kg,lenhei_cm,measure,oedema\n1,30,5.5,67.0,l,y\n")[0]
 
     assert (row["zlen"], row["flen"], row["category_zlen"]) == ("6.34", "1", "")
     assert (row["zwei"], row["fwei"], row["category_zwei"]) == ("", "", "SEVERELY_UNDERWEIGHT")
@@ -111,7 +80,7 @@ def test_oedema_stays_severe_beside_a_flagged_length():
 
 def test_unsupported_indicators_are_empty_with_the_reason():
     """For a child over five the WHO 2007 columns stay empty and the reason says Tumbuh covers under-fives."""
-    row = _by_id(_run_text(FIXTURE.read_text()))["H05"]
+    row = by_id(run_text(FIXTURE.read_text()))["H05"]
 
     assert all(row[c] == "" for c in ("zhfa", "fhfa", "zwfa", "fwfa", "zbfa", "fbfa", "zlen", "zwei"))
     assert "WHO Growth Reference 2007" in row["reason"] and "under five" in row["reason"]
@@ -119,7 +88,7 @@ def test_unsupported_indicators_are_empty_with_the_reason():
 
 def test_input_columns_named_like_outputs_are_kept_under_a_prefix():
     """An input column called zlen is kept as input_zlen, and zlen holds Tumbuh's value."""
-    rows = _run_text("sex,age_days,lenhei_cm,measure,zlen\n1,400,76.0,l,99\n")
+    rows = run_text("sex,age_days,lenhei_cm,measure,zlen\n1,400,76.0,l,99\n")
 
     assert rows[0][RENAMED_INPUT_PREFIX + "zlen"] == "99"
     assert rows[0]["zlen"] == "-0.44"
@@ -152,7 +121,7 @@ def test_skinfold_columns_add_their_scores_after_fac():
 def test_one_skinfold_column_adds_only_its_scores():
     """Only subskin given: zss and fss are added, zts and fts are not."""
     _skinfolds_available()
-    rows = _run_text("sex,age_days,subskin\n2,1000,6.0709\n")
+    rows = run_text("sex,age_days,subskin\n2,1000,6.0709\n")
 
     assert rows[0]["zss"] == "0.00" and rows[0]["fss"] == "0"
     assert "zts" not in rows[0] and "fts" not in rows[0]
@@ -169,84 +138,11 @@ def test_without_skinfold_columns_the_output_columns_are_unchanged():
 
 def test_bad_row_with_skinfold_columns_gets_empty_skinfold_scores():
     """A row that cannot be read keeps the skinfold columns, empty, with the reason."""
-    rows = _run_text("sex,age_days,triskin,subskin\n1,400,abc,5\n")
+    rows = run_text("sex,age_days,triskin,subskin\n1,400,abc,5\n")
 
     assert rows[0]["zts"] == rows[0]["zss"] == "" and "triskin 'abc' is not a number" in rows[0]["reason"]
 
 
 def test_header_only_input_writes_header_only():
     """No rows in, the header out and nothing else."""
-    assert _run_text(",".join(INPUT) + "\n") == []
-
-
-@pytest.mark.kit
-def test_cli_output_equals_who_on_the_public_vectors():
-    """Run on the kit's 600 cases, every WHO column the engine supports equals WHO's text, NA as empty."""
-    cases = read_csv("who", "vectors_public.csv")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["case_id", *INPUT], extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(cases)
-
-    got = _by_id(_run_text(buffer.getvalue()))
-
-    from shared.domain.growth import tables
-
-    names = [n for pair in INDICATORS for n in pair if not (n in ("zhc", "fhc") and tables.unsupported_reason("hcfa"))]
-    wrong = []
-    for case in cases:
-        row = got[case["case_id"]]
-        for name in [*names, "cmeasure", "c9mo_flag"]:
-            if row[name] != case[name]:
-                wrong.append((case["case_id"], name, row[name], case[name]))
-        for name in ("clenhei", "cbmi"):
-            a, b = row[name], case[name]
-            if (a == "") != (b == "") or (a and abs(float(a) - float(b)) > 1e-12 * abs(float(b))):
-                wrong.append((case["case_id"], name, a, b))
-    assert wrong == []
-
-
-# The chat's field for each category column: assess_growth answers one child, the CLI a whole file.
-ASSESSMENT_FIELDS = {
-    "zlen": "length_for_age",
-    "zwei": "weight_for_age",
-    "zwfl": "weight_for_length",
-    "zbmi": "bmi_for_age",
-}
-
-
-@pytest.mark.kit
-def test_cli_categories_are_the_single_child_ones_except_where_who_flags():
-    """On the kit's cases a category is empty where WHO's flag is 1, and is assess_growth's category elsewhere."""
-    cases = read_csv("who", "vectors_public.csv")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["case_id", *INPUT], extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(cases)
-
-    got = _by_id(_run_text(buffer.getvalue()))
-
-    wrong, compared, flagged = [], 0, 0
-    for case in cases:
-        row = got[case["case_id"]]
-        try:
-            single = assess_growth(**inputs(case))
-        except (InvalidMeasurement, OutsideGrowthStandard):
-            single = None  # the chat refuses this child (e.g. five or older); WHO's flag still decides below
-        for column, (z_name, _, _) in CATEGORY_COLUMNS.items():
-            if case["f" + z_name[1:]] == "1":
-                flagged += 1
-                want = ""
-            elif single is not None:
-                # The chat keeps the category of a flagged score for a re-measured, confirmed child; the file
-                # does not, and WHO's flag is the engine's flag (test_who_vectors), so only unflagged ones compare.
-                category = getattr(single, ASSESSMENT_FIELDS[z_name]).category
-                want = category.name if category else ""
-            else:
-                continue
-            compared += 1
-            if row[column] != want:
-                wrong.append((case["case_id"], column, row[column], want))
-
-    assert wrong == []
-    assert flagged > 300 and compared > 2000  # 327 and 2048 on the public kit: the comparison is not vacuous
+    assert run_text(",".join(INPUT) + "\n") == []

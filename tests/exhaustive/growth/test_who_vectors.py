@@ -3,7 +3,7 @@ import pytest
 
 from shared.domain.growth import tables, who2006
 from shared.domain.growth.who2006 import ScoreStatus
-from tests.unit.growth.vectors import INDICATORS, WHO2007, inputs, number, same_number, vectors
+from tests.exhaustive.growth.vectors import INDICATORS, WHO2007, inputs, number, same_number, vectors
 
 pytestmark = pytest.mark.kit
 

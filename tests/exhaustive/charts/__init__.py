@@ -1,0 +1,1 @@
+"""Tests of the growth chart pictures that draw them and read their pixels."""
