@@ -1,6 +1,8 @@
 """Fixtures shared by every tier: fresh PostgreSQL databases and Redis on the servers scripts/services.sh started."""
 from __future__ import annotations
 
+import io
+import logging
 import os
 import sys
 import uuid
@@ -9,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from shared.config import Settings
+from shared.logs import JsonFormatter, setup_logging
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -25,6 +28,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         plugin = plugins.get_plugin("hypothesispytest")
         if plugin is not None:
             plugins.unregister(plugin)
+
+
+@pytest.fixture
+def restore_logging():
+    """Tests that set up logging themselves get the root logger's JSON handlers back as they were afterwards."""
+    root = logging.getLogger()
+    before = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
+    yield
+    for handler in root.handlers[:]:
+        if isinstance(handler.formatter, JsonFormatter) and handler not in before:
+            root.removeHandler(handler)
+    for handler in before:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+
+
+@pytest.fixture
+def log_stream(restore_logging) -> io.StringIO:
+    """The JSON lines logged while the test runs."""
+    stream = io.StringIO()
+    setup_logging("INFO", stream=stream)
+    return stream
 
 
 def _service_url(name: str) -> str:

@@ -1,5 +1,4 @@
 """Log masking end to end: WhatsAppCloudMessenger over real HTTP against a Graph API answering with a hostile error."""
-import io
 import json
 import logging
 import threading
@@ -8,7 +7,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
-from shared.logs import JsonFormatter, setup_logging
 from shared.whatsapp.errors import WhatsAppPermanent
 from shared.whatsapp.outgoing import Text
 from shared.whatsapp.payloads import build_message
@@ -44,22 +42,6 @@ def hostile_graph():
     yield f"http://127.0.0.1:{server.server_address[1]}/v21.0"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def log_stream():
-    """The JSON lines written while the test runs; the root logger's handlers are put back afterwards."""
-    root = logging.getLogger()
-    before = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
-    stream = io.StringIO()
-    setup_logging("INFO", stream=stream)
-    yield stream
-    for handler in root.handlers[:]:
-        if isinstance(handler.formatter, JsonFormatter) and handler not in before:
-            root.removeHandler(handler)
-    for handler in before:
-        if handler not in root.handlers:
-            root.addHandler(handler)
 
 
 def test_a_refused_send_logs_codes_but_no_name_number_or_date(hostile_graph, log_stream):

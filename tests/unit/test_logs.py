@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from shared.logs import JsonFormatter, bind, mask_digits, mask_text, setup_logging, trace_from_header, unbind, wa_hash
+from shared.logs import bind, mask_digits, mask_text, setup_logging, trace_from_header, unbind, wa_hash
 from shared.whatsapp.errors import error_for
 
 # A Graph API error answer that quotes a recipient back, in every free-text field Meta has (and nested lists).
@@ -29,18 +29,7 @@ HOSTILE_GRAPH_ERROR = {"error": {
 LEAKS = ("6281234567890", "Siti", "Aminah", "2023-04-05", "5 April 2023")
 
 
-@pytest.fixture(autouse=True)
-def _restore_root_handlers():
-    """Each test captures the JSON lines in its own stream; later tests get the root logger back as it was."""
-    root = logging.getLogger()
-    before = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
-    yield
-    for handler in root.handlers[:]:
-        if isinstance(handler.formatter, JsonFormatter) and handler not in before:
-            root.removeHandler(handler)
-    for handler in before:
-        if handler not in root.handlers:
-            root.addHandler(handler)
+pytestmark = pytest.mark.usefixtures("restore_logging")  # each test sets up logging into its own stream
 
 
 def _capture():
