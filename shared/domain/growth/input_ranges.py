@@ -6,9 +6,8 @@ who are small or large for their age.
 """
 
 WEIGHT_KG = (0.5, 60.0)
-LENHEI_CM = (35.0, 150.0)  # the answer to the length/height question
-# The same length inside a free-text message ("bb 9,1 tb 76") is kept up to 200 cm. No reason for the wider
-# bound is recorded; either way WHO's flags catch it, as any length over 150 cm is beyond +6 SD under five.
-FREE_TEXT_LENHEI_CM = (35.0, 200.0)
+# Asked or inside a free-text message ("bb 9,1 tb 76") alike: over 150 cm is beyond +6 SD for any child under
+# five, so it is a slip (a parent's own height, 1,50 m), asked again rather than kept.
+LENHEI_CM = (35.0, 150.0)
 HEADC_CM = (25.0, 60.0)
 ARMC_CM = (5.0, 35.0)

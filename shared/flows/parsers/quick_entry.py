@@ -62,7 +62,7 @@ _NOT_ON_THEIR_OWN = frozenset({"oedema", "lenhei_label", "measure"})  # details 
 # field → (plausible range, unit, decimals): what a person can plausibly have typed, not WHO's flags.
 _FIELD_RANGES = {
     "weight_kg": (*input_ranges.WEIGHT_KG, "kg", 2),
-    "lenhei_cm": (*input_ranges.FREE_TEXT_LENHEI_CM, "cm", 1),
+    "lenhei_cm": (*input_ranges.LENHEI_CM, "cm", 1),
     "headc_cm": (*input_ranges.HEADC_CM, "cm", 1),
     "armc_cm": (*input_ranges.ARMC_CM, "cm", 1),
     "age_months": (0.0, 240.0, "months", 2),
