@@ -4,13 +4,19 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := scripts/services.sh
+# `make run KEEP=1` (or `make serve KEEP=1`) keeps PostgreSQL's data between runs, in .run/postgres (a folder
+# instead of 1 keeps it there); without KEEP each run starts from an empty database.
+KEEP_DATA = $(if $(filter-out 0,$(KEEP)),TUMBUH_KEEP_DATA='$(KEEP)' )
+KADER ?= 6281300000009
 
-.PHONY: advice-doc run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash venv services clean help
+.PHONY: advice-doc demo-kader run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
 	@echo "make test    services + every Python and Apps Script test"
 	@echo "make serve   services + the three functions in the foreground (:8080 :8081 :8082)"
+	@echo "make run KEEP=1  the same, keeping the PostgreSQL data for the next run"
+	@echo "make demo-kader  add a demo posyandu, kader (KADER=...) and bidan to the running make run's database"
 	@echo "make bench   every benchmark in bench/"
 	@echo "make advice-doc  regenerate docs/advice.md from the advice matrix and the catalogue"
 
@@ -28,10 +34,14 @@ services:
 	@$(SERVICES) install
 
 run: venv services
-	@$(SERVICES) run -- $(PY) scripts/dev.py run
+	@$(KEEP_DATA)$(SERVICES) run -- $(PY) scripts/dev.py run
 
 serve: venv services
-	@$(SERVICES) run -- $(PY) scripts/dev.py serve
+	@$(KEEP_DATA)$(SERVICES) run -- $(PY) scripts/dev.py serve
+
+# Needs a running `make run` (or `make serve`): it finds that run's database through .run/running.json.
+demo-kader: venv
+	@$(PY) scripts/demo.py --kader '$(KADER)'
 
 test: venv services
 	@$(SERVICES) run -- scripts/test.sh

@@ -6,7 +6,8 @@
 Expects DATABASE_URL and REDIS_URL (scripts/services.sh sets them); every setting can be overridden from the
 environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, TASKS_PORT, HOST, and the names in shared/config.py).
 Unless TASKS_QUEUE is set (empty: the webhook draws charts itself), a local Cloud Tasks stand-in carries the
-webhook's handed-off sends to the scheduler function, as Cloud Tasks does in production.
+webhook's handed-off sends to the scheduler function, as Cloud Tasks does in production. While it serves, the run
+describes itself in .run/running.json (scripts/running.py), where a second simulator and scripts/demo.py find it.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from scripts import running  # noqa: E402
 from scripts.servers import Servers, functions_framework, pick_port, port_free, wait_ready  # noqa: E402
 from shared.config import TASK_PATH  # noqa: E402  (the path above makes the package importable)
 
@@ -107,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     apply_migrations()
     log_dir = REPO / ".run" / "logs" if args.mode == "run" else None
     servers = Servers(log_dir)
-    if args.mode == "serve":  # stopped from outside (a bench, a test): stop the servers too
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Stopped from outside (a bench, a test, a closed terminal, a kill of `make run`'s process group): stop the
+    # servers too, which run in sessions of their own, and withdraw the run file.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, lambda *_: sys.exit(0))
     try:
         graph_url = start_graph_standin(servers)
         ports = function_ports(host)
@@ -123,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dev:   {name:<9} {url}/", file=sys.stderr)
         if log_dir is not None:
             print(f"dev: function logs in {log_dir.relative_to(REPO)}/", file=sys.stderr)
+        if running.publish(urls, os.environ.get("DATABASE_URL", "")):
+            print("dev: talk as another number in a second terminal: .venv/bin/python scripts/simulator.py "
+                  "--wa-id 6281200000002", file=sys.stderr)
+        else:
+            print(f"dev: another run is listed in {running.run_file()}; a second simulator finds that one unless "
+                  "given --webhook, --graph and --tasks", file=sys.stderr)
         if args.mode == "serve":
             while servers.running():
                 time.sleep(0.5)
@@ -134,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        running.withdraw()
         servers.stop()
 
 

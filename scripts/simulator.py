@@ -2,8 +2,11 @@
 
 Tumbuh's replies go to the local Graph API stand-in; the simulator reads them back from it and shows them,
 buttons and lists as numbered choices (type the number to tap one), images as the path of the saved file.
+/photo, /voice and /location send a photo, a voice note or a shared location as Meta's webhook describes them
+(the media ids point at nothing: Tumbuh does not download media), to try what Tumbuh answers to those.
 
-    python scripts/simulator.py --webhook http://127.0.0.1:8080 --graph http://127.0.0.1:8090 [--wa-id 62812...]
+    python scripts/simulator.py [--wa-id 62812...]   # finds the running `make run` through .run/running.json
+    python scripts/simulator.py --webhook http://127.0.0.1:8080 --graph http://127.0.0.1:8090 --tasks ...
 """
 from __future__ import annotations
 
@@ -14,13 +17,32 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Mapping
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scripts import running  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.whatsapp.webhook import SIGNATURE_HEADER, sign  # noqa: E402
 
 DEFAULT_WA_ID = "6281200000001"  # a made-up Indonesian number: the simulator never talks to real people
+MEDIA_COMMANDS = {"/photo": "image", "/voice": "audio", "/location": "location"}
+# Where a shared location points: central Bandung, as made up as the numbers.
+SIM_LATITUDE, SIM_LONGITUDE = -6.9175, 107.6191
+HELP = ("a number taps a choice; an empty line shows what arrived meanwhile; /photo [caption], /voice and "
+        "/location send media; /quit (or Ctrl-D) leaves.")
+
+
+def default_urls(environ: Mapping[str, str], run: Mapping[str, str] | None) -> dict[str, str]:
+    """Where to post, read replies and wait for handed-off sends: WEBHOOK_URL, GRAPH_STANDIN_URL and
+    TASKS_STANDIN_URL when set, else what the running `make run` serves, else the default ports (and no
+    Cloud Tasks stand-in: a result's chart then shows only after the next line)."""
+    run = run or {}
+    return {
+        "webhook": environ.get("WEBHOOK_URL") or run.get("webhook") or "http://127.0.0.1:8080",
+        "graph": environ.get("GRAPH_STANDIN_URL") or run.get("graph") or "http://127.0.0.1:8090",
+        "tasks": environ.get("TASKS_STANDIN_URL") or run.get("tasks") or "",
+    }
 
 
 def text_payload(wa_id: str, phone_number_id: str, text: str, now: int | None = None) -> dict:
@@ -55,6 +77,30 @@ def reply_payload(wa_id: str, phone_number_id: str, kind: str, choice_id: str, t
     del message["text"]
     message["type"] = "interactive"
     message["interactive"] = {"type": kind, kind: {"id": choice_id, "title": title}}
+    return envelope
+
+
+def media_payload(wa_id: str, phone_number_id: str, kind: str, caption: str = "") -> dict:
+    """A webhook envelope for a photo ('image'), a voice note ('audio') or a shared location ('location'), in the
+    shapes Meta's webhook reference gives them."""
+    envelope = text_payload(wa_id, phone_number_id, "")
+    message = envelope["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message["type"] = kind
+    media_id = "SIM" + uuid.uuid4().hex
+    digest = uuid.uuid4().hex + uuid.uuid4().hex  # Meta sends the file's SHA-256; there is no file here
+    if kind == "image":
+        message["image"] = {"id": media_id, "mime_type": "image/jpeg", "sha256": digest}
+        if caption:
+            message["image"]["caption"] = caption
+    elif kind == "audio":
+        message["audio"] = {"id": media_id, "mime_type": "audio/ogg; codecs=opus", "sha256": digest, "voice": True}
+    elif kind == "location":
+        message["location"] = {"latitude": SIM_LATITUDE, "longitude": SIM_LONGITUDE}
+        if caption:
+            message["location"]["name"] = caption
+    else:
+        raise ValueError(f"no simulated {kind} message")
     return envelope
 
 
@@ -97,18 +143,23 @@ def post_signed(session, webhook_url: str, payload: dict, app_secret: str):
 def main(argv: list[str] | None = None) -> int:
     import requests
 
+    listed = running.current()
+    urls = default_urls(os.environ, listed)
     parser = argparse.ArgumentParser(description="Talk to the local Tumbuh webhook as a WhatsApp user.")
-    parser.add_argument("--webhook", default=os.environ.get("WEBHOOK_URL", "http://127.0.0.1:8080"))
-    parser.add_argument("--graph", default=os.environ.get("GRAPH_STANDIN_URL", "http://127.0.0.1:8090"))
-    parser.add_argument("--tasks", default=os.environ.get("TASKS_STANDIN_URL", ""),
+    parser.add_argument("--webhook", default=urls["webhook"])
+    parser.add_argument("--graph", default=urls["graph"])
+    parser.add_argument("--tasks", default=urls["tasks"],
                         help="the Cloud Tasks stand-in: wait for handed-off messages (a result's chart) too")
     parser.add_argument("--wa-id", default=DEFAULT_WA_ID)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     session = requests.Session()
     interactive = sys.stdin.isatty()
-    print("Tumbuh chat simulator — type a message as on WhatsApp; a number taps a choice; /quit (or Ctrl-D) leaves.")
+    print("Tumbuh chat simulator — type a message as on WhatsApp; " + HELP)
     print(f"You are {args.wa_id}; messages go to {args.webhook}/ signed like Meta's.")
+    if listed is None and not args.tasks:
+        print(f"  (no running `make run` listed in {running.run_file()}: the default ports, and without --tasks a "
+              "result's chart shows only after your next line)")
     seen = _last_seq(session, args.graph, args.wa_id)
     choices: list[tuple[str, str, str]] = []
     while True:
@@ -118,35 +169,51 @@ def main(argv: list[str] | None = None) -> int:
             print()
             return 0
         text = line.strip()
-        if not text:
+        if not text:  # nothing to send: show what others' actions sent this number meanwhile (a kader's claim)
+            seen, choices = show_new(session, args.graph, args.wa_id, seen, choices)
             continue
         if text in ("/quit", "/exit"):
             return 0
+        if text == "/help":
+            print(HELP)
+            continue
         if not interactive:
             print(f"Anda> {text}")
+        command, _, rest = text.partition(" ")
         if text.isdigit() and 1 <= int(text) <= len(choices):
             kind, choice_id, title = choices[int(text) - 1]
             payload = reply_payload(args.wa_id, settings.wa_phone_number_id, kind, choice_id, title)
+        elif command in MEDIA_COMMANDS:
+            payload = media_payload(args.wa_id, settings.wa_phone_number_id, MEDIA_COMMANDS[command], rest.strip())
         else:
             payload = text_payload(args.wa_id, settings.wa_phone_number_id, text)
         try:
             resp = post_signed(session, args.webhook, payload, settings.wa_app_secret)
         except requests.RequestException as exc:
-            print(f"  (webhook unreachable: {type(exc).__name__})")
+            print(f"  (webhook unreachable: {type(exc).__name__}; is `make run` running?)")
             continue
         if resp.status_code != 200:
             print(f"  (webhook answered {resp.status_code}: {resp.text.strip()[:200]})")
         if args.tasks:
             wait_for_tasks(session, args.tasks)
-        try:
-            sent = session.get(f"{args.graph}/_standin/messages", params={"to": args.wa_id, "after": seen},
-                               timeout=5).json()["messages"]
-        except (requests.RequestException, ValueError, KeyError):
-            print("  (the Graph API stand-in did not answer; replies cannot be shown)")
-            continue
-        for message in sent:
-            seen = max(seen, message["seq"])
-            choices = show(message) or choices
+        seen, choices = show_new(session, args.graph, args.wa_id, seen, choices)
+
+
+def show_new(session, graph: str, wa_id: str, seen: int,
+             choices: list[tuple[str, str, str]]) -> tuple[int, list[tuple[str, str, str]]]:
+    """Show what Tumbuh sent this number after message `seen`; return the new position and the choices to tap."""
+    import requests
+
+    try:
+        sent = session.get(f"{graph}/_standin/messages", params={"to": wa_id, "after": seen},
+                           timeout=5).json()["messages"]
+    except (requests.RequestException, ValueError, KeyError):
+        print("  (the Graph API stand-in did not answer; replies cannot be shown)")
+        return seen, choices
+    for message in sent:
+        seen = max(seen, message["seq"])
+        choices = show(message) or choices
+    return seen, choices
 
 
 def wait_for_tasks(session, tasks_url: str, deadline_s: float = 15.0) -> None:

@@ -1,4 +1,5 @@
-"""The local run as a newcomer meets it: services.sh survives crashes and reruns; dev.py serves over real HTTP."""
+"""The local run as a newcomer meets it: services.sh survives crashes and reruns and keeps data when asked; dev.py
+serves over real HTTP and lists itself where a second simulator finds it."""
 import json
 import os
 import signal
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.simulator import post_signed, text_payload
+from scripts import running
+from scripts.simulator import default_urls, post_signed, text_payload
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +39,12 @@ def svc_root():
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _services(root: Path, *cmd: str, timeout=120) -> subprocess.CompletedProcess:
+def _services(root: Path, *cmd: str, timeout=120, keep: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, TUMBUH_SVC_ROOT=str(root), TUMBUH_PG_PORT=str(_free_port()),
                TUMBUH_REDIS_PORT=str(_free_port()))
+    env.pop("TUMBUH_KEEP_DATA", None)
+    if keep is not None:
+        env["TUMBUH_KEEP_DATA"] = str(keep)
     return subprocess.run([str(SERVICES), *cmd], env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -97,10 +102,42 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_one(svc_root):
     subprocess.run(["pkill", "-f", marker], check=False)
 
 
-def test_dev_serve_brings_up_three_functions_over_real_http(local_env):
+def test_kept_data_outlives_the_run(svc_root):
+    """With TUMBUH_KEEP_DATA (`make run KEEP=1`) a row written in one run is there in the next, on a fresh port,
+    and each run still removes its own folder; without it the next run starts empty."""
+    keep = svc_root / "kept"  # under /tmp like svc_root: the postgres user can reach it
+    write = ("import os, pg8000.native, urllib.parse as u; p = u.urlsplit(os.environ['DATABASE_URL']);"
+             "c = pg8000.native.Connection(p.username, host=p.hostname, port=p.port, database=p.path[1:]);"
+             "c.run('CREATE TABLE IF NOT EXISTS kept (n int)'); c.run('INSERT INTO kept VALUES (1)');"
+             "print(c.run('SELECT count(*) FROM kept')[0][0])")
+    runs_root = svc_root / "runs"
+    runs_root.mkdir(mode=0o755)
+
+    first = _services(runs_root, "run", "--", sys.executable, "-c", write, keep=keep)
+    second = _services(runs_root, "run", "--", sys.executable, "-c", write, keep=keep)
+    throwaway = _services(runs_root, "run", "--", sys.executable, "-c", write)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert (first.stdout.strip(), second.stdout.strip(), throwaway.stdout.strip()) == ("1", "2", "1")
+    assert "data kept in" in second.stderr and "data kept in" not in first.stderr
+    assert (keep / "data" / "PG_VERSION").exists() and list(runs_root.iterdir()) == []
+
+
+def _wait_for_run(run_file: Path, server: subprocess.Popen, deadline_s: float = 60) -> dict[str, str]:
+    """What dev.py lists in its run file, once it serves."""
+    deadline = time.monotonic() + deadline_s
+    while (listed := running.current(run_file)) is None:
+        assert time.monotonic() < deadline and server.poll() is None, "dev.py did not list its run"
+        time.sleep(0.2)
+    return listed
+
+
+def test_dev_serve_brings_up_three_functions_over_real_http(local_env, tmp_path):
     """`dev.py serve` applies migrations and serves webhook, scheduler and backup on the ports it is given."""
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP")}
-    env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()})
+    env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
+               TUMBUH_RUN_FILE=str(tmp_path / "running.json"))
     server = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "serve"], env=env, cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -136,7 +173,8 @@ def test_make_run_chat_reaches_a_result_with_its_chart_through_the_local_cloud_t
     data, the name, two skips and "no oedema"; the result's second message arrives through the Cloud Tasks stand-in and the
     scheduler function, headed by the chart picture saved to a file."""
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
-    env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()})
+    env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
+               TUMBUH_RUN_FILE=str(tmp_path / "running.json"))
     env.pop("TASKS_QUEUE", None)
     chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n2\n"
 
@@ -150,3 +188,95 @@ def test_make_run_chat_reaches_a_result_with_its_chart_through_the_local_cloud_t
     picture = Path(chart.split("]")[0])
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "[1] 📈 Grafik berat" in chart
+
+
+def test_a_second_simulator_finds_the_run_and_shows_the_chart_with_the_result(local_env, tmp_path):
+    """The README's second simulator, no URL flags: it finds the webhook, the Graph API stand-in and the Cloud Tasks
+    stand-in that `dev.py serve` lists, so the chart-headed advice shows under the result it belongs to; a photo
+    and a shared location get Tumbuh's answers; the list goes when the run stops."""
+    run_file = tmp_path / "running.json"
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
+    env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
+               TUMBUH_RUN_FILE=str(run_file))
+    for name in ("TASKS_QUEUE", "WEBHOOK_URL", "GRAPH_STANDIN_URL", "TASKS_STANDIN_URL"):
+        env.pop(name, None)
+    chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n2\n/photo\n/location\n"
+    server = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "serve"], env=env, cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        listed = _wait_for_run(run_file, server)
+        simulator = subprocess.run([sys.executable, str(REPO / "scripts" / "simulator.py"), "--wa-id", "6281200000002"],
+                                   env=env, cwd=REPO, input=chat, capture_output=True, text=True, timeout=120)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+
+    assert listed["webhook"] == f"http://127.0.0.1:{ports['WEBHOOK']}"
+    assert listed["tasks"] == f"http://127.0.0.1:{ports['TASKS']}"
+    assert listed["graph"] == local_env["WHATSAPP_API_URL"].removesuffix("/v21.0")
+    assert listed["database_url"] == local_env["DATABASE_URL"]
+    assert simulator.returncode == 0, simulator.stderr[-2000:]
+    result, after = simulator.stdout.split("*Hasil Budi*")[1].split("Anda> /photo")
+    assert "[gambar disimpan di " in result and "Panjang menurut umur" in result
+    photo, location = after.split("Anda> /location")
+    assert "belum bisa membaca foto" in photo
+    assert "berbagi lokasi" in location
+    assert not run_file.exists()
+
+
+def test_the_simulator_prefers_its_environment_then_the_run_then_the_default_ports():
+    """Explicit variables win; a listed run comes next; with neither, the default ports and no tasks stand-in."""
+    run = {"webhook": "http://127.0.0.1:18080", "graph": "http://127.0.0.1:18090", "tasks": "http://127.0.0.1:18091"}
+
+    assert default_urls({}, run) == run
+    assert default_urls({"WEBHOOK_URL": "http://127.0.0.1:9"}, run)["webhook"] == "http://127.0.0.1:9"
+    assert default_urls({}, None) == {"webhook": "http://127.0.0.1:8080", "graph": "http://127.0.0.1:8090",
+                                      "tasks": ""}
+
+
+def test_a_run_file_left_by_a_killed_run_is_ignored_and_replaced(tmp_path):
+    """A file whose process is gone lists nothing and the next run writes over it; a live run's file is kept."""
+    run_file = tmp_path / "running.json"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    run_file.write_text(json.dumps({"pid": gone.pid, "webhook": "http://127.0.0.1:1"}))
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = running.current(run_file)
+        replaced = running.publish({"webhook": "http://127.0.0.1:2"}, "", path=run_file)
+        listed_by_us = running.current(run_file)
+        mode = run_file.stat().st_mode & 0o777
+        run_file.write_text(json.dumps({"pid": live.pid, "webhook": "http://127.0.0.1:3"}))
+        refused = running.publish({"webhook": "http://127.0.0.1:4"}, "", path=run_file)
+        running.withdraw(run_file)  # not ours: stays
+        listed_live = running.current(run_file)
+    finally:
+        live.kill()
+        live.wait()
+
+    assert stale is None and replaced and listed_by_us == {"webhook": "http://127.0.0.1:2", "database_url": ""}
+    assert mode == 0o600  # it names the database, whose URL may carry a password
+    assert not refused and listed_live == {"webhook": "http://127.0.0.1:3"}
+
+
+def test_make_run_killed_by_a_signal_stops_its_servers_and_unlists_itself(local_env, tmp_path):
+    """SIGTERM to `dev.py run` waiting at the simulator's prompt (a kill of the `make run` process group) stops
+    every server it started and removes its run file, so nothing is left for a second simulator to find."""
+    run_file = tmp_path / "running.json"
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
+    env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
+               TUMBUH_RUN_FILE=str(run_file))
+    env.pop("TASKS_QUEUE", None)
+    run = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "run"], env=env, cwd=REPO,
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_run(run_file, run)
+    finally:
+        run.send_signal(signal.SIGTERM)
+        code = run.wait(timeout=30)
+
+    assert code == 0
+    assert not run_file.exists()
+    for port in ports.values():
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0
