@@ -30,6 +30,21 @@ ID: dict[str, str] = {
         "DATA), berhenti kapan saja (STOP) atau menghapus semua data (HAPUS).\n\nApakah Anda setuju?"
     ),
     "consent_thanks": "Terima kasih, Bunda/Ayah. 🙏 Data akan dijaga baik-baik.",
+    "consent_question_kept": (
+        "Pesan Anda sudah Tumbuh terima. Setelah Anda setuju, Tumbuh langsung menjawabnya (tanpa persetujuan, "
+        "pesan itu tidak disimpan)."
+    ),
+    "kader_not_registered": (
+        "Nomor ini belum terdaftar sebagai kader. Kader didaftarkan oleh puskesmas: minta bidan desa atau petugas "
+        "gizi puskesmas Anda mendaftarkan nomor WhatsApp ini ke posyandu Anda, lalu kirim *Halo* lagi. Sementara "
+        "itu, Tumbuh bisa dipakai sebagai orang tua:"
+    ),
+    # A greeting answered in kind, before the rest of the reply.
+    "greet_salam": "Waalaikumsalam 🙏",
+    "greet_pagi": "Selamat pagi! 🌤️",
+    "greet_siang": "Selamat siang! ☀️",
+    "greet_sore": "Selamat sore! 🌇",
+    "greet_malam": "Selamat malam! 🌙",
     "consent_declined": (
         "Baik, tidak apa-apa. Tumbuh tidak menyimpan data apa pun. Kalau berubah pikiran, kirim saja *Halo*."
     ),
@@ -146,6 +161,15 @@ ID: dict[str, str] = {
     "unit_months": "bulan",
     # --- kader mode ---
     "kader_menu": "Halo Kader {name} 👋 Posyandu {posyandu}. Ketik nama anak untuk mengukur, atau pilih:",
+    "kader_help": (
+        "*Cara memakai Tumbuh untuk kader*\n"
+        "• Ketik nama anak (sebagian nama juga boleh) untuk mengukur anak yang sudah terdaftar.\n"
+        "• Anak yang belum terdaftar: pilih *Anak baru*, lalu jawab nama, jenis kelamin, tanggal lahir dan nomor "
+        "WhatsApp orang tuanya. Orang tua menerima hasilnya setelah mereka setuju.\n"
+        "• *Perlu dicek*: anak yang perlu diukur ulang atau dirujuk ke puskesmas.\n"
+        "• Angka boleh pakai koma atau titik (9,8 atau 9.8).\n"
+        "• BATAL menghentikan pengukuran yang sedang berjalan; BAHASA mengganti bahasa."
+    ),
     "kader_ask_child": "Ketik nama anak yang diukur (sebagian nama juga boleh), atau pilih *Anak baru*.",
     "kader_no_match": "Tidak ada anak bernama \"{query}\" di posyandu ini. Coba ejaan lain, atau pilih *Anak baru*.",
     "kader_ask_parent_phone": "Nomor WhatsApp orang tua? (misalnya 0812 3456 7890) Orang tua ditanya dulu apakah "
@@ -153,6 +177,12 @@ ID: dict[str, str] = {
     "invalid_phone": "Nomor belum terbaca. Tulis nomor HP Indonesia, misalnya 0812 3456 7890.",
     "kader_saved": "✅ Tercatat oleh kader untuk posyandu.",
     "kader_parent_notified": "📨 Hasil juga dikirim ke orang tua.",
+    "kader_parent_opted_out": (
+        "🔕 Orang tua sudah meminta STOP: Tumbuh tidak mengirim hasil ini kepada mereka. Sampaikan langsung, ya."
+    ),
+    "kader_parent_unreachable": (
+        "⚠️ Nomor WhatsApp orang tua tidak bisa dihubungi: hasil ini tidak terkirim. Sampaikan langsung, ya."
+    ),
     "kader_only": "Fitur ini untuk orang tua. Sebagai kader, ketik MENU untuk mengukur anak.",
     "choice_kader_measure": "Ukur anak",
     "choice_kader_review": "Perlu dicek",
@@ -363,10 +393,19 @@ ID: dict[str, str] = {
                             "luar batas wajar sudah diukur ulang: {status}. Keluarga diminta ke puskesmas hari ini.",
     "outside_standard": "Maaf, Tumbuh saat ini hanya menghitung untuk anak di bawah 5 tahun.",
     # --- global words ---
-    "confirm_stop": "Berhenti menerima pengingat dari Tumbuh? Data anak tetap tersimpan; ketik MULAI untuk "
-                    "menerima pengingat lagi.",
-    "stop_done": "Baik, Tumbuh tidak akan mengirim pengingat lagi. Ketik MULAI kapan saja untuk menerimanya lagi.",
-    "start_done": "Pengingat aktif kembali. 👍",
+    "confirm_stop": (
+        "Berhenti menerima pesan dari Tumbuh yang tidak Anda minta (pengingat, dan hasil ukur yang dicatat kader)? "
+        "Tumbuh tetap menjawab pesan yang Anda kirim, dan data anak tetap tersimpan."
+    ),
+    "stop_done": (
+        "Baik, Tumbuh tidak akan mengirim pesan lagi kecuali menjawab pesan Anda; hasil ukur di posyandu "
+        "disampaikan kader secara langsung. Ketik MULAI kapan saja untuk menerimanya lagi, atau HAPUS untuk "
+        "menghapus semua data."
+    ),
+    "stop_nothing_stored": (
+        "Baik. Nomor ini tidak tercatat di Tumbuh, jadi Tumbuh tidak akan mengirim apa pun kecuali Anda menulis."
+    ),
+    "start_done": "Pesan dari Tumbuh aktif kembali: pengingat dan hasil ukur dari kader. 👍",
     "confirm_delete": "⚠️ Hapus *semua* data yang terkait dengan nomor ini dari Tumbuh (anak, hasil ukur, "
                       "pengingat), termasuk yang dicatat kader? Ini tidak bisa dibatalkan.",
     "delete_done": "Sudah dihapus dari Tumbuh: {what}. Juga dari lembar kerja kader dan dari percakapan yang sedang "
@@ -504,6 +543,20 @@ EN: dict[str, str] = {
         "time (STOP) or delete everything (HAPUS).\n\nDo you agree?"
     ),
     "consent_thanks": "Thank you. 🙏 Your data will be kept safe.",
+    "consent_question_kept": (
+        "Tumbuh has your message. Once you agree, Tumbuh answers it straight away (without your agreement it is "
+        "not kept)."
+    ),
+    "kader_not_registered": (
+        "This number is not registered as a cadre. Cadres are registered by the puskesmas: ask your village "
+        "midwife or the puskesmas nutrition officer to register this WhatsApp number with your posyandu, then send "
+        "*Hello* again. Meanwhile, Tumbuh can be used as a parent:"
+    ),
+    "greet_salam": "Wa alaikum salam 🙏",
+    "greet_pagi": "Good morning! 🌤️",
+    "greet_siang": "Good afternoon! ☀️",
+    "greet_sore": "Good afternoon! 🌇",
+    "greet_malam": "Good evening! 🌙",
     "consent_declined": "That's fine. Tumbuh has stored nothing. If you change your mind, just send *Hello*.",
     "language_set": "OK, Tumbuh will use English.",
     "ask_language": "Choose a language:",
@@ -612,6 +665,15 @@ EN: dict[str, str] = {
     "field_age_months": "age",
     "unit_months": "months",
     "kader_menu": "Hello cadre {name} 👋 Posyandu {posyandu}. Type a child's name to measure, or pick:",
+    "kader_help": (
+        "*How cadres use Tumbuh*\n"
+        "• Type a child's name (part of it is fine) to measure a registered child.\n"
+        "• A child not registered yet: pick *New child*, then give the name, sex, birth date and the parent's "
+        "WhatsApp number. The parent receives the result once they agree.\n"
+        "• *To check*: children to measure again or to refer to the puskesmas.\n"
+        "• Numbers may use a comma or a point (9,8 or 9.8).\n"
+        "• BATAL stops the measuring in progress; BAHASA changes the language."
+    ),
     "kader_ask_child": "Type the name of the child being measured (part of the name is fine), or pick *New child*.",
     "kader_no_match": "No child named \"{query}\" at this posyandu. Try another spelling, or pick *New child*.",
     "kader_ask_parent_phone": "The parent's WhatsApp number? (e.g. 0812 3456 7890) The parent is asked first "
@@ -619,6 +681,12 @@ EN: dict[str, str] = {
     "invalid_phone": "I couldn't read the number. Write an Indonesian mobile number, e.g. 0812 3456 7890.",
     "kader_saved": "✅ Recorded by the cadre for the posyandu.",
     "kader_parent_notified": "📨 The result was also sent to the parent.",
+    "kader_parent_opted_out": (
+        "🔕 The parent asked for STOP: Tumbuh does not send them this result. Please tell them in person."
+    ),
+    "kader_parent_unreachable": (
+        "⚠️ The parent's WhatsApp number cannot be reached: this result was not sent. Please tell them in person."
+    ),
     "kader_only": "This is for parents. As a cadre, type MENU to measure a child.",
     "choice_kader_measure": "Measure a child",
     "choice_kader_review": "To check",
@@ -827,10 +895,16 @@ EN: dict[str, str] = {
                             "plausible range were measured again: {status}. The family was asked to go to the "
                             "puskesmas today.",
     "outside_standard": "Sorry, Tumbuh currently only assesses children under 5.",
-    "confirm_stop": "Stop receiving reminders from Tumbuh? Your children's data stays; type MULAI to get reminders "
-                    "again.",
-    "stop_done": "OK, Tumbuh won't send reminders any more. Type MULAI any time to get them again.",
-    "start_done": "Reminders are on again. 👍",
+    "confirm_stop": (
+        "Stop receiving messages from Tumbuh that you did not ask for (reminders, and results a cadre recorded)? "
+        "Tumbuh still answers what you send, and your children's data stays."
+    ),
+    "stop_done": (
+        "OK, Tumbuh won't send you messages any more except answers to yours; posyandu results come from the cadre "
+        "in person. Type MULAI any time to get them again, or HAPUS to delete all data."
+    ),
+    "stop_nothing_stored": "OK. This number is not in Tumbuh, so Tumbuh will send nothing unless you write.",
+    "start_done": "Messages from Tumbuh are on again: reminders and results from the cadre. 👍",
     "confirm_delete": "⚠️ Delete *all* data linked to this number from Tumbuh (children, measurements, "
                       "reminders), including what a cadre entered? This cannot be undone.",
     "delete_done": "Deleted from Tumbuh: {what}. Also from the cadre's sheet and from the conversation in progress. "

@@ -41,6 +41,8 @@ RATE_LIMIT = 20  # more than about 20 messages a minute from a parent's number i
 STAFF_RATE_LIMIT = 60
 MUTE_S = 120  # how long a flooding number is not processed
 CHART_POINTS = 24  # measurements drawn on a chart: two years of monthly posyandu visits
+GREETINGS_ANSWERED = ("salam", "pagi", "siang", "sore", "malam")  # "Halo" needs none: every first reply says hello
+FIRST_TEXT_MAX = 1000  # what a message sent before consent may hold in the conversation state while consent is asked
 
 GLOBAL_WORDS = {
     "menu": "menu", "batal": "cancel", "cancel": "cancel", "bantuan": "help", "help": "help",
@@ -211,7 +213,17 @@ class Dialogue:
             self.before_consent()
         else:
             self.consented()
+        self.greet_back()
         self.queue_replies()
+
+    def greet_back(self) -> None:
+        """Answer "Assalamualaikum" or "Selamat pagi" in kind, ahead of the reply, when the message opened a
+        conversation (inside one, the message is an answer to the question asked)."""
+        if self.msg.kind != "text" or (self.state is not None and not self.expired) or not self.replies:
+            return
+        said = parsers.greeting(self.msg.text)
+        if said in GREETINGS_ANSWERED:
+            self.replies.insert(0, Reply(f"greet_{said}"))
 
     def flooding(self) -> bool:
         """Over the rate limit: one polite slow-down reply, then nothing for a while."""
@@ -237,8 +249,11 @@ class Dialogue:
             self.say("media_not_read", kind=Ref(MEDIA_KINDS.get(kind, "kind_other")))
 
     def word(self) -> str | None:
+        """A word that works anywhere (MENU, BATAL, STOP, HAPUS...), including STOP said in a sentence."""
         text = " ".join(self.msg.text.split()).casefold().strip(".!?")
-        return GLOBAL_WORDS.get(text)
+        if text in GLOBAL_WORDS:
+            return GLOBAL_WORDS[text]
+        return "stop" if parsers.wants_no_messages(text) else None
 
     def before_consent(self) -> None:
         """Nothing is stored about a person before they agree (UU 27/2022); a kader may have registered a child
@@ -250,6 +265,10 @@ class Dialogue:
             return self.act_delete_family({})
         if word == "my_data":
             return self.word_my_data()
+        if word == "stop":
+            self.say("stop_nothing_stored")
+            self.forget = True  # a consent question it was asked, and anything kept with it, goes
+            return
         if self.state is not None and self.state.flow == "confirm_delete":
             return self.advance()
         self.consent_turn()
@@ -267,7 +286,17 @@ class Dialogue:
         else:
             if self.guardian is not None:
                 self.say("consent_updated")
-            self.apply(engine.start(FLOWS["onboarding"], self.ctx()))
+            # A first message that already asks something ("anak sy 1th bb 8,2 apa stunting?") is kept in the
+            # conversation state only (Redis, 24 hours; never PostgreSQL) and answered once the person agrees.
+            text = self.msg.text.strip()
+            if self.guardian is None and parsers.says_kader(text):
+                self.say("kader_not_registered")  # kader are registered by the puskesmas; meanwhile, as a parent
+                text = ""
+            asks = text and not parsers.only_greeting(text) and self.word() is None  # MENU is shown anyway
+            kept = {"first_text": text[:FIRST_TEXT_MAX]} if asks else {}
+            if kept:
+                self.say("consent_question_kept")
+            self.apply(engine.start(FLOWS["onboarding"], self.ctx(), kept))
         if self.new_state is not None and self.new_state.slots.get("consent") in LANGUAGES:
             self.lang = self.new_state.slots["consent"]  # the consent question asked again in that language
 
@@ -322,6 +351,8 @@ class Dialogue:
             return self.word_language()
         if rid or not self.msg.text.strip():
             return self.kader_menu()
+        if parsers.greeting(self.msg.text) and not any(ch.isdigit() for ch in self.msg.text):
+            return self.kader_menu()  # "Selamat pagi bu" is a greeting, not a child's name
         # Typing a name starts measuring straight away: the name is the answer to "which child?".
         turn = engine.start(KADER_MEASURE, self.ctx())
         assert turn.state is not None  # measuring always opens with "which child?"
@@ -381,13 +412,16 @@ class Dialogue:
             self.lang = consent
         self.apply(engine.advance(flow, state, self.msg.text, self.ctx(), self.msg.reply_id))
 
-    def free_text(self) -> None:
-        entry = parsers.extract_quick_entry(self.msg.text, today=self.today)
+    def free_text(self, text: str | None = None) -> None:
+        """A message outside any flow (or the one kept while consent was asked): a quick entry, a worry, a
+        keyword, or the menu."""
+        text = self.msg.text if text is None else text
+        entry = parsers.extract_quick_entry(text, today=self.today)
         if not entry.is_empty:
             return self.start_measure(entry)
         if entry.concerns:
             return self.concern_only(entry.concerns)
-        words = parsers.normalise(self.msg.text).split()
+        words = parsers.normalise(text).split()
         target = next((KEYWORDS[w] for w in words if w in KEYWORDS), None)
         if target:
             return self.route(target)
@@ -457,7 +491,10 @@ class Dialogue:
         self.menu()
 
     def word_help(self) -> None:
-        self.say("help", example=example("example_older", self.today))
+        if self.staff is not None:
+            self.say("kader_help")
+        else:
+            self.say("help", example=example("example_older", self.today))
         self.menu()
 
     def word_language(self) -> None:
@@ -471,6 +508,10 @@ class Dialogue:
         self.tx.audit(f"guardian:{self.known_guardian.id}", "reminders.resume", "guardian", self.known_guardian.id)
         self.say("start_done")
         self.new_state = None
+        # A kader may have registered a child with this number while it said STOP: ask now.
+        for child in self.tx.claims_to_ask(self.msg.wa_id, wa_hash(self.msg.wa_id)):
+            self.replies.append(self.claim_question(child, self.lang))
+            self.tx.audit(self.actor(), "claim.ask", "child", child.id)
 
     def word_delete(self) -> None:
         self.apply(engine.start(FLOWS["confirm_delete"], self.ctx()))
@@ -528,9 +569,12 @@ class Dialogue:
         for child in claims:
             self.replies.append(self.claim_question(child, self.lang))
             self.tx.audit(self.actor(), "claim.ask", "child", child.id)
-        if not claims:
-            self.menu()
         self.new_state = None
+        if claims:
+            return  # the kept first message waits: measuring now could register a child the parent is about to claim
+        if slots.get("first_text"):
+            return self.free_text(slots["first_text"])  # the question sent before consent, answered now
+        self.menu()
 
     def act_decline_consent(self, slots: dict) -> None:
         if self.guardian is not None:  # a family that does not agree to a new consent text: nothing new is done
@@ -553,8 +597,8 @@ class Dialogue:
         number that is not a consented family: the question waits for their consent). The kader is told the
         same either way."""
         parent = self.tx.find_guardian(wa_id)
-        if parent is None or parent.unreachable_at is not None:
-            return
+        if parent is None or parent.unreachable_at is not None or parent.opted_out_at is not None:
+            return  # after STOP nothing is sent unasked: the question waits for MULAI (see word_start)
         for child in self.tx.claims_to_ask(wa_id, wa_hash(wa_id)):
             self.queue_to(parent, to_messages([self.claim_question(child, parent.language)], parent.language),
                           "claim", tag=f"q{child.id}:")
@@ -688,9 +732,9 @@ class Dialogue:
         if own_chart and ev.advice is not None:
             self.result_chart = self.first_chart(ev, child, done.chart_rows, self.lang)
         if self.staff is not None:
-            notified = ev.advice is not None and \
-                self.notify_parent(child, replies, ev, entry.measured_on, done.chart_rows)
-            replies = results.kader_replies(replies, child.id, remeasure=ev.advice is None, parent_notified=notified,
+            parent_note = self.notify_parent(child, replies, ev, entry.measured_on, done.chart_rows) \
+                if ev.advice is not None else None
+            replies = results.kader_replies(replies, child.id, remeasure=ev.advice is None, parent_note=parent_note,
                                             claim_noted=bool(slots.get("parent_wa_id")))
         self.replies.extend(replies)
         self.new_state = None
@@ -748,13 +792,18 @@ class Dialogue:
         return child
 
     def notify_parent(self, child: Child, replies: tuple[Reply, ...], ev: assessing.Evaluation, measured_on: date,
-                      chart_rows: list[Measurement]) -> bool:
+                      chart_rows: list[Measurement]) -> str | None:
         """Send a kader's result to the child's consented parent: in the 24-hour window as the same messages
         (the advice under the child's chart, as a parent's own result), outside it as the approved utility
-        template (Meta allows nothing else there)."""
+        template (Meta allows nothing else there). Returns what the kader is told about it (a catalogue key), or
+        None when the child has no consented parent yet."""
         parent = self.tx.guardian_by_id(child.guardian_id) if child.guardian_id else None
-        if parent is None or parent.unreachable_at is not None or ev.advice is None:  # no advice: nothing to tell
-            return False
+        if parent is None or ev.advice is None:  # no advice: nothing to tell
+            return None
+        if parent.opted_out_at is not None:  # STOP: nothing is sent to them that they did not ask for
+            return "kader_parent_opted_out"
+        if parent.unreachable_at is not None:
+            return "kader_parent_unreachable"
         self.tx.audit(self.actor(), "message.parent", "child", child.id, {"kind": "result"})
         if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
             intro = Reply("parent_result_intro", {"name": child.name})
@@ -770,7 +819,7 @@ class Dialogue:
             urgent = ev.advice.tier >= Urgency.TODAY
             self.queue_to(parent, [Template(URGENT_RESULT_TEMPLATE if urgent else RESULT_TEMPLATE, parent.language,
                                             params)], "result_template")
-        return True
+        return "kader_parent_notified"
 
     def send_chart(self, rid: str) -> None:
         """Queue a growth chart of one of the family's children (drawn when sent, once per picture)."""

@@ -201,13 +201,14 @@ def age_text(age_months: int) -> Ref:
     return Ref("age_y", years=years) if years else Ref("age_m", months=months)
 
 
-def kader_replies(replies: tuple[Reply, ...], child_id: int, remeasure: bool, parent_notified: bool,
+def kader_replies(replies: tuple[Reply, ...], child_id: int, remeasure: bool, parent_note: str | None,
                   claim_noted: bool) -> tuple[Reply, ...]:
-    """A result as the kader reads it: the parent's buttons give way to "recorded", whether the parent was told (or
-    their number noted as a claim), and the next child (or, for a value to re-measure, measuring again)."""
+    """A result as the kader reads it: the parent's buttons give way to "recorded", whether the parent was told or
+    why not (parent_note, a catalogue key), or their number noted as a claim, and the next child (or, for a value to
+    re-measure, measuring again)."""
     last = replies[-1]
     after = (remeasure_choices(child_id)[0], KADER_AFTER_RESULT[0]) if remeasure else KADER_AFTER_RESULT
     return (*replies[:-1], Reply(last.key, last.params, ()), Reply("kader_saved"),
-            *((Reply("kader_parent_notified"),) if parent_notified else ()),
+            *((Reply(parent_note),) if parent_note else ()),
             *((Reply("kader_parent_claim_noted"),) if claim_noted else ()),
             Reply("choice_prompt_next", {}, after))

@@ -23,8 +23,8 @@ def _keys(chat, script):
 
 
 def test_first_contact_asks_consent_and_stores_nothing_before_yes(chat, ports):
-    """A greeting gets the consent question; until yes, no guardian row exists."""
-    assert chat.say("Assalamualaikum") == ["welcome_consent"]
+    """A greeting gets the consent question (a salam answered in kind first); until yes, no guardian row exists."""
+    assert chat.say("Assalamualaikum") == ["greet_salam", "welcome_consent"]
     assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 0
 
     assert chat.say(reply_id="consent:yes") == ["consent_thanks", "menu"]
@@ -287,10 +287,10 @@ def test_scheduler_resends_replies_that_failed_earlier(chat, ports):
     assert (sent_now, sent_again, len(ports.messenger.sent)) == (1, 0, 1)
 
 
-@pytest.mark.parametrize("text,expected", [("Selamat pagi bu bidan", ["menu"]), ("asdfgh qwerty", ["not_understood", "menu"]),
+@pytest.mark.parametrize("text,expected", [("Selamat pagi bu bidan", ["greet_pagi", "menu"]), ("asdfgh qwerty", ["not_understood", "menu"]),
                                            ("riwayat", ["no_children", "menu"])])
 def test_free_text_gets_the_menu_or_the_matching_item(consented, text, expected):
-    """Greetings get the menu, nonsense says so first, and a menu word goes straight to its item."""
+    """Greetings get the menu (answered in kind), nonsense says so first, and a menu word goes straight to its item."""
     assert consented.say(text) == expected
 
 

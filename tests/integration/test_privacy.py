@@ -256,7 +256,9 @@ def test_declining_a_new_consent_version_stops_reminders_and_keeps_asking(consen
     assert consented.say(reply_id="consent:no") == ["consent_update_declined"]
     assert ports.records.run("SELECT opted_out_at IS NOT NULL, consent_version FROM guardians") == \
         [[True, "2020-01-v0"]]
-    assert consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70") == ["consent_updated", "welcome_consent"]
+    # What they send meanwhile is kept while the new text is asked, and answered once they agree.
+    assert consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70") == ["consent_updated", "consent_question_kept",
+                                                                  "welcome_consent"]
 
 
 # --- kader are not muted on posyandu day ------------------------------------------------------------------------

@@ -9,17 +9,22 @@ from shared.flows.parsers.dates import parse_date
 from shared.flows.parsers.numbers import parse_number
 from shared.flows.parsers.quick_entry import QuickEntry, extract_quick_entry
 from shared.flows.parsers.tokens import Invalid
-from shared.flows.parsers.words import normalise, parse_choice, parse_measure, parse_sex, parse_yes_no
+from shared.flows.parsers.words import greeting, normalise, only_greeting, parse_choice, parse_measure, parse_sex, \
+    parse_yes_no, says_kader, wants_no_messages
 
 __all__ = [
     "Invalid",
     "QuickEntry",
     "extract_quick_entry",
+    "greeting",
     "normalise",
+    "only_greeting",
     "parse_choice",
     "parse_date",
     "parse_measure",
     "parse_number",
     "parse_sex",
     "parse_yes_no",
+    "says_kader",
+    "wants_no_messages",
 ]

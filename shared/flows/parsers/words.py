@@ -152,7 +152,7 @@ _FILLER_WORDS = frozenset({
     "askum", "ass", "wr", "wb", "wrwb", "warahmatullahi", "wabarakatuh", "salam", "halo", "hallo", "helo",
     "hello", "hai", "hay", "hi", "kak", "kakak", "ka", "bun", "bunda", "bu", "pak", "mom", "moms", "min", "admin",
     "mimin", "mohon", "tolong", "dong", "donk", "ya", "yah", "sy", "saya", "nih", "deh", "sih", "permisi", "maaf",
-    "bidan", "dok", "makasih", "terimakasih", "thanks", "thx", "tq"})
+    "bidan", "kader", "dok", "makasih", "terimakasih", "thanks", "thx", "tq"})
 _FILLER_PHRASES = {"selamat": (("selamat", "pagi"), ("selamat", "siang"), ("selamat", "sore"), ("selamat", "malam")),
                    "anak": (("anak", "sy"), ("anak", "saya")), "terima": (("terima", "kasih"),),
                    "good": (("good", "morning"),)}
@@ -176,3 +176,62 @@ def normalise(text: str) -> str:
             out.append(words[i])
         i += 1
     return " ".join(out)
+
+
+_SALAM_WORDS = squeezed("assalamualaikum", "asalamualaikum", "assalamualaikom", "assalamu", "asalamu", "askum",
+                        "samlekom", "salamualaikum")
+_TIMES_OF_DAY = ("pagi", "siang", "sore", "malam")
+_HELLO_WORDS = squeezed("halo", "hallo", "helo", "hello", "hai", "hay", "hi", "hey")
+
+
+def greeting(text: str) -> str | None:
+    """How a message greets, so it can be answered in kind: "salam" (Assalamualaikum…), a time of day
+    ("pagi" for "Selamat pagi", "good morning" too), "halo", or None when it does not open with a greeting."""
+    words = [squeeze(w) for w in clean_text(text).split()[:6]]
+    if any(w in _SALAM_WORDS for w in words) or words[:1] == ["salam"] or words[:2] in (["as", "wr"], ["as", "wb"]):
+        return "salam"
+    for i, word in enumerate(words[:-1]):
+        if word == "selamat" and words[i + 1] in _TIMES_OF_DAY:
+            return words[i + 1]
+    english = {"morning": "pagi", "afternon": "siang", "evening": "malam"}
+    for i, word in enumerate(words[:-1]):
+        if word == "god" and words[i + 1] in english:  # "good" squeezed
+            return english[words[i + 1]]
+    return "halo" if words[:1] and words[0] in _HELLO_WORDS else None
+
+
+def only_greeting(text: str) -> bool:
+    """A message that says nothing but hello (greetings, polite and filler words): it asks for the menu."""
+    return greeting(text) is not None and not normalise(text)
+
+
+_ADDRESS_WORDS = frozenset({"bu", "ibu", "pak", "bapak", "kak", "mbak", "mba", "bunda", "bun", "dear", "hai", "halo"})
+
+
+def says_kader(text: str) -> bool:
+    """Whether a message says its writer is a kader ("saya kader posyandu Melati", "daftar kader", "I am a cadre"),
+    not one that addresses a kader ("selamat pagi bu kader")."""
+    words = clean_text(text).split()
+    return any(w in ("kader", "cadre") and (i == 0 or words[i - 1] not in _ADDRESS_WORDS)
+               for i, w in enumerate(words))
+
+
+_STOP_VERBS = frozenset({"stop", "berhenti", "berhentilah", "jangan", "gak", "ga", "nggak", "tidak", "tdk", "usah",
+                         "gausah", "unsubscribe", "unsub", "dont", "don", "t", "do", "not", "no", "more", "cukup"})
+_SEND_WORDS = frozenset({"kirim", "kirimi", "kirimin", "mengirim", "ngirim", "dikirim", "send", "sending", "text",
+                         "texting", "message", "messages", "pesan", "pesannya", "sms", "chat", "wa", "lagi",
+                         "me", "aku", "saya", "sy", "to", "any", "notifikasi", "pengingat", "reminder", "reminders"})
+_STOP_OPENERS = frozenset({"stop", "berhenti", "berhentilah", "jangan", "unsubscribe", "unsub", "gak", "ga",
+                           "nggak", "tidak", "tdk", "gausah", "dont", "don", "do", "no", "cukup"})
+
+
+def wants_no_messages(text: str) -> bool:
+    """Whether a message asks Tumbuh to stop sending ("jangan kirim lagi", "stop kirim pesan", "berhenti kirim",
+    "unsubscribe", "stop sending me messages"): only stop and sending words, opening with a stop word and holding a
+    sending word (or being "unsubscribe" alone), so "stop" inside a sentence about the child does not count."""
+    words = [w for w in clean_text(text.replace("'", " ").replace("’", " ")).split() if w not in ("tolong", "please", "ya", "dong",
+                                                                               "deh", "aja", "saja", "mohon")]
+    if words in (["unsubscribe"], ["unsub"]):
+        return True
+    return (len(words) >= 2 and words[0] in _STOP_OPENERS and all(w in _STOP_VERBS | _SEND_WORDS for w in words)
+            and any(w in _SEND_WORDS - {"me", "aku", "saya", "sy", "to", "any", "lagi"} for w in words))
