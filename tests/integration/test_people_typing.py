@@ -76,3 +76,58 @@ def test_an_unregistered_number_saying_it_is_a_kader_is_told_how_to_be_registere
 
 def test_a_mother_greeting_bu_kader_is_not_told_about_kader_registration(chat):
     assert chat.say("Selamat pagi bu kader") == ["greet_pagi", "welcome_consent"]
+
+
+# --- STOP in words -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["jangan kirim lagi", "stop kirim pesan", "unsubscribe", "berhenti kirim",
+                                  "stop sending me messages", "Tolong jangan kirim pesan lagi ya"])
+def test_stop_said_in_words_asks_to_confirm_stop(consented, text):
+    assert consented.say(text) == ["confirm_stop"]
+    assert consented.say(reply_id="yes") == ["stop_done"]
+
+
+@pytest.mark.parametrize("text", ["stop muntah sejak kemarin", "jangan", "anak tidak mau makan"])
+def test_stop_inside_a_sentence_about_the_child_is_not_stop(consented, text):
+    assert "confirm_stop" not in consented.say(text)
+
+
+def test_stop_from_a_number_tumbuh_does_not_know_stores_nothing_and_asks_nothing(chat, ports):
+    """No consent question to someone who asked for no messages: they are told nothing is kept."""
+    assert chat.say("jangan kirim lagi") == ["stop_nothing_stored"]
+    assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 0
+    assert ports.conversations.load(chat.wa_id) is None
+
+
+def test_after_stop_a_kader_result_is_not_sent_and_the_kader_is_told_why(kader, ports):
+    """A parent who said STOP gets nothing they did not ask for; the kader reads that the result was not sent."""
+    from tests.integration.test_kader import PARENT, _family_of_ani, _measure_again
+
+    parent = _family_of_ani(kader, ports)
+    parent.say("stop kirim pesan")
+    parent.say(reply_id="yes")
+    before = len([1 for to, _ in ports.messenger.sent if to == PARENT])
+
+    keys = _measure_again(kader)
+
+    assert "kader_parent_opted_out" in keys and "kader_parent_notified" not in keys
+    assert len([1 for to, _ in ports.messenger.sent if to == PARENT]) == before
+    assert "STOP" in ports.messenger.sent[-1][1].body
+
+
+def test_after_stop_a_claim_question_waits_for_mulai(kader, ports):
+    """A kader registers a child with the number of a parent who said STOP: the question 'is this your child?' is
+    not sent then, but as soon as the parent types MULAI."""
+    from tests.integration.test_kader import PARENT, _register_new_child
+
+    parent = Chat(ports, wa_id=PARENT)
+    parent.say("Halo")
+    parent.say(reply_id="consent:yes")
+    parent.say("STOP")
+    parent.say(reply_id="yes")
+    sent_before = len(ports.messenger.sent)
+
+    _register_new_child(kader)
+    assert all(to != PARENT for to, _ in ports.messenger.sent[sent_before:])
+
+    assert parent.say("MULAI") == ["start_done", "claim_question"]
