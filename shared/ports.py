@@ -107,6 +107,12 @@ class UnitOfWork(Protocol):
     def to_review(self, posyandu_id: int, since: date, limit: int = 30) -> list[tuple[Child, Measurement]]:
         """The posyandu's flagged values since a date that wait for a re-measure or were confirmed ("perlu dicek")."""
 
+    def posyandu_day(self, posyandu_id: int, on: date, limit: int = 200) -> list[tuple[Child, Measurement, str]]:
+        """The posyandu's children that staff measured on a day (REKAP), by name, each with its latest measurement
+        of the day and what became of the result for the parent: "sent", "template" (outside the 24-hour window),
+        "no_number", "claim_pending" (not yet confirmed by the parent), "stopped" (STOP), "unreachable",
+        "not_sent" (the parent was linked afterwards), or "remeasure" (nothing to tell until it is re-measured)."""
+
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
         """Add work to the outbox (sent or synced after commit, retried by the scheduler)."""
 

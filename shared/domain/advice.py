@@ -297,7 +297,9 @@ def decide(s: Situation) -> Advice:
         if not f.silenced_by & keys:
             advice += [k for k in f.advice.get(band, ()) if k not in advice]
     advice.append(FEEDING[band])
-    summaries = tuple(f.summary(band) for f in findings) or ("summary_good",)
+    # Nothing found, but without a length nothing can be said of stunting or wasting: "growing well" would claim it.
+    good = "summary_good" if s.length_for_age is not None or s.oedema else "summary_good_weight_only"
+    summaries = tuple(f.summary(band) for f in findings) or (good,)
     return Advice(band, tier, findings, reason, summaries, DANGER_SIGNS[band] if danger else None, tuple(advice))
 
 

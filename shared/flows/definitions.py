@@ -3,7 +3,6 @@ language, and the confirmations for STOP and HAPUS. No I/O and no Bahasa text he
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
@@ -12,7 +11,7 @@ from shared.domain import growth
 from shared.domain.growth.classify import MUAC_FROM_MONTHS
 from shared.domain.growth.input_ranges import ARMC_CM, HEADC_CM, LENHEI_CM, WEIGHT_KG
 from shared.flows import parsers as p
-from shared.flows.messages import Ref
+from shared.flows.messages import Ref, age_text
 from shared.flows.model import Ask, Branch, Choice, Context, Done, Flow
 
 NAME_MAX = 60
@@ -68,30 +67,64 @@ def _pick_child(text: str, slots: dict, ctx: Context):
     return int(value) if not isinstance(value, p.Invalid) else value
 
 
-_PHONE_JUNK = re.compile(r"[\s\-().]")
-
-
 def _phone(text: str, slots: dict, ctx: Context):
-    """An Indonesian mobile number as Meta's wa_id: 0812…, +62 812…, 62812… → 62812… (10–13 digits after 62)."""
-    digits = _PHONE_JUNK.sub("", text.strip())
-    if digits.startswith("+"):
-        digits = digits[1:]
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    if not digits.isdigit() or not digits.startswith("628") or not 10 <= len(digits) <= 15:
-        return p.Invalid("invalid_phone")
-    return digits
+    return p.parse_phone(text)
+
+
+def _whole_words(query: str, name: str) -> bool:
+    """Every word typed is a whole word of the name ("fajar" in "Fajar Nugroho", not "rina" in "Karina")."""
+    words = name.casefold().split()
+    return all(w in words for w in query.split())
 
 
 def _find_child(text: str, slots: dict, ctx: Context):
-    """A kader types (part of) a name: one match picks the child, several offer a choice, none says so."""
+    """A kader types (part of) a name: several matches offer a choice, none says so, and one is confirmed with its
+    birth date before it is measured ("Betul Fajar (3/1/24)?"). A one-line entry ("Fajar 9,8 76") takes the child
+    the name names whole, without the question: the short result shows the name and birth date instead; a name
+    only partly typed ("rina" in Karina, a new child perhaps) is asked about, as the wrong child's parent would
+    otherwise receive the result."""
     query = " ".join(text.split()).casefold()
     if len(query) < 2:
         return p.Invalid("kader_no_match", {"query": text.strip()})
-    matches = [c["id"] for c in ctx.children if query in c["name"].casefold()]
+    matches = [c for c in ctx.children if query in c["name"].casefold()]
     if not matches:
         return p.Invalid("kader_no_match", {"query": text.strip()[:40]})
-    return {"child_id": matches[0]} if len(matches) == 1 else {"matches": matches[:9]}
+    whole = [c for c in matches if _whole_words(query, c["name"])]
+    if slots.get("one_line") and len(whole) == 1:
+        return {"child_id": whole[0]["id"]}
+    if len(matches) == 1:
+        return {"candidate": matches[0]["id"]}
+    return {"matches": [c["id"] for c in matches][:9]}
+
+
+def _candidate(slots: dict, ctx: Context) -> dict | None:
+    return next((c for c in ctx.children if c["id"] == slots.get("candidate")), None)
+
+
+def _confirm_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
+    """Yes takes the child the search found; no asks for the name again."""
+    return (Choice(id="yes", key="choice_yes", value={"child_id": slots.get("candidate")}),
+            Choice(id="no", key="choice_no", value={"candidate": None}))
+
+
+def _confirm_child(text: str, slots: dict, ctx: Context):
+    answer = p.parse_yes_no(text)
+    if isinstance(answer, p.Invalid):
+        return answer
+    return {"child_id": slots.get("candidate")} if answer else {"candidate": None}
+
+
+def _confirm_params(slots: dict, ctx: Context) -> dict:
+    child = _candidate(slots, ctx)
+    return {"child": child_label(child) if child else ""}
+
+
+def _after_find(slots: dict, ctx: Context) -> str:
+    if "child_id" not in slots and slots.get("matches"):
+        return "pick"
+    if "child_id" not in slots and slots.get("candidate") is not None:
+        return "confirm"
+    return _known_or_new(slots, ctx)
 
 
 def _posyandu(text: str, slots: dict, ctx: Context):
@@ -108,15 +141,19 @@ def _posyandu(text: str, slots: dict, ctx: Context):
 
 def _match_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
     wanted = set(slots.get("matches") or ())
-    rows = [Choice(id=f"child:{c['id']}", key="choice_child", value=c["id"], params={"name": _label(c)})
+    rows = [Choice(id=f"child:{c['id']}", key="choice_child", value=c["id"], params={"name": child_label(c)})
             for c in ctx.children if c["id"] in wanted]
     return (*rows, Choice(id="child:new", key="choice_new_child", value="new"))
 
 
-def _label(child: dict) -> str:
+def short_date(day: date) -> str:
+    """A date as a kader writes it in the register, day first: 3/1/24."""
+    return f"{day.day}/{day.month}/{day.year % 100:02d}"
+
+
+def child_label(child: dict) -> str:
     """A child's name with the birth date, so a kader can tell two children of the same name apart."""
-    born = date.fromisoformat(child["birth_date"])
-    return f"{child['name']} ({born.day}/{born.month}/{born.year % 100:02d})"
+    return f"{child['name']} ({short_date(date.fromisoformat(child['birth_date']))})"
 
 
 def _pick_match(text: str, slots: dict, ctx: Context):
@@ -219,6 +256,88 @@ def _previous_params(slots: dict, ctx: Context) -> dict:
 
 
 SKIP = Choice(id="skip", key="choice_skip", value=None)
+NOT_MEASURED = Choice(id="lenhei:none", key="choice_not_measured", value=None)
+_NOT_MEASURED_WORDS = frozenset({"belum diukur", "belum", "tidak diukur", "gak diukur", "ga diukur", "tidak tahu",
+                                 "tidak tau", "gak tau", "ga tau", "belum tahu", "not measured", "don't know"})
+
+
+def _lenhei(text: str, slots: dict, ctx: Context):
+    """A length in cm, or "belum diukur" (None: the check goes on with the weight alone)."""
+    if " ".join(p.normalise(text).split()) in _NOT_MEASURED_WORDS or text.strip().casefold() in _NOT_MEASURED_WORDS:
+        return None
+    return p.parse_number(text, lo=LENHEI_CM[0], hi=LENHEI_CM[1], unit="cm")
+
+
+def _scores(slots: dict, ctx: Context) -> growth.WhoScores | None:
+    """WHO's z-scores of what is known so far (None before sex and age are), to catch a slip at once."""
+    age = _age_days(slots, ctx)
+    sex = {"M": 1, "F": 2}.get(str(slots.get("sex") or (_child(slots, ctx) or {}).get("sex")))
+    if age is None or sex is None or age < 0:
+        return None
+    lenhei = slots.get("lenhei_cm")
+    try:
+        return growth.compute(sex, age, weight_kg=slots.get("weight_kg"), lenhei_cm=lenhei,
+                              measure=(implied_measure(slots, ctx) or _default_measure(slots, ctx)) if lenhei else None)
+    except growth.InvalidMeasurement:
+        return None
+
+
+def _weight_unusual(slots: dict, ctx: Context) -> bool:
+    """A weight WHO flags as implausible for the age (weight-for-age z below -6 or above +5), not yet confirmed."""
+    if slots.get("weight_checked") or not slots.get("weight_kg"):
+        return False
+    scores = _scores(slots, ctx)
+    return bool(scores is not None and scores.zwei.flag)
+
+
+def _lenhei_unusual(slots: dict, ctx: Context) -> bool:
+    """A length WHO flags for the age (|z| > 6), or with the weight (weight-for-length |z| > 5), not yet confirmed."""
+    if slots.get("lenhei_checked") or not slots.get("lenhei_cm"):
+        return False
+    scores = _scores(slots, ctx)
+    return bool(scores is not None and (scores.zlen.flag or scores.zwfl.flag))
+
+
+def _recheck(slot: str, lo_hi: tuple[float, float], unit: str):
+    """The answer to "is this number right?": yes keeps it, a new number replaces it (and is checked again)."""
+    def parse(text: str, slots: dict, ctx: Context):
+        if p.parse_yes_no(text) is True:
+            return {slot.replace("_kg", "").replace("_cm", "") + "_checked": True}
+        value = p.parse_number(text, lo=lo_hi[0], hi=lo_hi[1], unit=unit)
+        return value if isinstance(value, p.Invalid) else {slot: value}
+    return parse
+
+
+def _right_choice(slot: str):
+    checked = slot.replace("_kg", "").replace("_cm", "") + "_checked"
+    return lambda s, c: (Choice(id="check:right", key="choice_value_right", value={checked: True}),)
+
+
+def check_known(slots: dict, ctx: Context) -> tuple[dict, tuple[p.Invalid, ...]]:
+    """Answers a free-text message brought, checked as their questions check them, before any question is asked:
+    a birth date over five years ago ("child_too_old"), or a measuring date before the birth. A wrong answer is
+    dropped (its question is then asked) and said why."""
+    out, problems = dict(slots), []
+    born = out.get("birth_date")
+    if isinstance(born, str):
+        born_on = date.fromisoformat(born)
+        if (ctx.today - born_on).days > growth.ages.UNDER_FIVE_LAST_DAY:
+            problems.append(p.Invalid("child_too_old"))
+            out.pop("birth_date")
+        else:
+            on = out.get("measured_on")
+            if isinstance(on, str) and date.fromisoformat(on) < born_on:
+                problems.append(p.Invalid("measured_before_birth"))
+                out.pop("measured_on")
+    return out, tuple(problems)
+
+
+def _check_params(slots: dict, ctx: Context) -> dict:
+    age = _age_days(slots, ctx) or 0
+    weight = slots.get("weight_kg")
+    return {"weight_kg": float(weight or 0), "lenhei_cm": float(slots.get("lenhei_cm") or 0),
+            "age": age_text(growth.ages.completed_months_from_days(age)),
+            "with_weight": Ref("check_with_weight", weight_kg=float(weight)) if weight else ""}
 FORGOT = Choice(id="skip", key="choice_forgot", value=None)
 
 
@@ -230,6 +349,14 @@ YES_NO = (Choice(id="yes", key="choice_yes", value=True), Choice(id="no", key="c
 def _confirmed(slots: dict, ctx: Context) -> str:
     return "yes" if slots["confirmed"] else "no"
 
+
+# "Is this number right?", asked when WHO would flag it for the child (its `next` is set where it is used).
+WEIGHT_CHECK = Ask("check_weight", parse=_recheck("weight_kg", WEIGHT_KG, "kg"), save_as="*", next="",
+                   choices=_right_choice("weight_kg"), prompt_params=_check_params,
+                   skip=lambda s, c: not _weight_unusual(s, c))
+LENHEI_CHECK = Ask("check_lenhei", parse=_recheck("lenhei_cm", LENHEI_CM, "cm"), save_as="*", next="",
+                   choices=_right_choice("lenhei_cm"), prompt_params=_check_params,
+                   skip=lambda s, c: not _lenhei_unusual(s, c))
 
 # --- flows ---------------------------------------------------------------------------------------------------
 
@@ -258,31 +385,39 @@ MEASURE = Flow(
         "child": Ask("ask_which_child", parse=_pick_child, save_as="child_id", choices=_child_choices,
                      skip=lambda s, c: not c.children or _known_child(s, c) or s.get("child_id") == "new"
                      or bool(s.get("birth_date")),
-                     next=AFTER_CHILD),
-        "name": Ask("ask_child_name", parse=_name, save_as="name", skip=_has("name"), next="sex"),
-        "sex": Ask("ask_sex", parse=_sex, save_as="sex", skip=_has("sex"),
+                     next="early_weight_check"),
+        # Numbers a free-text message brought that do not fit the child are asked about before the name or
+        # anything else (the same checks stand after the weight and the length for answers typed one by one).
+        "early_weight_check": replace(WEIGHT_CHECK, next="early_lenhei_check"),
+        "early_lenhei_check": replace(LENHEI_CHECK, next=AFTER_CHILD),
+        "name": Ask("ask_child_name", parse=_name, save_as="name", skip=_has("name"), next="sex", stuck="stuck_name"),
+        "sex": Ask("ask_sex", parse=_sex, save_as="sex", skip=_has("sex"), stuck="stuck_sex",
                    choices=(Choice(id="sex:M", key="choice_boy", value="M"),
                             Choice(id="sex:F", key="choice_girl", value="F")),
                    next="birth_date"),
         "birth_date": Ask("ask_birth_date", parse=_birth_date, save_as="birth_date", skip=_has("birth_date"),
-                          next="posyandu"),
+                          next="posyandu", stuck="stuck_birth_date"),
         # Optional: which posyandu weighs the child (its kader then see the child in their Sheet).
         "posyandu": Ask("ask_posyandu", parse=_posyandu, save_as="posyandu_id", choices=(SKIP,),
                         skip=lambda s, c: "posyandu_id" in s or _known_child(s, c) or not c.posyandu,
                         next="measured_on"),
         "measured_on": Ask("ask_measured_on", parse=_measured_on, save_as="measured_on",
-                           choices=_today_choice, skip=_has("measured_on"), next="weight"),
+                           choices=_today_choice, skip=_has("measured_on"), next="weight", stuck="stuck_measured_on"),
         "weight": Ask("ask_weight", parse=_number(WEIGHT_KG, "kg"), save_as="weight_kg", skip=_has("weight_kg"),
-                      next="previous_on"),
+                      next="weight_check", stuck="stuck_weight"),
+        # A weight WHO would flag for this age is asked about at once, not after six more questions.
+        "weight_check": replace(WEIGHT_CHECK, next="previous_on"),
         # "bb turun dari 10,1 jadi 9,7": the earlier weight is the previous weighing; ask when it was taken.
         "previous_on": Ask("ask_previous_on", parse=_previous_on, save_as="previous_on", choices=(FORGOT,),
                            prompt_params=_previous_params,
                            skip=lambda s, c: "previous_on" in s or not s.get("previous_weight_kg"), next="lenhei"),
-        "lenhei": Ask("ask_lenhei", parse=_number(LENHEI_CM, "cm"), save_as="lenhei_cm", skip=_has("lenhei_cm"),
-                      next="measure"),
+        # "Belum diukur": a weight-only check (weight-for-age alone, said plainly in the result).
+        "lenhei": Ask("ask_lenhei", parse=_lenhei, save_as="lenhei_cm", choices=(NOT_MEASURED,),
+                      skip=lambda s, c: "lenhei_cm" in s, next="measure", stuck="stuck_lenhei"),
         "measure": Ask("ask_measure", parse=_measure, save_as="measure", choices=_measure_choices,
                        prompt_params=_measure_params, skip=lambda s, c: not s.get("lenhei_cm") or _measure_known(s, c),
-                       next="headc"),
+                       next="lenhei_check", stuck="stuck_measure"),
+        "lenhei_check": replace(LENHEI_CHECK, next="headc"),
         "headc": Ask("ask_headc", parse=_number(HEADC_CM, "cm"), save_as="headc_cm", choices=(SKIP,),
                      skip=lambda s, c: "headc_cm" in s, next="armc"),
         "armc": Ask("ask_armc", parse=_number(ARMC_CM, "cm"), save_as="armc_cm", choices=(SKIP,),
@@ -290,7 +425,7 @@ MEASURE = Flow(
         # Asked for every child, as one tap: kwashiorkor can look well-fed (WHO 2013). A quick entry that said
         # "tidak bengkak" is not asked again.
         "oedema": Ask("ask_oedema", parse=_yes_no, save_as="oedema", choices=YES_NO, skip=_has("oedema"),
-                      next=Done("assess_growth")),
+                      next=Done("assess_growth"), stuck="stuck_oedema"),
     },
 )
 
@@ -302,8 +437,13 @@ KADER_MEASURE = Flow(
     steps={
         "find": Ask("kader_ask_child", parse=_find_child, save_as="*", choices=(_NEW_CHILD,),
                     skip=lambda s, c: "child_id" in s or bool(s.get("matches")),
-                    next=Branch(lambda s, c: "pick" if s.get("matches") and "child_id" not in s else
-                                _known_or_new(s, c), {"pick": "pick", **AFTER_CHILD.to})),
+                    next=Branch(_after_find, {"pick": "pick", "confirm": "confirm", **AFTER_CHILD.to})),
+        # One child found by a name typed alone: "Betul Fajar (3/1/24)?" before anything is recorded for it.
+        "confirm": Ask("kader_confirm_child", parse=_confirm_child, save_as="*", choices=_confirm_choices,
+                       prompt_params=_confirm_params,
+                       skip=lambda s, c: "child_id" in s or _candidate(s, c) is None,
+                       next=Branch(lambda s, c: _known_or_new(s, c) if "child_id" in s else "find",
+                                   {"find": "find", **AFTER_CHILD.to})),
         "pick": Ask("ask_which_child", parse=_pick_match, save_as="child_id", choices=_match_choices,
                     skip=lambda s, c: "child_id" in s, next=AFTER_CHILD),
         "name": MEASURE.steps["name"],
@@ -312,7 +452,8 @@ KADER_MEASURE = Flow(
         "parent_phone": Ask("kader_ask_parent_phone", parse=_phone, save_as="parent_wa_id", choices=(SKIP,),
                             skip=lambda s, c: "parent_wa_id" in s or _known_child(s, c), next="measured_on"),
         **{k: v for k, v in MEASURE.steps.items()
-           if k in ("measured_on", "weight", "previous_on", "lenhei", "measure", "headc", "armc", "oedema")},
+           if k in ("measured_on", "weight", "weight_check", "previous_on", "lenhei", "measure", "lenhei_check",
+                    "headc", "armc", "oedema")},
     },
 )
 

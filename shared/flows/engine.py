@@ -2,7 +2,8 @@
 
 No I/O, no clock: the service passes a Context (today, language, the family's children) and carries out the
 Done action the engine returns. On invalid input the step is kept, retries go up, and the person gets the
-hint and the question again; the third failed try at one step offers the menu instead.
+hint and the question again. The third failed try at one step throws nothing away: the step says what is missing
+with an example and offers its own way on (skip, where it has one) or, for a family, a kader's help.
 """
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from datetime import date
 from typing import Any
 
 from shared.flows.messages import render
-from shared.flows.model import USE_ID, Ask, Branch, Context, Done, Flow, Next, Reply, State, Turn
+from shared.flows.model import USE_ID, Ask, Branch, Choice, Context, Done, Flow, Next, Reply, State, Turn
 from shared.flows.parsers import Invalid
 
-MAX_TRIES = 3  # STYLE.md: after 3 failed tries at one step, offer the menu
+MAX_CHOICES = 10  # Meta: at most 10 rows in a list
+MAX_TRIES = 3  # after 3 failed tries at one step, explain with an example and offer help (MENU still works)
+# Offered to a family stuck at a question: how the posyandu's kader can help (measuring, the Buku KIA).
+KADER_HELP = Choice(id="help:kader", key="choice_ask_kader")
 
 
 def start(flow: Flow, ctx: Context, slots: dict | None = None) -> Turn:
@@ -24,11 +28,16 @@ def start(flow: Flow, ctx: Context, slots: dict | None = None) -> Turn:
 def advance(flow: Flow, state: State, text: str, ctx: Context, reply_id: str = "") -> Turn:
     """Apply one message to the current step: save the answer and move on, or re-ask with a hint."""
     ask = flow.steps[state.step]
+    if reply_id == KADER_HELP.id and not ctx.is_staff:
+        again = State(state.flow, state.step, dict(state.slots))
+        return Turn(again, (Reply("kader_can_help"), _prompt(ask, again.slots, ctx)))
     value = _read(ask, text, reply_id, state.slots, ctx)
     if isinstance(value, Invalid):
         hint = Reply(value.key, dict(value.params))
         if state.retries + 1 >= MAX_TRIES:
-            return Turn(None, (hint, Reply("too_many_tries")), action="menu")
+            # What was understood stays; the count starts again, so the person can go on trying after the help.
+            kept = State(state.flow, state.step, dict(state.slots))
+            return Turn(kept, (hint, _stuck(ask, kept.slots, ctx)))
         retry = State(state.flow, state.step, dict(state.slots), state.retries + 1)
         return Turn(retry, (hint, _prompt(ask, retry.slots, ctx)))
     slots = dict(state.slots)
@@ -65,6 +74,14 @@ def choices_of(ask: Ask, slots: dict, ctx: Context):
 def _prompt(ask: Ask, slots: dict, ctx: Context) -> Reply:
     params = ask.prompt_params(slots, ctx) if ask.prompt_params else {}
     return Reply(ask.prompt, params, tuple(choices_of(ask, slots, ctx)))
+
+
+def _stuck(ask: Ask, slots: dict, ctx: Context) -> Reply:
+    """After the third failed try: the step's own explanation with an example, its choices (a skip, where it has
+    one) and, for a family, the kader's help."""
+    params = ask.prompt_params(slots, ctx) if ask.prompt_params else {}
+    extra = () if ctx.is_staff else (KADER_HELP,)
+    return Reply(ask.stuck, params, (*choices_of(ask, slots, ctx), *extra)[:MAX_CHOICES])
 
 
 def _read(ask: Ask, text: str, reply_id: str, slots: dict, ctx: Context) -> Any:

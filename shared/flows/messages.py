@@ -80,7 +80,6 @@ ID: dict[str, str] = {
     ),
     "cancelled": "Baik, dibatalkan.",
     "session_expired": "Percakapan sebelumnya sudah lama, jadi kita mulai dari awal ya.",
-    "too_many_tries": "Sepertinya ada yang kurang jelas. Tidak apa-apa, silakan pilih dari menu.",
     "not_understood": "Maaf, Tumbuh belum mengerti pesan itu. Ketik BANTUAN untuk contoh cara menulis.",
     "no_children": "Belum ada anak yang tercatat. Pilih *Cek pertumbuhan* untuk mencatat anak pertama.",
     "children_list": "Anak yang tercatat:\n{lines}",
@@ -125,6 +124,56 @@ ID: dict[str, str] = {
                        "*Tidak ingat*.",
     "previous_not_before": "Tanggal itu harus sebelum tanggal ukur yang sekarang. Coba periksa lagi, ya.",
     "choice_forgot": "Tidak ingat",
+    "choice_not_measured": "Belum diukur",
+    "weight_only_note": (
+        "Panjang/tinggi badan belum diukur, jadi yang dihitung hanya berat menurut umur (BB/U). Untuk tahu apakah "
+        "anak pendek (stunting), ukur panjang/tinggi badannya di posyandu."
+    ),
+    # --- a value that does not fit the child, asked about at once (before any other question) ---
+    "check_weight": (
+        "Berat {weight_kg} kg tidak biasa untuk anak umur {age}. Apakah angkanya sudah benar? Kalau salah ketik, "
+        "kirim angka yang benar."
+    ),
+    "check_lenhei": (
+        "Panjang/tinggi {lenhei_cm} cm tidak biasa untuk anak umur {age}{with_weight}. Apakah angkanya sudah benar? "
+        "Kalau salah ketik, kirim angka yang benar."
+    ),
+    "check_with_weight": " dengan berat {weight_kg} kg",
+    "choice_value_right": "Ya, sudah benar",
+    # --- after three tries at one question: nothing is thrown away ---
+    "stuck_generic": (
+        "Yang sudah terbaca tetap disimpan. Jawab pertanyaan tadi dengan singkat, pilih tombol di bawah, atau "
+        "ketik MENU untuk kembali ke menu."
+    ),
+    "stuck_name": "Yang sudah terbaca tetap disimpan. Tinggal nama anak, dengan huruf saja, misalnya *Ani*.",
+    "stuck_sex": "Yang sudah terbaca tetap disimpan. Tinggal jenis kelamin: ketik *L* (laki-laki) atau *P* "
+                 "(perempuan).",
+    "stuck_birth_date": (
+        "Yang sudah terbaca tetap disimpan. Tinggal tanggal lahir anak, misalnya *3-1-2024* atau *3 Januari 2024*; "
+        "tanggalnya ada di Buku KIA (halaman identitas anak)."
+    ),
+    "stuck_measured_on": (
+        "Yang sudah terbaca tetap disimpan. Tinggal tanggal anak ditimbang, misalnya *hari ini*, *kemarin* atau "
+        "*25-11-2026*."
+    ),
+    "stuck_weight": (
+        "Yang sudah terbaca tetap disimpan. Tinggal berat badan dalam kilogram, angkanya saja, misalnya *9,1* "
+        "(bukan 9100 gram)."
+    ),
+    "stuck_lenhei": (
+        "Yang sudah terbaca tetap disimpan. Tinggal panjang/tinggi badan dalam sentimeter, misalnya *76,5*. Kalau "
+        "belum diukur, pilih *Belum diukur*: Tumbuh menghitung dari berat saja."
+    ),
+    "stuck_measure": "Yang sudah terbaca tetap disimpan. Tinggal cara mengukur: ketik *berbaring* atau *berdiri*.",
+    "stuck_oedema": (
+        "Yang sudah terbaca tetap disimpan. Tinggal satu pertanyaan: apakah kedua punggung kaki bengkak? Ketik "
+        "*ya* atau *tidak*. Kalau ragu, tunjukkan kaki anak ke kader atau bidan."
+    ),
+    "choice_ask_kader": "Bantuan kader",
+    "kader_can_help": (
+        "Kader posyandu bisa membantu: mereka menimbang dan mengukur anak, dan tanggal lahir ada di Buku KIA. "
+        "Yang sudah Anda kirim tetap tersimpan di sini selama sehari; lanjutkan kapan saja."
+    ),
     "usual_lying": "Anak di bawah 2 tahun biasanya diukur berbaring (panjang badan).",
     "usual_standing": "Anak 2 tahun ke atas biasanya diukur berdiri (tinggi badan).",
     # --- what went wrong with an answer (parsers) ---
@@ -160,12 +209,22 @@ ID: dict[str, str] = {
     "field_age_months": "umur",
     "unit_months": "bulan",
     # --- kader mode ---
-    "kader_menu": "Halo Kader {name} 👋 Posyandu {posyandu}. Ketik nama anak untuk mengukur, atau pilih:",
+    "kader_menu": (
+        "Halo Kader {name} 👋 Posyandu {posyandu}.\n"
+        "Ketik satu baris per anak: nama, BB, PB/TB (dan cara ukur), misalnya _{example}_\n"
+        "Anak baru: _{example_new}_\n"
+        "Atau pilih:"
+    ),
     "kader_help": (
         "*Cara memakai Tumbuh untuk kader*\n"
-        "• Ketik nama anak (sebagian nama juga boleh) untuk mengukur anak yang sudah terdaftar.\n"
-        "• Anak yang belum terdaftar: pilih *Anak baru*, lalu jawab nama, jenis kelamin, tanggal lahir dan nomor "
-        "WhatsApp orang tuanya. Orang tua menerima hasilnya setelah mereka setuju.\n"
+        "• *Satu baris per anak*: nama (sebagian nama juga boleh), BB dalam kg, PB/TB dalam cm, dan cara ukur "
+        "(telentang atau berdiri), misalnya _{example}_. Boleh juga _bb 9,8 tb 76_ atau _9.8kg 76cm_. Tambahkan "
+        "_tidak bengkak_ agar pertanyaan edema dilewati, dan _lila 13_ bila LILA diukur.\n"
+        "• *Anak baru* dalam satu baris: _{example_new}_ (nama, L/P, tanggal lahir, BB, PB/TB, lalu nomor WhatsApp "
+        "orang tua setelah _ortu_). Orang tua ditanya dulu apakah ini anaknya, dan menerima hasilnya setelah setuju.\n"
+        "• Yang tidak ada di baris itu ditanyakan; hasilnya satu pesan singkat.\n"
+        "• Atau ketik nama anak saja, atau pilih *Ukur anak*, lalu jawab pertanyaannya satu per satu.\n"
+        "• *REKAP*: daftar anak yang diukur hari ini, yang perlu dirujuk, dan orang tua yang belum menerima hasil.\n"
         "• *Perlu dicek*: anak yang perlu diukur ulang atau dirujuk ke puskesmas.\n"
         "• Angka boleh pakai koma atau titik (9,8 atau 9.8).\n"
         "• BATAL menghentikan pengukuran yang sedang berjalan; BAHASA mengganti bahasa."
@@ -193,6 +252,68 @@ ID: dict[str, str] = {
     "review_line": "• {name} (lahir {birth_date}), diukur {measured_on}: {state}",
     "review_remeasure": "belum diukur ulang, mohon ukur ulang",
     "review_confirmed": "sudah diukur ulang dan sama, keluarga diminta ke puskesmas",
+    # --- posyandu day: one line a child, its short result, and the day's recap (REKAP) ---
+    "kader_example_line": "Fajar {weight_kg} {lenhei_cm} telentang",
+    "kader_example_new": "baru: Lestari P {birth_date} {weight_kg} {lenhei_cm} ortu 0812…",
+    "kader_confirm_child": "Betul *{child}*?",
+    "kader_line_result": "✅ *{name}* ({born}), {age}\nBB {weight_kg} kg, {lenhei_label} {lenhei_cm} cm{gain}\n"
+                         "{categories}\nStatus: *{status}*",
+    "kader_line_head": "*{name}* ({born}), {age}\nBB {weight_kg} kg, {lenhei_label} {lenhei_cm} cm",
+    "kader_category": "{indicator} {category}",
+    "kader_ind_wfa": "BB/U",
+    "kader_ind_lfa_pb": "PB/U",
+    "kader_ind_lfa_tb": "TB/U",
+    "kader_ind_wfl_pb": "BB/PB",
+    "kader_ind_wfl_tb": "BB/TB",
+    "kader_ind_bfa": "IMT/U",
+    "kader_ind_hcfa": "LK/U",
+    "kader_urgent_now": "🚨 *Rujuk SEKARANG*: {name} perlu ke IGD rumah sakit atau puskesmas sekarang, karena "
+                        "{reason}.",
+    "kader_urgent_today": "🚑 *Rujuk hari ini*: {name} perlu ke puskesmas hari ini juga, karena {reason}.",
+    "kader_urgent_soon": "🩺 *Dalam minggu ini*: {name} perlu diperiksa di puskesmas atau bidan, karena {reason}.",
+    "kader_parent_template": (
+        "📨 Orang tua tidak menulis ke Tumbuh dalam 24 jam terakhir: hasilnya dikirim sebagai pesan singkat "
+        "(template)."
+    ),
+    "kader_parent_not_linked": (
+        "📵 Belum ada orang tua yang terhubung (nomor belum dicatat, atau belum dibenarkan orang tua): sampaikan "
+        "hasilnya langsung, ya."
+    ),
+    "kader_line_next": "Berikutnya? Ketik anak berikutnya dalam satu baris.",
+    "kader_line_registered_already": "ℹ️ {name} ({born}) sudah terdaftar di posyandu ini: hasil dicatat untuk "
+                                     "anak itu.",
+    "kader_line_ambiguous": (
+        "Ada {count} angka tanpa keterangan, jadi BB dan PB/TB ditanyakan satu per satu. Tulis BB dulu lalu PB/TB, "
+        "misalnya 9,8 76."
+    ),
+    "kader_line_unread": "Angka {value} tidak dipakai: bukan BB atau PB/TB.",
+    "kader_line_today_only": "Satu baris dicatat untuk hari ini. Untuk tanggal lain, pilih *Ukur anak*.",
+    "kader_line_number_new_only": (
+        "Nomor orang tua dari satu baris hanya dicatat untuk anak baru (_baru: …_); nomor itu tidak dicatat."
+    ),
+    "choice_kader_recap": "Rekap hari ini",
+    "choice_kader_recap_desc": "Anak yang diukur hari ini dan yang perlu dirujuk",
+    "recap_none": "Belum ada anak yang diukur hari ini di Posyandu {posyandu}.",
+    "recap_header": "📋 *Rekap hari ini* — Posyandu {posyandu}, {today}\nDiukur {count} anak; {risk} perlu "
+                    "perhatian.",
+    "recap_risk_header": "*Perlu perhatian* (paling mendesak dulu):",
+    "recap_line": "• {name} ({born}): *{status}*{when}",
+    "recap_when_now": " — 🚨 ke IGD/puskesmas sekarang",
+    "recap_when_today": " — 🚑 ke puskesmas hari ini",
+    "recap_when_soon": " — 🩺 ke puskesmas/bidan minggu ini",
+    "recap_remeasure": "angka tidak biasa, perlu diukur ulang",
+    "recap_others": "*Lainnya*: {names}",
+    "recap_name_status": "{name} ({status})",
+    "recap_parent_header": "*Orang tua yang belum menerima hasil lengkap:*",
+    "recap_parent_line": "• {name}: {why}",
+    "recap_parent_no_number": "tidak ada nomor orang tua",
+    "recap_parent_claim_pending": "orang tua belum membenarkan nomornya",
+    "recap_parent_stopped": "orang tua minta STOP",
+    "recap_parent_unreachable": "nomor WhatsApp orang tua tidak bisa dihubungi",
+    "recap_parent_template": "di luar 24 jam, dikirim sebagai pesan singkat (template)",
+    "recap_parent_not_sent": "hasil belum dikirim (orang tua terhubung setelah pengukuran)",
+    "recap_parent_all_sent": "📨 Semua hasil sudah dikirim ke orang tua.",
+    "recap_next": "Ketik anak berikutnya, atau pilih:",
     "choice_next_child": "Anak berikutnya",
     "choice_prompt_next": "Lanjut ke anak berikutnya?",
     "choice_chart_lfa": "📈 Grafik tinggi",
@@ -278,6 +399,7 @@ ID: dict[str, str] = {
     "status_food_refusal_infant": "malas menyusu",
     # one sentence per finding
     "summary_good": "Pertumbuhan {name} sesuai standar. Pertahankan! 💚",
+    "summary_good_weight_only": "Berat badan {name} sesuai umurnya. 💚",
     "summary_danger_sign": "Anda menyebut tanda bahaya pada {name}.",
     "summary_oedema": "Kedua kaki {name} bengkak (edema): ini tanda gizi buruk, berapa pun berat badannya.",
     "summary_severely_wasted": "{name} sangat kurus untuk panjang/tinggi badannya (gizi buruk).",
@@ -588,7 +710,6 @@ EN: dict[str, str] = {
     ),
     "cancelled": "OK, cancelled.",
     "session_expired": "Our last conversation was a while ago, so let's start again.",
-    "too_many_tries": "Something seems unclear. No problem, please pick from the menu.",
     "not_understood": "Sorry, Tumbuh didn't understand that. Type BANTUAN for examples of what to write.",
     "no_children": "No children on record yet. Pick *Check growth* to add your first child.",
     "children_list": "Children on record:\n{lines}",
@@ -631,6 +752,52 @@ EN: dict[str, str] = {
                        "remember*.",
     "previous_not_before": "That date must be before this measurement's date. Please check again.",
     "choice_forgot": "Don't remember",
+    "choice_not_measured": "Not measured",
+    "weight_only_note": (
+        "Length/height was not measured, so only weight-for-age (W/A) is assessed. To know whether the child is "
+        "short for age (stunting), have the length/height measured at the posyandu."
+    ),
+    "check_weight": (
+        "A weight of {weight_kg} kg is unusual for a child aged {age}. Is the number right? If it was a typo, send "
+        "the right number."
+    ),
+    "check_lenhei": (
+        "A length/height of {lenhei_cm} cm is unusual for a child aged {age}{with_weight}. Is the number right? If it "
+        "was a typo, send the right number."
+    ),
+    "check_with_weight": " weighing {weight_kg} kg",
+    "choice_value_right": "Yes, it's right",
+    "stuck_generic": (
+        "What was understood is kept. Answer the question briefly, pick a button below, or type MENU to go back "
+        "to the menu."
+    ),
+    "stuck_name": "What was understood is kept. Only the child's name is missing, in letters, e.g. *Ani*.",
+    "stuck_sex": "What was understood is kept. Only the sex is missing: type *L* (boy) or *P* (girl).",
+    "stuck_birth_date": (
+        "What was understood is kept. Only the birth date is missing, e.g. *3-1-2024* or *3 January 2024*; it is in "
+        "the Buku KIA (the child's identity page)."
+    ),
+    "stuck_measured_on": (
+        "What was understood is kept. Only the measuring date is missing, e.g. *today*, *yesterday* or *25-11-2026*."
+    ),
+    "stuck_weight": (
+        "What was understood is kept. Only the weight in kilograms is missing, just the number, e.g. *9.1* (not "
+        "9100 grams)."
+    ),
+    "stuck_lenhei": (
+        "What was understood is kept. Only the length/height in centimetres is missing, e.g. *76.5*. If it was not "
+        "measured, pick *Not measured*: Tumbuh then assesses the weight only."
+    ),
+    "stuck_measure": "What was understood is kept. Only how it was measured is missing: type *lying* or *standing*.",
+    "stuck_oedema": (
+        "What was understood is kept. One question is left: are both feet swollen on top? Type *yes* or *no*. If "
+        "unsure, show the child's feet to the cadre or midwife."
+    ),
+    "choice_ask_kader": "Cadre's help",
+    "kader_can_help": (
+        "The posyandu cadre can help: they weigh and measure children, and the birth date is in the Buku KIA. What "
+        "you sent stays here for a day; carry on any time."
+    ),
     "usual_lying": "Children under 2 are usually measured lying down (length).",
     "usual_standing": "Children 2 and older are usually measured standing (height).",
     "invalid_name": "I couldn't read the name. Please write it in letters, at most {max} characters.",
@@ -664,12 +831,23 @@ EN: dict[str, str] = {
     "field_measured_on": "measuring date",
     "field_age_months": "age",
     "unit_months": "months",
-    "kader_menu": "Hello cadre {name} 👋 Posyandu {posyandu}. Type a child's name to measure, or pick:",
+    "kader_menu": (
+        "Hello cadre {name} 👋 Posyandu {posyandu}.\n"
+        "Type one line a child: name, weight, length/height (and how measured), e.g. _{example}_\n"
+        "New child: _{example_new}_\n"
+        "Or pick:"
+    ),
     "kader_help": (
         "*How cadres use Tumbuh*\n"
-        "• Type a child's name (part of it is fine) to measure a registered child.\n"
-        "• A child not registered yet: pick *New child*, then give the name, sex, birth date and the parent's "
-        "WhatsApp number. The parent receives the result once they agree.\n"
+        "• *One line a child*: the name (part of it is fine), weight in kg, length/height in cm, and how the child "
+        "was measured (lying or standing), e.g. _{example}_. _bb 9.8 tb 76_ or _9.8kg 76cm_ work too. Add _no "
+        "swelling_ to skip the oedema question, and _lila 13_ when the arm circumference was measured.\n"
+        "• A *new child* in one line: _{example_new}_ (name, L/P, birth date, weight, length/height, then the "
+        "parent's WhatsApp number after _ortu_). The parent is asked first whether this is their child, and "
+        "receives the result once they agree.\n"
+        "• Whatever the line leaves out is asked; the result is one short message.\n"
+        "• Or type only the child's name, or pick *Measure a child*, and answer the questions one by one.\n"
+        "• *REKAP*: the children measured today, who needs a referral, and the parents who did not get the result.\n"
         "• *To check*: children to measure again or to refer to the puskesmas.\n"
         "• Numbers may use a comma or a point (9,8 or 9.8).\n"
         "• BATAL stops the measuring in progress; BAHASA changes the language."
@@ -697,6 +875,69 @@ EN: dict[str, str] = {
     "review_line": "• {name} (born {birth_date}), measured {measured_on}: {state}",
     "review_remeasure": "not measured again yet, please measure again",
     "review_confirmed": "measured again with the same result, the family was sent to the puskesmas",
+    "kader_example_line": "Fajar {weight_kg} {lenhei_cm} lying",
+    "kader_example_new": "new: Lestari F {birth_date} {weight_kg} {lenhei_cm} ortu 0812…",
+    "kader_confirm_child": "Is it *{child}*?",
+    "kader_line_result": "✅ *{name}* ({born}), {age}\nWeight {weight_kg} kg, {lenhei_label} {lenhei_cm} cm{gain}\n"
+                         "{categories}\nStatus: *{status}*",
+    "kader_line_head": "*{name}* ({born}), {age}\nWeight {weight_kg} kg, {lenhei_label} {lenhei_cm} cm",
+    "kader_category": "{indicator} {category}",
+    "kader_ind_wfa": "W/A",
+    "kader_ind_lfa_pb": "L/A",
+    "kader_ind_lfa_tb": "H/A",
+    "kader_ind_wfl_pb": "W/L",
+    "kader_ind_wfl_tb": "W/H",
+    "kader_ind_bfa": "BMI/A",
+    "kader_ind_hcfa": "HC/A",
+    "kader_urgent_now": "🚨 *Refer NOW*: {name} needs a hospital emergency room or the puskesmas now, because "
+                        "{reason}.",
+    "kader_urgent_today": "🚑 *Refer today*: {name} needs the puskesmas today, because {reason}.",
+    "kader_urgent_soon": "🩺 *Within this week*: {name} needs a check at the puskesmas or with the midwife, because "
+                         "{reason}.",
+    "kader_parent_template": (
+        "📨 The parent has not written to Tumbuh in the last 24 hours: the result was sent as a short message "
+        "(template)."
+    ),
+    "kader_parent_not_linked": (
+        "📵 No parent is linked yet (no number given, or the parent has not confirmed it): please tell the family "
+        "in person."
+    ),
+    "kader_line_next": "Next? Type the next child in one line.",
+    "kader_line_registered_already": "ℹ️ {name} ({born}) is already registered at this posyandu: the result is "
+                                     "recorded for that child.",
+    "kader_line_ambiguous": (
+        "There are {count} numbers without a label, so weight and length/height are asked one by one. Write the "
+        "weight first, then the length/height, e.g. 9.8 76."
+    ),
+    "kader_line_unread": "The number {value} was not used: it is neither a weight nor a length/height.",
+    "kader_line_today_only": "A one-line entry is recorded for today. For another date, pick *Measure a child*.",
+    "kader_line_number_new_only": (
+        "A parent's number in a one-line entry is recorded only for a new child (_new: …_); that number was not "
+        "recorded."
+    ),
+    "choice_kader_recap": "Today's recap",
+    "choice_kader_recap_desc": "Children measured today and who needs a referral",
+    "recap_none": "No child has been measured today at Posyandu {posyandu} yet.",
+    "recap_header": "📋 *Today's recap* — Posyandu {posyandu}, {today}\n{count} children measured; {risk} need "
+                    "attention.",
+    "recap_risk_header": "*Need attention* (most urgent first):",
+    "recap_line": "• {name} ({born}): *{status}*{when}",
+    "recap_when_now": " — 🚨 emergency room/puskesmas now",
+    "recap_when_today": " — 🚑 puskesmas today",
+    "recap_when_soon": " — 🩺 puskesmas/midwife this week",
+    "recap_remeasure": "unusual value, to be measured again",
+    "recap_others": "*Others*: {names}",
+    "recap_name_status": "{name} ({status})",
+    "recap_parent_header": "*Parents who did not get the full result:*",
+    "recap_parent_line": "• {name}: {why}",
+    "recap_parent_no_number": "no parent number",
+    "recap_parent_claim_pending": "the parent has not confirmed the number yet",
+    "recap_parent_stopped": "the parent asked for STOP",
+    "recap_parent_unreachable": "the parent's WhatsApp number cannot be reached",
+    "recap_parent_template": "outside the 24 hours, sent as a short message (template)",
+    "recap_parent_not_sent": "not sent (the parent was linked after the measurement)",
+    "recap_parent_all_sent": "📨 Every result was sent to the parents.",
+    "recap_next": "Type the next child, or pick:",
     "choice_next_child": "Next child",
     "choice_prompt_next": "Go on to the next child?",
     "choice_chart_lfa": "📈 Height chart",
@@ -779,6 +1020,7 @@ EN: dict[str, str] = {
     "status_food_refusal": "poor eating",
     "status_food_refusal_infant": "poor breastfeeding",
     "summary_good": "{name} is growing according to the standard. Keep it up! 💚",
+    "summary_good_weight_only": "{name}'s weight is right for the age. 💚",
     "summary_danger_sign": "You mentioned a danger sign in {name}.",
     "summary_oedema": "Both of {name}'s feet are swollen (oedema): a sign of severe acute malnutrition, whatever "
                       "the weight.",
@@ -1039,6 +1281,14 @@ class Ref(str):
 
 class Join(tuple):
     """A parameter that is a list of values (catalogue refs, numbers...), each rendered, joined with commas."""
+
+
+def age_text(age_months: int) -> Ref:
+    """Age in completed months as the Permenkes shows it (bulan penuh), e.g. '1 th 3 bln'."""
+    years, months = divmod(age_months, 12)
+    if years and months:
+        return Ref("age_ym", years=years, months=months)
+    return Ref("age_y", years=years) if years else Ref("age_m", months=months)
 
 
 class Signed(float):

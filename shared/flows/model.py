@@ -73,7 +73,7 @@ class Ask:
 
     parse(text, slots, ctx) returns the value or an Invalid; a tapped choice skips parsing. `skip` lets a step
     be passed over when its answer is already known (quick entry) or irrelevant; `choices` may depend on what
-    was collected so far.
+    was collected so far. `stuck` is said after the third failed try: what is missing, with an example.
     """
 
     prompt: str
@@ -83,6 +83,7 @@ class Ask:
     choices: tuple[Choice, ...] | Callable[[dict, Context], tuple[Choice, ...]] = ()
     skip: Callable[[dict, Context], bool] | None = None
     prompt_params: Callable[[dict, Context], dict] | None = None
+    stuck: str = "stuck_generic"
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from shared.domain import growth
 from shared.domain.advice import Urgency
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.flows import engine, parsers
-from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE, implied_measure
+from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE, check_known, implied_measure, short_date
 from shared.flows.examples import example
-from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, render
+from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, age_text, render
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Ports, TurnStart, UnitOfWork
-from shared.services import assessing, results
+from shared.services import assessing, kader as kader_day, results
 from shared.services.replies import to_messages
 from shared.whatsapp.outgoing import Template, Text
 from shared.whatsapp.payloads import build_message, is_buttons
@@ -61,7 +61,8 @@ KEYWORDS = {"cek": "menu:measure", "ukur": "menu:measure", "timbang": "menu:meas
             "check": "menu:measure", "riwayat": "menu:history", "history": "menu:history",
             "anak": "menu:children", "children": "menu:children", "pengingat": "menu:reminders",
             "grafik": "menu:history", "chart": "menu:history", "kurva": "menu:history"}
-KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), Choice("kader:review", "choice_kader_review"),
+KADER_CHOICES = (Choice("kader:measure", "choice_kader_measure"), kader_day.RECAP_CHOICE,
+                 Choice("kader:review", "choice_kader_review"),
                  Choice("menu:help", "menu_help"), Choice("menu:language", "menu_language"))
 REVIEW_DAYS = 60  # the kader's "perlu dicek" list covers flagged values of about the last two posyandu months
 SERVICE_WINDOW = timedelta(hours=24)  # Meta: free-form messages only within 24 h of the person's last message
@@ -186,8 +187,8 @@ class Dialogue:
         self.new_state = None
 
     def kader_menu(self) -> None:
-        self.replies.append(Reply("kader_menu", {"name": self.known_staff.name, "posyandu": self.posyandu_name()},
-                                  KADER_CHOICES))
+        self.replies.append(Reply("kader_menu", {"name": self.known_staff.name, "posyandu": self.posyandu_name(),
+                                                 **kader_day.examples(self.today)}, KADER_CHOICES))
         self.new_state = None
 
     def posyandu_name(self) -> str:
@@ -336,7 +337,13 @@ class Dialogue:
             return self.kader_menu()
         if word:
             return WORDS[word](self)
+        if rid == "kader:recap" or (not rid and parsers.asks_recap(self.msg.text)):
+            return self.kader_recap()
         if self.state is not None and self.state.flow in ("kader_measure", "language"):
+            finding = (self.state.flow, self.state.step) == ("kader_measure", "find")
+            line = self.kader_line() if finding and not rid else None
+            if line is not None:
+                return self.measure_line(line)  # a whole line typed where a name was asked: read it whole
             self.advance()
             return self.audit_kader_reads()
         if rid in ("kader:measure", "next:kader"):
@@ -353,20 +360,68 @@ class Dialogue:
             return self.kader_menu()
         if parsers.greeting(self.msg.text) and not any(ch.isdigit() for ch in self.msg.text):
             return self.kader_menu()  # "Selamat pagi bu" is a greeting, not a child's name
+        line = self.kader_line()
+        if line is not None:
+            return self.measure_line(line)
         # Typing a name starts measuring straight away: the name is the answer to "which child?".
         turn = engine.start(KADER_MEASURE, self.ctx())
         assert turn.state is not None  # measuring always opens with "which child?"
         self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
         self.audit_kader_reads()
 
-    def audit_kader_reads(self) -> None:
+    def kader_line(self) -> parsers.KaderLine | None:
+        """The message read as one line a child ("Fajar 9,8 76 telentang"), or None (a name alone, or words)."""
+        return parsers.read_kader_line(self.msg.text, today=self.today,
+                                       earliest_birth=self.today - timedelta(days=growth.ages.UNDER_FIVE_LAST_DAY))
+
+    def measure_line(self, line: parsers.KaderLine) -> None:
+        """One line a child ("Fajar 9,8 76 telentang", "baru: Lestari P 12-5-2025 8,1 71 ortu 0812…"): the child is
+        found (or registered) and measured in one go; only what the line leaves out is asked (kader.line_slots),
+        and the result is one short message (act_assess_growth)."""
+        known = kader_day.registered_already(line, self.children)
+        self.replies.extend(hint(problem) for problem in line.problems)
+        if known is not None:
+            self.say("kader_line_registered_already", name=known.name, born=short_date(known.birth_date))
+        elif line.parent_given and not line.new:
+            self.say("kader_line_number_new_only")
+        ctx = self.ctx()
+        turn = engine.start(KADER_MEASURE, ctx, kader_day.line_slots(line, self.today, known))
+        if turn.state is not None and turn.state.step == "find" and line.query:
+            turn = engine.advance(KADER_MEASURE, turn.state, line.query, ctx)  # the name answers "which child?"
+        self.audit_kader_reads(turn.state.slots if turn.state is not None else turn.slots)
+        self.apply(turn)
+
+    def kader_recap(self) -> None:
+        """REKAP: the posyandu's children its staff measured today, who needs attention (most urgent first), and
+        whose parent did not get the full result and why; a read of children's data, audited (ids only)."""
+        posyandu_id = self.known_staff.posyandu_id
+        rows = self.tx.posyandu_day(posyandu_id, self.today) if posyandu_id else []
+        recap = kader_day.recap_replies(rows, self.posyandu_name(), self.today)
+        if rows:
+            self.tx.audit(self.actor(), "recap.read", "posyandu", posyandu_id,
+                          {"children": sorted({c.id for c, _, _ in rows})})
+        if self.state is not None and self.state.flow == "kader_measure":
+            # A child half-measured is not dropped unsaid: after the recap, its open question is asked again.
+            turn = engine.start(KADER_MEASURE, self.ctx(), self.state.slots)
+            if turn.state is not None:
+                self.replies.extend(recap[:-1])
+                return self.apply(turn)
+        self.replies.extend(recap)
+        self.new_state = None
+
+    def audit_kader_reads(self, after: dict | None = None) -> None:
         """A kader's search shows children's names and birth dates, and picking one opens its record: both are
-        reads of children's data by staff, kept in the audit log (ids only)."""
+        reads of children's data by staff, kept in the audit log (ids only). `after`: the slots the turn ends
+        with, when they are not the saved state's (a one-line entry measured in the same turn)."""
         before = self.state.slots if self.state is not None else {}
-        after = self.new_state.slots if self.new_state is not None else {}
+        if after is None:
+            after = self.new_state.slots if self.new_state is not None else {}
         if after.get("matches") and after.get("matches") != before.get("matches"):
             self.tx.audit(self.actor(), "child.search", "posyandu", self.known_staff.posyandu_id,
                           {"children": list(after["matches"])})
+        if after.get("candidate") is not None and after.get("candidate") != before.get("candidate"):
+            self.tx.audit(self.actor(), "child.search", "posyandu", self.known_staff.posyandu_id,
+                          {"children": [after["candidate"]]})
         opened = after.get("child_id")
         if type(opened) is int and opened != before.get("child_id"):
             self.tx.audit(self.actor(), "child.open", "child", opened)
@@ -377,7 +432,9 @@ class Dialogue:
         child = next((c for c in self.children if rid == f"again:{c.id}"), None)
         if child is None:
             return self.menu()
-        slots: dict = {"child_id": child.id, "measured_on": self.today.isoformat()}
+        # The numbers were already asked about ("is it right?") and are now measured again on purpose.
+        slots: dict = {"child_id": child.id, "measured_on": self.today.isoformat(), "weight_checked": True,
+                       "lenhei_checked": True}
         latest = next(iter(self.tx.measurements_of(child.id, limit=1)), None)
         if latest is not None and latest.review == "remeasure":
             kept = {"headc_cm": "head_circumference_for_age", "armc_cm": "arm_circumference_for_age"}
@@ -447,7 +504,11 @@ class Dialogue:
                 slots.pop("oedema", None)
             if entry.concerns:
                 slots["concerns"] = list(entry.concerns)
-            hints = [hint(problem) for problem in entry.problems]
+            slots, known_problems = check_known(slots, self.ctx())
+            if any(problem.key == "child_too_old" for problem in known_problems):
+                self.say("child_too_old")  # the blocking answer first: no question is asked for a child over five
+                return self.menu()
+            hints = [hint(problem) for problem in (*entry.problems, *known_problems)]
             match = [c for c in self.children if slots.get("birth_date") == c.birth_date.isoformat()
                      and slots.get("sex", c.sex) == c.sex]
             if len(match) == 1:
@@ -492,7 +553,7 @@ class Dialogue:
 
     def word_help(self) -> None:
         if self.staff is not None:
-            self.say("kader_help")
+            self.say("kader_help", **kader_day.examples(self.today))
         else:
             self.say("help", example=example("example_older", self.today))
         self.menu()
@@ -722,6 +783,7 @@ class Dialogue:
         for row_id, _summary in ev.revisions:
             self.tx.audit(self.actor(), "measurement.recompute", "measurement", row_id, {"reason": "earlier_entry"})
         own_chart = self.staff is None
+        notified = False
         if ev.advice is None:
             replies = results.remeasure_replies(child.name, ev, child.id)
         else:
@@ -734,8 +796,14 @@ class Dialogue:
         if self.staff is not None:
             parent_note = self.notify_parent(child, replies, ev, entry.measured_on, done.chart_rows) \
                 if ev.advice is not None else None
-            replies = results.kader_replies(replies, child.id, remeasure=ev.advice is None, parent_note=parent_note,
-                                            claim_noted=bool(slots.get("parent_wa_id")))
+            if slots.get("one_line"):  # one line a child: one short message back (kader.line_result)
+                if ev.advice is not None and parent_note is None:
+                    parent_note = "kader_parent_claim_noted" if slots.get("parent_wa_id") else \
+                        "kader_parent_not_linked"
+                replies = kader_day.line_result(child, ev, entry, parent_note, staff_notified=notified)
+            else:
+                replies = results.kader_replies(replies, child.id, remeasure=ev.advice is None,
+                                                parent_note=parent_note, claim_noted=bool(slots.get("parent_wa_id")))
         self.replies.extend(replies)
         self.new_state = None
 
@@ -804,8 +872,11 @@ class Dialogue:
             return "kader_parent_opted_out"
         if parent.unreachable_at is not None:
             return "kader_parent_unreachable"
-        self.tx.audit(self.actor(), "message.parent", "child", child.id, {"kind": "result"})
-        if parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW:
+        in_window = parent.last_inbound_at is not None and self.now - parent.last_inbound_at < SERVICE_WINDOW
+        # The kind recorded says which went out, for the kader's recap (UnitOfWork.posyandu_day).
+        self.tx.audit(self.actor(), "message.parent", "child", child.id,
+                      {"kind": "result" if in_window else "result_template"})
+        if in_window:
             intro = Reply("parent_result_intro", {"name": child.name})
             shown = results.result_chart(ev.assessment, ev.advice)
             body = [r for r in replies if r.key != "not_advice_note"] + [
@@ -819,7 +890,7 @@ class Dialogue:
             urgent = ev.advice.tier >= Urgency.TODAY
             self.queue_to(parent, [Template(URGENT_RESULT_TEMPLATE if urgent else RESULT_TEMPLATE, parent.language,
                                             params)], "result_template")
-        return "kader_parent_notified"
+        return "kader_parent_notified" if in_window else "kader_parent_template"
 
     def send_chart(self, rid: str) -> None:
         """Queue a growth chart of one of the family's children (drawn when sent, once per picture)."""
@@ -908,4 +979,4 @@ def _render_line(lang: str, child: Child, today: date) -> str:
     months = growth.ages.completed_months(child.birth_date, today)
     return render("children_line", lang, name=child.name,
                   sex=Ref("choice_boy" if child.sex == "M" else "choice_girl"),
-                  birth_date=child.birth_date, age=results.age_text(months))
+                  birth_date=child.birth_date, age=age_text(months))

@@ -9,7 +9,7 @@ from datetime import date
 
 from shared.domain.advice import Advice
 from shared.domain.growth import GainStatus, GrowthAssessment, ages
-from shared.flows.messages import Join, Ref, Signed
+from shared.flows.messages import Join, Ref, Signed, age_text
 from shared.flows.model import Choice, Reply
 from shared.services.assessing import Evaluation
 
@@ -136,6 +136,8 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
     if a.muac is not None:
         replies.append(Reply("result_line", {"indicator": Ref("ind_lila", armc_cm=a.armc_cm),
                                              "category": Ref(f"cat_{a.muac.value}")}))
+    if lenhei_cm is None:  # "belum diukur": only weight-for-age, and the family is told what that leaves out
+        replies.append(Reply("weight_only_note", params))
     gain = ev.gain
     if gain is not None and gain.status is GainStatus.GAINED:
         replies.append(Reply("gain_gained", params))
@@ -193,12 +195,6 @@ def history_words(summary: dict) -> tuple[Join | Ref, Ref]:
     return words, Ref(f"gain_word_{code}" if code in ("N", "T") else "gain_word_none")
 
 
-def age_text(age_months: int) -> Ref:
-    """Age in completed months as the Permenkes shows it (bulan penuh), e.g. '1 th 3 bln'."""
-    years, months = divmod(age_months, 12)
-    if years and months:
-        return Ref("age_ym", years=years, months=months)
-    return Ref("age_y", years=years) if years else Ref("age_m", months=months)
 
 
 def kader_replies(replies: tuple[Reply, ...], child_id: int, remeasure: bool, parent_note: str | None,

@@ -10,6 +10,7 @@ from shared.ports import Ports
 from shared.services.inbound import handle_message
 from shared.whatsapp.outgoing import Button, Buttons, Image, ListMessage, Outgoing, Row, Section, Template, Text
 from shared.whatsapp.webhook import Inbound
+from tests.words import code_names
 
 WA_ID = "6281200000001"
 KADER = "6281300000009"  # the kader fixture's number
@@ -43,6 +44,15 @@ def read_body(body: dict) -> Outgoing:
     return ListMessage(interactive["body"]["text"], interactive["action"]["button"], sections, text_header, footer)
 
 
+def shown_text(message: Outgoing) -> str:
+    """Every word a person sees in a message: its text, header, footer, button titles, list rows."""
+    parts = [getattr(message, name, "") for name in ("body", "header", "footer", "caption", "button")]
+    parts += [b.title for b in getattr(message, "buttons", ())]
+    parts += [t for s in getattr(message, "sections", ()) for r in s.rows for t in (s.title, r.title, r.description)]
+    parts += list(getattr(message, "body_params", ()))
+    return "\n".join(p for p in parts if p)
+
+
 class RecordingMessenger:
     """A Messenger that keeps what it was asked to send, read back into messages (the Graph API itself is tested
     against the stand-in)."""
@@ -59,7 +69,10 @@ class RecordingMessenger:
             raise self.fail_with
         if self.fail_next:
             raise self.fail_next.pop(0)
-        self.sent.append((body["to"], read_body(body)))
+        message = read_body(body)
+        names = code_names(shown_text(message))
+        assert not names, f"a code name reached a person: {names}"  # every golden conversation checks this
+        self.sent.append((body["to"], message))
         return f"wamid.OUT{next(self._ids)}"
 
     def upload_media(self, data, filename="chart.png"):

@@ -117,15 +117,19 @@ def test_a_quick_entry_that_says_no_swelling_is_not_asked_again(consented):
 # --- Flagged values have no safety net ------------------------------------------------------------------------
 
 def _extreme(chat, name="Dodi"):
-    """An 18-month-old at 6.0 kg and 80 cm: WHZ -6.4, outside WHO's plausibility limit (-5)."""
-    assert _quick(chat, "cowok lahir 1-9-2023 bb 6 pb 80 hari ini lk 46 lila 12,8", name) == ["ask_oedema"]
+    """An 18-month-old at 6.0 kg and 80 cm: WHZ -6.4, outside WHO's plausibility limit (-5). Asked about at once
+    ("is the length right?"), confirmed, then measured."""
+    assert chat.say("cowok lahir 1-9-2023 bb 6 pb 80 hari ini lk 46 lila 12,8") == ["check_lenhei"]
+    assert chat.say(reply_id="check:right") == ["ask_child_name"]
+    assert chat.say(name) == ["ask_oedema"]
     return chat.say(reply_id="no")
 
 
 def test_a_confirmed_extreme_value_gets_the_result_and_the_posyandu_staff_are_told(consented, ports, posyandu):
     """First 'ukur ulang'; the same numbers again give the result with 'bila angka ini benar, bawa anak ke
     puskesmas hari ini', and the kader and bidan of the child's posyandu get a notice through the outbox."""
-    consented.say("cowok lahir 1-9-2023 bb 6 pb 80 hari ini lk 46 lila 12,8")
+    assert consented.say("cowok lahir 1-9-2023 bb 6 pb 80 hari ini lk 46 lila 12,8") == ["check_lenhei"]
+    consented.say(reply_id="check:right")
     consented.say("Dodi")
     assert consented.say("Melati") == ["ask_oedema"]  # the parent names the posyandu
     assert consented.say(reply_id="no") == ["remeasure"]
@@ -147,9 +151,10 @@ def test_a_confirmed_extreme_value_gets_the_result_and_the_posyandu_staff_are_to
 
 
 def test_an_unconfirmed_flagged_value_is_on_the_kaders_perlu_dicek_list(kader, ports):
-    """A flagged value nobody re-measured stays visible to the posyandu's staff as 'perlu dicek'."""
+    """A flagged value nobody re-measured stays visible to the posyandu's staff as 'perlu dicek' (the kader said
+    the length was typed right when asked)."""
     play(kader, "MENU", "@kader:measure", "@child:new", "Dodi", "L", "1-9-2023", "@skip", "@date:today", "6", "80",
-         "@measure:l", "@skip", "@skip")
+         "@measure:l", "@check:right", "@skip", "@skip")
     assert kader.say(reply_id="no")[0] == "remeasure"
 
     assert kader.say(reply_id="kader:review")[:2] == ["review_header", "review_line"]

@@ -79,8 +79,9 @@ def test_quick_entry_asks_only_what_is_missing(consented):
     assert consented.say("Budi") == ["ask_measured_on"]
 
 
-def test_bad_answer_is_reasked_with_a_hint_and_the_third_failure_offers_the_menu(consented):
-    """Nonsense at the weight step gets hint + question twice, then the menu."""
+def test_bad_answer_is_reasked_with_a_hint_and_the_third_failure_keeps_everything(consented, ports):
+    """Nonsense at the weight step gets hint + question twice; the third says what is missing with an example and
+    offers the kader's help, and nothing typed before is lost: a weight then finishes the check."""
     consented.say("cewek lahir 21-04-2023 pb 70")
     consented.say("Sari")
     consented.say("@date:today".lstrip("@"), reply_id="date:today")
@@ -90,7 +91,10 @@ def test_bad_answer_is_reasked_with_a_hint_and_the_third_failure_offers_the_menu
     third = consented.say("entah")
 
     assert first == second == ["invalid_number", "ask_weight"]
-    assert third == ["invalid_number", "too_many_tries", "menu"]
+    assert third == ["invalid_number", "stuck_weight"]
+    assert "9,1" in ports.messenger.sent[-1][1].body
+    assert consented.say(reply_id="help:kader") == ["kader_can_help", "ask_weight"]
+    assert consented.say("8,6")[0] in ("ask_measure", "ask_headc")  # Sari, her birth date and length were kept
 
 
 def test_out_of_range_weight_explains_the_range(consented):
@@ -120,8 +124,10 @@ def test_a_second_weighing_says_naik_or_tidak_naik(consented, ports):
 
 
 def test_implausible_numbers_ask_to_remeasure_and_are_stored_flagged(consented, ports):
-    """A length WHO flags as implausible is stored with its flag and never shown as a result."""
-    consented.say("cowok lahir 3-1-2024 bb 9 pb 40 tgl ukur 3-3-2025")
+    """A length WHO flags as implausible is asked about at once; confirmed as typed, it is stored with its flag and
+    never shown as a result (the child is measured again)."""
+    assert consented.say("cowok lahir 3-1-2024 bb 9 pb 40 tgl ukur 3-3-2025") == ["check_lenhei"]
+    consented.say(reply_id="check:right")
     consented.say("Budi")
     consented.say(reply_id="skip")
     consented.say(reply_id="skip")

@@ -31,7 +31,8 @@ def _measure_again(kader, armc="@skip"):
     """Measure the registered child Ani again, found by name."""
     assert kader.say("MENU") == ["kader_menu"]
     assert kader.say(reply_id="kader:measure") == ["kader_ask_child"]
-    assert kader.say("Ani") == ["ask_measured_on"]
+    assert kader.say("Ani") == ["kader_confirm_child"]
+    assert kader.say(reply_id="yes") == ["ask_measured_on"]
     for said in ("@date:today", "8,9", "78", "@measure:l", "@skip", armc, "@no"):
         keys = kader.say(reply_id=said[1:]) if said.startswith("@") else kader.say(said)
     return keys
@@ -66,12 +67,25 @@ def test_kader_registers_and_measures_a_new_child_without_consent_questions(kade
     assert ports.records.run("SELECT count(*) FROM guardians")[0][0] == 0
 
 
-def test_next_child_finds_a_known_child_by_part_of_the_name(kader):
-    """Typing part of a registered child's name goes straight to the measuring date."""
+def test_next_child_finds_a_known_child_by_part_of_the_name_and_confirms_it(kader, ports):
+    """Typing part of a registered child's name shows the child with its birth date ("Betul Ani (3/1/24)?"), and
+    measuring starts only after a yes."""
     _register_new_child(kader)
 
     assert kader.say(reply_id="next:kader") == ["kader_ask_child"]
-    assert kader.say("an") == ["ask_measured_on"]
+    assert kader.say("an") == ["kader_confirm_child"]
+    assert "Betul *Ani (3/1/24)*?" in ports.messenger.sent[-1][1].body
+    assert kader.say(reply_id="yes") == ["ask_measured_on"]
+
+
+def test_a_no_to_the_confirmation_asks_for_the_name_again(kader):
+    """The child found is not the one meant: nothing is recorded, and the name is asked again."""
+    _register_new_child(kader)
+    kader.say(reply_id="next:kader")
+    kader.say("ani")
+
+    assert kader.say("bukan") == ["kader_ask_child"]
+    assert kader.say(reply_id="child:new") == ["ask_child_name"]
 
 
 def test_unknown_name_says_so_and_offers_a_new_child(kader):
@@ -168,7 +182,7 @@ def test_a_parent_can_name_the_childs_posyandu_so_its_kader_find_the_child(kader
     parent.say(reply_id="skip")
     parent.say(reply_id="no")  # no oedema (asked for every child)
 
-    assert kader.say("ani") == ["ask_measured_on"]
+    assert kader.say("ani") == ["kader_confirm_child"]
 
 
 def test_a_kader_switches_to_english_and_the_parent_keeps_their_own_language(kader, ports):

@@ -131,3 +131,55 @@ def test_after_stop_a_claim_question_waits_for_mulai(kader, ports):
     assert all(to != PARENT for to, _ in ports.messenger.sent[sent_before:])
 
     assert parent.say("MULAI") == ["start_done", "claim_question"]
+
+
+# --- the blocking question first ---------------------------------------------------------------------------------
+
+def test_a_six_year_old_is_told_at_once_not_after_six_questions(consented):
+    assert consented.say("cewek lahir 3-1-2019 bb 18 tb 110") == ["child_too_old", "menu"]
+
+
+def test_a_weight_that_does_not_fit_the_age_is_asked_about_before_the_name(consented):
+    """28 kg at 1 year 2 months (the chat's today is 10 March 2025) is a slip of the finger (12,8?): asked at
+    once, then the rest goes on."""
+    assert consented.say("cowok lahir 3-1-2024 bb 28 tb 80") == ["check_weight"]
+    assert consented.say("12,8") == ["ask_child_name"]
+
+
+def test_a_confirmed_unusual_weight_is_kept(consented):
+    assert consented.say("cowok lahir 3-1-2024 bb 28 tb 80") == ["check_weight"]
+    # 28 kg at 80 cm does not fit either: the length is asked about too, once
+    assert consented.say(reply_id="check:right") == ["check_lenhei"]
+    assert consented.say(reply_id="check:right") == ["ask_child_name"]
+
+
+def test_a_length_that_does_not_fit_is_asked_about_when_typed(consented):
+    consented.say("cek")
+    for said in ("Budi", "L", "3-1-2024", "@date:today", "10,2"):
+        keys = consented.say(reply_id=said[1:]) if said.startswith("@") else consented.say(said)
+    assert keys == ["ask_lenhei"]
+    consented.say("120")
+    assert consented.say(reply_id="measure:l") == ["check_lenhei"]
+    assert consented.say("82") == ["ask_headc"]
+
+
+def test_a_measuring_date_before_the_birth_is_said_first(consented):
+    keys = consented.say("cewek lahir 3-1-2025 diukur 1-12-2024 bb 8 pb 70")
+    assert keys[0] == "measured_before_birth"
+
+
+# --- "belum diukur" ------------------------------------------------------------------------------------------------
+
+def test_length_not_measured_gives_a_weight_only_check_said_plainly(consented, ports):
+    consented.say("cewek lahir 3-1-2024 bb 9,1")
+    assert consented.say("Ani") == ["ask_measured_on"]
+    assert consented.say(reply_id="date:today") == ["ask_lenhei"]
+    keys = consented.say("belum diukur")
+    assert keys == ["ask_headc"]
+    assert consented.say(reply_id="skip") == ["ask_armc"]
+    assert consented.say(reply_id="skip") == ["ask_oedema"]
+    keys = consented.say(reply_id="no")
+
+    assert keys[0] == "result_header" and "weight_only_note" in keys and "summary_good" not in keys
+    text = " ".join(getattr(m, "body", "") for _, m in ports.messenger.sent[-2:])
+    assert "BB/U" in text and "stunting" in text

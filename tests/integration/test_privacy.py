@@ -144,6 +144,7 @@ def test_yes_links_the_child_and_later_results_reach_the_parent(kader, ports):
     kader.say("MENU")
     kader.say(reply_id="kader:measure")
     kader.say("Ani")
+    kader.say(reply_id="yes")  # "Betul Ani (3/1/24)?"
     for said in ("@date:today", "9", "78", "@measure:l", "@skip", "@skip", "@no"):
         kader.say(reply_id=said[1:]) if said.startswith("@") else kader.say(said)
     assert any("Kader posyandu baru saja mengukur Ani" in body for body in sent_to(ports, PARENT, before))
@@ -180,6 +181,7 @@ def test_a_claim_is_asked_once(kader, ports):
     kader.say("MENU")
     kader.say(reply_id="kader:measure")
     kader.say("Ani")  # measured again: the claim is not asked again
+    kader.say(reply_id="yes")  # "Betul Ani (3/1/24)?"
 
     for said in ("@date:today", "9", "78", "@measure:l", "@skip", "@skip", "@no"):
         kader.say(reply_id=said[1:]) if said.startswith("@") else kader.say(said)

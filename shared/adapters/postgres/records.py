@@ -318,6 +318,33 @@ class PgUnitOfWork:
             (posyandu_id, since, limit))
         return [(Child(*r[:6]), _measurement(*r[6:])) for r in rows]
 
+    def posyandu_day(self, posyandu_id: int, on: date, limit: int = 200) -> list[tuple[Child, Measurement, str]]:
+        # Each child's latest measurement of the day entered by staff, and the parent's side: the family's state now
+        # (an unreachable number Meta reported after sending counts) and the "message.parent" audit entry the
+        # measuring turn wrote in the same transaction (so at the measurement's own created_at), whose kind says
+        # whether the full result or the template went out.
+        rows = self._all(
+            f"SELECT {', '.join('c.' + c for c in self._CHILD.split(', '))}, "
+            f"{', '.join('m.' + c for c in self._MEASUREMENT.split(', '))}, "
+            "CASE WHEN m.review = 'remeasure' THEN 'remeasure' "
+            "  WHEN c.guardian_id IS NULL AND c.parent_wa_id IS NULL THEN 'no_number' "
+            "  WHEN c.guardian_id IS NULL THEN 'claim_pending' "
+            "  WHEN g.unreachable_at IS NOT NULL THEN 'unreachable' "
+            "  WHEN told.kind = 'result_template' THEN 'template' "
+            "  WHEN told.kind IS NOT NULL THEN 'sent' "
+            "  WHEN g.opted_out_at IS NOT NULL THEN 'stopped' "
+            "  ELSE 'not_sent' END "
+            "FROM (SELECT DISTINCT ON (m.child_id) m.* FROM measurements m JOIN children c ON c.id = m.child_id "
+            "  WHERE c.posyandu_id = %(posyandu)s AND m.measured_on = %(on)s AND m.entered_by_staff IS NOT NULL "
+            "  ORDER BY m.child_id, m.id DESC) m "
+            "JOIN children c ON c.id = m.child_id LEFT JOIN guardians g ON g.id = c.guardian_id "
+            "LEFT JOIN LATERAL (SELECT a.detail->>'kind' AS kind FROM audit_log a WHERE a.entity = 'child' "
+            "  AND a.entity_id = c.id AND a.action = 'message.parent' AND a.at >= m.created_at "
+            "  ORDER BY a.id DESC LIMIT 1) told ON true "
+            "ORDER BY c.name, c.id LIMIT %(limit)s",
+            {"posyandu": posyandu_id, "on": on, "limit": limit})
+        return [(Child(*r[:6]), _measurement(*r[6:18]), r[18]) for r in rows]
+
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
         self._exec("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
                    "ON CONFLICT (dedupe_key) DO NOTHING", (kind, json.dumps(payload), dedupe_key))

@@ -3,9 +3,11 @@ No I/O, no clock (``today`` is passed in), no environment: each returns a value 
 
 The modules build on one another in this order: tokens (cleaning, tokens, unit words, ``Invalid``), dates,
 numbers, words (sex, yes/no, measuring position, menu choices, filler), worries (concerns and oedema in words),
-quick_entry (one free-text message read whole). Code outside this package imports from here only.
+quick_entry (one free-text message read whole), kader_line (a kader's one line a child, a parent's phone number).
+Code outside this package imports from here only.
 """
 from shared.flows.parsers.dates import parse_date
+from shared.flows.parsers.kader_line import KaderLine, asks_recap, parse_phone, read_kader_line
 from shared.flows.parsers.numbers import parse_number
 from shared.flows.parsers.quick_entry import QuickEntry, extract_quick_entry
 from shared.flows.parsers.tokens import Invalid
@@ -14,7 +16,9 @@ from shared.flows.parsers.words import greeting, normalise, only_greeting, parse
 
 __all__ = [
     "Invalid",
+    "KaderLine",
     "QuickEntry",
+    "asks_recap",
     "extract_quick_entry",
     "greeting",
     "normalise",
@@ -23,8 +27,10 @@ __all__ = [
     "parse_date",
     "parse_measure",
     "parse_number",
+    "parse_phone",
     "parse_sex",
     "parse_yes_no",
+    "read_kader_line",
     "says_kader",
     "wants_no_messages",
 ]

@@ -13,3 +13,15 @@ def test_tiers_follow_the_three_levels():
                 "possible_risk_of_overweight": Urgency.ROUTINE, "tall": Urgency.ROUTINE}
 
     assert {k: matrix.BY_KEY[k].tier for k in expected} == expected
+
+
+def test_a_weight_only_check_is_not_called_growing_well():
+    """Length not measured: a normal weight is said to fit the age, never 'growing according to the standard',
+    which would claim no stunting and no wasting."""
+    from shared.domain.growth import LengthForAge, WeightForAge
+
+    weight_only = matrix.decide(matrix.Situation(age_months=14, weight_for_age=WeightForAge.NORMAL))
+    measured = matrix.decide(matrix.Situation(age_months=14, weight_for_age=WeightForAge.NORMAL,
+                                              length_for_age=LengthForAge.NORMAL))
+
+    assert (weight_only.summaries, measured.summaries) == (("summary_good_weight_only",), ("summary_good",))

@@ -1,5 +1,7 @@
 """The message catalogue: both languages complete, choices within Meta's limits (each message's parameters are
 compared key by key in tests/exhaustive)."""
+import re
+
 import pytest
 
 from shared.flows import definitions
@@ -7,6 +9,7 @@ from shared.flows.engine import choices_of
 from shared.flows.messages import EN, ID, Ref, fmt, render
 from shared.flows.model import Context
 from shared.services import conversation, results
+from tests.words import code_names
 
 BUTTON_TITLE_MAX = 20
 ROW_TITLE_MAX = 24
@@ -75,3 +78,16 @@ def test_a_change_keeps_its_sign_and_the_persons_decimal_mark():
     from shared.flows.messages import Signed
 
     assert (fmt(Signed(0.6), "id"), fmt(Signed(-10.0), "en"), fmt(Signed(0.0), "id")) == ("+0,6", "-10", "0")
+
+
+@pytest.mark.parametrize("lang,table", [("id", ID), ("en", EN)])
+def test_no_catalogue_text_shows_a_code_name(lang, table):
+    """Code names (weight_kg) never reach a person: every message's own words, its placeholders aside, hold none.
+    (The golden conversations check every reply actually sent: tests/integration/conftest.py.)"""
+    shown = {key: code_names(re.sub(r"\{[a-z_]+\}", "", text)) for key, text in table.items()}
+    assert {key: names for key, names in shown.items() if names} == {}
+
+
+def test_a_code_name_is_caught():
+    assert code_names("Berat weight_kg belum terbaca {x}") == ["weight_kg", "{", "}"]
+    assert code_names("_cewek lahir 3-1-2024_ bb 9,1") == []

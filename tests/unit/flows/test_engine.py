@@ -1,4 +1,5 @@
 """The pure conversation engine on a small flow of its own: start, skip, advance, branch, re-ask, give up."""
+from dataclasses import replace
 from datetime import date
 
 from shared.flows import engine
@@ -57,11 +58,29 @@ def test_bad_input_is_explained_and_asked_again_with_the_retry_counted():
     assert (turn.state.step, turn.state.retries) == ("count", 1)
 
 
-def test_the_third_failed_try_offers_the_menu():
+def test_the_third_failed_try_keeps_what_was_understood_and_explains_with_an_example():
+    """Nothing is thrown away: the slots stay, the step says what is missing (its `stuck` text) and offers its own
+    choices and, for a family, the kader's help; the count starts again."""
+    flow = Flow(id="test", start="which", steps={"which": replace(FLOW.steps["which"], stuck="stuck_weight")})
+    state = State("test", "which", {"count": 2, "name": "Ani"}, retries=engine.MAX_TRIES - 1)
+
+    turn = engine.advance(flow, state, "banyak", CTX)
+
+    assert turn.action is None and turn.state == State("test", "which", {"count": 2, "name": "Ani"}, retries=0)
+    assert [r.key for r in turn.replies] == ["invalid_number", "stuck_weight"]
+    assert [c.id for c in turn.replies[-1].choices] == ["pick:1", engine.KADER_HELP.id]
+
+
+def test_a_kader_who_is_stuck_is_not_offered_a_kaders_help():
     state = State("test", "count", {}, retries=engine.MAX_TRIES - 1)
-    turn = engine.advance(FLOW, state, "banyak", CTX)
-    assert (turn.state, turn.action, [r.key for r in turn.replies]) == (None, "menu",
-                                                                       ["invalid_number", "too_many_tries"])
+    turn = engine.advance(FLOW, state, "banyak", replace(CTX, is_staff=True))
+    assert [r.key for r in turn.replies] == ["invalid_number", "stuck_generic"] and not turn.replies[-1].choices
+
+
+def test_the_kaders_help_is_said_and_the_question_asked_again():
+    state = State("test", "count", {"name": "Ani"})
+    turn = engine.advance(FLOW, state, "", CTX, reply_id=engine.KADER_HELP.id)
+    assert [r.key for r in turn.replies] == ["kader_can_help", "ask_weight"] and turn.state.slots == {"name": "Ani"}
 
 
 def test_dates_are_kept_as_iso_strings_so_the_state_is_json():
