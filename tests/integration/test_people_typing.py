@@ -183,3 +183,21 @@ def test_length_not_measured_gives_a_weight_only_check_said_plainly(consented, p
     assert keys[0] == "result_header" and "weight_only_note" in keys and "summary_good" not in keys
     text = " ".join(getattr(m, "body", "") for _, m in ports.messenger.sent[-2:])
     assert "BB/U" in text and "stunting" in text
+
+
+# --- how many messages a mother needs -------------------------------------------------------------------------------
+
+def test_from_halo_to_a_result_with_a_quick_entry(chat, ports, capsys):
+    """A mother's first message is her question: Tumbuh asks consent, then only what the message left out (the
+    name, the day it was measured, lying or standing for "tinggi" under two, head and arm circumference which
+    she may skip, and the oedema tap). Counted in WhatsApp messages each way, and printed."""
+    said = [FIRST_QUESTION, "@consent:yes", "Ani", "@date:today", "@measure:l", "@skip", "@skip", "@no"]
+    for text in said:
+        keys = chat.say(reply_id=text[1:]) if text.startswith("@") else chat.say(text)
+    sent = len([1 for to, _ in ports.messenger.sent if to == chat.wa_id])
+
+    with capsys.disabled():
+        print(f"\nmother, first message to result: she sends {len(said)}, Tumbuh sends {sent} "
+              f"(the result is the last two)")
+    assert keys[0] == "result_header"
+    assert (len(said), sent) == (8, 9)
