@@ -156,6 +156,21 @@ def child_label(child: dict) -> str:
     return f"{child['name']} ({short_date(date.fromisoformat(child['birth_date']))})"
 
 
+def _pick_or_name_child(text: str, slots: dict, ctx: Context):
+    """One of the family's children, or a name that is none of them: a new child of that name ("Budi")."""
+    picked = _pick_child(text, slots, ctx)
+    if not isinstance(picked, p.Invalid):
+        return {"child_id": picked}
+    if any(ch.isdigit() for ch in text):
+        return picked
+    name = _name(text, slots, ctx)
+    return picked if isinstance(name, p.Invalid) else {"child_id": "new", "name": name}
+
+
+def _measure_child_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
+    return tuple(replace(c, value={"child_id": c.value}) for c in _child_choices(slots, ctx))
+
+
 def _pick_match(text: str, slots: dict, ctx: Context):
     wanted = set(slots.get("matches") or ())
     options = {str(c["id"]): c["name"] for c in ctx.children if c["id"] in wanted}
@@ -382,7 +397,7 @@ MEASURE = Flow(
     id="measure",
     start="child",
     steps={
-        "child": Ask("ask_which_child", parse=_pick_child, save_as="child_id", choices=_child_choices,
+        "child": Ask("ask_which_child", parse=_pick_or_name_child, save_as="*", choices=_measure_child_choices,
                      skip=lambda s, c: not c.children or _known_child(s, c) or s.get("child_id") == "new"
                      or bool(s.get("birth_date")),
                      next="early_weight_check"),

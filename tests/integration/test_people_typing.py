@@ -201,3 +201,13 @@ def test_from_halo_to_a_result_with_a_quick_entry(chat, ports, capsys):
               f"(the result is the last two)")
     assert keys[0] == "result_header"
     assert (len(said), sent) == (8, 9)
+
+
+def test_a_new_childs_name_typed_at_which_child_starts_registering_that_child(consented):
+    """'Anak yang mana? [Ani] [Anak baru]' — a mother types "Budi": that is her other child, not a wrong answer."""
+    consented.say("cewek lahir 3-1-2024 bb 8,2 pb 74")
+    for said in ("Ani", "@date:today", "@skip", "@skip", "@no"):
+        consented.say(reply_id=said[1:]) if said.startswith("@") else consented.say(said)
+    assert consented.say("cek") == ["ask_which_child"]
+
+    assert consented.say("Budi") == ["ask_sex"]  # the name is kept: only what is missing is asked
