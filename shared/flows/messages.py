@@ -215,6 +215,10 @@ ID: dict[str, str] = {
         "Anak baru: _{example_new}_\n"
         "Atau pilih:"
     ),
+    "kader_finish_first": (
+        "Pertanyaan untuk *{name}* belum dijawab, jadi baris itu belum dicatat. Jawab dulu pertanyaan ini, lalu "
+        "kirim lagi baris anak berikutnya."
+    ),
     "kader_help": (
         "*Cara memakai Tumbuh untuk kader*\n"
         "• *Satu baris per anak*: nama (sebagian nama juga boleh), BB dalam kg, PB/TB dalam cm, dan cara ukur "
@@ -836,6 +840,10 @@ EN: dict[str, str] = {
         "Type one line a child: name, weight, length/height (and how measured), e.g. _{example}_\n"
         "New child: _{example_new}_\n"
         "Or pick:"
+    ),
+    "kader_finish_first": (
+        "The question for *{name}* is not answered yet, so that line was not recorded. Answer this question first, "
+        "then send the next child's line again."
     ),
     "kader_help": (
         "*How cadres use Tumbuh*\n"

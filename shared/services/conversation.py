@@ -344,6 +344,10 @@ class Dialogue:
             line = self.kader_line() if finding and not rid else None
             if line is not None:
                 return self.measure_line(line)  # a whole line typed where a name was asked: read it whole
+            if not finding and not rid and self.state.flow == "kader_measure" and self.another_child_line():
+                # The next child's line while this child's question is open ("... tidak bengkak" is about the next
+                # child): never taken as this child's answer. The question is asked again; the line waits.
+                return self.ask_open_question_first()
             self.advance()
             return self.audit_kader_reads()
         if rid in ("kader:measure", "next:kader"):
@@ -368,6 +372,20 @@ class Dialogue:
         assert turn.state is not None  # measuring always opens with "which child?"
         self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
         self.audit_kader_reads()
+
+    def another_child_line(self) -> bool:
+        """Whether the message is a whole line about a child (a name with numbers, or "baru: ..."), not an answer
+        to the open question (a date, a number, a phone)."""
+        line = self.kader_line()
+        return line is not None and bool(line.query) and (line.new or line.measured)
+
+    def ask_open_question_first(self) -> None:
+        """Say whose question is still open, and ask it again (nothing of that child is dropped)."""
+        assert self.state is not None
+        slots = self.state.slots
+        child = next((c for c in self.children if c.id == slots.get("child_id")), None)
+        self.say("kader_finish_first", name=child.name if child else slots.get("name") or "–")
+        self.apply(engine.start(KADER_MEASURE, self.ctx(), slots))
 
     def kader_line(self) -> parsers.KaderLine | None:
         """The message read as one line a child ("Fajar 9,8 76 telentang"), or None (a name alone, or words)."""

@@ -438,3 +438,18 @@ def test_three_children_in_one_line_each_take_two_kader_messages_a_child(kader, 
     assert one_line == (6, 6)
     assert no_swelling == (3, 3)
     assert len(ports.messenger.sent) - sent_before == sum(x[1] for x in (one_line, no_swelling, step_by_step))
+
+
+def test_the_next_childs_line_is_never_taken_as_the_open_answer(kader, ports):
+    """At Lestari's oedema question the kader types the next child's line, which says 'tidak bengkak' about Fajar:
+    Lestari is not recorded with Fajar's answer; her question is asked again, and then Fajar's line works."""
+    assert kader.say("baru: Lestari P 12-05-2024 8,1 71 telentang")[-1] == "ask_oedema"
+
+    keys = kader.say("baru: Fajar L 3-1-2024 9,8 76 telentang tidak bengkak")
+
+    assert keys == ["kader_finish_first", "ask_oedema"]
+    assert ports.records.run("SELECT count(*) FROM measurements")[0][0] == 0
+    assert kader.say(reply_id="no")[0] != "kader_finish_first"
+    assert ports.records.run("SELECT count(*) FROM measurements")[0][0] == 1
+    kader.say("baru: Fajar L 3-1-2024 9,8 76 telentang tidak bengkak")
+    assert ports.records.run("SELECT count(*) FROM children")[0][0] == 2

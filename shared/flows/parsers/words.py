@@ -53,9 +53,18 @@ _YES_EMOJI = frozenset("👍👌✅✔☑🙆")
 _NO_EMOJI = frozenset("👎❌✖🙅")
 
 
+_DONT_KNOW = re.compile(r"\b(?:tidak|tdk|gak|ga|nggak|ngga|enggak|belum|blm|kurang|ndak|gk|don t|do not|dont)\s*"
+                        r"(?:tau|tahu|taw|tw|know|yakin|sure|paham|ngerti|mengerti)\b|\b(?:entah|mungkin|maybe|"
+                        r"not sure|unsure|ragu)\b")
+
+
 def parse_yes_no(text: str) -> bool | Invalid:
     """True for ya/iya/ok/boleh…, False for tidak/gak/jangan/belum…; both or neither is invalid_yes_no."""
     if not isinstance(text, str):
+        return Invalid("invalid_yes_no")
+    # "Tidak tahu" is not a no, and a message with numbers ("baru: Fajar 9,8 76 tidak bengkak") answers something
+    # else: neither may answer a question such as "are both feet swollen?".
+    if _DONT_KNOW.search(" ".join(_words(text))) or any(ch.isdigit() for ch in text[:MAX_CHARS]):
         return Invalid("invalid_yes_no")
     yes = any(ch in _YES_EMOJI for ch in text[:MAX_CHARS])
     no = any(ch in _NO_EMOJI for ch in text[:MAX_CHARS])

@@ -7,6 +7,7 @@ from shared.flows.parsers import (
     Invalid,
     QuickEntry,
     extract_quick_entry,
+    greeting,
     normalise,
     parse_choice,
     parse_date,
@@ -14,6 +15,8 @@ from shared.flows.parsers import (
     parse_number,
     parse_sex,
     parse_yes_no,
+    says_kader,
+    wants_no_messages,
 )
 
 TODAY = date(2024, 6, 15)
@@ -809,3 +812,33 @@ def test_a_detail_alone_is_not_a_measurement(text):
     entry = extract_quick_entry(text, today=TODAY)
 
     assert entry.is_empty and entry.fields()
+
+
+@pytest.mark.parametrize("text", ["tidak tau", "tidak tahu", "gak tau", "kurang tau", "ga tw", "mungkin",
+                                  "don't know", "not sure",
+                                  "baru: Fajar L 3-1-2024 9,8 76 telentang tidak bengkak"])
+def test_dont_know_and_a_message_with_numbers_are_not_a_no(text):
+    """'Are both feet swollen?' — 'tidak tahu' is not 'tidak', and the next child's line is no answer at all."""
+    assert parse_yes_no(text) == Invalid("invalid_yes_no")
+
+
+@pytest.mark.parametrize("text,greeted", [("Assalamualaikum bu", "salam"), ("ass wr wb", "salam"),
+                                          ("Selamat pagi bu kader", "pagi"), ("good evening", "malam"),
+                                          ("halo", "halo"), ("Ani", None), ("bb 9 salam", None)])
+def test_greetings_are_recognised_to_be_answered_in_kind(text, greeted):
+    assert greeting(text) == greeted
+
+
+@pytest.mark.parametrize("text,stop", [("jangan kirim lagi", True), ("stop kirim pesan", True),
+                                       ("unsubscribe", True), ("berhenti kirim", True),
+                                       ("stop sending me messages", True), ("Don't send me messages", True),
+                                       ("stop", False), ("stop muntah", False), ("jangan lagi", False),
+                                       ("anak tidak mau makan", False)])
+def test_asking_for_no_more_messages_in_words(text, stop):
+    assert wants_no_messages(text) is stop
+
+
+@pytest.mark.parametrize("text,kader", [("Saya kader posyandu Melati", True), ("daftar kader", True),
+                                        ("I am a cadre", True), ("Selamat pagi bu kader", False)])
+def test_a_message_saying_its_writer_is_a_kader(text, kader):
+    assert says_kader(text) is kader
