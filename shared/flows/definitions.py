@@ -276,11 +276,15 @@ _NOT_MEASURED_WORDS = frozenset({"belum diukur", "belum", "tidak diukur", "gak d
                                  "tidak tau", "gak tau", "ga tau", "belum tahu", "not measured", "don't know"})
 
 
-def _lenhei(text: str, slots: dict, ctx: Context):
-    """A length in cm, or "belum diukur" (None: the check goes on with the weight alone)."""
-    if " ".join(p.normalise(text).split()) in _NOT_MEASURED_WORDS or text.strip().casefold() in _NOT_MEASURED_WORDS:
-        return None
-    return p.parse_number(text, lo=LENHEI_CM[0], hi=LENHEI_CM[1], unit="cm")
+def _optional_number(lo_hi: tuple[float, float], unit: str):
+    """A measurement that may not have been taken: a number, or "belum diukur" (None: the check goes on without
+    it, e.g. with the weight alone for a length)."""
+    def parse(text: str, slots: dict, ctx: Context):
+        if " ".join(p.normalise(text).split()) in _NOT_MEASURED_WORDS or \
+                text.strip().casefold() in _NOT_MEASURED_WORDS:
+            return None
+        return p.parse_number(text, lo=lo_hi[0], hi=lo_hi[1], unit=unit)
+    return parse
 
 
 def _scores(slots: dict, ctx: Context) -> growth.WhoScores | None:
@@ -427,15 +431,15 @@ MEASURE = Flow(
                            prompt_params=_previous_params,
                            skip=lambda s, c: "previous_on" in s or not s.get("previous_weight_kg"), next="lenhei"),
         # "Belum diukur": a weight-only check (weight-for-age alone, said plainly in the result).
-        "lenhei": Ask("ask_lenhei", parse=_lenhei, save_as="lenhei_cm", choices=(NOT_MEASURED,),
+        "lenhei": Ask("ask_lenhei", parse=_optional_number(LENHEI_CM, "cm"), save_as="lenhei_cm", choices=(NOT_MEASURED,),
                       skip=lambda s, c: "lenhei_cm" in s, next="measure", stuck="stuck_lenhei"),
         "measure": Ask("ask_measure", parse=_measure, save_as="measure", choices=_measure_choices,
                        prompt_params=_measure_params, skip=lambda s, c: not s.get("lenhei_cm") or _measure_known(s, c),
                        next="lenhei_check", stuck="stuck_measure"),
         "lenhei_check": replace(LENHEI_CHECK, next="headc"),
-        "headc": Ask("ask_headc", parse=_number(HEADC_CM, "cm"), save_as="headc_cm", choices=(SKIP,),
+        "headc": Ask("ask_headc", parse=_optional_number(HEADC_CM, "cm"), save_as="headc_cm", choices=(SKIP,),
                      skip=lambda s, c: "headc_cm" in s, next="armc"),
-        "armc": Ask("ask_armc", parse=_number(ARMC_CM, "cm"), save_as="armc_cm", choices=(SKIP,),
+        "armc": Ask("ask_armc", parse=_optional_number(ARMC_CM, "cm"), save_as="armc_cm", choices=(SKIP,),
                     skip=_armc_skipped, next="oedema"),
         # Asked for every child, as one tap: kwashiorkor can look well-fed (WHO 2013). A quick entry that said
         # "tidak bengkak" is not asked again.

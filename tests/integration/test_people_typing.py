@@ -211,3 +211,12 @@ def test_a_new_childs_name_typed_at_which_child_starts_registering_that_child(co
     assert consented.say("cek") == ["ask_which_child"]
 
     assert consented.say("Budi") == ["ask_sex"]  # the name is kept: only what is missing is asked
+
+
+@pytest.mark.parametrize("words", ["belum diukur", "tidak diukur", "ga tau"])
+def test_an_optional_measurement_not_taken_can_be_said_in_words(consented, words):
+    consented.say("cewek lahir 3-1-2024 bb 8,2 pb 74")
+    consented.say("Ani")
+    assert consented.say(reply_id="date:today") == ["ask_headc"]
+    assert consented.say(words) == ["ask_armc"]
+    assert consented.say(words) == ["ask_oedema"]
