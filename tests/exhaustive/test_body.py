@@ -1,20 +1,11 @@
 """A webhook body read past its time budget is cut off at the deadline (each case waits for it)."""
-import socket
 import threading
 import time
 
 import pytest
 
 from shared.whatsapp.body import TooSlow, read_bounded
-
-
-@pytest.fixture
-def connection():
-    """Both ends of a real connection: the server's socket and the client's."""
-    server, client = socket.socketpair()
-    yield server, client
-    server.close()
-    client.close()
+from tests.unit.test_body import connection  # noqa: F401  (the fixture: both ends of a real connection)
 
 
 @pytest.mark.parametrize("send_bytes", [0, 1], ids=["silent", "a byte every 50 ms"])

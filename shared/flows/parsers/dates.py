@@ -95,6 +95,16 @@ def find_dates(clean: str, today: date) -> list[DateHit]:
     return sorted(hits)
 
 
+def mask_dates(clean: str, today: date) -> tuple[str, list[DateHit]]:
+    """The text with each date replaced by a "#n" marker (n: its index in the hits), so the numbers in a date are
+    not read as a weight or a length, and the dates found."""
+    hits = find_dates(clean, today)
+    masked = clean
+    for index, hit in sorted(enumerate(hits), key=lambda pair: -pair[1].start):
+        masked = f"{masked[:hit.start]} #{index} {masked[hit.end:]}"
+    return masked, hits
+
+
 def _whole_answer_date(clean: str, today: date) -> date | Invalid | None:
     """Dates only safe to read when they are the whole answer: "03 01 2024", "03012024", "20240103"."""
     digits = " ".join(_LETTERS.sub(" ", clean).split())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.domain.growth import input_ranges
-from shared.flows.parsers.dates import check_date, find_dates
+from shared.flows.parsers.dates import check_date, mask_dates
 from shared.flows.parsers.numbers import Quantity, as_weight_kg, read_quantity, round_half_up
 from shared.flows.parsers.tokens import DATE, NUM, WORD, Invalid, Tok, clean_text, squeeze, tokenize
 from shared.flows.parsers.words import FEMALE_WORDS, LYING_WORDS, MALE_WORDS, NEGATIONS, SEX_LETTERS, STANDING_WORDS, \
@@ -287,10 +287,7 @@ def read_kader_line(text: str, *, today: date, earliest_birth: date | None = Non
     if new:
         name_words, sex = _split_sex(name_words)
     clean = clean_text(rest)
-    hits = find_dates(clean, today)
-    masked = clean
-    for index, hit in sorted(enumerate(hits), key=lambda pair: -pair[1].start):
-        masked = f"{masked[:hit.start]} #{index} {masked[hit.end:]}"
+    masked, hits = mask_dates(clean, today)
     found = _scan(tokenize(masked), new)
     found.problems[:0] = problems
     if not new and not found.numbers and not found.dates:

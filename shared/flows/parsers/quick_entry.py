@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.domain.growth import input_ranges
-from shared.flows.parsers.dates import DateHit, check_date, find_dates
+from shared.flows.parsers.dates import DateHit, check_date, mask_dates
 from shared.flows.parsers.numbers import Quantity, as_weight_kg, read_quantity, round_half_up
 from shared.flows.parsers.tokens import (
     DATE,
@@ -387,10 +387,7 @@ def extract_quick_entry(text: str, *, today: date, earliest_birth: date | None =
     and danger signs. A span such as "udah 2 minggu" is not an age. `earliest_birth` optionally bounds the birth date.
     """
     clean = clean_text(text)
-    hits = find_dates(clean, today)
-    masked = clean
-    for index, hit in sorted(enumerate(hits), key=lambda pair: -pair[1].start):
-        masked = f"{masked[:hit.start]} #{index} {masked[hit.end:]}"
+    masked, hits = mask_dates(clean, today)
     found = _scan(tokenize(masked), hits)
     birth, measured = _resolve_dates(found, today, earliest_birth)
     weight, previous = _resolve_weights(found)

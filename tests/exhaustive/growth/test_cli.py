@@ -30,16 +30,20 @@ def test_command_line_reads_stdin_and_writes_stdout():
     assert "3 row(s) could not be read" in result.stderr.decode()
 
 
-@pytest.mark.kit
-def test_cli_output_equals_who_on_the_public_vectors():
-    """Run on the kit's 600 cases, every WHO column the engine supports equals WHO's text, NA as empty."""
+def _run_on_kit_cases() -> tuple[list[dict], dict]:
+    """The kit's 600 WHO cases, and the command's output for them by case id."""
     cases = read_csv("who", "vectors_public.csv")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=["case_id", *INPUT], extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(cases)
+    return cases, by_id(run_text(buffer.getvalue()))
 
-    got = by_id(run_text(buffer.getvalue()))
+
+@pytest.mark.kit
+def test_cli_output_equals_who_on_the_public_vectors():
+    """Run on the kit's 600 cases, every WHO column the engine supports equals WHO's text, NA as empty."""
+    cases, got = _run_on_kit_cases()
 
     from shared.domain.growth import tables
 
@@ -69,13 +73,7 @@ ASSESSMENT_FIELDS = {
 @pytest.mark.kit
 def test_cli_categories_are_the_single_child_ones_except_where_who_flags():
     """On the kit's cases a category is empty where WHO's flag is 1, and is assess_growth's category elsewhere."""
-    cases = read_csv("who", "vectors_public.csv")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["case_id", *INPUT], extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(cases)
-
-    got = by_id(run_text(buffer.getvalue()))
+    cases, got = _run_on_kit_cases()
 
     wrong, compared, flagged = [], 0, 0
     for case in cases:
