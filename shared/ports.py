@@ -61,10 +61,10 @@ class UnitOfWork(Protocol):
     def children_of_posyandu(self, posyandu_id: int, limit: int = 2000) -> list[Child]:
         """The children a posyandu looks after (what a kader can pick from)."""
 
-    def add_child(self, guardian_id: int | None, name: str, sex: str, birth_date: date,
+    def add_child(self, guardian_id: int | None, name: str, sex: str, birth_date: date | None,
                   registered_by: int | None = None, posyandu_id: int | None = None,
                   parent_wa_id: str | None = None) -> Child:
-        """Register a child."""
+        """Register a child (birth_date None: the family gave an age in months instead)."""
 
     def claim_on(self, child_id: int, wa_id: str) -> None:
         """A kader gave a parent number for a child that is in no family yet: a claim, asked before it counts."""

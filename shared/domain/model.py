@@ -38,13 +38,13 @@ class Child:
     id: int
     name: str
     sex: str  # "M" or "F"
-    birth_date: date
+    birth_date: date | None  # None: the family gave an age in months instead (see Measurement.age_months_given)
     guardian_id: int | None = None
     posyandu_id: int | None = None
 
     def summary(self) -> dict:
         """The JSON-able facts the conversation engine needs about this child."""
-        return {"id": self.id, "name": self.name, "sex": self.sex, "birth_date": self.birth_date.isoformat()}
+        return {"id": self.id, "name": self.name, "sex": self.sex, "birth_date": self.birth_date.isoformat() if self.birth_date else None}
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,9 @@ class Measurement:
     # A flagged value's fate: "remeasure" (waiting for a second measurement), "confirmed", "superseded"; None when
     # nothing was flagged (see migration 0003).
     review: str | None = None
+    # The age the family gave on the measuring day, when the child's birth date is not known (WHO Anthro's age in
+    # months); None when the age comes from the birth date. Its result is approximate (migration 0007).
+    age_months_given: float | None = None
 
     @property
     def counts(self) -> bool:

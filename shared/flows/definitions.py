@@ -39,6 +39,46 @@ def _birth_date(text: str, slots: dict, ctx: Context):
     return value
 
 
+def _age_checked(months) -> float | p.Invalid:
+    """An age in months as read, refused at once from 60 months (WHO 2006 covers under-fives)."""
+    if isinstance(months, p.Invalid):
+        return p.Invalid("child_too_old") if months.key == "number_out_of_range" else months
+    return p.Invalid("child_too_old") if months >= growth.ages.UNDER_FIVE_MONTHS else months
+
+
+def _birth_date_or_age(text: str, slots: dict, ctx: Context):
+    """A family's answer to the birth date: the date, or the child's age when the date is not at hand ("1th 3bln",
+    "20 bulan"), kept as the age given (the Buku KIA is asked about once, in the next step)."""
+    born = _birth_date(text, slots, ctx)
+    if not isinstance(born, p.Invalid) or born.key != "invalid_date":
+        return born if isinstance(born, p.Invalid) else {"birth_date": born}
+    months = p.parse_age_months(text, today=ctx.today)
+    if isinstance(months, p.Invalid) and months.key == "invalid_age":
+        return born
+    months = _age_checked(months)
+    return months if isinstance(months, p.Invalid) else {"age_given": months}
+
+
+def _kia_date(text: str, slots: dict, ctx: Context):
+    """The answer to "is the date in the Buku KIA?": the date, "tidak tahu" (the age given stands), or the age
+    said again."""
+    if " ".join(p.normalise(text).split()) in _NOT_KNOWN_WORDS or text.strip().casefold() in _NOT_KNOWN_WORDS:
+        return {"age_months": slots.get("age_given")}
+    born = _birth_date(text, slots, ctx)
+    if not isinstance(born, p.Invalid):
+        return {"birth_date": born}
+    months = p.parse_age_months(text, today=ctx.today)
+    if isinstance(months, p.Invalid) and months.key == "invalid_age":
+        return born
+    months = _age_checked(months)
+    return months if isinstance(months, p.Invalid) else {"age_given": months, "age_months": months}
+
+
+def _age_now(text: str, slots: dict, ctx: Context):
+    """The age today, in months, of a registered child without a birth date ("15", "1th 3bln")."""
+    return _age_checked(p.parse_age_months(text, today=ctx.today, bare_months=True))
+
+
 def _measured_on(text: str, slots: dict, ctx: Context):
     born = _birth(slots, ctx)
     value = p.parse_date(text, today=ctx.today, earliest=born)
@@ -146,13 +186,18 @@ def _match_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
     return (*rows, Choice(id="child:new", key="choice_new_child", value="new"))
 
 
-def short_date(day: date) -> str:
-    """A date as a kader writes it in the register, day first: 3/1/24."""
+def short_date(day: date | None) -> str:
+    """A date as a kader writes it in the register, day first: 3/1/24 (a catalogue text when the birth date is
+    not known)."""
+    if day is None:
+        return Ref("born_unknown_short")
     return f"{day.day}/{day.month}/{day.year % 100:02d}"
 
 
 def child_label(child: dict) -> str:
     """A child's name with the birth date, so a kader can tell two children of the same name apart."""
+    if not child.get("birth_date"):
+        return Ref("child_label_born_unknown", name=child["name"])
     return f"{child['name']} ({short_date(date.fromisoformat(child['birth_date']))})"
 
 
@@ -191,11 +236,20 @@ def _birth(slots: dict, ctx: Context) -> date | None:
     return date.fromisoformat(raw) if isinstance(raw, str) else raw
 
 
+def _age_given(slots: dict) -> float | None:
+    """The age in months a family gave for a child whose birth date is not known (asked today, or brought)."""
+    months = slots.get("age_months", slots.get("age_given"))
+    return float(months) if isinstance(months, (int, float)) else None
+
+
 def _age_days(slots: dict, ctx: Context) -> int | None:
     born = _birth(slots, ctx)
     on = slots.get("measured_on")
     on = date.fromisoformat(on) if isinstance(on, str) else ctx.today
-    return (on - born).days if born else None
+    if born:
+        return (on - born).days
+    months = _age_given(slots)
+    return growth.ages.round_up(growth.ages.age_days_from_months(months)) if months is not None else None
 
 
 def _has(*names: str):
@@ -216,8 +270,9 @@ def _known_or_new(slots: dict, ctx: Context) -> str:
     return "known" if _known_child(slots, ctx) else "new"
 
 
-# After the child is picked: a known child goes straight to the measuring date, a new one is registered first.
-AFTER_CHILD = Branch(_known_or_new, {"known": "measured_on", "new": "name"})
+# After the child is picked: a known child goes straight to the measuring date (its age asked first when it has no
+# birth date), a new one is registered first.
+AFTER_CHILD = Branch(_known_or_new, {"known": "age_now", "new": "name"})
 
 
 def _default_measure(slots: dict, ctx: Context) -> str:
@@ -270,8 +325,33 @@ def _previous_params(slots: dict, ctx: Context) -> dict:
     return {"weight_kg": float(slots.get("previous_weight_kg") or 0)}
 
 
+def _kia_choices(slots: dict, ctx: Context) -> tuple[Choice, ...]:
+    return (Choice(id="kia:unknown", key="choice_date_unknown", value={"age_months": slots.get("age_given")}),)
+
+
+def _kia_params(slots: dict, ctx: Context) -> dict:
+    months = _age_given(slots) or 0
+    return {"age": age_text(growth.ages.completed_months_from_days(growth.ages.age_days_from_months(months)))}
+
+
+def _kia_skipped(slots: dict, ctx: Context) -> bool:
+    """The Buku KIA is asked about once, only for a new child whose age was given instead of its birth date."""
+    return slots.get("age_given") is None or bool(slots.get("birth_date")) or "age_months" in slots \
+        or _known_child(slots, ctx)
+
+
+def _age_now_skipped(slots: dict, ctx: Context) -> bool:
+    """Asked only of a registered child without a birth date, when this conversation has no age for it yet."""
+    child = _child(slots, ctx)
+    return child is None or bool(child.get("birth_date")) or _age_given(slots) is not None
+
+
 SKIP = Choice(id="skip", key="choice_skip", value=None)
 NOT_MEASURED = Choice(id="lenhei:none", key="choice_not_measured", value=None)
+_NOT_KNOWN_WORDS = frozenset({"tidak tahu", "tidak tau", "gak tau", "ga tau", "gak tahu", "ga tahu", "nggak tau",
+                              "ngga tau", "tdk tahu", "tdk tau", "gatau", "gatau tanggalnya", "tidak tahu tanggalnya",
+                              "lupa", "tidak ada", "gak ada", "ga ada", "tidak", "gak", "nggak", "belum", "belum tahu",
+                              "don't know", "dont know", "no", "unknown"})
 _NOT_MEASURED_WORDS = frozenset({"belum diukur", "belum", "tidak diukur", "gak diukur", "ga diukur", "tidak tahu",
                                  "tidak tau", "gak tau", "ga tau", "belum tahu", "not measured", "don't know"})
 
@@ -337,6 +417,10 @@ def check_known(slots: dict, ctx: Context) -> tuple[dict, tuple[p.Invalid, ...]]
     a birth date over five years ago ("child_too_old"), or a measuring date before the birth. A wrong answer is
     dropped (its question is then asked) and said why."""
     out, problems = dict(slots), []
+    given = out.get("age_given")
+    if isinstance(given, (int, float)) and given >= growth.ages.UNDER_FIVE_MONTHS:
+        problems.append(p.Invalid("child_too_old"))
+        out.pop("age_given")
     born = out.get("birth_date")
     if isinstance(born, str):
         born_on = date.fromisoformat(born)
@@ -377,6 +461,15 @@ LENHEI_CHECK = Ask("check_lenhei", parse=_recheck("lenhei_cm", LENHEI_CM, "cm"),
                    choices=_right_choice("lenhei_cm"), prompt_params=_check_params,
                    skip=lambda s, c: not _lenhei_unusual(s, c))
 
+BIRTH_DATE = Ask("ask_birth_date", parse=_birth_date, save_as="birth_date", skip=_has("birth_date"), next="",
+                 stuck="stuck_birth_date")
+# "Umur 1th 3bln": the age is noted, and the date asked for once from the Buku KIA (a date gives an exact result).
+BIRTH_KIA = Ask("ask_birth_kia", parse=_kia_date, save_as="*", choices=_kia_choices, prompt_params=_kia_params,
+                skip=_kia_skipped, next="", stuck="stuck_birth_kia")
+# A registered child without a birth date measured again: its age today, since months given once go stale.
+AGE_NOW = Ask("ask_age_now", parse=_age_now, save_as="age_months", skip=_age_now_skipped, next="measured_on",
+              prompt_params=lambda s, c: {"name": (_child(s, c) or {}).get("name", "")}, stuck="stuck_age_now")
+
 # --- flows ---------------------------------------------------------------------------------------------------
 
 ONBOARDING = Flow(
@@ -408,14 +501,21 @@ MEASURE = Flow(
         # Numbers a free-text message brought that do not fit the child are asked about before the name or
         # anything else (the same checks stand after the weight and the length for answers typed one by one).
         "early_weight_check": replace(WEIGHT_CHECK, next="early_lenhei_check"),
-        "early_lenhei_check": replace(LENHEI_CHECK, next=AFTER_CHILD),
+        "early_lenhei_check": replace(LENHEI_CHECK, next="early_kia"),
+        # A message that gave an age and no birth date ("umur 1th 3bln"): the Buku KIA is asked about at once.
+        "early_kia": replace(BIRTH_KIA, next=AFTER_CHILD),
+        "age_now": AGE_NOW,
         "name": Ask("ask_child_name", parse=_name, save_as="name", skip=_has("name"), next="sex", stuck="stuck_name"),
         "sex": Ask("ask_sex", parse=_sex, save_as="sex", skip=_has("sex"), stuck="stuck_sex",
                    choices=(Choice(id="sex:M", key="choice_boy", value="M"),
                             Choice(id="sex:F", key="choice_girl", value="F")),
                    next="birth_date"),
-        "birth_date": Ask("ask_birth_date", parse=_birth_date, save_as="birth_date", skip=_has("birth_date"),
-                          next="posyandu", stuck="stuck_birth_date"),
+        # A family without the date may give the age instead (WHO Anthro's age in months); asked once about the
+        # Buku KIA, the age then stands and the result says it is approximate.
+        "birth_date": replace(BIRTH_DATE, parse=_birth_date_or_age, save_as="*", stuck="stuck_birth_date_or_age",
+                              skip=lambda s, c: bool(s.get("birth_date")) or _age_given(s) is not None,
+                              next="birth_kia"),
+        "birth_kia": replace(BIRTH_KIA, next="posyandu"),
         # Optional: which posyandu weighs the child (its kader then see the child in their Sheet).
         "posyandu": Ask("ask_posyandu", parse=_posyandu, save_as="posyandu_id", choices=(SKIP,),
                         skip=lambda s, c: "posyandu_id" in s or _known_child(s, c) or not c.posyandu,
@@ -450,6 +550,8 @@ MEASURE = Flow(
 
 _NEW_CHILD = Choice(id="child:new", key="choice_new_child", value={"child_id": "new"})
 
+# Kader register a new child from the KMS or the posyandu register, which has the date: a birth date only.
+
 KADER_MEASURE = Flow(
     id="kader_measure",
     start="find",
@@ -467,7 +569,8 @@ KADER_MEASURE = Flow(
                     skip=lambda s, c: "child_id" in s, next=AFTER_CHILD),
         "name": MEASURE.steps["name"],
         "sex": MEASURE.steps["sex"],
-        "birth_date": replace(MEASURE.steps["birth_date"], next="parent_phone"),
+        "age_now": AGE_NOW,
+        "birth_date": replace(BIRTH_DATE, next="parent_phone"),
         "parent_phone": Ask("kader_ask_parent_phone", parse=_phone, save_as="parent_wa_id", choices=(SKIP,),
                             skip=lambda s, c: "parent_wa_id" in s or _known_child(s, c), next="measured_on"),
         **{k: v for k, v in MEASURE.steps.items()
@@ -535,8 +638,7 @@ CORRECT = Flow(
                      next="name"),
         "name": replace(MEASURE.steps["name"], skip=_correcting("name"), next="sex"),
         "sex": replace(MEASURE.steps["sex"], skip=_correcting("sex"), next="birth_date"),
-        "birth_date": replace(MEASURE.steps["birth_date"], skip=_correcting("birth_date"),
-                              next=Done("correct_child")),
+        "birth_date": replace(BIRTH_DATE, skip=_correcting("birth_date"), next=Done("correct_child")),
     },
 )
 

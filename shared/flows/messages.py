@@ -124,6 +124,41 @@ ID: dict[str, str] = {
                        "*Tidak ingat*.",
     "previous_not_before": "Tanggal itu harus sebelum tanggal ukur yang sekarang. Coba periksa lagi, ya.",
     "choice_forgot": "Tidak ingat",
+    # --- an age given instead of the birth date (WHO Anthro: age in months); the result is then approximate ---
+    "ask_birth_kia": (
+        "Umur {age} sudah dicatat. Tanggal lahir anak ada di *Buku KIA* (halaman identitas anak); dengan tanggal "
+        "lahir hasilnya lebih tepat. Kalau ada, ketik tanggalnya, misalnya 3-1-2024. Kalau tidak, pilih *Tidak tahu "
+        "tanggal* dan Tumbuh menghitung dengan umur tadi (hasilnya perkiraan)."
+    ),
+    "choice_date_unknown": "Tidak tahu tanggal",
+    "stuck_birth_kia": (
+        "Yang sudah terbaca tetap disimpan. Ketik tanggal lahir dari Buku KIA, misalnya *3-1-2024*, atau pilih "
+        "*Tidak tahu tanggal* untuk memakai umur {age}."
+    ),
+    "ask_age_now": (
+        "Tanggal lahir {name} belum tercatat. Berapa umur {name} sekarang? Tulis dalam bulan, misalnya *15*, atau "
+        "seperti *1 th 3 bln*."
+    ),
+    "stuck_age_now": (
+        "Yang sudah terbaca tetap disimpan. Tinggal umur anak hari ini: angka bulannya saja, misalnya *15*, atau "
+        "*1 th 3 bln*. Dengan tanggal lahir (ada di Buku KIA) hasilnya lebih tepat: kirim lewat UBAH DATA."
+    ),
+    "invalid_age": "Umurnya belum terbaca. Tulis seperti *15 bulan* atau *1 th 3 bln*.",
+    "stuck_birth_date_or_age": (
+        "Yang sudah terbaca tetap disimpan. Tinggal tanggal lahir anak, misalnya *3-1-2024*; tanggalnya ada di Buku "
+        "KIA (halaman identitas anak). Kalau tidak tahu tanggalnya, tulis umurnya, misalnya *1 th 3 bln* atau "
+        "*15 bulan*."
+    ),
+    "age_approx": "±{age} (perkiraan)",
+    "approximate_age_note": (
+        "Hasil ini *perkiraan*: umur {name} dihitung dari umur yang ditulis, bukan dari tanggal lahir. Supaya tepat, "
+        "lihat tanggal lahir di Buku KIA (halaman identitas anak), lalu kirim lewat *UBAH DATA*; semua hasil "
+        "{name} dihitung ulang."
+    ),
+    "birth_date_unknown": "(tanggal tidak diketahui)",
+    "born_unknown_short": "tgl lahir ?",
+    "age_unknown": "belum diketahui (kirim tanggal lahir lewat UBAH DATA)",
+    "child_label_born_unknown": "{name} (tgl lahir ?)",
     "choice_not_measured": "Belum diukur",
     "weight_only_note": (
         "Panjang/tinggi badan belum diukur, jadi yang dihitung hanya berat menurut umur (BB/U). Untuk tahu apakah "
@@ -756,6 +791,39 @@ EN: dict[str, str] = {
                        "remember*.",
     "previous_not_before": "That date must be before this measurement's date. Please check again.",
     "choice_forgot": "Don't remember",
+    "ask_birth_kia": (
+        "Age {age} is noted. The birth date is in the *Buku KIA* (the child's identity page); with the birth date "
+        "the result is more exact. If you have it, type the date, e.g. 3-1-2024. If not, choose *Don't know date* "
+        "and Tumbuh uses that age (the result is an estimate)."
+    ),
+    "choice_date_unknown": "Don't know date",
+    "stuck_birth_kia": (
+        "What was understood is kept. Type the birth date from the Buku KIA, e.g. *3-1-2024*, or choose *Don't "
+        "know date* to use age {age}."
+    ),
+    "ask_age_now": (
+        "{name}'s birth date is not recorded. How old is {name} now? Write it in months, e.g. *15*, or like "
+        "*1 y 3 mo*."
+    ),
+    "stuck_age_now": (
+        "What was understood is kept. Only the child's age today is missing: the number of months, e.g. *15*, or "
+        "*1 y 3 mo*. With the birth date (in the Buku KIA) the result is more exact: send it with UBAH DATA."
+    ),
+    "invalid_age": "I couldn't read the age. Write it like *15 months* or *1 y 3 mo*.",
+    "stuck_birth_date_or_age": (
+        "What was understood is kept. Only the birth date is missing, e.g. *3-1-2024*; it is in the Buku KIA (the "
+        "child's identity page). If you don't know the date, write the age, e.g. *1 y 3 mo* or *15 months*."
+    ),
+    "age_approx": "~{age} (estimate)",
+    "approximate_age_note": (
+        "This result is an *estimate*: {name}'s age comes from the age you wrote, not from a birth date. To make it "
+        "exact, find the birth date in the Buku KIA (the child's identity page) and send it with *UBAH DATA*; all "
+        "of {name}'s results are then recomputed."
+    ),
+    "birth_date_unknown": "(date unknown)",
+    "born_unknown_short": "birth date ?",
+    "age_unknown": "unknown (send the birth date with UBAH DATA)",
+    "child_label_born_unknown": "{name} (birth date ?)",
     "choice_not_measured": "Not measured",
     "weight_only_note": (
         "Length/height was not measured, so only weight-for-age (W/A) is assessed. To know whether the child is "
@@ -1289,6 +1357,11 @@ class Ref(str):
 
 class Join(tuple):
     """A parameter that is a list of values (catalogue refs, numbers...), each rendered, joined with commas."""
+
+
+def birth_date_text(day: date | None) -> date | Ref:
+    """A birth date to show, or the words for a birth date that is not known (an age was given instead)."""
+    return day if day is not None else Ref("birth_date_unknown")
 
 
 def age_text(age_months: int) -> Ref:

@@ -36,6 +36,9 @@ class Entry:
     armc_cm: float | None = None
     oedema: bool = False
     concerns: tuple[str, ...] = ()
+    # The age in months the family gave for a child without a birth date (WHO Anthro's age in months); None when
+    # the age comes from the birth date.
+    age_months_given: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Evaluation:
     next_on: date | None = None
     change_kg: float | None = None  # since the latest earlier trusted weighing (for a re-measure request)
     change_cm: float | None = None
+    approximate: bool = False  # the age was given in months, not from a birth date: the result is an estimate
 
     @property
     def confirmed(self) -> bool:
@@ -73,9 +77,15 @@ def sex_code(child: Child) -> int:
 
 
 def assess_entry(child: Child, e: Entry) -> growth.GrowthAssessment:
-    """WHO 2006 z-scores and categories of one entry (raises OutsideGrowthStandard from 60 months)."""
-    return growth.assess_growth_on(sex_code(child), child.birth_date, e.measured_on, e.weight_kg, e.lenhei_cm,
-                                   e.measure, e.headc_cm, e.armc_cm, e.oedema)
+    """WHO 2006 z-scores and categories of one entry (raises OutsideGrowthStandard from 60 months); a child without
+    a birth date is assessed at the age in months given with the entry (InvalidMeasurement when none was)."""
+    if child.birth_date is not None:
+        return growth.assess_growth_on(sex_code(child), child.birth_date, e.measured_on, e.weight_kg, e.lenhei_cm,
+                                       e.measure, e.headc_cm, e.armc_cm, e.oedema)
+    if e.age_months_given is None:
+        raise growth.InvalidMeasurement("age_unknown", "a child without a birth date needs the age in months")
+    return growth.assess_growth(sex_code(child), ages.age_days_from_months(e.age_months_given), e.weight_kg,
+                                e.lenhei_cm, e.measure, e.headc_cm, e.armc_cm, e.oedema)
 
 
 def _stored_id(m: Measurement) -> int:
@@ -87,7 +97,7 @@ def _stored_id(m: Measurement) -> int:
 
 def _lenhei_on_one_basis(child: Child, m) -> float | None:
     """A measurement's length/height standardised for its age (the +/-0.7 cm rule), so visits compare."""
-    if m.lenhei_cm is None:
+    if m.lenhei_cm is None or child.birth_date is None:
         return None
     age = ages.age_days_between(child.birth_date, m.measured_on)
     return ages.adjust_lenhei(m.lenhei_cm, m.measure, ages.round_up(age))
@@ -95,6 +105,8 @@ def _lenhei_on_one_basis(child: Child, m) -> float | None:
 
 def _gains(child: Child, rows: list, confirmed: set) -> dict:
     """Weight gain of every weighing among rows (Measurement or Entry), keyed by measuring date."""
+    if child.birth_date is None:
+        return {}  # the KMS judges gain by age in months between dates of birth: see evaluate
     weighings = [growth.Weighing(r.measured_on, r.weight_kg) for r in rows if r.weight_kg is not None]
     results = growth.weight_gain_history(child.birth_date, weighings, confirmed=frozenset(confirmed))
     return {w.measured_on: g for w, g in zip(weighings, results)}
@@ -134,9 +146,10 @@ def evaluate(child: Child, e: Entry, history: list[Measurement], today: date) ->
         growth.OutsideGrowthStandard: the child is 60 months or older on the measuring day.
     """
     a = assess_entry(child, e)
+    born = child.birth_date
     # A same-day row is replaced by this one; a row dated before birth (the birth date was corrected since) is no
     # longer a measurement of this child's growth.
-    earlier = [m for m in history if m.measured_on != e.measured_on and m.measured_on >= child.birth_date]
+    earlier = [m for m in history if m.measured_on != e.measured_on and (born is None or m.measured_on >= born)]
     trusted = [m for m in earlier if m.counts]
     confirmed_dates = {m.measured_on for m in trusted if m.review == "confirmed"}
     pending = next((m for m in history if m.review == "remeasure"
@@ -148,12 +161,15 @@ def evaluate(child: Child, e: Entry, history: list[Measurement], today: date) ->
     before = next((m for m in trusted if m.measured_on < e.measured_on and m.lenhei_cm is not None), None)
     change_cm = None
     length_ok = True
-    if before is not None and e.lenhei_cm is not None:
+    # Without a birth date each visit's age is a separate estimate by the family: the KMS weight gain (KBM by age)
+    # and the length change allowed between two ages would judge those estimates, not the child, so both are
+    # skipped until UBAH DATA gives the date (the z-scores of this visit are still given, marked approximate).
+    if born is not None and before is not None and e.lenhei_cm is not None:
         then, now = _lenhei_on_one_basis(child, before), _lenhei_on_one_basis(child, e)
         assert then is not None and now is not None  # both have a length, checked above
         change_cm = now - then
         length_ok = growth.is_plausible_length_change(
-            then, now, ages.age_days_between(child.birth_date, before.measured_on), a.age_days)
+            then, now, ages.age_days_between(born, before.measured_on), a.age_days)
 
     def flags_with(gain) -> tuple[str, ...]:
         found = {n for n in SCORED if getattr(a, n).flagged}
@@ -189,7 +205,7 @@ def evaluate(child: Child, e: Entry, history: list[Measurement], today: date) ->
             revisions.append((_stored_id(m), _revised(child, m, new_gain)))
     latest_on = max([e.measured_on, *(m.measured_on for m in history)])
     return Evaluation(e.measured_on, a, gain, flags, review, advice, summary, pending, revisions, latest_on,
-                      latest_on + timedelta(days=NEXT_CHECK_DAYS), change_kg, change_cm)
+                      latest_on + timedelta(days=NEXT_CHECK_DAYS), change_kg, change_cm, approximate=born is None)
 
 
 def _revised(child: Child, m: Measurement, gain) -> dict:
@@ -198,7 +214,7 @@ def _revised(child: Child, m: Measurement, gain) -> dict:
     concerns = tuple(old.get("concerns") or ())
     try:
         a = assess_entry(child, Entry(m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm,
-                                      m.oedema))
+                                      m.oedema, age_months_given=m.age_months_given))
     except (growth.OutsideGrowthStandard, growth.InvalidMeasurement):
         return {**old, "gain": gain_summary(gain)}
     confirmed = m.review == "confirmed"
@@ -219,18 +235,18 @@ def restate(child: Child, history: list[Measurement], today: date) -> list[Resta
     done: list[Measurement] = []  # restated so far, newest first
     for m in sorted(history, key=lambda x: (x.measured_on, x.id or 0)):
         entry = Entry(m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
-                      tuple((m.assessment or {}).get("concerns") or ()))
+                      tuple((m.assessment or {}).get("concerns") or ()), m.age_months_given)
         try:
-            if m.measured_on < child.birth_date:
+            if child.birth_date is not None and m.measured_on < child.birth_date:
                 raise growth.InvalidMeasurement("measured before birth")
             ev = evaluate(child, entry, done, today)
         except (growth.OutsideGrowthStandard, growth.InvalidMeasurement):
             new = Measurement(m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm,
-                              m.oedema, m.flags, {}, m.id, m.review)
+                              m.oedema, m.flags, {}, m.id, m.review, m.age_months_given)
         else:
             review = (m.review if m.review in ("confirmed", "superseded") else ev.review) if ev.flags else None
             new = Measurement(m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm,
-                              m.oedema, ev.flags, ev.summary, m.id, review)
+                              m.oedema, ev.flags, ev.summary, m.id, review, m.age_months_given)
         done.insert(0, new)
         out.append((_stored_id(new), new.flags, new.assessment, new.review))
     return out
@@ -248,10 +264,11 @@ class Assessed:
 
 
 def entry_of(slots: dict, measure: str | None) -> Entry:
-    """The entry a finished measuring conversation collected."""
+    """The entry a finished measuring conversation collected ("age_months": the age a family gave for a child
+    without a birth date)."""
     return Entry(date.fromisoformat(slots["measured_on"]), slots.get("weight_kg"), slots.get("lenhei_cm"), measure,
                  slots.get("headc_cm"), slots.get("armc_cm"), bool(slots.get("oedema")),
-                 tuple(slots.get("concerns") or ()))
+                 tuple(slots.get("concerns") or ()), slots.get("age_months"))
 
 
 def assess(child: Child, entry: Entry, history: list[Measurement], today: date) -> Assessed:
@@ -264,11 +281,13 @@ def assess(child: Child, entry: Entry, history: list[Measurement], today: date) 
     """
     ev = evaluate(child, entry, history, today)
     row = Measurement(child.id, entry.measured_on, entry.weight_kg, entry.lenhei_cm, entry.measure, entry.headc_cm,
-                      entry.armc_cm, entry.oedema, ev.flags, ev.summary, review=ev.review)
+                      entry.armc_cm, entry.oedema, ev.flags, ev.summary, review=ev.review,
+                      age_months_given=entry.age_months_given if child.birth_date is None else None)
     revisions: list[tuple[int, dict | None, str | None]] = [(row_id, summary, None) for row_id, summary in ev.revisions]
     if ev.pending is not None:  # answered by this measurement: no longer waiting for staff to check
         revisions.append((_stored_id(ev.pending), None, "superseded"))
     chart_rows = sorted([*(m for m in history if m.counts and m.measured_on != entry.measured_on),
-                         Measurement(child.id, entry.measured_on, entry.weight_kg, entry.lenhei_cm, entry.measure)],
+                         Measurement(child.id, entry.measured_on, entry.weight_kg, entry.lenhei_cm, entry.measure,
+                                     assessment=ev.summary)],
                         key=lambda m: m.measured_on)
     return Assessed(entry, ev, row, revisions, chart_rows)

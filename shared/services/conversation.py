@@ -18,7 +18,7 @@ from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.flows import engine, parsers
 from shared.flows.definitions import FLOWS, KADER_MEASURE, MEASURE, check_known, implied_measure, short_date
 from shared.flows.examples import example
-from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, age_text, render
+from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, age_text, birth_date_text, render
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Ports, TurnStart, UnitOfWork
@@ -469,7 +469,8 @@ class Dialogue:
         else:
             self.say("review_header", days=REVIEW_DAYS)
             for child, m in rows:
-                self.say("review_line", name=child.name, birth_date=child.birth_date, measured_on=m.measured_on,
+                self.say("review_line", name=child.name, birth_date=birth_date_text(child.birth_date),
+                         measured_on=m.measured_on,
                          state=Ref(f"review_{m.review}"))
             self.tx.audit(f"staff:{self.known_staff.id}", "review.read", "posyandu", self.known_staff.posyandu_id,
                           {"children": sorted({c.id for c, _ in rows})})
@@ -522,13 +523,16 @@ class Dialogue:
                 slots.pop("oedema", None)
             if entry.concerns:
                 slots["concerns"] = list(entry.concerns)
+            if entry.age_months is not None and entry.birth_date is None:
+                # "umur 1th 3bln" without the date: the age is noted, and the Buku KIA is asked about once.
+                slots["age_given"] = round(entry.age_months, 1)
             slots, known_problems = check_known(slots, self.ctx())
             if any(problem.key == "child_too_old" for problem in known_problems):
                 self.say("child_too_old")  # the blocking answer first: no question is asked for a child over five
                 return self.menu()
             hints = [hint(problem) for problem in (*entry.problems, *known_problems)]
-            match = [c for c in self.children if slots.get("birth_date") == c.birth_date.isoformat()
-                     and slots.get("sex", c.sex) == c.sex]
+            match = [c for c in self.children if c.birth_date is not None
+                     and slots.get("birth_date") == c.birth_date.isoformat() and slots.get("sex", c.sex) == c.sex]
             if len(match) == 1:
                 slots["child_id"] = match[0].id
                 slots.pop("birth_date"), slots.pop("sex", None)
@@ -609,7 +613,7 @@ class Dialogue:
         lines = []
         for child, posyandu, count, last in self.tx.family_record(g.id):
             params = {"name": child.name, "sex": Ref("choice_boy" if child.sex == "M" else "choice_girl"),
-                      "birth_date": child.birth_date, "posyandu": posyandu or "–", "count": count}
+                      "birth_date": birth_date_text(child.birth_date), "posyandu": posyandu or "–", "count": count}
             lines.append(render("my_data_last", self.lang, last=last, **params) if last
                          else render("my_data_child", self.lang, **params))
         consent_on = g.consent_at.astimezone(ZoneInfo(self.ports.tz)).date()
@@ -668,7 +672,8 @@ class Dialogue:
     def claim_question(self, child: Child, lang: str) -> Reply:
         """"Is <name>, born <date>, your child?", asked once of the number a kader gave."""
         posyandu = self.tx.posyandu_name(child.posyandu_id) if child.posyandu_id else "–"
-        return Reply("claim_question", {"name": child.name, "birth_date": child.birth_date, "posyandu": posyandu},
+        return Reply("claim_question", {"name": child.name, "birth_date": birth_date_text(child.birth_date),
+                                        "posyandu": posyandu},
                      tuple(Choice(f"claim:{answer}:{child.id}", key) for answer, key in CLAIM_CHOICES))
 
     def ask_claims(self, wa_id: str) -> None:
@@ -771,7 +776,7 @@ class Dialogue:
             return self.menu()
         self.say("history_header", name=child.name)
         for m in rows:
-            lying = (m.measure or growth.ages.usual_measure((m.measured_on - child.birth_date).days)) == "l"
+            lying = (m.measure or growth.ages.usual_measure(age_on(child, m))) == "l"
             summary, gain = results.history_words(m.assessment)
             self.say("history_line", measured_on=m.measured_on,
                      weight_kg=m.weight_kg if m.weight_kg is not None else "–",
@@ -848,7 +853,8 @@ class Dialogue:
         told = [s for s in self.tx.staff_of_posyandu(child.posyandu_id) if not (self.staff and s.id == self.staff.id)]
         posyandu = self.tx.posyandu_name(child.posyandu_id)
         for s in told:
-            notice = Text(render("staff_notice_extreme", s.language, name=child.name, birth_date=child.birth_date,
+            notice = Text(render("staff_notice_extreme", s.language, name=child.name,
+                                 birth_date=birth_date_text(child.birth_date),
                                  posyandu=posyandu, status=results.status_words(ev.advice)))
             self.outgoing.append(({"to": s.wa_id, "body": build_message(s.wa_id, notice), "kind": "staff_notice",
                                    "guardian_id": None, "lang": s.language}, f"{self.msg.wamid}:s{s.id}"))
@@ -863,7 +869,9 @@ class Dialogue:
         known = next((c for c in self.children if c.id == slots.get("child_id")), None)
         if known is not None:
             return known
-        born = date.fromisoformat(slots["birth_date"])
+        # Only an age was given (the family has no birth date at hand): the child is stored without one, never with
+        # a date made up from the age; each measurement keeps the age it was computed with.
+        born = date.fromisoformat(slots["birth_date"]) if slots.get("birth_date") else None
         if self.staff is None:
             child = self.tx.add_child(self.known_guardian.id, slots["name"], slots["sex"], born,
                                       posyandu_id=slots.get("posyandu_id"))
@@ -937,8 +945,7 @@ class Dialogue:
         points = chart_points(indicator, child, rows) if indicator else []
         if not points:
             return None
-        table = indicator if indicator != "wfl" else charts.wfl_indicator_for(
-            (rows[-1].measured_on - child.birth_date).days)
+        table = indicator if indicator != "wfl" else charts.wfl_indicator_for(_latest_age(child, rows))
         return {"indicator": table, "sex": child.sex, "points": points, "lang": lang, "name": child.name,
                 "caption": render("caption_chart_image", lang, name=child.name)}
 
@@ -973,9 +980,11 @@ def chart_points(indicator: str, child: Child, rows: list[Measurement]) -> list[
     """A child's measurements as chart points: (age in days, cm or kg), or (corrected length/height, kg) for
     BB/TB, where only the points on the latest table (length before 2 years, height after) are drawn."""
     points: list[tuple[float, float]] = []
-    latest_age = (rows[-1].measured_on - child.birth_date).days if rows else 0
+    latest_age = _latest_age(child, rows)
     for m in rows:
-        age = (m.measured_on - child.birth_date).days
+        age = age_on(child, m)
+        if age is None:
+            continue  # stored before its age was known: nothing to place it by
         lenhei = growth.ages.adjust_lenhei(m.lenhei_cm, m.measure, age) if m.lenhei_cm is not None else None
         if indicator == "lfa" and lenhei is not None:
             points.append((age, lenhei))
@@ -993,8 +1002,23 @@ def chart_points(indicator: str, child: Child, rows: list[Measurement]) -> list[
     return points
 
 
+def age_on(child: Child, m: Measurement) -> int | None:
+    """A measurement's age in days: from the birth date, or (a child whose family gave an age instead) the age its
+    assessment was computed with; None when neither is known."""
+    if child.birth_date is not None:
+        return (m.measured_on - child.birth_date).days
+    age = (m.assessment or {}).get("age_days")
+    return int(age) if isinstance(age, (int, float)) else None
+
+
+def _latest_age(child: Child, rows: list[Measurement]) -> int:
+    """The age in days at the latest of these measurements (oldest first) whose age is known; 0 when none."""
+    return next((age for m in reversed(rows) if (age := age_on(child, m)) is not None), 0)
+
+
 def _render_line(lang: str, child: Child, today: date) -> str:
-    months = growth.ages.completed_months(child.birth_date, today)
+    age = age_text(growth.ages.completed_months(child.birth_date, today)) if child.birth_date is not None \
+        else Ref("age_unknown")
     return render("children_line", lang, name=child.name,
                   sex=Ref("choice_boy" if child.sex == "M" else "choice_girl"),
-                  birth_date=child.birth_date, age=age_text(months))
+                  birth_date=birth_date_text(child.birth_date), age=age)

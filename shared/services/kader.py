@@ -13,7 +13,7 @@ from shared.domain.growth import GrowthAssessment, ages, tables
 from shared.domain.model import Child, Measurement
 from shared.flows.definitions import NAME_MAX, short_date
 from shared.flows.examples import months_before
-from shared.flows.messages import Join, Ref, age_text
+from shared.flows.messages import Join, Ref
 from shared.flows.model import Choice, Reply
 from shared.flows.parsers import KaderLine
 from shared.services import results
@@ -126,7 +126,7 @@ def line_result(child: Child, ev: Evaluation, entry: Entry, parent_note: str | N
     a = ev.assessment
     height = a.age_days >= ages.HEIGHT_FROM_DAY
     lying = entry.measure == "l" if entry.measure else not height
-    head = {"name": child.name, "born": short_date(child.birth_date), "age": age_text(a.age_months),
+    head = {"name": child.name, "born": short_date(child.birth_date), "age": results.age_words(ev),
             "weight_kg": float(entry.weight_kg) if entry.weight_kg is not None else "–",
             "lenhei_label": Ref("lenhei_pb" if lying else "lenhei_tb"),
             "lenhei_cm": float(entry.lenhei_cm) if entry.lenhei_cm is not None else "–"}

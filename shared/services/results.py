@@ -93,6 +93,13 @@ def remeasure_replies(name: str, ev: Evaluation, child_id: int) -> tuple[Reply, 
     return (Reply("remeasure", {"name": name, "detail": detail}, remeasure_choices(child_id)),)
 
 
+def age_words(ev: Evaluation) -> Ref:
+    """The child's age as a result shows it: completed months, or "±1 th 3 bln (perkiraan)" when the family gave an
+    age instead of the birth date."""
+    age = age_text(ev.assessment.age_months)
+    return Ref("age_approx", age=age) if ev.approximate else age
+
+
 def _params(name: str, ev: Evaluation) -> dict:
     """Everything a status, summary or advice sentence may name."""
     gain, a = ev.gain, ev.assessment
@@ -117,13 +124,15 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
     lying = measure == "l" if measure else not height  # the header names the measurement as it was taken
     params = _params(name, ev)
     replies = [Reply("result_header", {
-        "name": name, "age": age_text(a.age_months), "measured_on": measured_on,
+        "name": name, "age": age_words(ev), "measured_on": measured_on,
         "weight_kg": float(weight_kg) if weight_kg is not None else "–",
         "lenhei_label": Ref("lenhei_pb" if lying else "lenhei_tb"),
         "lenhei_cm": float(lenhei_cm) if lenhei_cm is not None else "–",
     })]
     if ev.backdated:
         replies.append(Reply("backdated_note", {"measured_on": measured_on, "latest_on": ev.latest_on}))
+    if ev.approximate:  # the categories are the same; only how sure they are differs, and how to make them exact
+        replies.append(Reply("approximate_age_note", {"name": name}))
     replies.append(Reply("result_status", {"status": status_words(advice)}))
     for indicator, labels in _LABELS.items():
         r = getattr(a, indicator)

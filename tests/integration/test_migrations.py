@@ -163,3 +163,28 @@ def test_waiting_messages_are_rewritten_into_the_bodies_the_builder_makes(databa
         assert payload["body"] == build_message(to, message)
         assert "message" not in payload and payload["to"] == to and payload["lang"] == "id"
     assert rows["sent"] == {}
+
+
+def test_a_database_with_children_and_measurements_upgrades_to_approximate_ages(database_url):
+    """Rows stored before ages could be given keep their birth date and get no age; afterwards a child may have no
+    birth date, and an age given must be under 60 months."""
+    db = _db(database_url)
+    shipped = load_migrations()
+    ours = next(m for m in shipped if m.name == "approximate_age")
+    migrate(db, [m for m in shipped if m.version < ours.version])
+    cid = db.run("INSERT INTO children (name, sex, birth_date) VALUES ('A', 'F', '2024-01-03') RETURNING id")[0][0]
+    db.run("INSERT INTO measurements (child_id, measured_on, weight_kg, source) VALUES (%s, '2024-06-01', 7.1, "
+           "'whatsapp')", (cid,))
+
+    assert migrate(db) == [ours.version]
+
+    assert db.run("SELECT c.birth_date::text, m.age_months_given FROM children c JOIN measurements m "
+                  "ON m.child_id = c.id") == [["2024-01-03", None]]
+    unknown = db.run("INSERT INTO children (name, sex) VALUES ('B', 'M') RETURNING id")[0][0]
+    db.run("INSERT INTO measurements (child_id, measured_on, weight_kg, source, age_months_given) "
+           "VALUES (%s, '2025-03-10', 8.2, 'whatsapp', 15)", (unknown,))
+    with pytest.raises(pg8000.dbapi.DatabaseError):
+        db.run("INSERT INTO measurements (child_id, measured_on, weight_kg, source, age_months_given) "
+               "VALUES (%s, '2025-03-10', 18, 'whatsapp', 72)", (unknown,))
+    with pytest.raises(pg8000.dbapi.DatabaseError):
+        db.run("INSERT INTO children (name, sex, birth_date) VALUES ('C', 'M', '1980-01-01')")  # its CHECK stays

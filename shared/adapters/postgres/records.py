@@ -105,8 +105,8 @@ class PgUnitOfWork:
         # The measurement, its Sheet-mirror outbox row and its audit entry in one statement.
         row = self._one(
             "WITH m AS (INSERT INTO measurements (child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, "
-            "  armc_cm, oedema, source, source_ref, entered_by_staff, flags, assessment, review) "
-            "  VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "  armc_cm, oedema, source, source_ref, entered_by_staff, flags, assessment, review, age_months_given) "
+            "  VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "  ON CONFLICT (source_ref) DO NOTHING RETURNING id, child_id), "
             "q AS (INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_upsert', "
             "  json_build_object('child_id', child_id, 'measurement_id', id), 'measurement:' || id FROM m "
@@ -116,7 +116,7 @@ class PgUnitOfWork:
             "SELECT id FROM m",
             (m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
              source, source_ref, entered_by_staff, list(m.flags), json.dumps(m.assessment), m.review,
-             actor, json.dumps({"flags": list(m.flags)})))
+             m.age_months_given, actor, json.dumps({"flags": list(m.flags)})))
         return row[0] if row else None
 
     def queue_sends(self, items: list[tuple[dict, str]]) -> list[tuple[int, dict]]:
@@ -265,14 +265,17 @@ class PgUnitOfWork:
 
     def restate_measurements(self, rows: list[tuple[int, tuple[str, ...], dict, str | None]]) -> None:
         # (id, flags, assessment, review) recomputed after a correction of the child's sex or birth date; each
-        # is mirrored again.
+        # is mirrored again. Once the child has a birth date, the age a family gave instead is no longer what the
+        # result was computed with, so it goes (migration 0007: NULL when the birth date is known).
         if not rows:
             return
         self._exec(
             "WITH r AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
             "  AS t(id, flags, assessment, review)), "
             "u AS (UPDATE measurements m SET flags = r.flags::text[], assessment = r.assessment::jsonb, "
-            "  review = r.review, sheet_synced_at = NULL FROM r WHERE m.id = r.id RETURNING m.id, m.child_id) "
+            "  review = r.review, sheet_synced_at = NULL, age_months_given = CASE WHEN (SELECT c.birth_date "
+            "  FROM children c WHERE c.id = m.child_id) IS NULL THEN m.age_months_given END "
+            "  FROM r WHERE m.id = r.id RETURNING m.id, m.child_id) "
             "INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_upsert', "
             "  json_build_object('child_id', child_id, 'measurement_id', id), "
             "  'measurement:' || id || ':' || txid_current() FROM u ON CONFLICT (dedupe_key) DO NOTHING",
@@ -280,7 +283,7 @@ class PgUnitOfWork:
              [r[3] for r in rows]))
 
     _MEASUREMENT = ("child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
-                    "assessment, id, review")
+                    "assessment, id, review, age_months_given")
 
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         rows = self._all(f"SELECT {self._MEASUREMENT} FROM measurements WHERE child_id = %s "
@@ -343,7 +346,7 @@ class PgUnitOfWork:
             "  ORDER BY a.id DESC LIMIT 1) told ON true "
             "ORDER BY c.name, c.id LIMIT %(limit)s",
             {"posyandu": posyandu_id, "on": on, "limit": limit})
-        return [(Child(*r[:6]), _measurement(*r[6:18]), r[18]) for r in rows]
+        return [(Child(*r[:6]), _measurement(*r[6:19]), r[19]) for r in rows]
 
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
         self._exec("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
@@ -355,9 +358,10 @@ class PgUnitOfWork:
 
 
 def _measurement(child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags,
-                 assessment, row_id, review=None) -> Measurement:
+                 assessment, row_id, review=None, age_months_given=None) -> Measurement:
     return Measurement(child_id, measured_on, _float(weight_kg), _float(lenhei_cm), measure, _float(headc_cm),
-                       _float(armc_cm), oedema, tuple(flags or ()), assessment or {}, row_id, review)
+                       _float(armc_cm), oedema, tuple(flags or ()), assessment or {}, row_id, review,
+                       _float(age_months_given))
 
 
 def _float(value) -> float | None:

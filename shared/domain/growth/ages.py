@@ -28,6 +28,11 @@ def age_months(age_days: float) -> float:
     return age_days / DAYS_PER_MONTH
 
 
+def age_days_from_months(age_months_given: float) -> float:
+    """Age in days when only an age in months is known, as WHO Anthro takes it: months x 30.4375 (not rounded)."""
+    return age_months_given * DAYS_PER_MONTH
+
+
 def age_days_between(birth_date: date, on_date: date) -> int:
     """Exact age in days on a date (visit date minus birth date), as WHO's method expects."""
     return (on_date - birth_date).days

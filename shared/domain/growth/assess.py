@@ -94,7 +94,7 @@ def _positive(value: float | None, name: str) -> float | None:
 
 def assess_growth(
     sex: int,
-    age_days: int,
+    age_days: float,
     weight_kg: float | None = None,
     lenhei_cm: float | None = None,
     measure: str | None = None,
@@ -110,7 +110,8 @@ def assess_growth(
 
     Args:
         sex: 1 boy, 2 girl.
-        age_days: exact age in days on the measuring day (see assess_growth_on for dates).
+        age_days: exact age in days on the measuring day (see assess_growth_on for dates); a fraction (an age
+            given in months, ages.age_days_from_months) is rounded as anthro does.
         measure: "l" measured lying, "h" standing, None unknown.
         tsf_mm, ssf_mm: triceps and subscapular skinfold in millimetres (no Permenkes class; z and flag only).
         age_months: completed months to show; defaults to floor(age_days / 30.4375).

@@ -9,7 +9,7 @@ Code outside this package imports from here only.
 from shared.flows.parsers.dates import parse_date
 from shared.flows.parsers.kader_line import KaderLine, asks_recap, parse_phone, read_kader_line
 from shared.flows.parsers.numbers import parse_number
-from shared.flows.parsers.quick_entry import QuickEntry, extract_quick_entry
+from shared.flows.parsers.quick_entry import QuickEntry, extract_quick_entry, parse_age_months
 from shared.flows.parsers.tokens import Invalid
 from shared.flows.parsers.words import greeting, normalise, only_greeting, parse_choice, parse_measure, parse_sex, \
     parse_yes_no, says_kader, wants_no_messages
@@ -23,6 +23,7 @@ __all__ = [
     "greeting",
     "normalise",
     "only_greeting",
+    "parse_age_months",
     "parse_choice",
     "parse_date",
     "parse_measure",

@@ -403,3 +403,31 @@ def extract_quick_entry(text: str, *, today: date, earliest_birth: date | None =
                       lenhei_label=_resolve_lenhei_label(found, values["lenhei_cm"]), headc_cm=values["headc_cm"],
                       armc_cm=values["armc_cm"], oedema=find_oedema(words), measured_on=measured,
                       age_months=values["age_months"], concerns=find_concerns(words), problems=tuple(found.problems))
+
+
+def parse_age_months(text: str, *, today: date, bare_months: bool = False) -> float | Invalid:
+    """A child's age as parents write it ("umur 1th 3bln", "20 bulan", "1,5 tahun", "2 thn") in months, to one
+    decimal, read as a quick entry reads an age (a span such as "udah 2 minggu" is not one).
+
+    Args:
+        bare_months: a number without a unit ("15") is months, for a question that asked for months; otherwise it
+            is refused ("umur 2": years or months?).
+
+    Returns:
+        The months, or Invalid("invalid_age"); an age beyond what anyone types (over 20 years) is the quick
+        entry's "number_out_of_range".
+    """
+    entry = extract_quick_entry(text, today=today)
+    if entry.age_months is not None:
+        return round_half_up(entry.age_months, 1)
+    too_high = next((p for p in entry.problems if p.params.get("field") == "age_months"), None)
+    if too_high is not None:
+        return too_high
+    if bare_months and isinstance(text, str):
+        toks = [t for t in tokenize(clean_text(text)) if t.kind != NEWLINE]
+        if len(toks) == 1 and toks[0].kind == NUM:
+            lo, hi, _unit, _decimals = _FIELD_RANGES["age_months"]
+            value = round_half_up(float(toks[0].value), 1)
+            if lo <= value <= hi:
+                return value
+    return Invalid("invalid_age")

@@ -842,3 +842,38 @@ def test_asking_for_no_more_messages_in_words(text, stop):
                                         ("I am a cadre", True), ("Selamat pagi bu kader", False)])
 def test_a_message_saying_its_writer_is_a_kader(text, kader):
     assert says_kader(text) is kader
+
+
+# --- an age instead of a birth date ----------------------------------------------------------------------------------
+
+from shared.flows.parsers import parse_age_months  # noqa: E402  (this section was added after the others)
+
+AGE_DAY = date(2025, 3, 10)
+
+
+@pytest.mark.parametrize("text,months", [
+    ("umur 1th 3bln", 15.0), ("20 bulan", 20.0), ("umur 2 tahun", 24.0), ("1,5 tahun", 18.0), ("2 thn", 24.0),
+    ("16 bln", 16.0), ("2th 1bln", 25.0),
+    ("umur 6 tahun", 72.0),  # read as said: the flow, not the parser, refuses 60 months and more
+    ("3 minggu", 0.7),  # a newborn's age in weeks, to one decimal of a month
+])
+def test_an_age_is_read_in_months_as_parents_write_it(text, months):
+    assert parse_age_months(text, today=AGE_DAY) == months
+
+
+@pytest.mark.parametrize("text", ["umur 2",  # years or months? asked again rather than guessed
+                                  "15", "udah 2 minggu",  # a span of time, not an age
+                                  "3-1-2024", "tidak tahu", ""])
+def test_what_is_not_an_age_is_refused(text):
+    assert parse_age_months(text, today=AGE_DAY) == Invalid("invalid_age")
+
+
+def test_a_bare_number_is_months_where_the_question_asked_for_months():
+    """'Berapa bulan umurnya?' — '15' and '15,5' are months; without that question a bare number is refused."""
+    assert parse_age_months("15", today=AGE_DAY, bare_months=True) == 15.0
+    assert parse_age_months("15,5", today=AGE_DAY, bare_months=True) == 15.5
+    assert parse_age_months("umur 2", today=AGE_DAY, bare_months=True) == Invalid("invalid_age")
+
+
+def test_an_age_no_one_could_mean_is_out_of_range():
+    assert parse_age_months("25 tahun", today=AGE_DAY).key == "number_out_of_range"
