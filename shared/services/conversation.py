@@ -591,10 +591,7 @@ class Dialogue:
         self.tx.audit(f"guardian:{self.known_guardian.id}", "reminders.resume", "guardian", self.known_guardian.id)
         self.say("start_done")
         self.new_state = None
-        # A kader may have registered a child with this number while it said STOP: ask now.
-        for child in self.tx.claims_to_ask(self.msg.wa_id, wa_hash(self.msg.wa_id)):
-            self.replies.append(self.claim_question(child, self.lang))
-            self.tx.audit(self.actor(), "claim.ask", "child", child.id)
+        self.ask_own_claims()  # a kader may have registered a child with this number while it said STOP
 
     def word_delete(self) -> None:
         self.apply(engine.start(FLOWS["confirm_delete"], self.ctx()))
@@ -648,10 +645,7 @@ class Dialogue:
                       {"version": CONSENT_VERSION})
         self.say("consent_thanks")
         # Children a kader registered with this number join the family only when the parent says they are theirs.
-        claims = self.tx.claims_to_ask(self.msg.wa_id, wa_hash(self.msg.wa_id))
-        for child in claims:
-            self.replies.append(self.claim_question(child, self.lang))
-            self.tx.audit(self.actor(), "claim.ask", "child", child.id)
+        claims = self.ask_own_claims()
         self.new_state = None
         if claims:
             return  # the kept first message waits: measuring now could register a child the parent is about to claim
@@ -668,6 +662,14 @@ class Dialogue:
         else:
             self.say("consent_declined")
         self.forget = True
+
+    def ask_own_claims(self) -> list[Child]:
+        """Ask the writer about each child a kader registered with their number (once each); returns them."""
+        claims = self.tx.claims_to_ask(self.msg.wa_id, wa_hash(self.msg.wa_id))
+        for child in claims:
+            self.replies.append(self.claim_question(child, self.lang))
+            self.tx.audit(self.actor(), "claim.ask", "child", child.id)
+        return claims
 
     def claim_question(self, child: Child, lang: str) -> Reply:
         """"Is <name>, born <date>, your child?", asked once of the number a kader gave."""
