@@ -204,10 +204,14 @@ def child_label(child: dict) -> str:
 def _pick_or_name_child(text: str, slots: dict, ctx: Context):
     """One of the family's children, or a name that is none of them: a new child of that name ("Budi")."""
     picked = _pick_child(text, slots, ctx)
+    if any(ch.isdigit() for ch in text):  # a number picks from the list, never names a child
+        return {"child_id": picked} if not isinstance(picked, p.Invalid) else picked
     if not isinstance(picked, p.Invalid):
-        return {"child_id": picked}
-    if any(ch.isdigit() for ch in text):
-        return picked
+        # A match by part of a word is another child: "Anita" is not Ani (the menu's loose matching would say so).
+        chosen = next((c for c in ctx.children if c["id"] == picked), None)
+        typed = p.normalise(text).split()
+        if chosen is None or all(w in typed for w in p.normalise(chosen["name"]).split()) or not typed:
+            return {"child_id": picked}
     name = _name(text, slots, ctx)
     return picked if isinstance(name, p.Invalid) else {"child_id": "new", "name": name}
 

@@ -166,3 +166,33 @@ def test_a_chart_of_a_child_without_a_birth_date_is_placed_by_the_age_given(chat
     with ports.records.transaction() as tx:
         rows = tx.measurements_of(child_id)
     assert chart_points("wfa", Child(child_id, "Ani", "F", None), rows) == [(457, 8.2)]
+
+
+def test_a_kader_measuring_a_child_without_a_birth_date_is_asked_the_age_today(kader, ports):
+    """A parent registered Ani at Posyandu Melati by her age; on posyandu day the kader finds her, is asked her age
+    today (after three tries, told what is missing with an example), and the result says it is approximate."""
+    parent = Chat(ports)
+    for said in (FIRST_QUESTION, "@consent:yes", "tidak tahu", "Ani", "perempuan", "Melati", "@date:today",
+                 "@measure:l", "@skip", "@skip", "@no"):
+        parent.say(reply_id=said[1:]) if said.startswith("@") else parent.say(said)
+
+    assert kader.say("Ani") == ["kader_confirm_child"]
+    assert "tgl lahir ?" in ports.messenger.sent[-1][1].body
+    assert kader.say(reply_id="yes") == ["ask_age_now"]
+    assert kader.say("entah") == kader.say("??") == ["invalid_age", "ask_age_now"]
+    assert kader.say("x") == ["invalid_age", "stuck_age_now"]
+    assert kader.say("16") == ["ask_measured_on"]
+    for said in ("@date:today", "8,6", "75", "@measure:l", "@skip", "@skip"):
+        kader.say(reply_id=said[1:]) if said.startswith("@") else kader.say(said)
+    result = kader.say(reply_id="no")
+
+    assert result[0] == "result_header" and "approximate_age_note" in result and "kader_saved" in result
+    assert ports.records.run("SELECT age_months_given FROM measurements ORDER BY id") == [[15], [16]]
+
+
+def test_stuck_at_the_buku_kia_question_says_what_is_missing(chat):
+    chat.say(FIRST_QUESTION)
+    chat.say(reply_id="consent:yes")
+    for _ in range(2):
+        assert chat.say("hmm")[-1] == "ask_birth_kia"
+    assert chat.say("hmm")[-1] == "stuck_birth_kia"

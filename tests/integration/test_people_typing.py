@@ -220,3 +220,16 @@ def test_an_optional_measurement_not_taken_can_be_said_in_words(consented, words
     assert consented.say(reply_id="date:today") == ["ask_headc"]
     assert consented.say(words) == ["ask_armc"]
     assert consented.say(words) == ["ask_oedema"]
+
+
+def test_a_name_that_only_contains_a_childs_name_is_another_child(consented):
+    """'Anita' typed at 'which child?' when Ani is registered is a new child, not Ani; 'Ani' and 'ani aja' are Ani."""
+    consented.say("cewek lahir 3-1-2024 bb 8,2 pb 74")
+    for said in ("Ani", "@date:today", "@skip", "@skip", "@no"):
+        consented.say(reply_id=said[1:]) if said.startswith("@") else consented.say(said)
+
+    consented.say("cek")
+    assert consented.say("Anita") == ["ask_sex"]
+    consented.say("batal")
+    consented.say("cek")
+    assert consented.say("ani aja") == ["ask_measured_on"]
