@@ -11,6 +11,14 @@ echo "== import contracts (import-linter)"
 echo "== type check (mypy: shared and functions, configured in pyproject.toml)"
 .venv/bin/mypy
 
+# Node runs the Apps Script tests, and the Python tests that talk to the real apps_script/ code over HTTP.
+if ! command -v node >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  echo "installing nodejs (Debian package)" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
+fi
+
 echo "== Python tests (pytest)"
 # The integration and e2e tiers must not skip for want of services here: they are running.
 export TUMBUH_REQUIRE_SERVICES=1
@@ -20,12 +28,6 @@ if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2
 [ "$rc" -eq 0 ] || exit "$rc"
 
 echo "== Apps Script tests (node --test)"
-if ! command -v node >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-  echo "installing nodejs (Debian package)" >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
-fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 rc=0
