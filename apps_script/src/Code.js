@@ -31,13 +31,21 @@ const REQUEST_ID_KEY_PREFIX = 'request_id:';
 const UNCONFIGURED_KEY = 'tumbuh-bridge-unconfigured';
 
 // action name -> handler(payload, request). Only what is listed here is reachable from outside.
-// The row-sync actions (append/update measurement rows, read kader edits for reconcile) arrive with the
-// Sheet-bridge issue. Handlers that write must run inside withScriptLock_(): concurrent appends without
+// Still to come: setting up a posyandu's spreadsheet, the monthly recap, reading kader edits since a cursor.
+// Handlers that write must run inside withScriptLock_(): concurrent appends without
 // LockService lose rows. CacheService may forget a request id before it expires (its documentation says
 // so), so handlers must also be idempotent by the row keys in their payload.
 const ACTIONS = {
   ping: ping_,
+  upsert_rows: upsertRows_,
+  delete_rows: deleteRows_,
 };
+
+// A tab's first row names its columns. Tumbuh writes the leftmost block of columns (its data, the key first);
+// the columns to their right hold the Sheet's own formulas and are never written, so a formula survives every sync.
+const HEADER_ROW = 1;
+const MAX_ROWS_PER_CALL = 2000; // a batch of rows a few seconds of Apps Script write; bigger ones are split by Tumbuh
+
 
 /** Web-app entry point for Tumbuh's signed calls. */
 function doPost(e) {
@@ -51,6 +59,7 @@ function doPost(e) {
     const result = ACTIONS[request.action](request.payload, request);
     return reply_({ ok: true, result: result });
   } catch (err) {
+    if (err && err.name === 'BadRequest') return reply_({ ok: false, error: err.reason }); // nothing was written
     // Payloads carry child health data: log where it failed, never what was sent (the message may quote it).
     console.error('tumbuh bridge: action failed ' + JSON.stringify({
       action: request && typeof request.action === 'string' ? request.action : null,
@@ -155,6 +164,95 @@ function withScriptLock_(fn, timeoutMs) {
   } finally {
     lock.releaseLock();
   }
+}
+
+/**
+ * upsert_rows {tab, columns, rows}: each row (values in the order of `columns`) replaces the row with the same key
+ * (the first column: Tumbuh's row id) or is appended; a retried batch therefore updates and never duplicates.
+ * One read and at most two writes, under the script lock. Answers {updated, appended}.
+ */
+function upsertRows_(payload) {
+  const spec = tabSpec_(payload);
+  const rows = payload.rows;
+  if (!Array.isArray(rows) || rows.length > MAX_ROWS_PER_CALL
+      || !rows.every(function (r) { return Array.isArray(r) && r.length === spec.width && r[0] !== '' && r[0] !== null; })) {
+    throw badRequest_('rows');
+  }
+  return withScriptLock_(function () {
+    const sheet = spec.sheet;
+    const count = Math.max(sheet.getLastRow() - HEADER_ROW, 0);
+    const block = count ? sheet.getRange(HEADER_ROW + 1, 1, count, spec.width).getValues() : [];
+    // Formula columns may be filled further down than the data: Tumbuh's rows end at the last key.
+    while (block.length && block[block.length - 1][0] === '') block.pop();
+    const at = {};
+    block.forEach(function (r, i) { at[String(r[0])] = i; });
+    const appended = [];
+    const appendedAt = {};
+    let updated = 0;
+    rows.forEach(function (r) {
+      const key = String(r[0]);
+      if (Object.prototype.hasOwnProperty.call(at, key)) {
+        block[at[key]] = r;
+        updated++;
+      } else if (Object.prototype.hasOwnProperty.call(appendedAt, key)) {
+        appended[appendedAt[key]] = r; // a key twice in one batch: appended once, the later row wins
+      } else {
+        appendedAt[key] = appended.length;
+        appended.push(r);
+      }
+    });
+    if (updated) sheet.getRange(HEADER_ROW + 1, 1, block.length, spec.width).setValues(block);
+    if (appended.length) {
+      sheet.getRange(HEADER_ROW + 1 + block.length, 1, appended.length, spec.width).setValues(appended);
+    }
+    return { updated: updated, appended: appended.length };
+  });
+}
+
+/** delete_rows {tab, columns: [key], keys}: the rows with those keys go (HAPUS). Answers {deleted}. */
+function deleteRows_(payload) {
+  const spec = tabSpec_(payload);
+  const keys = payload.keys;
+  if (!Array.isArray(keys) || keys.length > MAX_ROWS_PER_CALL) throw badRequest_('keys');
+  const wanted = {};
+  keys.forEach(function (k) { wanted[String(k)] = true; });
+  return withScriptLock_(function () {
+    const sheet = spec.sheet;
+    const count = Math.max(sheet.getLastRow() - HEADER_ROW, 0);
+    const column = count ? sheet.getRange(HEADER_ROW + 1, 1, count, 1).getValues() : [];
+    let deleted = 0;
+    for (let i = column.length - 1; i >= 0; i--) { // from the bottom, so the rows above keep their numbers
+      if (wanted[String(column[i][0])]) {
+        sheet.deleteRow(HEADER_ROW + 1 + i);
+        deleted++;
+      }
+    }
+    return { deleted: deleted };
+  });
+}
+
+/** The tab a payload names, and how many of its leftmost columns Tumbuh writes; refuses a layout that differs. */
+function tabSpec_(payload) {
+  if (!payload || typeof payload.tab !== 'string' || !Array.isArray(payload.columns) || !payload.columns.length) {
+    throw badRequest_('tab');
+  }
+  const ss = SpreadsheetApp.getActiveSpreadsheet();
+  const sheet = ss ? ss.getSheetByName(payload.tab) : null;
+  if (!sheet) throw badRequest_('unknown_tab');
+  const width = payload.columns.length;
+  const header = sheet.getRange(HEADER_ROW, 1, 1, width).getValues()[0];
+  if (header.some(function (name, i) { return String(name) !== String(payload.columns[i]); })) {
+    throw badRequest_('layout'); // the Sheet's columns moved: writing by position would scramble them
+  }
+  return { sheet: sheet, width: width };
+}
+
+/** An error whose name reaches the caller as the reply's error (no payload value in it). */
+function badRequest_(what) {
+  const err = new Error(what);
+  err.name = 'BadRequest';
+  err.reason = 'bad_' + what.replace(/^bad_/, '');
+  return err;
 }
 
 /** ping: proves the URL, the secret and the clock agree, and names the bound spreadsheet. */

@@ -36,6 +36,7 @@ function fakeSheet(name) {
       };
     },
     appendRow(r) { data.push(r); return this; },
+    deleteRow(row) { data.splice(row - 1, 1); return this; },
   };
 }
 
@@ -151,11 +152,17 @@ function makeFakes(opts = {}) {
   const props = {};
   if (opts.secret !== undefined) props.TUMBUH_SECRET = opts.secret;
   const sheets = {};
+  for (const [name, header] of Object.entries(opts.tabs || {})) {
+    sheets[name] = fakeSheet(name);
+    sheets[name].data.push([...header]);
+  }
   const locks = { waits: 0, releases: 0 };
   const spreadsheetName = opts.spreadsheetName === undefined ? 'Tumbuh (test)' : opts.spreadsheetName;
   const spreadsheet = spreadsheetName === null ? null : {
     getName: () => spreadsheetName,
-    getSheetByName: (n) => (sheets[n] ||= fakeSheet(n)),
+    // With opts.tabs the spreadsheet has exactly those tabs, each given as its header row (Apps Script answers
+    // null for a tab that does not exist); without, any name makes an empty tab, as the older tests expect.
+    getSheetByName: (n) => (opts.tabs ? sheets[n] || null : (sheets[n] ||= fakeSheet(n))),
   };
   const logs = { error: [], log: [] };
   const clock = makeClock();

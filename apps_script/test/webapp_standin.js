@@ -4,7 +4,8 @@
  * 302 to a one-time URL at /macros/echo, which must be fetched with GET (a POST there gets 405, as at
  * script.googleusercontent.com); GET .../exec runs doGet. Google services are the harness's fakes.
  *
- * Usage: TUMBUH_SECRET=... node apps_script/test/webapp_standin.js [port]   (prints "listening <port>" when ready)
+ * Usage: TUMBUH_SECRET=... [TUMBUH_TABS='{"Pengukuran": ["tumbuh_id", ...]}'] node apps_script/test/webapp_standin.js
+ * [port]   (prints "listening <port>" when ready)
  * Control, for tests: POST /_standin/busy {"times": n} makes the next n POSTs answer 200 with Apps Script's
  * "Service invoked too many times" page; GET /_standin/stats counts the requests seen.
  */
@@ -19,8 +20,8 @@ const BUSY_PAGE = '<html><body>Service invoked too many times in a short time: e
   + 'between calls.</body></html>';
 const MAX_BODY_BYTES = 50 * 1024 * 1024; // UrlFetch and web-app payloads stop at 50 MB
 
-function serve(secret, port) {
-  const gas = loadGas(makeFakes({ secret }));
+function serve(secret, port, tabs) {
+  const gas = loadGas(makeFakes({ secret, tabs }));
   const echoes = new Map(); // one-time key -> JSON text
   const stats = { posts: 0, gets: 0, echo_posts: 0 };
   let busy = 0;
@@ -81,7 +82,9 @@ function serve(secret, port) {
 }
 
 if (require.main === module) {
-  serve(process.env.TUMBUH_SECRET || '', Number(process.argv[2] || 0));
+  // TUMBUH_TABS: {"<tab>": [header names]}, the tabs the spreadsheet has (without it, any tab exists, empty).
+  serve(process.env.TUMBUH_SECRET || '', Number(process.argv[2] || 0),
+    process.env.TUMBUH_TABS ? JSON.parse(process.env.TUMBUH_TABS) : undefined);
 }
 
 module.exports = { serve };

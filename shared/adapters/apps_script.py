@@ -66,6 +66,15 @@ class AppsScriptBridge:
         """The bridge's health: {"pong": true, "sheet": <the bound spreadsheet's name>}."""
         return self.call("ping", {})
 
+    def upsert_rows(self, tab: str, columns: list[str], rows: list[list]) -> dict:
+        """Write rows (values in the order of `columns`, the key first) into a tab, replacing rows with the same key:
+        {"updated": n, "appended": m}. The columns must be the tab's leftmost ones, as its header names them."""
+        return self.call("upsert_rows", {"tab": tab, "columns": columns, "rows": rows})
+
+    def delete_rows(self, tab: str, key_column: str, keys: list) -> dict:
+        """Delete the rows with those keys (HAPUS): {"deleted": n}."""
+        return self.call("delete_rows", {"tab": tab, "columns": [key_column], "keys": keys})
+
     def call(self, action: str, payload: dict) -> Any:
         """Run one action and return its result; raises BridgeTransient or BridgePermanent."""
         inner = json.dumps({"action": action, "payload": payload, "request_id": uuid.uuid4().hex,

@@ -1,5 +1,6 @@
 """The Python adapter against the real apps_script/ code, served by Node the way Google serves a web app (doPost
 during the POST, then a 302 to a one-time URL that answers only a GET): signing, the redirect, and every error."""
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bridge-test-secret-0123456789abcdef"
+COLUMNS = ["tumbuh_id", "nama", "bb_kg"]
+TABS = {"Pengukuran": [*COLUMNS, "status"]}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,8 @@ def webapp():
             pytest.fail("node is not installed although make test installs it before pytest")
         pytest.skip("node is not installed: run `make test`, which installs it")
     proc = subprocess.Popen([node, str(REPO / "apps_script" / "test" / "webapp_standin.js"), "0"],
-                            env={**os.environ, "TUMBUH_SECRET": SECRET}, stdout=subprocess.PIPE, text=True)
+                            env={**os.environ, "TUMBUH_SECRET": SECRET, "TUMBUH_TABS": json.dumps(TABS)},
+                            stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()  # "listening <port>", printed once the server accepts connections
         assert line.startswith("listening "), f"the stand-in did not start: {line!r}"
@@ -95,3 +99,18 @@ def test_nothing_listening_is_transient():
 def test_no_secret_is_a_configuration_error():
     with pytest.raises(ValueError):
         AppsScriptBridge("http://127.0.0.1:9/macros/s/X/exec", "")
+
+
+def test_rows_are_upserted_by_key_so_a_retried_batch_writes_nothing_twice(webapp):
+    b = bridge(webapp)
+    rows = [["m1", "Ani", 8.2], ["m2", "Budi", 9.1]]
+
+    assert b.upsert_rows("Pengukuran", COLUMNS, rows) == {"updated": 0, "appended": 2}
+    assert b.upsert_rows("Pengukuran", COLUMNS, rows) == {"updated": 2, "appended": 0}
+    assert b.delete_rows("Pengukuran", "tumbuh_id", ["m1", "m2"]) == {"deleted": 2}
+
+
+def test_a_layout_the_sheet_does_not_have_is_refused_for_good(webapp):
+    with pytest.raises(BridgePermanent) as refused:
+        bridge(webapp).upsert_rows("Pengukuran", ["nama", "tumbuh_id"], [["Ani", "m1"]])
+    assert refused.value.reason == "bad_layout"
