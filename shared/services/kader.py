@@ -23,14 +23,14 @@ RECAP_CHOICE = Choice("kader:recap", "choice_kader_recap")
 LINE_AFTER_RESULT = (RECAP_CHOICE, Choice("next:menu", "choice_menu"))
 RECAP_AFTER = (Choice("kader:measure", "choice_kader_measure"), Choice("next:menu", "choice_menu"))
 
-# indicator -> (short label before 731 days, from 731 days, weight-based): the register's abbreviations. Labels
-# follow the table the z-score was computed on, as the family's result does (results.result_replies).
+# indicator -> (short label before 731 days, from 731 days): the register's abbreviations, in the register's order.
+# Labels follow the table the z-score was computed on, as the family's result does (results.result_replies).
 _SHORT_LABELS = {
-    "weight_for_age": ("kader_ind_wfa", "kader_ind_wfa", True),
-    "length_for_age": ("kader_ind_lfa_pb", "kader_ind_lfa_tb", False),
-    "weight_for_length": ("kader_ind_wfl_pb", "kader_ind_wfl_tb", True),
-    "bmi_for_age": ("kader_ind_bfa", "kader_ind_bfa", True),
-    "head_circumference_for_age": ("kader_ind_hcfa", "kader_ind_hcfa", False),
+    "weight_for_age": ("kader_ind_wfa", "kader_ind_wfa"),
+    "length_for_age": ("kader_ind_lfa_pb", "kader_ind_lfa_tb"),
+    "weight_for_length": ("kader_ind_wfl_pb", "kader_ind_wfl_tb"),
+    "bmi_for_age": ("kader_ind_bfa", "kader_ind_bfa"),
+    "head_circumference_for_age": ("kader_ind_hcfa", "kader_ind_hcfa"),
 }
 
 # Examples in the kader's menu and help: healthy children of today's age (as flows.examples does for families), so
@@ -101,16 +101,9 @@ def line_slots(line: KaderLine, today: date, known: Child | None = None) -> dict
 def _categories(a: GrowthAssessment) -> Join:
     """The Permenkes categories in the register's abbreviations: "BB/U berat badan normal, PB/U pendek, …"."""
     height = a.age_days >= ages.HEIGHT_FROM_DAY
-    parts = []
-    for indicator, (before_2, from_2, weight_based) in _SHORT_LABELS.items():
-        r = getattr(a, indicator)
-        if a.oedema and weight_based:
-            category = Ref("cat_not_assessed_oedema")
-        elif r.category is not None:
-            category = Ref(results.category_key(indicator, r.category))
-        else:
-            continue
-        parts.append(Ref("kader_category", indicator=Ref(from_2 if height else before_2), category=category))
+    categories = results.indicator_categories(a)
+    parts = [Ref("kader_category", indicator=Ref(labels[height]), category=categories[indicator])
+             for indicator, labels in _SHORT_LABELS.items() if indicator in categories]
     if a.muac is not None:
         parts.append(Ref("kader_category", indicator=Ref("ind_lila", armc_cm=a.armc_cm),
                          category=Ref(f"cat_{a.muac.value}")))

@@ -76,6 +76,20 @@ def category_key(indicator: str, category) -> str:
     return _NORMAL_KEY[indicator] if category.value == "normal" else f"cat_{category.value}"
 
 
+def indicator_categories(a) -> dict[str, Ref]:
+    """Each index's Permenkes category as a result names it, in _LABELS order: a weight-based one is "not assessed"
+    with oedema; an index without a category is left out. The family's result and the kader's short one both say
+    these."""
+    out: dict[str, Ref] = {}
+    for indicator in _LABELS:
+        category = getattr(a, indicator).category
+        if a.oedema and indicator in _WEIGHT_BASED:
+            out[indicator] = Ref("cat_not_assessed_oedema")
+        elif category is not None:
+            out[indicator] = Ref(category_key(indicator, category))
+    return out
+
+
 def remeasure_replies(name: str, ev: Evaluation, child_id: int) -> tuple[Reply, ...]:
     """Ask to measure again, saying what looked implausible; nothing is classified yet."""
     a, flags = ev.assessment, set(ev.flags)
@@ -134,14 +148,8 @@ def result_replies(name: str, ev: Evaluation, weight_kg: float | None, lenhei_cm
     if ev.approximate:  # the categories are the same; only how sure they are differs, and how to make them exact
         replies.append(Reply("approximate_age_note", {"name": name}))
     replies.append(Reply("result_status", {"status": status_words(advice)}))
-    for indicator, labels in _LABELS.items():
-        r = getattr(a, indicator)
-        label = Ref(labels[height])
-        if a.oedema and indicator in _WEIGHT_BASED:
-            replies.append(Reply("result_line", {"indicator": label, "category": Ref("cat_not_assessed_oedema")}))
-        elif r.category is not None:
-            replies.append(Reply("result_line", {"indicator": label,
-                                                 "category": Ref(category_key(indicator, r.category))}))
+    for indicator, category in indicator_categories(a).items():
+        replies.append(Reply("result_line", {"indicator": Ref(_LABELS[indicator][height]), "category": category}))
     if a.muac is not None:
         replies.append(Reply("result_line", {"indicator": Ref("ind_lila", armc_cm=a.armc_cm),
                                              "category": Ref(f"cat_{a.muac.value}")}))
