@@ -401,19 +401,19 @@ def _lenhei_unusual(slots: dict, ctx: Context) -> bool:
     return bool(scores is not None and (scores.zlen.flag or scores.zwfl.flag))
 
 
-def _recheck(slot: str, lo_hi: tuple[float, float], unit: str):
-    """The answer to "is this number right?": yes keeps it, a new number replaces it (and is checked again)."""
+def _recheck(slot: str, checked: str, lo_hi: tuple[float, float], unit: str):
+    """The answer to "is this number right?": yes sets `checked` and keeps the number, a new number replaces it
+    (and is checked again)."""
     def parse(text: str, slots: dict, ctx: Context):
         if p.parse_yes_no(text) is True:
-            return {slot.replace("_kg", "").replace("_cm", "") + "_checked": True}
+            return {checked: True}
         value = p.parse_number(text, lo=lo_hi[0], hi=lo_hi[1], unit=unit)
         return value if isinstance(value, p.Invalid) else {slot: value}
     return parse
 
 
-def _right_choice(slot: str):
-    checked = slot.replace("_kg", "").replace("_cm", "") + "_checked"
-    return lambda s, c: (Choice(id="check:right", key="choice_value_right", value={checked: True}),)
+def _right_choice(checked: str) -> tuple[Choice, ...]:
+    return (Choice(id="check:right", key="choice_value_right", value={checked: True}),)
 
 
 def check_known(slots: dict, ctx: Context) -> tuple[dict, tuple[p.Invalid, ...]]:
@@ -458,11 +458,11 @@ def _confirmed(slots: dict, ctx: Context) -> str:
 
 
 # "Is this number right?", asked when WHO would flag it for the child (its `next` is set where it is used).
-WEIGHT_CHECK = Ask("check_weight", parse=_recheck("weight_kg", WEIGHT_KG, "kg"), save_as="*", next="",
-                   choices=_right_choice("weight_kg"), prompt_params=_check_params,
+WEIGHT_CHECK = Ask("check_weight", parse=_recheck("weight_kg", "weight_checked", WEIGHT_KG, "kg"), save_as="*",
+                   next="", choices=_right_choice("weight_checked"), prompt_params=_check_params,
                    skip=lambda s, c: not _weight_unusual(s, c))
-LENHEI_CHECK = Ask("check_lenhei", parse=_recheck("lenhei_cm", LENHEI_CM, "cm"), save_as="*", next="",
-                   choices=_right_choice("lenhei_cm"), prompt_params=_check_params,
+LENHEI_CHECK = Ask("check_lenhei", parse=_recheck("lenhei_cm", "lenhei_checked", LENHEI_CM, "cm"), save_as="*",
+                   next="", choices=_right_choice("lenhei_checked"), prompt_params=_check_params,
                    skip=lambda s, c: not _lenhei_unusual(s, c))
 
 BIRTH_DATE = Ask("ask_birth_date", parse=_birth_date, save_as="birth_date", skip=_has("birth_date"), next="",
