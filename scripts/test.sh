@@ -19,6 +19,14 @@ if ! command -v node >/dev/null 2>&1; then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
 fi
 
+# LibreOffice computes the Sheet's formulas for the parity tests (python -m shared.sheet recalc).
+if ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  echo "installing libreoffice-calc-nogui (Debian package)" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
+fi
+
 echo "== Python tests (pytest)"
 # The integration and e2e tiers must not skip for want of services here: they are running.
 export TUMBUH_REQUIRE_SERVICES=1
