@@ -18,7 +18,6 @@
 #   RUNTIME                   [python311]        Cloud Functions runtime (DESIGN.md: Python 3.11)
 #   WHATSAPP_PHONE_NUMBER_ID  required (dry-run: placeholder)
 #   APPS_SCRIPT_URL           required, the web app's /exec URL (dry-run: placeholder)
-#   SHEET_ID                  required (dry-run: placeholder)
 #   WHATSAPP_API_URL          [https://graph.facebook.com/v21.0]
 #   BACKUP_BUCKET             [gs://<PROJECT_ID>-tumbuh-backup]
 #   SQL_INSTANCE [tumbuh-pg]  SQL_TIER [db-g1-small]  DB_NAME [tumbuh]
@@ -69,12 +68,10 @@ if ((DRY_RUN)); then
   PROJECT_ID=${PROJECT_ID:-my-project}
   WHATSAPP_PHONE_NUMBER_ID=${WHATSAPP_PHONE_NUMBER_ID:-PHONE_NUMBER_ID}
   APPS_SCRIPT_URL=${APPS_SCRIPT_URL:-https://script.google.com/macros/s/SCRIPT_DEPLOYMENT_ID/exec}
-  SHEET_ID=${SHEET_ID:-SHEET_ID}
 fi
 : "${PROJECT_ID:?set PROJECT_ID (or use --dry-run)}"
 : "${WHATSAPP_PHONE_NUMBER_ID:?set WHATSAPP_PHONE_NUMBER_ID}"
 : "${APPS_SCRIPT_URL:?set APPS_SCRIPT_URL (the Apps Script web app /exec URL)}"
-: "${SHEET_ID:?set SHEET_ID}"
 
 REGION=${REGION:-asia-southeast2}
 RUNTIME=${RUNTIME:-python311}
@@ -470,7 +467,6 @@ FUNCTION_ENV=(
   "WHATSAPP_PHONE_NUMBER_ID=$WHATSAPP_PHONE_NUMBER_ID"
   "WHATSAPP_API_URL=$WHATSAPP_API_URL"
   "APPS_SCRIPT_URL=$APPS_SCRIPT_URL"
-  "SHEET_ID=$SHEET_ID"
   "BACKUP_BUCKET=$BACKUP_BUCKET"
   "TASKS_QUEUE=projects/$PROJECT_ID/locations/$REGION/queues/$TASKS_QUEUE_NAME"
   "TASKS_TARGET_URL=$SENDER_URL/tasks/deliver"

@@ -15,6 +15,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,7 @@ FUNCTIONS = (  # (name, target, default port)
     ("backup", "backup", 8082),
 )
 READY_S = 30  # how long a server may take to answer its first request
+TICK_S = 15  # the local Cloud Scheduler: how often the scheduler function runs (SCHEDULER_TICK_S; production: 5 min)
 
 
 def apply_migrations() -> None:
@@ -89,6 +91,35 @@ def start_tasks_standin(servers: Servers, host: str, ports: dict[str, int]) -> s
     return base
 
 
+def start_ticker(scheduler_url: str) -> threading.Event:
+    """Play Cloud Scheduler: run the scheduler function every SCHEDULER_TICK_S seconds (it sends what failed, and
+    mirrors rows into the posyandu workbooks). Before each run, a posyandu without a Sheet gets a local workbook,
+    so one added with `make demo-kader` appears too. Returns the event that stops it."""
+    import requests
+
+    from shared.bootstrap import build_app
+    from shared.services import sheet_setup
+
+    every = float(os.environ.get("SCHEDULER_TICK_S", TICK_S))
+    stop = threading.Event()
+    app = build_app()
+
+    def tick() -> None:
+        while not stop.wait(every):
+            try:
+                if app.sheets is not None and app.settings.sheets_backend == "workbook":
+                    for pid in sheet_setup.set_up_missing(app.records, app.sheets):
+                        sid = next(s for p, _, s in app.records.posyandu_sheets() if p == pid)
+                        print(f"dev: posyandu {pid}'s Sheet is {app.settings.sheet_dir}/{sid}.xlsx "
+                              "(open it in LibreOffice)", file=sys.stderr)
+                requests.post(scheduler_url + "/", timeout=120)
+            except Exception as exc:  # a tick that fails is tried again at the next one, as Cloud Scheduler does
+                print(f"dev: scheduler tick failed ({type(exc).__name__}); next in {every:.0f} s", file=sys.stderr)
+
+    threading.Thread(target=tick, name="scheduler-tick", daemon=True).start()
+    return stop
+
+
 def start_functions(servers: Servers, host: str, ports: dict[str, int]) -> dict[str, str]:
     """Start one functions-framework server per function; return their base URLs once each answers."""
     urls, procs = {}, {}
@@ -113,11 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     # servers too, which run in sessions of their own, and withdraw the run file.
     for stop in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop, lambda *_: sys.exit(0))
+    ticker: threading.Event | None = None
     try:
         graph_url = start_graph_standin(servers)
         ports = function_ports(host)
         tasks_url = start_tasks_standin(servers, host, ports)
         urls = start_functions(servers, host, ports)
+        ticker = start_ticker(urls["scheduler"])
         if graph_url:
             urls["graph"] = graph_url
         if tasks_url:
@@ -144,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        if ticker is not None:
+            ticker.set()
         running.withdraw()
         servers.stop()
 

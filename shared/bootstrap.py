@@ -17,7 +17,7 @@ from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
 from shared.errors import TransientError
 from shared.logs import setup_logging
-from shared.ports import Conversations, Messenger, Ports, Records, TaskQueue
+from shared.ports import Conversations, Messenger, Ports, Records, SheetSync, TaskQueue
 from shared.services.delivery import Budget
 from shared.services.inbound import handle_updates
 from shared.services.health import check_health
@@ -36,6 +36,7 @@ class App:
     messenger: Messenger
     database: Database  # the PostgreSQL behind records: migrations need its connections, not the port
     tasks: TaskQueue | None = None  # None: charts are drawn by the function that sends them
+    sheets: SheetSync | None = None  # None: no Sheet configured (rows wait in the outbox)
 
     def ensure_schema(self) -> list[str]:
         """Apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production functions, only check
@@ -62,7 +63,20 @@ class App:
     @property
     def ports(self) -> Ports:
         """The ports the conversation services work through."""
-        return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default, self.tasks)
+        return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default, self.tasks,
+                     self.sheets, self.settings.sheet_reconcile_s)
+
+
+def build_sheets(s: Settings) -> SheetSync | None:
+    """The posyandu spreadsheets: the Apps Script web app when its URL is set, else local workbooks (make run).
+    Imported here, not at the top: the workbooks need openpyxl, a development dependency never deployed."""
+    if s.sheets_backend == "apps_script":
+        from shared.adapters.apps_script import AppsScriptBridge
+        return AppsScriptBridge(s.apps_script_url, s.apps_script_secret)
+    if not s.sheet_dir:
+        return None
+    from shared.adapters.sheet_workbook import WorkbookSheets
+    return WorkbookSheets(s.sheet_dir)
 
 
 def build_app(settings: Settings | None = None) -> App:
@@ -80,7 +94,7 @@ def build_app(settings: Settings | None = None) -> App:
                             auth=s.tasks_backend == "cloud_tasks") if s.tasks_queue else None
     records = PostgresRecords(connect)
     app = App(settings=s, records=records, conversations=RedisConversations(s.redis_url), messenger=messenger,
-              database=records, tasks=tasks)
+              database=records, tasks=tasks, sheets=build_sheets(s))
     log.info(
         "app built",
         extra={"ctx": {"env": s.env, "database": s.database_backend, "messenger": s.messenger_backend,

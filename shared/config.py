@@ -25,7 +25,7 @@ LOCAL_SECRET = "local-only-not-a-secret"
 PLATFORM_VAR = "K_SERVICE"
 LOCAL_GRAPH_API_URL = "http://127.0.0.1:8090/v21.0"  # the local Graph API stand-in
 LOCAL_PHONE_NUMBER_ID = "100000000000001"
-LOCAL_DIR = ".run/local"  # local workbook mirror and backup folder
+LOCAL_DIR = ".run/local"  # local workbooks (one per posyandu) and backup folder
 DEFAULT_TZ = "Asia/Jakarta"
 CLOUD_TASKS_API_URL = "https://cloudtasks.googleapis.com/v2"  # REST base; `make run` points it at the stand-in
 TASK_PATH = "/tasks/deliver"  # where the scheduler function takes handed-off sends (see services.scheduled)
@@ -104,7 +104,8 @@ class Settings:
     wa_api_url: str = ""
     apps_script_url: str = ""
     apps_script_secret: str = field(default="", repr=False)
-    sheet_id: str = ""
+    sheet_dir: str = ""  # the local workbooks (one .xlsx per posyandu) when no Apps Script web app is configured
+    sheet_reconcile_s: float = 3600  # how often each Sheet is compared with PostgreSQL (local: every scheduler run)
     backup_bucket: str = ""
     backup_key: str = field(default="", repr=False)
     pseudonym_key: str = field(default="", repr=False)  # keys wa_hash (shared.logs): the pseudonyms in logs and rows
@@ -150,7 +151,8 @@ class Settings:
             wa_api_url=get("WHATSAPP_API_URL", LOCAL_GRAPH_API_URL).rstrip("/"),
             apps_script_url=get("APPS_SCRIPT_URL"),
             apps_script_secret=get("APPS_SCRIPT_SECRET"),
-            sheet_id=get("SHEET_ID"),
+            sheet_dir=get("SHEET_DIR", LOCAL_DIR + "/sheets"),
+            sheet_reconcile_s=float(get("SHEET_RECONCILE_S", "0") or 3600),
             backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
             backup_key=get("BACKUP_KEY", LOCAL_SECRET),
             pseudonym_key=get("PSEUDONYM_KEY", LOCAL_SECRET),
@@ -240,7 +242,6 @@ class Settings:
             "WHATSAPP_API_URL": self.wa_api_url,
             "APPS_SCRIPT_URL": self.apps_script_url,
             "APPS_SCRIPT_SECRET": self.apps_script_secret,
-            "SHEET_ID": self.sheet_id,
             "BACKUP_BUCKET": self.backup_bucket,
             "BACKUP_KEY": self.backup_key,
             "PSEUDONYM_KEY": self.pseudonym_key,

@@ -2,7 +2,7 @@
 
 Each later capability widens its port here; every adapter of a port passes the same contract tests. A port is
 declared with the first service that uses it, so each one here lists exactly what services call: SheetSync (rows
-mirrored into the kader's Sheet) arrives with the Sheet bridge, BlobStore (backup files in Cloud Storage) with the
+mirrored into the kader's Sheet) with the Sheet bridge, BlobStore (backup files in Cloud Storage) arrives with the
 nightly backup.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol, Sequence
 
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
+from shared.domain.recap import RecapChild, RecapMeasurement
 
 
 class UnitOfWork(Protocol):
@@ -48,7 +49,8 @@ class UnitOfWork(Protocol):
 
     def delete_number(self, wa_id: str, claims_hash: str) -> dict:
         """Delete everything linked to a number, whoever entered it: the family, children a kader registered with
-        it, a claim refusal, waiting messages. Returns {"guardian_id", "child_ids", "measurements", "refusals"}."""
+        it, a claim refusal, waiting messages. Returns {"guardian_id", "child_ids", "measurements", "refusals",
+        "sheets": [{"posyandu_id", "child_ids", "measurement_ids"}]} (the rows to delete from each posyandu's Sheet)."""
 
 
     def posyandu_name(self, posyandu_id: int) -> str:
@@ -97,6 +99,19 @@ class UnitOfWork(Protocol):
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         """The child's measurements, newest first."""
 
+    def sheet_posyandu(self, spreadsheet_id: str) -> list[int]:
+        """The posyandu whose Sheet this spreadsheet is (one, or a puskesmas's several)."""
+
+    def measurement_with_child(self, measurement_id: int) -> tuple[Measurement, Child] | None:
+        """A measurement and its child, or None when there is no such measurement."""
+
+    def delete_measurement(self, measurement_id: int) -> None:
+        """Delete one measurement (a kader confirmed a row deleted in the Sheet); its Sheet row goes too."""
+
+    def correct_measurement(self, measurement_id: int, **fields) -> None:
+        """Change what was measured (measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema,
+        age_months_given); the caller restates the child's measurements, which recomputes and re-mirrors them."""
+
     def revise_measurements(self, revisions: list[tuple[int, dict | None, str | None]]) -> None:
         """Replace stored summaries and/or reviews (id, assessment or None, review or None) and re-mirror the rows:
         an older entry changes the N/T of the weighings after it; a re-measure answers a flagged value."""
@@ -113,8 +128,9 @@ class UnitOfWork(Protocol):
         "no_number", "claim_pending" (not yet confirmed by the parent), "stopped" (STOP), "unreachable",
         "not_sent" (the parent was linked afterwards), or "remeasure" (nothing to tell until it is re-measured)."""
 
-    def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
-        """Add work to the outbox (sent or synced after commit, retried by the scheduler)."""
+    def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> bool:
+        """Add work to the outbox (sent or synced after commit, retried by the scheduler); False when work with
+        the same dedupe key was queued before (it is not queued again)."""
 
     def audit(self, actor: str, action: str, entity: str, entity_id: int | None, detail: dict | None = None) -> None:
         """Add an audit entry (ids and field names only)."""
@@ -166,6 +182,37 @@ class Records(Protocol):
     def outbox_pending(self) -> int:
         """How many outbox rows are not done yet (due, leased or waiting for a retry)."""
 
+    def finish_outbox_rows(self, row_ids: list[int], ok: bool, error: str = "",
+                           retry_in_s: float | None = 0) -> None:
+        """finish_outbox for many claimed rows at once (a Sheet batch succeeds or fails as one)."""
+
+    def sheet_items(self, child_ids: list[int], measurement_ids: list[int]) -> "SheetItems":
+        """What the Sheet shows of these children and measurements (those still stored), with their posyandu's
+        spreadsheet; a measurement brings its child's row too."""
+
+    def posyandu_sheets(self) -> list[tuple[int, str, str | None]]:
+        """Every posyandu as (id, name, spreadsheet id or None)."""
+
+    def sheet_keys(self, spreadsheet_id: str) -> tuple[list[int], list[int]]:
+        """The ids of the children and measurements that belong in this spreadsheet (what the reconcile expects)."""
+
+    def sheets_to_reconcile(self, every_s: float, limit: int) -> list[str]:
+        """Spreadsheets not compared with PostgreSQL for `every_s` seconds, the longest-waiting first."""
+
+    def mark_reconciled(self, spreadsheet_id: str) -> None:
+        """Record that a spreadsheet was compared now."""
+
+    def sheet_pending(self) -> int:
+        """How many Sheet writes (sheet_upsert, sheet_delete, sheet_note) wait in the outbox."""
+
+    def recap_inputs(self, spreadsheet_id: str, since: date) -> tuple[list[RecapChild], list[RecapMeasurement]]:
+        """The children of the posyandu(s) with this spreadsheet, and their measurements since a date (the
+        monthly recap's inputs)."""
+
+    def set_spreadsheet(self, posyandu_id: int, spreadsheet_id: str) -> int:
+        """Record a posyandu's spreadsheet and queue its whole register (children and measurements) for it;
+        returns how many rows were queued."""
+
 
 class Conversations(Protocol):
     """Short-lived conversation state and message-id claims (Redis)."""
@@ -208,6 +255,32 @@ class Conversations(Protocol):
 
 
 @dataclass(frozen=True)
+class SheetChild:
+    """A child as its posyandu's Sheet shows it."""
+
+    child: Child
+    spreadsheet_id: str | None  # None: its posyandu has no Sheet (or it has no posyandu yet)
+    parent_linked: bool  # a parent receives its results on WhatsApp
+    registered_by: str | None  # the kader's name, when a kader registered it
+
+
+@dataclass(frozen=True)
+class SheetMeasurement:
+    """A measurement as its posyandu's Sheet shows it."""
+
+    measurement: Measurement
+    child: Child
+    spreadsheet_id: str | None
+    entered_by: str | None  # the kader's or bidan's name; None: the family sent it
+
+
+@dataclass(frozen=True)
+class SheetItems:
+    children: list[SheetChild]
+    measurements: list[SheetMeasurement]
+
+
+@dataclass(frozen=True)
 class TurnStart:
     """What Redis knows about a person when their message arrives."""
 
@@ -227,6 +300,36 @@ class Messenger(Protocol):
         """Upload an image; returns Meta's media id (valid 30 days; the caller remembers it)."""
 
 
+class SheetSync(Protocol):
+    """A posyandu's spreadsheet, one per posyandu (the Apps Script web app, or a local .xlsx workbook). Rows are
+    lists of values in the order of the columns named (the tab's leftmost data columns, the key first); dates are
+    ISO strings, blanks "". Raises TransientError when the Sheet cannot be reached now, PermanentError when the
+    call can never succeed as it is (the outbox then gives the rows up and says why)."""
+
+    def setup(self, spreadsheet_id: str | None, title: str, tabs: list[dict], editors: list[str]) -> dict:
+        """Create (no id) or complete a posyandu's spreadsheet: tabs, headers, formulas, validation, sharing.
+        Idempotent. Returns {"spreadsheet_id", "url", ...}."""
+
+    def upsert_rows(self, spreadsheet_id: str, tab: str, columns: list[str], rows: list[list]) -> dict:
+        """Replace the rows with the same keys, append the others: {"updated", "appended"}."""
+
+    def delete_rows(self, spreadsheet_id: str, tab: str, key_column: str, keys: list) -> dict:
+        """Delete the rows with these keys: {"deleted"}."""
+
+    def write_tab(self, spreadsheet_id: str, tab: str, headers: list[str], rows: list[list]) -> dict:
+        """Replace everything below the header of a tab Tumbuh owns (Rekap, Pengingat): {"rows"}."""
+
+    def read_rows(self, spreadsheet_id: str, tab: str, columns: list[str]) -> list[dict]:
+        """The tab's data block: [{"row": sheet row number, "values": [...]}], empty rows left out, dates as ISO
+        strings."""
+
+    def set_notes(self, spreadsheet_id: str, tab: str, columns: list[str], notes: list[dict]) -> dict:
+        """Write texts into data cells: each note names its row by "key" (Tumbuh's id in the first column) or by
+        "row" (the sheet row) with "expect" (the row's first cells as read; a row that changed since is skipped),
+        the "column" (a header), the "text", and "bad" (marks the cell red; False clears the mark).
+        Returns {"written", "skipped"}."""
+
+
 class TaskQueue(Protocol):
     """Hands work to another function right away (Cloud Tasks, or its local stand-in at the same contract)."""
 
@@ -244,6 +347,8 @@ class Ports:
     messenger: Messenger
     tz: str = "Asia/Jakarta"
     tasks: TaskQueue | None = None  # None: charts are drawn by whoever sends them (see deliver)
+    sheets: SheetSync | None = None  # the scheduler's: the webhook never calls the Sheet (it queues rows)
+    sheet_reconcile_s: float = 3600  # how often the scheduler compares each Sheet with PostgreSQL
 
 
 class Running(Protocol):

@@ -690,6 +690,44 @@ ID: dict[str, str] = {
     "chart_caption_wfl_overweight": "Titik terakhir di antara garis oranye (+2) dan garis merah (+3): gizi lebih.",
     "chart_caption_wfl_obese": "Titik terakhir di atas garis merah (+3): obesitas, bicarakan dengan bidan atau "
                                "kader.",
+    # --- the Sheet: rows, recap ---
+    "sheet_by_family": "Orang tua (WhatsApp)",
+    "sheet_band": "{low}-{high}",
+    "sheet_band_all": "Semua (0-59)",
+    "sheet_title": "Tumbuh - Posyandu {posyandu}",
+    "sheet_role_kader": "Kader",
+    "sheet_role_bidan": "Bidan",
+    "sheet_role_admin": "Admin",
+    "sheet_note_problem": "{column}: {why}",
+    "sheet_note_incomplete": "Belum tersimpan di Tumbuh. Lengkapi: {items}.",
+    "sheet_missing": "{column}",
+    "sheet_missing_age": "{column} (atau Umur Disebut bila tanggal lahir tidak diketahui)",
+    "sheet_missing_measurement": "{column} atau PB/TB",
+    "sheet_bad_id": "kolom ini diisi Tumbuh; kosongkan bila ini baris baru.",
+    "sheet_unknown_row": "Tumbuh tidak mengenal ID ini di posyandu ini. Kosongkan bila ini baris baru.",
+    "sheet_unknown_child": "Tumbuh tidak mengenal ID Anak ini di posyandu ini. Kosongkan agar anak dicari dengan "
+                           "nama dan tanggal lahir.",
+    "sheet_over_five": "anak sudah 5 tahun atau lebih pada tanggal ukur: di luar standar WHO untuk balita. "
+                       "Silakan periksa ke puskesmas.",
+    "sheet_invalid_sex": "isi L (laki-laki) atau P (perempuan).",
+    "sheet_invalid_measure": "isi PB (diukur berbaring) atau TB (diukur berdiri).",
+    "sheet_invalid_yes_no": "isi Ya atau Tidak.",
+    "sheet_shared_sheet_needs_child": "Sheet ini dipakai beberapa posyandu: isi ID Anak dari tab Anak.",
+    "sheet_delete_ask": "Di Sheet Posyandu {posyandu}, baris hasil ukur *{name}* tanggal {measured_on} dihapus. "
+                        "Hapus juga dari Tumbuh? Kalau tidak sengaja, pilih *Kembalikan*: barisnya muncul lagi.",
+    "sheet_delete_yes": "Hapus",
+    "sheet_delete_no": "Kembalikan",
+    "sheet_delete_done": "Hasil ukur {name} tanggal {measured_on} sudah dihapus dari Tumbuh.",
+    "sheet_delete_kept": "Baik, hasil ukur {name} tanggal {measured_on} tetap disimpan dan akan muncul lagi di Sheet.",
+    "sheet_delete_gone": "Hasil ukur itu sudah tidak ada di Tumbuh (mungkin sudah dihapus).",
+    # --- the Sheet ---
+    # Short words in the Pengukuran tab's formula columns (shared/sheet/formulas.py): the advice matrix's tier, and
+    # a value WHO flags as implausible.
+    "sheet_urgency_routine": "rutin",
+    "sheet_urgency_soon": "periksa minggu ini",
+    "sheet_urgency_today": "rujuk hari ini",
+    "sheet_urgency_now": "rujuk SEKARANG",
+    "sheet_remeasure": "perlu diukur ulang",
 }
 
 EN: dict[str, str] = {
@@ -1338,6 +1376,42 @@ EN: dict[str, str] = {
     "chart_caption_wfl_overweight": "The latest point is between the orange line (+2) and the red line (+3): "
                                     "overweight.",
     "chart_caption_wfl_obese": "The latest point is above the red line (+3): obese, talk with the midwife or cadre.",
+    # --- the Sheet: rows, recap ---
+    "sheet_by_family": "Parent (WhatsApp)",
+    "sheet_band": "{low}-{high}",
+    "sheet_band_all": "All (0-59)",
+    "sheet_title": "Tumbuh - Posyandu {posyandu}",
+    "sheet_role_kader": "Cadre",
+    "sheet_role_bidan": "Midwife",
+    "sheet_role_admin": "Admin",
+    "sheet_note_problem": "{column}: {why}",
+    "sheet_note_incomplete": "Not saved in Tumbuh yet. Please fill in: {items}.",
+    "sheet_missing": "{column}",
+    "sheet_missing_age": "{column} (or the age in months when the birth date is not known)",
+    "sheet_missing_measurement": "{column} or length/height",
+    "sheet_bad_id": "Tumbuh fills this column; leave it empty on a new row.",
+    "sheet_unknown_row": "Tumbuh does not know this id in this posyandu. Leave it empty on a new row.",
+    "sheet_unknown_child": "Tumbuh does not know this child id in this posyandu. Leave it empty to find the child "
+                           "by name and birth date.",
+    "sheet_over_five": "the child is 5 years or older on the measuring day: outside the WHO standard for under-fives. "
+                       "Please see the puskesmas.",
+    "sheet_invalid_sex": "fill in L (boy) or P (girl).",
+    "sheet_invalid_measure": "fill in PB (measured lying) or TB (measured standing).",
+    "sheet_invalid_yes_no": "fill in Ya (yes) or Tidak (no).",
+    "sheet_shared_sheet_needs_child": "Several posyandu share this Sheet: fill in the child's ID from the Anak tab.",
+    "sheet_delete_ask": "In Posyandu {posyandu}'s Sheet, the row of *{name}*'s measurement of {measured_on} was "
+                        "deleted. Delete it from Tumbuh too? If it was a slip, choose *Restore*: the row comes back.",
+    "sheet_delete_yes": "Delete",
+    "sheet_delete_no": "Restore",
+    "sheet_delete_done": "{name}'s measurement of {measured_on} is deleted from Tumbuh.",
+    "sheet_delete_kept": "All right, {name}'s measurement of {measured_on} is kept and will be back in the Sheet.",
+    "sheet_delete_gone": "That measurement is no longer in Tumbuh (it may have been deleted already).",
+    # --- the Sheet ---
+    "sheet_urgency_routine": "routine",
+    "sheet_urgency_soon": "check this week",
+    "sheet_urgency_today": "refer today",
+    "sheet_urgency_now": "refer NOW",
+    "sheet_remeasure": "measure again",
 }
 
 MESSAGES = {"id": ID, "en": EN}

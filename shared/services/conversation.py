@@ -339,6 +339,8 @@ class Dialogue:
             return WORDS[word](self)
         if rid == "kader:recap" or (not rid and parsers.asks_recap(self.msg.text)):
             return self.kader_recap()
+        if rid.startswith("sheetdel:"):
+            return self.answer_sheet_delete(rid)
         if self.state is not None and self.state.flow in ("kader_measure", "language"):
             finding = (self.state.flow, self.state.step) == ("kader_measure", "find")
             line = self.kader_line() if finding and not rid else None
@@ -372,6 +374,29 @@ class Dialogue:
         assert turn.state is not None  # measuring always opens with "which child?"
         self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
         self.audit_kader_reads()
+
+    def answer_sheet_delete(self, rid: str) -> None:
+        """A kader's answer to "this row was deleted in the Sheet: delete it from Tumbuh too?" (sheet_edits asks):
+        Hapus deletes the measurement (and the child's later results are assessed again), Kembalikan writes the
+        row back. Only a kader of the child's posyandu can answer."""
+        _, answer, raw = (rid.split(":", 2) + ["", ""])[:3]
+        found = self.tx.measurement_with_child(int(raw)) if raw.isdigit() else None
+        if found is None or found[1].posyandu_id != self.known_staff.posyandu_id or answer not in ("yes", "no"):
+            self.say("sheet_delete_gone")
+            return self.kader_menu()
+        m, child = found
+        facts = {"name": child.name, "measured_on": m.measured_on}
+        if answer == "yes":
+            self.tx.delete_measurement(m.id or 0)
+            self.tx.restate_measurements(assessing.restate(child, self.tx.measurements_of(child.id, 60), self.today))
+            self.tx.audit(self.actor(), "measurement.delete", "measurement", m.id, {"source": "sheet"})
+            self.say("sheet_delete_done", **facts)
+        else:
+            self.tx.queue("sheet_upsert", {"child_id": child.id, "measurement_id": m.id},
+                          dedupe_key=f"restore:measurement:{m.id}:{self.msg.wamid}")
+            self.tx.audit(self.actor(), "measurement.restore", "measurement", m.id, {"source": "sheet"})
+            self.say("sheet_delete_kept", **facts)
+        return self.kader_menu()
 
     def another_child_line(self) -> bool:
         """Whether the message is a whole line about a child (a name with numbers, or "baru: ..."), not an answer
@@ -731,9 +756,8 @@ class Dialogue:
         actor = self.actor() if self.guardian else f"wa:{wa_hash(self.msg.wa_id)}"
         deleted = self.tx.delete_number(self.msg.wa_id, wa_hash(self.msg.wa_id))
         children = deleted["child_ids"]
-        if children:
-            self.tx.queue("sheet_delete", {"guardian_id": deleted["guardian_id"], "child_ids": children},
-                          dedupe_key=f"delete:{self.msg.wamid}")
+        for sheet in deleted["sheets"]:  # one delete per posyandu Sheet the children were in (ids only)
+            self.tx.queue("sheet_delete", sheet, dedupe_key=f"delete:{self.msg.wamid}:{sheet['posyandu_id']}")
         what = [*((Ref("deleted_family"),) if deleted["guardian_id"] else ()),
                 *((Ref("deleted_children", count=len(children)),) if children else ()),
                 *((Ref("deleted_measurements", count=deleted["measurements"]),) if deleted["measurements"] else ()),

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from shared.errors import TransientError
 from shared.ports import Running
-from shared.services import retention
+from shared.services import retention, sheet_edits, sheet_sync
 from shared.services.delivery import TASK_ROWS_MAX, deliver_due, send_rows
 
 log = logging.getLogger(__name__)
 
 
 def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
-    """One scheduler tick: send replies whose first attempt failed, purge by the retention policy once a day, then
-    report; 503 (retry) when a store is down.
+    """One scheduler tick: send replies whose first attempt failed, mirror waiting rows into the posyandu Sheets,
+    purge by the retention policy once a day, then report; 503 (retry) when a store is down.
 
-    Reminders and the Sheet flush land here with their issues.
+    Reminders land here with their issue.
     """
     health = app.health()
     if not health["ok"]:
@@ -32,6 +33,13 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
         stopped = None
     except TransientError as exc:  # the Graph API is still down: the rows stay due, next tick tries again
         sent, stopped = 0, type(exc).__name__
+    # The Sheet's own failures stay with its rows (back-off in the outbox); they never stop the tick.
+    today = now.astimezone(ZoneInfo(ports.tz)).date()
+    sheet = None
+    if ports.sheets is not None:
+        sheet = sheet_sync.flush(ports.records, ports.sheets, today)
+        # Kader edits whose push was lost are found by comparing each Sheet with PostgreSQL now and then.
+        sheet["reconcile"] = sheet_edits.reconcile_due(ports.records, ports.sheets, today, ports.sheet_reconcile_s)
     # Each purge run leaves an audit entry stamped with its `now`: the latest one says whether today's has run.
     last = ports.records.last_purge()
     last_at, last_counts = last if last else (None, None)
@@ -40,8 +48,11 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
         purged = retention.purge(ports.records, now)
     pending = ports.records.outbox_pending()
     summary = {"ok": True, "health": health, "outbox_pending": pending,
-               "ran": ["deliver_replies"] + (["retention_purge"] if purged is not None else []),
+               "ran": ["deliver_replies"] + (["sheet_flush"] if sheet is not None else [])
+               + (["retention_purge"] if purged is not None else []),
                "replies_sent": sent}
+    if sheet is not None:
+        summary["sheet"] = sheet
     if purged is not None:
         summary["purged"] = purged
     if stopped:

@@ -166,15 +166,20 @@ def test_hapus_deletes_the_family_everywhere_after_confirmation(consented, ports
     assert consented.say(reply_id="no")[0] == "result_header"  # no oedema: the result, and Ani is stored
     ports.records.run("INSERT INTO outbox (kind, payload, next_attempt_at) VALUES ('send', %s, now() + "
                       "interval '1 day')", (json.dumps({"to": consented.wa_id, "body": build_message(consented.wa_id, Text("x"))}),))
+    # Ani belongs to a posyandu (the family skipped choosing one): her rows are in that posyandu's Sheet.
+    ids = ports.records.run("WITH p AS (INSERT INTO posyandu (name) VALUES ('Melati') RETURNING id) "
+                            "UPDATE children SET posyandu_id = (SELECT id FROM p) RETURNING posyandu_id, id, "
+                            "(SELECT array_agg(id) FROM measurements)")[0]
     assert consented.say("HAPUS") == ["confirm_delete"]
 
     assert consented.say(reply_id="delete:yes") == ["delete_done"]
 
     counts = ports.records.run("SELECT (SELECT count(*) FROM guardians), (SELECT count(*) FROM children), "
-                               "(SELECT count(*) FROM measurements), (SELECT count(*) FROM outbox "
-                               "WHERE kind = 'sheet_delete'), (SELECT count(*) FROM outbox WHERE done_at IS NULL "
+                               "(SELECT count(*) FROM measurements), (SELECT count(*) FROM outbox WHERE done_at IS NULL "
                                "AND kind <> 'sheet_delete')")[0]
-    assert list(counts) == [0, 0, 0, 1, 0]
+    assert list(counts) == [0, 0, 0, 0]
+    deletes = ports.records.run("SELECT payload FROM outbox WHERE kind = 'sheet_delete'")
+    assert deletes == [[{"posyandu_id": ids[0], "child_ids": [ids[1]], "measurement_ids": ids[2]}]]
     assert ports.conversations.load(consented.wa_id) is None
 
 

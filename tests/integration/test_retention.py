@@ -105,7 +105,8 @@ def test_abandoned_values_leave_the_sheet_too_and_the_run_is_audited(records):
     counts = retention.purge(records, NOW)
 
     deletes = records.run("SELECT payload, done_at FROM outbox WHERE kind = 'sheet_delete'")
-    assert deletes == [[{"measurement_ids": [ids["old_remeasure"]]}, None]]
+    posyandu = records.run("SELECT posyandu_id FROM children WHERE id = %s", (ids["confirmed_claim"],))[0][0]
+    assert deletes == [[{"posyandu_id": posyandu, "measurement_ids": [ids["old_remeasure"]]}, None]]
     audit = records.run("SELECT actor, action, entity, entity_id, detail, at FROM audit_log")
     assert audit == [["retention", "retention.purge", "retention", None, counts, NOW]]
 

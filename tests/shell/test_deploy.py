@@ -48,7 +48,6 @@ CONFIG = {
     "PROJECT_ID": "tumbuh-test",
     "WHATSAPP_PHONE_NUMBER_ID": "1234567890",
     "APPS_SCRIPT_URL": "https://script.google.com/macros/s/abc,def=/exec",  # comma and '=': must survive
-    "SHEET_ID": "sheet-123",
 }
 
 # A stand-in for gcloud. Every call appends {"argv", "stdin"} to $FAKE_GCLOUD_LOG.

@@ -22,7 +22,6 @@ PROD_OK = {
     "WHATSAPP_API_URL": "https://graph.facebook.com/v21.0",
     "APPS_SCRIPT_URL": "https://script.google.com/macros/s/abc/exec",
     "APPS_SCRIPT_SECRET": S4,
-    "SHEET_ID": "sheet",
     "BACKUP_BUCKET": "gs://tumbuh-backups",
     "BACKUP_KEY": S5,
     "PSEUDONYM_KEY": S6,
@@ -52,7 +51,7 @@ def test_production_configuration_passes_and_picks_real_backends():
 
 
 @pytest.mark.parametrize("name", ["WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
-                                  "BACKUP_KEY", "PSEUDONYM_KEY", "REDIS_URL", "SHEET_ID"])
+                                  "BACKUP_KEY", "PSEUDONYM_KEY", "REDIS_URL", "APPS_SCRIPT_URL"])
 def test_production_refuses_an_empty_setting_and_names_it(name):
     """Every empty production setting is named in the cold-start error."""
     env = dict(PROD_OK, **{name: ""})

@@ -10,7 +10,9 @@ import pg8000.dbapi
 
 from shared.adapters.postgres.connections import Database, query
 from shared.domain.model import DELIVERY_STATUS_RANK, Arrival, Child, Guardian, Measurement, Staff
+from shared.domain.recap import RecapChild, RecapMeasurement
 from shared.errors import TransientError
+from shared.ports import SheetChild, SheetItems, SheetMeasurement
 
 # Statuses arrive out of order: a stored one is replaced only by a higher rank (the rank lives in the domain).
 _RANK_SQL = "CASE status " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in DELIVERY_STATUS_RANK.items()) + " END"
@@ -168,19 +170,25 @@ class PgUnitOfWork:
         # and every message still waiting to go to the number or to mirror those children into the Sheet.
         row = self._one(
             "WITH g AS (SELECT id FROM guardians WHERE wa_id = %(wa_id)s), "
-            "c AS (SELECT id FROM children WHERE guardian_id IN (SELECT id FROM g) "
+            "c AS (SELECT id, posyandu_id FROM children WHERE guardian_id IN (SELECT id FROM g) "
             "  OR (guardian_id IS NULL AND parent_wa_id = %(wa_id)s)), "
             "m AS (SELECT count(*) AS n FROM measurements WHERE child_id IN (SELECT id FROM c)), "
+            # Which rows go from which posyandu's Sheet: after this statement nothing says where they were.
+            "sh AS (SELECT json_agg(json_build_object('posyandu_id', c.posyandu_id, 'child_ids', "
+            "  (SELECT json_agg(c2.id ORDER BY c2.id) FROM c c2 WHERE c2.posyandu_id = c.posyandu_id), "
+            "  'measurement_ids', (SELECT coalesce(json_agg(x.id ORDER BY x.id), '[]') FROM measurements x "
+            "  JOIN c c3 ON c3.id = x.child_id WHERE c3.posyandu_id = c.posyandu_id)) ORDER BY c.posyandu_id) AS j "
+            "  FROM (SELECT DISTINCT posyandu_id FROM c WHERE posyandu_id IS NOT NULL) c), "
             "o AS (DELETE FROM outbox WHERE done_at IS NULL AND ((kind = 'send' AND payload->>'to' = %(wa_id)s) "
             "  OR (kind = 'sheet_upsert' AND (payload->>'child_id')::bigint IN (SELECT id FROM c)))), "
             "r AS (DELETE FROM claim_refusals WHERE wa_hash = %(claims_hash)s RETURNING 1), "
             "dc AS (DELETE FROM children WHERE id IN (SELECT id FROM c) RETURNING id), "
             "dg AS (DELETE FROM guardians WHERE id IN (SELECT id FROM g) RETURNING id) "
             "SELECT (SELECT id FROM g), ARRAY(SELECT id FROM dc ORDER BY id), (SELECT n FROM m), "
-            "(SELECT count(*) FROM r)",
+            "(SELECT count(*) FROM r), (SELECT j FROM sh)",
             {"wa_id": wa_id, "claims_hash": claims_hash})
         return {"guardian_id": row[0], "child_ids": list(row[1] or []), "measurements": int(row[2]),
-                "refusals": int(row[3])}
+                "refusals": int(row[3]), "sheets": list(row[4] or [])}
 
     def posyandu_list(self, limit: int = 200) -> list[dict]:
         rows = self._all("SELECT id, name, village FROM posyandu ORDER BY name LIMIT %s", (limit,))
@@ -285,6 +293,38 @@ class PgUnitOfWork:
     _MEASUREMENT = ("child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
                     "assessment, id, review, age_months_given")
 
+    def sheet_posyandu(self, spreadsheet_id: str) -> list[int]:
+        return [r[0] for r in self._all("SELECT id FROM posyandu WHERE spreadsheet_id = %s ORDER BY id",
+                                        (spreadsheet_id,))]
+
+    def measurement_with_child(self, measurement_id: int) -> tuple[Measurement, Child] | None:
+        cols = ", ".join(f"m.{c.strip()}" for c in self._MEASUREMENT.split(","))
+        child_cols = ", ".join(f"c.{c.strip()}" for c in self._CHILD.split(","))
+        row = self._one(f"SELECT {cols}, {child_cols} FROM measurements m JOIN children c ON c.id = m.child_id "
+                        "WHERE m.id = %s", (measurement_id,))
+        return (_measurement(*row[:13]), Child(*row[13:])) if row else None
+
+    def delete_measurement(self, measurement_id: int) -> None:
+        # Its Sheet row goes too (already gone when a kader deleted it there: deleting nothing is fine).
+        self._exec(
+            "WITH d AS (DELETE FROM measurements m USING children c WHERE m.id = %s AND c.id = m.child_id "
+            "  RETURNING m.id, c.posyandu_id), "
+            "o AS (DELETE FROM outbox WHERE done_at IS NULL AND kind = 'sheet_upsert' "
+            "  AND payload->>'measurement_id' IN (SELECT id::text FROM d)) "
+            "INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_delete', "
+            "  json_build_object('posyandu_id', posyandu_id, 'measurement_ids', json_build_array(id)), "
+            "  'delete:measurement:' || id FROM d WHERE posyandu_id IS NOT NULL ON CONFLICT (dedupe_key) DO NOTHING",
+            (measurement_id,))
+
+    def correct_measurement(self, measurement_id: int, **fields) -> None:
+        unknown = set(fields) - {"measured_on", "weight_kg", "lenhei_cm", "measure", "headc_cm", "armc_cm", "oedema",
+                                 "age_months_given"}
+        if unknown:
+            raise ValueError(f"cannot correct measurement fields {sorted(unknown)}")
+        if fields:  # restate_measurements recomputes and re-mirrors it
+            sets = ", ".join(f"{name} = %s" for name in fields)
+            self._exec(f"UPDATE measurements SET {sets} WHERE id = %s", (*fields.values(), measurement_id))
+
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         rows = self._all(f"SELECT {self._MEASUREMENT} FROM measurements WHERE child_id = %s "
                          "ORDER BY measured_on DESC, id DESC LIMIT %s", (child_id, limit))
@@ -348,9 +388,9 @@ class PgUnitOfWork:
             {"posyandu": posyandu_id, "on": on, "limit": limit})
         return [(Child(*r[:6]), _measurement(*r[6:19]), r[19]) for r in rows]
 
-    def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> None:
-        self._exec("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
-                   "ON CONFLICT (dedupe_key) DO NOTHING", (kind, json.dumps(payload), dedupe_key))
+    def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> bool:
+        return self._exec("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
+                          "ON CONFLICT (dedupe_key) DO NOTHING", (kind, json.dumps(payload), dedupe_key)) > 0
 
     def audit(self, actor: str, action: str, entity: str, entity_id: int | None, detail: dict | None = None) -> None:
         self._exec("INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES (%s, %s, %s, %s, %s)",
@@ -465,6 +505,90 @@ class PostgresRecords(Database):
     def outbox_pending(self) -> int:
         return int(self.run("SELECT count(*) FROM outbox WHERE done_at IS NULL")[0][0])
 
+    def finish_outbox_rows(self, row_ids: list[int], ok: bool, error: str = "",
+                           retry_in_s: float | None = 0) -> None:
+        if not row_ids:
+            return
+        ids = [int(i) for i in row_ids]
+        if ok or retry_in_s is None:
+            self.run("UPDATE outbox SET done_at = now(), payload = '{}', last_error = %s WHERE id = ANY(%s)",
+                     (None if ok else error[:300], ids))
+        else:  # the same back-off as finish_outbox, per row (each row counts its own attempts)
+            self.run("UPDATE outbox SET next_attempt_at = now() + make_interval(secs => "
+                     "greatest(%s, least(15 * power(2, greatest(attempts - 1, 0)), 3600))), last_error = %s "
+                     "WHERE id = ANY(%s)", (float(retry_in_s), error[:300], ids))
+
+    def sheet_items(self, child_ids: list[int], measurement_ids: list[int]) -> SheetItems:
+        cids, mids = [int(i) for i in child_ids], [int(i) for i in measurement_ids]
+        if not cids and not mids:
+            return SheetItems([], [])
+        cols = ", ".join(f"m.{c.strip()}" for c in PgUnitOfWork._MEASUREMENT.split(","))
+        measured = self.run(f"SELECT {cols}, s.name FROM measurements m LEFT JOIN staff s ON s.id = m.entered_by_staff "
+                            "WHERE m.id = ANY(%s) ORDER BY m.id", (mids,)) if mids else []
+        wanted = sorted(set(cids) | {r[0] for r in measured})
+        child_cols = ", ".join(f"c.{c.strip()}" for c in PgUnitOfWork._CHILD.split(","))
+        rows = self.run(f"SELECT {child_cols}, p.spreadsheet_id, s.name FROM children c "
+                        "LEFT JOIN posyandu p ON p.id = c.posyandu_id LEFT JOIN staff s ON s.id = c.registered_by "
+                        "WHERE c.id = ANY(%s) ORDER BY c.id", (wanted,))
+        children = {r[0]: SheetChild(Child(*r[:6]), r[6], r[4] is not None, r[7]) for r in rows}
+        measurements = [SheetMeasurement(_measurement(*r[:13]), children[r[0]].child, children[r[0]].spreadsheet_id,
+                                         r[13]) for r in measured if r[0] in children]
+        return SheetItems(list(children.values()), measurements)
+
+    def sheet_keys(self, spreadsheet_id: str) -> tuple[list[int], list[int]]:
+        rows = self.run(
+            "SELECT 'c', c.id FROM children c JOIN posyandu p ON p.id = c.posyandu_id WHERE p.spreadsheet_id = %s "
+            "UNION ALL SELECT 'm', m.id FROM measurements m JOIN children c ON c.id = m.child_id "
+            "JOIN posyandu p ON p.id = c.posyandu_id WHERE p.spreadsheet_id = %s", (spreadsheet_id, spreadsheet_id))
+        return sorted(r[1] for r in rows if r[0] == "c"), sorted(r[1] for r in rows if r[0] == "m")
+
+    def sheets_to_reconcile(self, every_s: float, limit: int) -> list[str]:
+        rows = self.run(
+            "SELECT spreadsheet_id FROM posyandu WHERE spreadsheet_id IS NOT NULL GROUP BY spreadsheet_id "
+            "HAVING coalesce(max(sheet_reconciled_at), '-infinity') <= now() - make_interval(secs => %s) "
+            "ORDER BY max(sheet_reconciled_at) NULLS FIRST LIMIT %s", (float(every_s), limit))
+        return [r[0] for r in rows]
+
+    def mark_reconciled(self, spreadsheet_id: str) -> None:
+        self.run("UPDATE posyandu SET sheet_reconciled_at = now() WHERE spreadsheet_id = %s", (spreadsheet_id,))
+
+    def sheet_pending(self) -> int:
+        return int(self.run("SELECT count(*) FROM outbox WHERE done_at IS NULL "
+                            "AND kind IN ('sheet_upsert', 'sheet_delete', 'sheet_note')")[0][0])
+
+    def posyandu_sheets(self) -> list[tuple[int, str, str | None]]:
+        return [(r[0], r[1], r[2]) for r in self.run("SELECT id, name, spreadsheet_id FROM posyandu ORDER BY id")]
+
+    def recap_inputs(self, spreadsheet_id: str, since: date) -> tuple[list[RecapChild], list[RecapMeasurement]]:
+        children = self.run(
+            "SELECT c.id, c.birth_date, (SELECT min(measured_on) FROM measurements WHERE child_id = c.id) "
+            "FROM children c JOIN posyandu p ON p.id = c.posyandu_id WHERE p.spreadsheet_id = %s ORDER BY c.id",
+            (spreadsheet_id,))
+        measured = self.run(
+            "SELECT m.child_id, m.measured_on, m.weight_kg IS NOT NULL, m.assessment FROM measurements m "
+            "JOIN children c ON c.id = m.child_id JOIN posyandu p ON p.id = c.posyandu_id "
+            "WHERE p.spreadsheet_id = %s AND m.measured_on >= %s ORDER BY m.measured_on, m.id",
+            (spreadsheet_id, since))
+        return ([RecapChild(r[0], r[1], r[2]) for r in children],
+                [RecapMeasurement(r[0], r[1], bool(r[2]), r[3] or {}) for r in measured])
+
+    def set_spreadsheet(self, posyandu_id: int, spreadsheet_id: str) -> int:
+        # The whole register follows: each child and measurement under a key of this transaction, so rows mirrored
+        # before (to another spreadsheet, or never) are written again.
+        row = self.run(
+            "WITH p AS (UPDATE posyandu SET spreadsheet_id = %(sid)s WHERE id = %(p)s RETURNING id), "
+            "c AS (SELECT id FROM children WHERE posyandu_id IN (SELECT id FROM p)), "
+            "q AS (INSERT INTO outbox (kind, payload, dedupe_key) "
+            "  SELECT 'sheet_upsert', json_build_object('child_id', id), 'child:' || id || ':' || txid_current() "
+            "  FROM c UNION ALL "
+            "  SELECT 'sheet_upsert', json_build_object('child_id', child_id, 'measurement_id', id), "
+            "  'measurement:' || id || ':' || txid_current() FROM measurements WHERE child_id IN (SELECT id FROM c) "
+            "  ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1) "
+            "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM q)", {"sid": spreadsheet_id, "p": posyandu_id})
+        if not row[0][0]:
+            raise ValueError(f"no posyandu {posyandu_id}")
+        return int(row[0][1])
+
     def purge_expired(self, now: datetime, periods: dict, limit: int) -> dict[str, int]:
         # periods: kind → timedelta. One bounded statement per kind (params: cutoff, limit), each answering how
         # many rows went; all in one transaction with the run's audit entry, and runs never overlap (the lock).
@@ -495,12 +619,13 @@ class PostgresRecords(Database):
             # The Sheet mirror drops them too; their Sheet rows not yet written are not written at all.
             "abandoned_remeasures": (
                 "WITH gone AS (DELETE FROM measurements WHERE id IN (SELECT id FROM measurements "
-                "  WHERE review = 'remeasure' AND measured_on < %s ORDER BY id LIMIT %s) RETURNING id), "
+                "  WHERE review = 'remeasure' AND measured_on < %s ORDER BY id LIMIT %s) RETURNING id, child_id), "
                 "stale AS (DELETE FROM outbox WHERE done_at IS NULL AND kind = 'sheet_upsert' "
                 "  AND payload->>'measurement_id' IN (SELECT id::text FROM gone)), "
                 "mirror AS (INSERT INTO outbox (kind, payload, dedupe_key) SELECT 'sheet_delete', "
-                "  jsonb_build_object('measurement_ids', jsonb_agg(id ORDER BY id)), "
-                "  'purge:measurements:' || min(id) FROM gone HAVING count(*) > 0) "
+                "  jsonb_build_object('posyandu_id', c.posyandu_id, 'measurement_ids', jsonb_agg(g.id ORDER BY g.id)), "
+                "  'purge:measurements:' || c.posyandu_id || ':' || min(g.id) FROM gone g "
+                "  JOIN children c ON c.id = g.child_id WHERE c.posyandu_id IS NOT NULL GROUP BY c.posyandu_id) "
                 "SELECT count(*) FROM gone"),
         }
         unknown = set(periods) - set(statements)

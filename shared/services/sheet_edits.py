@@ -1,0 +1,360 @@
+"""What kader type or change in their posyandu's Sheet flows back into Tumbuh.
+
+Rows arrive two ways: pushed by the Sheet's edit trigger (the webhook's /sheet-edits route), and found by the
+scheduler's reconcile, which reads the Sheet and compares it with PostgreSQL (so an edit whose push failed is not
+lost). Both go through `take_rows`, which is idempotent: a row taken twice changes nothing the second time.
+
+- A row is read with the chat's own parsers (shared.sheet.edits): the same values accepted, the same refused.
+- A changed row of Tumbuh's (it has an ID Ukur) corrects that measurement, and its child's name, sex or birth date;
+  the child's measurements are then assessed again (N/T, flags, categories), audited, and mirrored back.
+- A new row (no ID Ukur) finds its child (ID Anak, or name and birth date in the posyandu) or registers it, and
+  becomes a measurement entered from the Sheet; Tumbuh then writes the new id into the row.
+- A row Tumbuh cannot take is marked: its Catatan Tumbuh cell says why, in Bahasa Indonesia (red when it is wrong,
+  plain when a new row only lacks values).
+- A row deleted in the Sheet is never deleted silently: the posyandu's kader are asked on WhatsApp (see reconcile).
+
+The webhook never calls the Sheet: notes and ids go through the outbox (kind sheet_note) like every Sheet write.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+
+from shared.domain import growth
+from shared.domain.model import Child, Measurement
+from shared.errors import PermanentError, TransientError
+from shared.flows.messages import render
+from shared.ports import Records, SheetSync, UnitOfWork
+from shared.services import assessing
+from shared.sheet import edits, layout, rows
+from shared.whatsapp.outgoing import Button, Buttons
+from shared.whatsapp.payloads import build_message
+
+log = logging.getLogger(__name__)
+
+SOURCE = "sheet"
+
+
+@dataclass
+class Taken:
+    """What take_rows did, counted (no values: these counts are logged)."""
+
+    created: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    incomplete: int = 0
+    children: int = 0
+
+
+def take_rows(records: Records, spreadsheet_id: str, tab: str, rows: list[dict], today: date) -> Taken:
+    """Take rows of a tab ([{"row": sheet row number, "values": [data cells]}]) into PostgreSQL, one transaction
+    per row, queuing the notes and ids the Sheet needs back."""
+    taken = Taken()
+    for item in rows:
+        values = list(item.get("values") or [])
+        if not any(v not in (None, "") for v in values):
+            continue
+        with records.transaction() as tx:
+            posyandu = tx.sheet_posyandu(spreadsheet_id)
+            if not posyandu:
+                log.warning("edits from a spreadsheet no posyandu has", extra={"ctx": {"rows": len(rows)}})
+                return taken
+            row = _Row(tx, spreadsheet_id, tab, int(item.get("row") or 0), values, posyandu, today, taken)
+            if tab == layout.MEASUREMENTS:
+                row.take_measurement()
+            elif tab == layout.CHILDREN:
+                row.take_child()
+    log.info("sheet rows taken", extra={"ctx": {**taken.__dict__, "tab": tab}})
+    return taken
+
+
+@dataclass
+class _Row:
+    tx: UnitOfWork
+    spreadsheet_id: str
+    tab: str
+    row: int
+    values: list
+    posyandu: list[int]
+    today: date
+    taken: Taken
+
+    @property
+    def actor(self) -> str:
+        return f"sheet:posyandu:{self.posyandu[0]}"
+
+    # --- Pengukuran ---
+
+    def take_measurement(self) -> None:
+        read = edits.read_measurement(self.values, self.today)
+        if isinstance(read, edits.RowProblems):
+            return self.refuse(read)
+        if read.row_id is not None:
+            found = self.tx.measurement_with_child(read.row_id)
+            if found is None or found[1].posyandu_id not in self.posyandu:
+                return self.refuse(_problem("row_id", "sheet_unknown_row"))
+            return self.correct(read, *found)
+        child = self.child_for(read)
+        if child is None:
+            return None
+        same_day = next((m for m in self.tx.measurements_of(child.id, 60) if m.measured_on == read.measured_on), None)
+        if same_day is not None:  # typed again before Tumbuh wrote its id into the row: the same measurement
+            return self.correct(replace(read, row_id=same_day.id), same_day, child)
+        self.create(read, child)
+
+    def child_for(self, read: edits.MeasurementRow) -> Child | None:
+        """The row's child: by ID Anak, else by name and birth date (or age) among the posyandu's children, else a
+        new child of the posyandu."""
+        children = [c for p in self.posyandu for c in self.tx.children_of_posyandu(p)]
+        if read.child_id is not None:
+            child = next((c for c in children if c.id == read.child_id), None)
+            if child is None:
+                self.refuse(_problem("child_id", "sheet_unknown_child"))
+            return child
+        name = read.name.casefold()
+        child = next((c for c in children if c.name.casefold() == name and c.sex == read.sex
+                      and c.birth_date == read.birth_date), None)
+        if child is not None:
+            return child
+        if len(self.posyandu) > 1:
+            self.refuse(_problem("child_id", "sheet_shared_sheet_needs_child"))
+            return None
+        child = self.tx.add_child(None, read.name, read.sex, read.birth_date, posyandu_id=self.posyandu[0])
+        self.tx.audit(self.actor, "child.create", "child", child.id, {"source": SOURCE})
+        self.taken.children += 1
+        return child
+
+    def create(self, read: edits.MeasurementRow, child: Child) -> None:
+        entry = _entry(read)
+        try:
+            done = assessing.assess(child, entry, self.tx.measurements_of(child.id, 60), self.today)
+        except growth.OutsideGrowthStandard:
+            return self.refuse(_problem("birth_date", "sheet_over_five"))
+        ref = f"sheet:{self.spreadsheet_id}:{child.id}:{read.measured_on.isoformat()}"
+        new_id = self.tx.record_measurement(done.row, source=SOURCE, source_ref=ref, actor=self.actor)
+        self.tx.revise_measurements(done.revisions)
+        if new_id is None:  # recorded before under this ref (a push and a reconcile of the same row)
+            self.taken.unchanged += 1
+            return None
+        self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab, "row": self.row,
+                                     "set_key": new_id, "expect": self.values[:3], "text": "", "bad": False})
+        self.taken.created += 1
+        return None
+
+    def correct(self, read: edits.MeasurementRow, m: Measurement, child: Child) -> None:
+        child_fields = {k: v for k, v in (("name", read.name), ("sex", read.sex), ("birth_date", read.birth_date))
+                        if v != getattr(child, k) and not (k == "birth_date" and v is None)}
+        wanted = {"measured_on": read.measured_on, "weight_kg": read.weight_kg, "lenhei_cm": read.lenhei_cm,
+                  "measure": read.measure, "headc_cm": read.headc_cm, "armc_cm": read.armc_cm, "oedema": read.oedema,
+                  "age_months_given": read.age_months_given if (child_fields.get("birth_date") or child.birth_date)
+                  is None else None}
+        fields = {k: v for k, v in wanted.items() if not _same(getattr(m, k), v)}
+        if not child_fields and not fields:
+            self.taken.unchanged += 1
+            return self.clear_note(m.id)
+        if child_fields:
+            self.tx.correct_child(child.id, **child_fields)
+            self.tx.audit(self.actor, "child.correct", "child", child.id, {"fields": sorted(child_fields)})
+            child = _corrected(child, child_fields)
+        if fields:
+            self.tx.correct_measurement(m.id or 0, **fields)
+            self.tx.audit(self.actor, "measurement.correct", "measurement", m.id, {"fields": sorted(fields)})
+        history = self.tx.measurements_of(child.id, 60)
+        self.tx.restate_measurements(assessing.restate(child, history, self.today))
+        self.taken.corrected += 1
+        return self.clear_note(m.id, force=True)
+
+    def clear_note(self, measurement_id: int | None, force: bool = False) -> None:
+        """Empty the Catatan Tumbuh cell of a row that was marked before (now taken)."""
+        if measurement_id is not None and (force or self.note_shown()):
+            self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab,
+                                         "key": measurement_id, "text": "", "bad": False})
+
+    def note_shown(self) -> bool:
+        data = layout.MEASUREMENT_DATA if self.tab == layout.MEASUREMENTS else layout.CHILD_DATA
+        at = next(i for i, c in enumerate(data) if c.key == "note")
+        return at < len(self.values) and self.values[at] not in (None, "")
+
+    # --- Anak ---
+
+    def take_child(self) -> None:
+        read = edits.read_child(self.values, self.today)
+        if isinstance(read, edits.RowProblems):
+            return self.refuse(read)
+        children = {c.id: c for p in self.posyandu for c in self.tx.children_of_posyandu(p)}
+        if read.row_id is None:
+            same = next((c for c in children.values() if c.name.casefold() == read.name.casefold()
+                         and c.sex == read.sex and c.birth_date == read.birth_date), None)
+            if same is None:
+                if len(self.posyandu) > 1:
+                    return self.refuse(_problem("row_id", "sheet_shared_sheet_needs_child", layout.CHILD_DATA))
+                same = self.tx.add_child(None, read.name, read.sex, read.birth_date, posyandu_id=self.posyandu[0])
+                self.tx.audit(self.actor, "child.create", "child", same.id, {"source": SOURCE})
+                self.taken.children += 1
+            self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab, "row": self.row,
+                                         "set_key": same.id, "expect": self.values[:3], "text": "", "bad": False})
+            return None
+        child = children.get(read.row_id)
+        if child is None:
+            return self.refuse(_problem("row_id", "sheet_unknown_child", layout.CHILD_DATA))
+        fields = {k: v for k, v in (("name", read.name), ("sex", read.sex), ("birth_date", read.birth_date))
+                  if v != getattr(child, k) and not (k == "birth_date" and v is None)}
+        if not fields:
+            self.taken.unchanged += 1
+            return None
+        self.tx.correct_child(child.id, **fields)
+        self.tx.audit(self.actor, "child.correct", "child", child.id, {"fields": sorted(fields)})
+        corrected = _corrected(child, fields)
+        self.tx.restate_measurements(assessing.restate(corrected, self.tx.measurements_of(child.id, 60), self.today))
+        self.taken.corrected += 1
+        return None
+
+    # --- marks ---
+
+    def refuse(self, found: edits.RowProblems) -> None:
+        """Mark the row: what is wrong (red), or what a new row still lacks (plain)."""
+        if found.incomplete:
+            self.taken.incomplete += 1
+        else:
+            self.taken.refused += 1
+        self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab, "row": self.row,
+                                     "expect": self.values[:3], "text": edits.note_text(found),
+                                     "bad": not found.incomplete})
+
+
+def _problem(key: str, message: str, columns: tuple[layout.Column, ...] = layout.MEASUREMENT_DATA) -> edits.RowProblems:
+    header = next(c.header for c in columns if c.key == key)
+    return edits.RowProblems((edits.Problem(header, message),), incomplete=False)
+
+
+def _corrected(child: Child, fields: dict) -> Child:
+    return Child(child.id, fields.get("name", child.name), fields.get("sex", child.sex),
+                 fields.get("birth_date", child.birth_date), child.guardian_id, child.posyandu_id)
+
+
+def _same(stored, given) -> bool:
+    if isinstance(stored, float) or isinstance(given, float):
+        return stored is not None and given is not None and abs(float(stored) - float(given)) < 1e-6
+    return stored == given
+
+
+def _entry(read: edits.MeasurementRow) -> assessing.Entry:
+    return assessing.Entry(read.measured_on, read.weight_kg, read.lenhei_cm, read.measure, read.headc_cm,
+                           read.armc_cm, read.oedema, (), read.age_months_given)
+
+
+# --- the reconcile --------------------------------------------------------------------------------------------------
+
+RECONCILE_PER_RUN = 20  # spreadsheets compared in one scheduler run (each costs two reads)
+# Columns a kader does not edit: Tumbuh writes them, so a difference there is not an edit.
+_TUMBUH_OWNED = frozenset({"gain", "entered_by", "note", "parent", "registered_by"})
+
+
+def reconcile_due(records: Records, sheets: SheetSync, today: date, every_s: float) -> dict:
+    """Compare the Sheets not compared for `every_s` seconds with PostgreSQL, and take what kader changed there.
+    Skipped while Sheet writes wait in the outbox: until they are written, the Sheet is behind PostgreSQL on purpose,
+    and a row Tumbuh has not written yet must not look like a row a kader deleted."""
+    if records.sheet_pending():
+        return {"skipped": "writes_pending"}
+    counts: dict = {"sheets": 0, "taken": 0, "asked": 0}
+    for sheet in records.sheets_to_reconcile(every_s, RECONCILE_PER_RUN):
+        try:
+            done = reconcile(records, sheets, sheet, today)
+        except (TransientError, PermanentError) as exc:
+            log.warning("sheet reconcile failed", extra={"ctx": {"error": type(exc).__name__}})
+            continue
+        records.mark_reconciled(sheet)
+        counts["sheets"] += 1
+        counts["taken"] += done["taken"]
+        counts["asked"] += done["asked"]
+    return counts
+
+
+def reconcile(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date) -> dict:
+    """One spreadsheet: rows that differ from what Tumbuh wrote, and rows without an id, are taken (take_rows);
+    a measurement whose row is gone is asked about (never deleted silently); a child's row that is gone is written
+    again (a child leaves the register only through HAPUS or the puskesmas)."""
+    child_ids, measurement_ids = records.sheet_keys(spreadsheet_id)
+    items = records.sheet_items(child_ids, measurement_ids)
+    expected = {
+        layout.CHILDREN: {c.child.id: rows.child_row(c.child, c.parent_linked, c.registered_by)
+                          for c in items.children},
+        layout.MEASUREMENTS: {m.measurement.id: rows.measurement_row(m.measurement, m.child, m.entered_by)
+                              for m in items.measurements if m.measurement.id is not None},
+    }
+    taken = asked = 0
+    for tab, data in ((layout.CHILDREN, layout.CHILD_DATA), (layout.MEASUREMENTS, layout.MEASUREMENT_DATA)):
+        found = sheets.read_rows(spreadsheet_id, tab, [c.header for c in data])
+        want = expected[tab]
+        seen: set[int] = set()
+        changed = []
+        for r in found:
+            key = _key(r["values"][0] if r["values"] else "")
+            if key in want:
+                seen.add(key)
+                if not _same_row(r["values"], want[key], data):
+                    changed.append(r)
+            else:
+                changed.append(r)  # a new row, or an id Tumbuh does not know here (marked by take_rows)
+        if changed:
+            done = take_rows(records, spreadsheet_id, tab, changed, today)
+            taken += done.created + done.corrected + done.children
+        gone = sorted(set(want) - seen)
+        if gone and tab == layout.MEASUREMENTS:
+            asked += ask_about_deleted(records, gone)
+        elif gone:
+            with records.transaction() as tx:
+                for child_id in gone:
+                    tx.queue("sheet_upsert", {"child_id": child_id}, dedupe_key=f"restore:child:{child_id}:{today}")
+    return {"taken": taken, "asked": asked}
+
+
+def ask_about_deleted(records: Records, measurement_ids: list[int]) -> int:
+    """Ask the posyandu's kader, once per row, whether a measurement whose Sheet row was deleted goes from Tumbuh
+    too (Hapus) or comes back (Kembalikan); the answer is handled in the kader's chat (sheetdel:...)."""
+    asked = 0
+    with records.transaction() as tx:
+        for mid in measurement_ids:
+            found = tx.measurement_with_child(mid)
+            posyandu = found[1].posyandu_id if found else None
+            if found is None or posyandu is None:
+                continue
+            m, child = found
+            for s in tx.staff_of_posyandu(posyandu):
+                if s.role != "kader":
+                    continue
+                question = Buttons(render("sheet_delete_ask", s.language, name=child.name,
+                                          measured_on=m.measured_on, posyandu=tx.posyandu_name(posyandu)),
+                                   (Button(f"sheetdel:yes:{mid}", render("sheet_delete_yes", s.language)),
+                                    Button(f"sheetdel:no:{mid}", render("sheet_delete_no", s.language))))
+                if tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, question), "kind": "staff_notice",
+                                     "guardian_id": None, "lang": s.language}, dedupe_key=f"sheetdel:{mid}:s{s.id}"):
+                    asked += 1
+                    tx.audit("sheet", "measurement.delete_asked", "measurement", mid, {"staff": s.id})
+    return asked
+
+
+def _key(value) -> int | None:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _same_row(found: list, wanted: list, data: tuple[layout.Column, ...]) -> bool:
+    for i, c in enumerate(data):
+        if c.key in _TUMBUH_OWNED:
+            continue
+        a = found[i] if i < len(found) else ""
+        if not _same_cell(a, wanted[i]):
+            return False
+    return True
+
+
+def _same_cell(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) < 1e-9
+    return str(a).strip() == str(b).strip()
