@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const vm = require('node:vm');
 
-const { makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, newRequestId, parseReply } = require('./harness');
+const { makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, newRequestId, parseReply, SPREADSHEET_ID } = require('./harness');
 
 const SECRET = 'test-secret-ünïcode-🔑';
 
@@ -18,21 +18,39 @@ function setup(opts = {}) {
   return { fakes, gas: loadGas(fakes) };
 }
 
-test('ping with a valid signature answers pong and the spreadsheet name', () => {
+test('ping with a spreadsheet id answers pong, that spreadsheet\'s name and the batch limit', () => {
   const { gas } = setup({ spreadsheetName: 'Posyandu Melati' });
 
-  const out = gas.doPost(signedEvent(pingRequest(), SECRET));
+  const out = gas.doPost(signedEvent(pingRequest({ payload: { spreadsheet_id: SPREADSHEET_ID } }), SECRET));
 
-  assert.deepEqual(parseReply(out), { ok: true, result: { pong: true, sheet: 'Posyandu Melati' } });
+  assert.deepEqual(parseReply(out), { ok: true, result: { pong: true, sheet: 'Posyandu Melati', max_rows: 2000 } });
   assert.equal(out.getMimeType(), 'application/json');
 });
 
-test('ping from a standalone script reports sheet null', () => {
-  const { gas } = setup({ spreadsheetName: null });
+test('ping without a spreadsheet id answers pong with sheet null: one script serves many spreadsheets', () => {
+  const { gas } = setup();
 
   const reply = parseReply(gas.doPost(signedEvent(pingRequest(), SECRET)));
 
-  assert.deepEqual(reply, { ok: true, result: { pong: true, sheet: null } });
+  assert.deepEqual(reply, { ok: true, result: { pong: true, sheet: null, max_rows: 2000 } });
+});
+
+test('ping with an id the script cannot open, or a malformed one, is bad_spreadsheet', () => {
+  const { gas } = setup();
+
+  for (const id of ['x'.repeat(44), 'has spaces and is long enough', 42, '../../etc/passwd-0123456789']) {
+    const reply = parseReply(gas.doPost(signedEvent(pingRequest({ payload: { spreadsheet_id: id } }), SECRET)));
+    assert.deepEqual(reply, { ok: false, error: 'bad_spreadsheet' }, String(id));
+  }
+});
+
+test('an openById failure that means "try later" stays internal, so the caller retries', () => {
+  const { gas, fakes } = setup();
+  fakes.SpreadsheetApp.openById = () => { throw new Error('Service invoked too many times for one day: spreadsheets.'); };
+
+  const reply = parseReply(gas.doPost(signedEvent(pingRequest({ payload: { spreadsheet_id: SPREADSHEET_ID } }), SECRET)));
+
+  assert.deepEqual(reply, { ok: false, error: 'internal' });
 });
 
 test('an uppercase hex signature is accepted like the lowercase one', () => {

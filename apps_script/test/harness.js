@@ -10,35 +10,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 
-const SRC_DIR = path.join(__dirname, '..', 'src');
+const { makeSheetsWorld, formatDate } = require('./fake_spreadsheet');
 
-/** A minimal in-memory sheet: enough of Range for batched getValues/setValues. */
-function fakeSheet(name) {
-  const data = [];
-  return {
-    data,
-    getName: () => name,
-    getLastRow: () => data.length,
-    getRange(row, col, nRows = 1, nCols = 1) {
-      return {
-        setValues(values) {
-          if (values.length !== nRows || values[0].length !== nCols) throw new Error('dimension mismatch');
-          values.forEach((r, i) => {
-            data[row - 1 + i] = data[row - 1 + i] || [];
-            r.forEach((x, j) => { data[row - 1 + i][col - 1 + j] = x; });
-          });
-          return this;
-        },
-        getValues() {
-          return Array.from({ length: nRows }, (_, i) =>
-            Array.from({ length: nCols }, (_, j) => (data[row - 1 + i] || [])[col - 1 + j] ?? ''));
-        },
-      };
-    },
-    appendRow(r) { data.push(r); return this; },
-    deleteRow(row) { data.splice(row - 1, 1); return this; },
-  };
-}
+const SRC_DIR = path.join(__dirname, '..', 'src');
 
 /** Apps Script's byte[] as JS sees it: numbers -128..127 (Java bytes are signed). */
 function toSignedBytes(buf) {
@@ -141,29 +115,38 @@ function fakeLockService(locks) {
   return { service, isHeld: () => holder !== null };
 }
 
+// The spreadsheet makeFakes puts in place (opts.tabs are its tabs): 44 characters, like a Drive file id.
+const SPREADSHEET_ID = 'test-spreadsheet-0123456789abcdefghijklmnopq';
+
+/** An UrlFetchApp HTTPResponse. */
+function httpResponse(status, body = '') {
+  return { getResponseCode: () => status, getContentText: () => body, getHeaders: () => ({}) };
+}
+
 /**
  * Fakes for the services the bridge uses.
- * opts.secret: TUMBUH_SECRET (omit for an unconfigured script); opts.spreadsheetName: null for a
- * standalone script (getActiveSpreadsheet() returns null there).
+ * opts.secret: TUMBUH_SECRET (omit for an unconfigured script); opts.editSecret, opts.editUrl, opts.editTabs:
+ * TUMBUH_EDIT_SECRET, TUMBUH_EDIT_URL and TUMBUH_EDIT_TABS (a JSON string). opts.tabs: {tab: [header...]}, the tabs
+ * of one spreadsheet (id SPREADSHEET_ID, name opts.spreadsheetName) in the world of spreadsheets (opts.world, or a new
+ * one: see fake_spreadsheet.js). opts.fetch(url, params) -> {status, body} answers UrlFetchApp.fetch (default: 200);
+ * it may throw, as UrlFetchApp does when nothing answers.
  * Also returned for tests: clock (advance time), cache (the script cache), counters.hmac (HMACs computed),
- * lockHeld() (whether any execution still holds the script lock).
+ * lockHeld() (whether any execution still holds the script lock), world, sheets (the default spreadsheet's tabs),
+ * fetches (every UrlFetchApp.fetch call: {url, params}).
  */
 function makeFakes(opts = {}) {
   const props = {};
   if (opts.secret !== undefined) props.TUMBUH_SECRET = opts.secret;
-  const sheets = {};
-  for (const [name, header] of Object.entries(opts.tabs || {})) {
-    sheets[name] = fakeSheet(name);
-    sheets[name].data.push([...header]);
-  }
+  if (opts.editSecret !== undefined) props.TUMBUH_EDIT_SECRET = opts.editSecret;
+  if (opts.editUrl !== undefined) props.TUMBUH_EDIT_URL = opts.editUrl;
+  if (opts.editTabs !== undefined) props.TUMBUH_EDIT_TABS = opts.editTabs;
+  const world = opts.world || makeSheetsWorld();
+  const spreadsheet = world.addSpreadsheet({
+    id: SPREADSHEET_ID, name: opts.spreadsheetName === undefined ? 'Tumbuh (test)' : opts.spreadsheetName, tabs: opts.tabs || {},
+  });
+  const sheets = Object.fromEntries(spreadsheet.getSheets().map((s) => [s.getName(), s]));
+  const fetches = [];
   const locks = { waits: 0, releases: 0 };
-  const spreadsheetName = opts.spreadsheetName === undefined ? 'Tumbuh (test)' : opts.spreadsheetName;
-  const spreadsheet = spreadsheetName === null ? null : {
-    getName: () => spreadsheetName,
-    // With opts.tabs the spreadsheet has exactly those tabs, each given as its header row (Apps Script answers
-    // null for a tab that does not exist); without, any name makes an empty tab, as the older tests expect.
-    getSheetByName: (n) => (opts.tabs ? sheets[n] || null : (sheets[n] ||= fakeSheet(n))),
-  };
   const logs = { error: [], log: [] };
   const clock = makeClock();
   const cache = fakeCache(clock);
@@ -171,15 +154,22 @@ function makeFakes(opts = {}) {
   const lockService = fakeLockService(locks);
 
   return {
-    props, sheets, locks, logs, clock, cache, counters, lockHeld: lockService.isHeld,
+    props, sheets, spreadsheet, world, fetches, locks, logs, clock, cache, counters, lockHeld: lockService.isHeld,
     Date: clock.Date,
-    SpreadsheetApp: {
-      getActiveSpreadsheet: () => spreadsheet,
-      getActive: () => spreadsheet,
+    SpreadsheetApp: world.SpreadsheetApp,
+    ScriptApp: world.ScriptApp,
+    Session: { getScriptTimeZone: () => 'Asia/Jakarta' }, // the manifest's timeZone
+    UrlFetchApp: {
+      fetch(url, params = {}) {
+        fetches.push({ url, params });
+        const answer = opts.fetch ? opts.fetch(url, params) : { status: 200, body: '' };
+        return httpResponse(answer.status, answer.body);
+      },
     },
     PropertiesService: {
       getScriptProperties: () => ({
         getProperty: (k) => (Object.prototype.hasOwnProperty.call(props, k) ? props[k] : null),
+        getProperties: () => ({ ...props }),
         setProperty(k, v) { props[k] = String(v); return this; },
       }),
     },
@@ -206,6 +196,8 @@ function makeFakes(opts = {}) {
         const mac = crypto.createHmac('sha256', toBuffer(key, charset)).update(toBuffer(value, charset)).digest();
         return toSignedBytes(mac);
       },
+      formatDate,
+      getUuid: () => crypto.randomUUID(),
     },
     // Captured rather than printed, so a test can assert what would reach Cloud Logging.
     console: {
@@ -252,6 +244,26 @@ function parseReply(out) {
   return JSON.parse(out.getContent());
 }
 
+/** Runs one signed action against a loaded bridge and answers its parsed reply. */
+function callAction(gas, secret, action, payload) {
+  return parseReply(gas.doPost(signedEvent({ action, payload, request_id: newRequestId(), sent_at: nowSeconds() }, secret)));
+}
+
+/**
+ * An installable onEdit trigger's event for a user typing `rows` (a 2-D array) at (row, col) of a tab: the cells are
+ * written first, as Sheets does before the trigger runs.
+ */
+function editEvent(spreadsheet, tab, row, col, rows) {
+  const sheet = spreadsheet.getSheetByName(tab);
+  const range = sheet.getRange(row, col, rows.length, rows[0].length);
+  range.setValues(rows);
+  return {
+    source: spreadsheet, range, authMode: 'FULL', triggerUid: '1000',
+    value: rows.length === 1 && rows[0].length === 1 ? String(rows[0][0]) : undefined,
+  };
+}
+
 module.exports = {
-  makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, newRequestId, parseReply, toSignedBytes,
+  makeFakes, loadGas, pythonStyleHex, signedEvent, nowSeconds, newRequestId, parseReply, toSignedBytes, callAction,
+  editEvent, httpResponse, SPREADSHEET_ID,
 };

@@ -11,13 +11,23 @@ const manifest = JSON.parse(fs.readFileSync(path.join(SRC_DIR, 'appsscript.json'
 const sources = fs.readdirSync(SRC_DIR).filter((n) => /\.(gs|js)$/.test(n))
   .map((n) => fs.readFileSync(path.join(SRC_DIR, n), 'utf8')).join('\n');
 
-test('the only OAuth scope is the bound spreadsheet', () => {
-  assert.deepEqual(manifest.oauthScopes, ['https://www.googleapis.com/auth/spreadsheets.currentonly']);
+// Scope -> a call that needs it (the Authorization sections of the reference pages). Spreadsheet.addEditors, which
+// setup uses to share a posyandu's spreadsheet, needs only the spreadsheets scope, so no Drive scope is asked for.
+const SCOPES = {
+  'https://www.googleapis.com/auth/spreadsheets': 'SpreadsheetApp.openById', // and create: any spreadsheet, not one bound
+  'https://www.googleapis.com/auth/script.scriptapp': 'ScriptApp.newTrigger', // installing the kader-edit trigger
+  'https://www.googleapis.com/auth/script.external_request': 'UrlFetchApp.fetch', // the trigger's POST to Tumbuh
+};
+
+test('the manifest asks for exactly the scopes the code uses, each for a call that is there', () => {
+  assert.deepEqual([...manifest.oauthScopes].sort(), Object.keys(SCOPES).sort());
+  for (const [scope, call] of Object.entries(SCOPES)) assert.ok(sources.includes(call), `${scope} is granted but ${call} is not used`);
 });
 
 test('no source calls a service whose scope the manifest leaves out', () => {
-  // UrlFetchApp needs script.external_request; the others need wider Drive or Sheets scopes.
-  for (const service of ['UrlFetchApp', 'DriveApp', 'GmailApp', 'MailApp', 'SpreadsheetApp.openById', 'SpreadsheetApp.openByUrl']) {
+  // DriveApp needs a Drive scope, Gmail and Mail their own, and the user's email address needs userinfo.email.
+  for (const service of ['DriveApp', 'GmailApp', 'MailApp', 'CalendarApp', 'DocumentApp', 'FormApp',
+    'Session.getActiveUser', 'Session.getEffectiveUser']) {
     assert.ok(!sources.includes(service), `${service} is used but its scope is not granted`);
   }
 });
