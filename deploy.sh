@@ -29,9 +29,9 @@
 #   TASKS_QUEUE_NAME          [tumbuh-sends]  Cloud Tasks queue from the webhook to tumbuh-sender
 #   Secrets live in Secret Manager as tumbuh-<name> (e.g. tumbuh-whatsapp-app-secret). When one is
 #   missing and the variable of the same name is set (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN,
-#   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, BACKUP_KEY, PSEUDONYM_KEY), it is created from that value via
-#   stdin. tumbuh-redis-url (TLS, with the AUTH string) and tumbuh-redis-ca (the instance's CA) are made from
-#   the Memorystore instance. Each function gets the newest enabled version of each of its secrets, pinned by
+#   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, SHEET_EDIT_SECRET, BACKUP_KEY, PSEUDONYM_KEY), it is created from
+#   that value via stdin. tumbuh-redis-url (TLS, with the AUTH string) and tumbuh-redis-ca (the instance's CA) are
+#   made from the Memorystore instance. Each function gets the newest enabled version of each of its secrets, pinned by
 #   number: after rotating a secret, deploy again.
 #
 # Least privilege (docs/security.md): one service account per function, holding only that function's secrets
@@ -117,11 +117,12 @@ CONNECTOR_PATH=projects/${PROJECT_ID}/locations/${REGION}/connectors/${VPC_CONNE
 NETWORK_PATH=projects/${PROJECT_ID}/global/networks/${VPC_NETWORK}
 
 # Secrets given by the operator; REDIS_URL and REDIS_CA are made from the Memorystore instance.
-SECRET_VARS=(WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET BACKUP_KEY PSEUDONYM_KEY)
+SECRET_VARS=(WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET SHEET_EDIT_SECRET BACKUP_KEY
+  PSEUDONYM_KEY)
 REDIS_CA_PATH=/secrets/redis-ca/ca.pem # REDIS_CA is mounted as this file; REDIS_URL names it
 # What each identity may read. The webhook never holds BACKUP_KEY; the backup holds nothing it does not use.
 declare -A SECRETS_OF=(
-  [$WEBHOOK_SA]="WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN PSEUDONYM_KEY REDIS_URL REDIS_CA"
+  [$WEBHOOK_SA]="WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN SHEET_EDIT_SECRET PSEUDONYM_KEY REDIS_URL REDIS_CA"
   [$SCHEDULER_SA]="WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET PSEUDONYM_KEY REDIS_URL REDIS_CA"
   [$BACKUP_SA]="BACKUP_KEY"
 )
@@ -558,5 +559,6 @@ lookup WEBHOOK_URL "https://tumbuh-webhook-DRYRUN.a.run.app" gcloud functions de
 step "Next steps (once per project)"
 note "Meta app > WhatsApp > Configuration: callback URL $WEBHOOK_URL, verify token = secret $(secret_name WHATSAPP_VERIFY_TOKEN)"
 note "Apps Script: Script Property TUMBUH_SECRET = the value of secret $(secret_name APPS_SCRIPT_SECRET)"
+note "Apps Script: Script Property TUMBUH_EDIT_SECRET = the value of secret $(secret_name SHEET_EDIT_SECRET), TUMBUH_EDIT_URL = $WEBHOOK_URL/sheet-edits"
 note "After rotating a secret (gcloud secrets versions add), deploy again: functions use pinned versions"
 if ((DRY_RUN)); then note "dry run: nothing was called"; fi

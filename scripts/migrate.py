@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.adapters.postgres import (  # noqa: E402  (the path above makes the package importable)
-    PostgresRecords, cloud_sql_connector, grant_runtime, migrate, purge_audit_log, url_connector)
+    PostgresRecords, connector_for, grant_runtime, migrate, purge_audit_log)
 from shared.config import Settings  # noqa: E402
 from shared.errors import AppError  # noqa: E402
 from shared.logs import setup_logging  # noqa: E402
@@ -37,12 +37,7 @@ def audit_keep_days() -> int:
 
 def run(settings: Settings, users: list[str]) -> dict:
     """Migrate, grant the runtime role to `users`, purge old audit entries; returns what was done."""
-    if settings.database_backend == "cloud_sql":
-        connect = cloud_sql_connector(settings.cloud_sql_instance, settings.db_user, settings.db_name,
-                                      settings.db_iam_auth, settings.db_password)
-    else:
-        connect = url_connector(settings.database_url)
-    db = PostgresRecords(connect)
+    db = PostgresRecords(connector_for(settings))
     try:
         applied = migrate(db)
         grant_runtime(db, users)

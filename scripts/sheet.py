@@ -9,8 +9,9 @@
 when APPS_SCRIPT_URL is set, else as a local workbook under SHEET_DIR; it shares it with the editors, records it
 with the posyandu and queues the posyandu's whole register, which the next scheduler run (or `flush`) writes.
 `--spreadsheet ID` gives the posyandu an existing spreadsheet instead (one per puskesmas, shared by its posyandu).
-Settings come from the environment as for the functions (DATABASE_URL or the Cloud SQL ones, APPS_SCRIPT_URL,
-APPS_SCRIPT_SECRET). Exits non-zero, naming the problem, when anything fails.
+Only the database and the Sheet settings matter, read from the environment as for the functions (DATABASE_URL, or
+CLOUD_SQL_INSTANCE, DB_USER, DB_NAME, DB_IAM_AUTH; APPS_SCRIPT_URL and APPS_SCRIPT_SECRET, or SHEET_DIR): like the
+migrator, it holds none of the functions' other secrets. Exits non-zero, naming the problem, when anything fails.
 """
 from __future__ import annotations
 
@@ -23,21 +24,31 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.bootstrap import App, build_app  # noqa: E402  (the path above makes the package importable)
+from shared.adapters.postgres import PostgresRecords, connector_for  # noqa: E402  (the path above: importable)
+from shared.bootstrap import build_sheets  # noqa: E402
+from shared.config import Settings  # noqa: E402
 from shared.errors import AppError  # noqa: E402
+from shared.logs import setup_logging  # noqa: E402
 from shared.services import sheet_setup, sheet_sync  # noqa: E402
 
 
-def run(app: App, args: argparse.Namespace) -> dict | list:
+def run(settings: Settings, args: argparse.Namespace) -> dict | list:
     """Do what the command line asked; returns what to print."""
-    records, sheets = app.records, app.sheets
+    records = PostgresRecords(connector_for(settings))
+    try:
+        return _run(records, build_sheets(settings), settings, args)
+    finally:
+        records.discard()
+
+
+def _run(records: PostgresRecords, sheets, settings: Settings, args: argparse.Namespace) -> dict | list:
     if args.command == "list":
         return [{"posyandu_id": pid, "name": name, "spreadsheet_id": sid} for pid, name, sid in
                 records.posyandu_sheets()]
     if sheets is None:
         raise AppError("no Sheet is configured: set APPS_SCRIPT_URL and APPS_SCRIPT_SECRET, or SHEET_DIR")
     if args.command == "flush":
-        today = datetime.now(timezone.utc).astimezone(ZoneInfo(app.settings.tz_default)).date()
+        today = datetime.now(timezone.utc).astimezone(ZoneInfo(settings.tz_default)).date()
         return sheet_sync.flush(records, sheets, today)
     if args.missing:
         return {"set_up": sheet_setup.set_up_missing(records, sheets)}
@@ -58,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     setup.add_argument("--missing", action="store_true", help="set up every posyandu that has no spreadsheet")
     sub.add_parser("flush", help="mirror the waiting rows now (the scheduler does it on every run)")
     args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    setup_logging(settings.log_level, sys.stderr)  # stdout carries the answer (JSON)
     try:
-        app = build_app()
-        out = run(app, args)
+        out = run(settings, args)
     except (AppError, LookupError) as exc:
         print(f"sheet: {exc}", file=sys.stderr)
         return 1

@@ -10,8 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from shared.adapters.cloud_tasks import CloudTasksQueue
-from shared.adapters.postgres import (Database, PostgresRecords, cloud_sql_connector, migrate,
-                                      pending_migrations, url_connector)
+from shared.adapters.postgres import Database, PostgresRecords, connector_for, migrate, pending_migrations
 from shared.adapters.redis_store import RedisConversations
 from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
@@ -83,10 +82,7 @@ def build_app(settings: Settings | None = None) -> App:
     """Check the settings and wire the adapters; connections open on first use."""
     s = (settings or Settings.from_env()).check()
     setup_logging(s.log_level, pseudonym_key=s.pseudonym_key)
-    if s.database_backend == "cloud_sql":
-        connect = cloud_sql_connector(s.cloud_sql_instance, s.db_user, s.db_name, s.db_iam_auth, s.db_password)
-    else:
-        connect = url_connector(s.database_url)
+    connect = connector_for(s)
     # The same Graph API client serves production and the local stand-in: only WHATSAPP_API_URL differs.
     messenger = WhatsAppCloudMessenger(s.wa_api_url, s.wa_access_token, s.wa_phone_number_id)
     # Cloud Tasks in production, its local stand-in with `make run`: again the same client, another URL.

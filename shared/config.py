@@ -45,14 +45,14 @@ def _is_loopback(url: str) -> bool:
 # Secrets that guard something: a weak one lets a stranger forge webhooks, call the Sheet bridge, read backups
 # or reverse the phone pseudonyms.
 SECRET_VARS = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
-               "BACKUP_KEY", "PSEUDONYM_KEY")
+               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY")
 # What each deployed service is given (deploy.sh's SECRETS_OF: one identity per function, each with only its own
 # secrets); production refuses only those missing. A service not named here needs all, so a rename fails closed.
 ALL_NEEDS = frozenset(SECRET_VARS) | {"REDIS_URL"}
 _SCHEDULER_NEEDS = frozenset({"WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "PSEUDONYM_KEY", "REDIS_URL"})
 SERVICE_NEEDS = {
     "tumbuh-webhook": frozenset({"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN",
-                                 "PSEUDONYM_KEY", "REDIS_URL"}),
+                                 "SHEET_EDIT_SECRET", "PSEUDONYM_KEY", "REDIS_URL"}),
     "tumbuh-scheduler": _SCHEDULER_NEEDS,
     "tumbuh-sender": _SCHEDULER_NEEDS,  # the scheduler's code behind the task queue
     "tumbuh-backup": frozenset({"BACKUP_KEY"}),
@@ -104,6 +104,7 @@ class Settings:
     wa_api_url: str = ""
     apps_script_url: str = ""
     apps_script_secret: str = field(default="", repr=False)
+    sheet_edit_secret: str = field(default="", repr=False)  # signs the kader edits the Sheet pushes to the webhook
     sheet_dir: str = ""  # the local workbooks (one .xlsx per posyandu) when no Apps Script web app is configured
     sheet_reconcile_s: float = 3600  # how often each Sheet is compared with PostgreSQL (local: every scheduler run)
     backup_bucket: str = ""
@@ -151,6 +152,7 @@ class Settings:
             wa_api_url=get("WHATSAPP_API_URL", LOCAL_GRAPH_API_URL).rstrip("/"),
             apps_script_url=get("APPS_SCRIPT_URL"),
             apps_script_secret=get("APPS_SCRIPT_SECRET"),
+            sheet_edit_secret=get("SHEET_EDIT_SECRET", LOCAL_SECRET),
             sheet_dir=get("SHEET_DIR", LOCAL_DIR + "/sheets"),
             sheet_reconcile_s=float(get("SHEET_RECONCILE_S", "0") or 3600),
             backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
@@ -242,6 +244,7 @@ class Settings:
             "WHATSAPP_API_URL": self.wa_api_url,
             "APPS_SCRIPT_URL": self.apps_script_url,
             "APPS_SCRIPT_SECRET": self.apps_script_secret,
+            "SHEET_EDIT_SECRET": self.sheet_edit_secret,
             "BACKUP_BUCKET": self.backup_bucket,
             "BACKUP_KEY": self.backup_key,
             "PSEUDONYM_KEY": self.pseudonym_key,

@@ -202,8 +202,8 @@ class Records(Protocol):
     def mark_reconciled(self, spreadsheet_id: str) -> None:
         """Record that a spreadsheet was compared now."""
 
-    def sheet_pending(self) -> int:
-        """How many Sheet writes (sheet_upsert, sheet_delete, sheet_note) wait in the outbox."""
+    def sheet_pending(self, spreadsheet_id: str) -> int:
+        """How many writes to this spreadsheet (sheet_upsert, sheet_delete, sheet_note) wait in the outbox."""
 
     def recap_inputs(self, spreadsheet_id: str, since: date) -> tuple[list[RecapChild], list[RecapMeasurement]]:
         """The children of the posyandu(s) with this spreadsheet, and their measurements since a date (the
@@ -241,6 +241,9 @@ class Conversations(Protocol):
 
     def forget(self, wa_id: str) -> None:
         """Drop one person's conversation state."""
+
+    def claim_once(self, key: str, seconds: int) -> bool:
+        """True the first time a key is claimed within `seconds`; False for a replay."""
 
     def mute(self, wa_id: str, seconds: int) -> bool:
         """Stop processing a person's messages for `seconds`; True only when this call started the mute."""
@@ -306,9 +309,11 @@ class SheetSync(Protocol):
     ISO strings, blanks "". Raises TransientError when the Sheet cannot be reached now, PermanentError when the
     call can never succeed as it is (the outbox then gives the rows up and says why)."""
 
-    def setup(self, spreadsheet_id: str | None, title: str, tabs: list[dict], editors: list[str]) -> dict:
-        """Create (no id) or complete a posyandu's spreadsheet: tabs, headers, formulas, validation, sharing.
-        Idempotent. Returns {"spreadsheet_id", "url", ...}."""
+    def setup(self, spreadsheet_id: str | None, title: str, tabs: list[dict], editors: list[str], *,
+              create_key: str | None = None) -> dict:
+        """Create (no id) or complete a posyandu's spreadsheet: tabs, headers, formulas, validation, sharing, the
+        edit trigger. Idempotent; `create_key` makes a creation retried after a lost reply return the spreadsheet
+        the first attempt made. Returns {"spreadsheet_id", "url", "trigger"}."""
 
     def upsert_rows(self, spreadsheet_id: str, tab: str, columns: list[str], rows: list[list]) -> dict:
         """Replace the rows with the same keys, append the others: {"updated", "appended"}."""
@@ -327,7 +332,7 @@ class SheetSync(Protocol):
         """Write texts into data cells: each note names its row by "key" (Tumbuh's id in the first column) or by
         "row" (the sheet row) with "expect" (the row's first cells as read; a row that changed since is skipped),
         the "column" (a header), the "text", and "bad" (marks the cell red; False clears the mark).
-        Returns {"written", "skipped"}."""
+        Returns {"written": n, "skipped": ["row 7 changed", ...]}."""
 
 
 class TaskQueue(Protocol):

@@ -153,6 +153,8 @@ def local_env(database_url: str, redis_url: str, graph: str, tmp_path) -> dict[s
         "WHATSAPP_PHONE_NUMBER_ID": GRAPH_PHONE_ID,
         "WHATSAPP_API_URL": f"{graph}/v21.0",
         "BACKUP_BUCKET": str(tmp_path / "backups"),
+        "SHEET_DIR": str(tmp_path / "sheets"),
+        "SHEET_EDIT_SECRET": "test-sheet-edit-secret",
     }
 
 

@@ -1,12 +1,16 @@
-"""WhatsApp Cloud API webhook. Parsing, rules and I/O live in shared/; this file only routes."""
+"""WhatsApp Cloud API webhook, and the kader edits the Sheet pushes (/sheet-edits). Parsing, rules and I/O live in
+shared/; this file only routes."""
 import time
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import functions_framework
 from flask import Request
 
 from shared import runtime
 from shared.config import Settings
+from shared.services import sheet_edits
+from shared.sheet import push
 from shared.whatsapp import webhook
 
 _instance = runtime.Instance("whatsapp_webhook")
@@ -19,6 +23,8 @@ def whatsapp_webhook(request: Request):
     started = time.monotonic()  # the batch's time budget counts from here: cold start and body read included
 
     def handle(settings: Settings, body: bytes):
+        if request.path.rstrip("/") == push.PATH:
+            return sheet_push(request, settings, body)
         if request.method == "GET":
             return webhook.answer_challenge(request.args, settings.wa_verify_token)
         if request.method != "POST":
@@ -32,3 +38,20 @@ def whatsapp_webhook(request: Request):
         return _instance.app().handle_updates(updates, datetime.now(timezone.utc), started=started), 200
 
     return _instance.public(request, handle)
+
+
+def sheet_push(request: Request, settings: Settings, body: bytes):
+    """A kader's edit, pushed by the Sheet's trigger: checked like Meta's signature (with its own secret), taken
+    once (a replayed request id is answered but not taken again), and taken as the reconcile takes it."""
+    if request.method != "POST":
+        return "method not allowed", 405
+    try:
+        edit = push.read_push(body, request.headers.get(push.SIGNATURE_HEADER) or "", settings.sheet_edit_secret, time.time())
+    except push.Refused as refused:
+        return refused.answer
+    app = _instance.app()
+    if not app.conversations.claim_once(f"sheet-push:{edit.request_id}", push.REPLAY_TTL_S):
+        return {"ok": True, "replay": True}, 200
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo(settings.tz_default)).date()
+    taken = sheet_edits.take_rows(app.records, edit.spreadsheet_id, edit.tab, edit.rows, today)
+    return {"ok": True, "taken": taken.__dict__}, 200

@@ -160,6 +160,10 @@ class RedisConversations:
             script = self._scripts[source] = self.client().register_script(source)
         return script
 
+    def claim_once(self, key: str, seconds: int) -> bool:
+        """True the first time a key is claimed within `seconds` (a signed request's id: a replay gets False)."""
+        return bool(self._call(self.client().set, f"once:{key}", "1", nx=True, ex=seconds))
+
     def mute(self, wa_id: str, seconds: int) -> bool:
         """Stop processing a person's messages for a while; True only when this call started the mute."""
         return bool(self._call(self.client().set, f"mute:{wa_id}", "1", nx=True, ex=seconds))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 import openpyxl
+from openpyxl import Workbook
 from openpyxl.formula.translate import Translator
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
@@ -47,6 +48,7 @@ class WorkbookSheets:
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
+        self._cache: dict[Path, tuple[tuple[int, int], Workbook]] = {}  # file -> (its stamp when saved, workbook)
 
     def __repr__(self) -> str:
         return f"WorkbookSheets({str(self.folder)!r})"
@@ -59,7 +61,9 @@ class WorkbookSheets:
 
     # --- SheetSync ---
 
-    def setup(self, spreadsheet_id: str | None, title: str, tabs: list[dict], editors: list[str]) -> dict:
+    def setup(self, spreadsheet_id: str | None, title: str, tabs: list[dict], editors: list[str], *,
+              create_key: str | None = None) -> dict:
+        # A retried creation cannot lose its reply here: the file name made from the title is the id.
         sid = spreadsheet_id or self._new_id(title)
         with self._workbook(sid, create=True) as wb:
             for spec in tabs:
@@ -110,17 +114,18 @@ class WorkbookSheets:
             if ws.max_row >= HEADER_ROW and any(ws.cell(HEADER_ROW, c).value not in (None, "")
                                                for c in range(1, len(headers) + 1)):
                 _tab(wb, tab, headers)  # an existing header must be Tumbuh's
-            if ws.max_row > HEADER_ROW:
-                ws.delete_rows(HEADER_ROW + 1, ws.max_row - HEADER_ROW)
+            cleared = max(ws.max_row - HEADER_ROW, 0)
+            if cleared:
+                ws.delete_rows(HEADER_ROW + 1, cleared)
             for c, header in enumerate(headers, start=1):
                 ws.cell(HEADER_ROW, c, header)
             for r, values in enumerate(rows, start=HEADER_ROW + 1):
                 for c, value in enumerate(values, start=1):
                     _put(ws.cell(r, c), value)
-            return {"rows": len(rows)}
+            return {"rows": len(rows), "cleared": cleared}
 
     def set_notes(self, spreadsheet_id: str, tab: str, columns: list[str], notes: list[dict]) -> dict:
-        written = skipped = 0
+        written, skipped = 0, []
         with self._workbook(spreadsheet_id) as wb:
             ws = _tab(wb, tab, columns)
             last = _last_data_row(ws, len(columns))
@@ -138,7 +143,7 @@ class WorkbookSheets:
                                                         range(len(expect))] != [_plain(v) for v in expect]:
                         row = None  # the kader changed or moved the row since it was read
                 if row is None:
-                    skipped += 1
+                    skipped.append(f"row {note.get('row', note.get('key'))} changed")
                     continue
                 cell = ws.cell(row, columns.index(note["column"]) + 1)
                 _put(cell, note.get("text", ""))
@@ -174,13 +179,16 @@ class WorkbookSheets:
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(path.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            # The file as this adapter last saved it is reused (loading the WHO tables and formulas again costs a
+            # second or two); a file anyone else saved since (a kader in LibreOffice) is read afresh.
+            cached = self._cache.pop(path, None)
             if path.exists():
-                wb = openpyxl.load_workbook(path)
+                wb = cached[1] if cached and cached[0] == _stamp(path) else openpyxl.load_workbook(path)
             elif create:
                 wb = openpyxl.Workbook()
             else:
                 raise WorkbookRefused("bad_spreadsheet")
-            yield wb
+            yield wb  # an error here leaves the file as it was, and the half-changed workbook uncached
             if write:
                 fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".xlsx.tmp")
                 os.close(fd)
@@ -190,6 +198,12 @@ class WorkbookSheets:
                 finally:
                     if os.path.exists(tmp):
                         os.unlink(tmp)
+            self._cache[path] = (_stamp(path), wb)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
 
 
 def _setup_tab(wb, spec: dict) -> None:

@@ -17,6 +17,8 @@ The webhook never calls the Sheet: notes and ids go through the outbox (kind she
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,7 +28,7 @@ from shared.domain.model import Child, Measurement
 from shared.errors import PermanentError, TransientError
 from shared.flows.messages import render
 from shared.ports import Records, SheetSync, UnitOfWork
-from shared.services import assessing
+from shared.services import assessing, sheet_sync
 from shared.sheet import edits, layout, rows
 from shared.whatsapp.outgoing import Button, Buttons
 from shared.whatsapp.payloads import build_message
@@ -152,7 +154,12 @@ class _Row:
                   is None else None}
         fields = {k: v for k, v in wanted.items() if not _same(getattr(m, k), v)}
         if not child_fields and not fields:
+            # The same values written another way ("8,9" as text): the row is written back as Tumbuh stores it,
+            # so the Sheet's formulas read numbers and dates, and the reconcile finds nothing to take next time.
             self.taken.unchanged += 1
+            seen = hashlib.sha256(json.dumps(self.values, default=str).encode()).hexdigest()[:16]
+            self.tx.queue("sheet_upsert", {"child_id": child.id, "measurement_id": m.id},
+                          dedupe_key=f"rewrite:measurement:{m.id}:{seen}")
             return self.clear_note(m.id)
         if child_fields:
             self.tx.correct_child(child.id, **child_fields)
@@ -254,17 +261,20 @@ _TUMBUH_OWNED = frozenset({"gain", "entered_by", "note", "parent", "registered_b
 
 def reconcile_due(records: Records, sheets: SheetSync, today: date, every_s: float) -> dict:
     """Compare the Sheets not compared for `every_s` seconds with PostgreSQL, and take what kader changed there.
-    Skipped while Sheet writes wait in the outbox: until they are written, the Sheet is behind PostgreSQL on purpose,
-    and a row Tumbuh has not written yet must not look like a row a kader deleted."""
-    if records.sheet_pending():
-        return {"skipped": "writes_pending"}
-    counts: dict = {"sheets": 0, "taken": 0, "asked": 0}
+    A Sheet with writes still waiting in the outbox is left for a later run: until they are written it is behind
+    PostgreSQL on purpose, and a row Tumbuh has not written yet must not look like a row a kader deleted."""
+    counts: dict = {"sheets": 0, "taken": 0, "asked": 0, "waiting": 0}
     for sheet in records.sheets_to_reconcile(every_s, RECONCILE_PER_RUN):
+        if records.sheet_pending(sheet):
+            counts["waiting"] += 1
+            continue
         try:
             done = reconcile(records, sheets, sheet, today)
         except (TransientError, PermanentError) as exc:
             log.warning("sheet reconcile failed", extra={"ctx": {"error": type(exc).__name__}})
             continue
+        sheet_sync.write_staff(records, sheets, sheet)
+        sheet_sync.write_recap(records, sheets, sheet, today)
         records.mark_reconciled(sheet)
         counts["sheets"] += 1
         counts["taken"] += done["taken"]

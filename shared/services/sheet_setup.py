@@ -8,8 +8,9 @@ import logging
 
 from shared.flows.messages import render
 from shared.ports import Records, SheetSync
-from shared.sheet import layout, spec
-from shared.sheet.rows import SHEET_LANGUAGE, staff_row
+from shared.services import sheet_sync
+from shared.sheet import spec
+from shared.sheet.rows import SHEET_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +24,11 @@ def set_up(records: Records, sheets: SheetSync, posyandu_id: int, editors: tuple
         raise LookupError(f"no posyandu {posyandu_id}")
     name, current = known[posyandu_id]
     title = render("sheet_title", SHEET_LANGUAGE, posyandu=name)
-    made = sheets.setup(spreadsheet_id or current, title, spec.tabs(), list(editors))
+    made = sheets.setup(spreadsheet_id or current, title, spec.tabs(), list(editors),
+                        create_key=f"posyandu:{posyandu_id}")
     sid = made["spreadsheet_id"]
-    with records.transaction() as tx:
-        staff = tx.staff_of_posyandu(posyandu_id)
-    sheets.write_tab(sid, layout.STAFF, [c.header for c in layout.STAFF_DATA], [staff_row(s) for s in staff])
     queued = records.set_spreadsheet(posyandu_id, sid)
+    sheet_sync.write_staff(records, sheets, sid)
     log.info("posyandu sheet set up", extra={"ctx": {"posyandu_id": posyandu_id, "queued": queued,
                                                      "trigger": made.get("trigger")}})
     return {"spreadsheet_id": sid, "url": made.get("url", ""), "trigger": bool(made.get("trigger")),

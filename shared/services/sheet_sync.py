@@ -1,4 +1,5 @@
-"""The Sheet mirror: outbox rows (sheet_upsert, sheet_delete) flushed to each posyandu's spreadsheet in batches.
+"""The Sheet mirror: outbox rows (sheet_upsert, sheet_delete, sheet_note) flushed to each posyandu's spreadsheet in
+batches, and the tabs Tumbuh owns (Rekap, Petugas) rewritten.
 
 The webhook never calls the Sheet: a turn queues {child_id[, measurement_id]} in its transaction, and the scheduler
 runs `flush`. Rows are grouped by spreadsheet and written with one call per tab (the bridge splits bigger batches),
@@ -50,9 +51,22 @@ def flush(records: Records, sheets: SheetSync, today: date, limit: int = FLUSH_R
     return counts
 
 
+def write_staff(records: Records, sheets: SheetSync, spreadsheet_id: str) -> None:
+    """Rewrite Petugas: the active kader and bidan of the spreadsheet's posyandu (names and roles, never numbers).
+    At setup, and with each reconcile (staff change seldom; a flush stays at three calls)."""
+    with records.transaction() as tx:
+        staff = [s for p in tx.sheet_posyandu(spreadsheet_id) for s in tx.staff_of_posyandu(p)]
+    try:
+        sheets.write_tab(spreadsheet_id, layout.STAFF, [c.header for c in layout.STAFF_DATA],
+                         [rows.staff_row(s) for s in staff])
+    except (TransientError, PermanentError) as exc:
+        log.warning("staff tab not written", extra={"ctx": {"error": type(exc).__name__}})
+
+
 def write_recap(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date) -> None:
-    """Rewrite a spreadsheet's Rekap: the last RECAP_MONTHS months up to today's, newest first. A failure is
-    logged and left for the next change (the counts are recomputed whole every time)."""
+    """Rewrite a spreadsheet's Rekap: the last RECAP_MONTHS months up to today's, newest first. After a flush that
+    changed the spreadsheet and with each reconcile (so a new month appears without a new measurement); a failure
+    is logged and left for the next time (the counts are recomputed whole every time)."""
     months = [today.replace(day=1)]
     while len(months) < RECAP_MONTHS:
         months.append((months[-1].replace(day=1) - _DAY).replace(day=1))

@@ -29,8 +29,8 @@ SCORES = tuple(pair for pair in growth_csv.SCORES if pair[0] in formulas.templat
 CATEGORIES = tuple(growth_csv.CATEGORY_COLUMNS)
 OUTPUT_COLUMNS = tuple(name for pair in SCORES for name in pair) + CATEGORIES
 # LibreOffice's CSV export: comma, double quote, UTF-8, values not as shown (full precision), formulas' results,
-# only the first sheet (Pengukuran), written as <stem>-<sheet name>.csv.
-CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,1"
+# every sheet to its own <stem>-<sheet name>.csv (the last field, -1).
+CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 TIMEOUT_S = 600
 
 _MISSING = {"", "na", "nan", "null"}  # as the growth command reads blanks
@@ -111,26 +111,37 @@ def recalculate(rows: Iterable[Mapping[str, object]], soffice: str | None = None
         SofficeMissing: LibreOffice is not installed.
         RecalcFailed: LibreOffice wrote no CSV (its output is in the message).
     """
-    program = _soffice(soffice)
     tab = formulas.MEASUREMENTS_TAB
     with tempfile.TemporaryDirectory(prefix="tumbuh-recalc-") as tmp:
-        folder = Path(tmp)
-        source = folder / "pengukuran.xlsx"
+        source = Path(tmp) / "pengukuran.xlsx"
         workbook.measurement_workbook(rows).save(source)
-        # A private profile: parallel runs (and a desktop LibreOffice) never share one.
-        command = [program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
-                   "--convert-to", CSV_FILTER, "--outdir", str(folder / "out"), str(source)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-        result = folder / "out" / f"{source.stem}-{tab.name}.csv"
-        if not result.exists():
-            raise RecalcFailed(f"LibreOffice wrote no {result.name} (exit {done.returncode}): "
-                               f"{(done.stdout + done.stderr).strip()[-2000:]}")
-        with result.open(encoding="utf-8", newline="") as f:
-            lines = list(csv.reader(f))
+        lines = recalculated(source, tab.name, soffice)
     if not lines or lines[0] != tab.headers:
         raise RecalcFailed("the Pengukuran CSV does not start with the tab's headers")
     keys = [c.key for c in tab.columns]
     return [dict(zip(keys, line + [""] * (len(keys) - len(line)))) for line in lines[1:]]
+
+
+def recalculated(path: Path, tab: str, soffice: str | None = None) -> list[list[str]]:
+    """One tab of a workbook file as headless LibreOffice computes it (every formula recalculated), as rows of text.
+
+    Raises:
+        SofficeMissing: LibreOffice is not installed.
+        RecalcFailed: LibreOffice wrote no CSV for that tab (its output is in the message).
+    """
+    program = _soffice(soffice)
+    with tempfile.TemporaryDirectory(prefix="tumbuh-recalc-") as tmp:
+        folder = Path(tmp)
+        # A private profile: parallel runs (and a desktop LibreOffice) never share one.
+        command = [program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
+                   "--convert-to", CSV_FILTER, "--outdir", str(folder / "out"), str(path)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        result = folder / "out" / f"{path.stem}-{tab}.csv"
+        if not result.exists():
+            raise RecalcFailed(f"LibreOffice wrote no {result.name} (exit {done.returncode}): "
+                               f"{(done.stdout + done.stderr).strip()[-2000:]}")
+        with result.open(encoding="utf-8", newline="") as f:
+            return list(csv.reader(f))
 
 
 def growth_output(computed: Mapping[str, str]) -> dict[str, str]:

@@ -176,7 +176,7 @@ def test_a_database_with_children_and_measurements_upgrades_to_approximate_ages(
     db.run("INSERT INTO measurements (child_id, measured_on, weight_kg, source) VALUES (%s, '2024-06-01', 7.1, "
            "'whatsapp')", (cid,))
 
-    assert migrate(db) == [ours.version]
+    assert migrate(db, [m for m in shipped if m.version <= ours.version]) == [ours.version]
 
     assert db.run("SELECT c.birth_date::text, m.age_months_given FROM children c JOIN measurements m "
                   "ON m.child_id = c.id") == [["2024-01-03", None]]
@@ -188,3 +188,22 @@ def test_a_database_with_children_and_measurements_upgrades_to_approximate_ages(
                "VALUES (%s, '2025-03-10', 18, 'whatsapp', 72)", (unknown,))
     with pytest.raises(pg8000.dbapi.DatabaseError):
         db.run("INSERT INTO children (name, sex, birth_date) VALUES ('C', 'M', '1980-01-01')")  # its CHECK stays
+
+
+def test_a_sheet_delete_queued_before_posyandu_sheets_is_done_and_new_ones_name_their_posyandu(database_url):
+    """No spreadsheet existed before 0008, so a delete queued then has nothing to remove; posyandu get a spreadsheet
+    id (shared by a puskesmas's posyandu if configured so) and a reconcile time."""
+    db = _db(database_url)
+    shipped = load_migrations()
+    ours = next(m for m in shipped if m.name == "posyandu_sheets")
+    migrate(db, [m for m in shipped if m.version < ours.version])
+    db.run("INSERT INTO outbox (kind, payload) VALUES ('sheet_delete', '{\"child_ids\": [1]}'), "
+           "('sheet_upsert', '{\"child_id\": 2}')")
+
+    assert migrate(db, [m for m in shipped if m.version <= ours.version]) == [ours.version]
+
+    assert db.run("SELECT kind, payload, done_at IS NOT NULL FROM outbox ORDER BY id") == [
+        ["sheet_delete", {}, True], ["sheet_upsert", {"child_id": 2}, False]]
+    db.run("INSERT INTO posyandu (name, village, spreadsheet_id) VALUES ('A', 'x', 'sheet-1'), ('B', 'y', 'sheet-1')")
+    assert db.run("SELECT count(*) FROM posyandu WHERE spreadsheet_id = 'sheet-1' AND sheet_reconciled_at IS NULL") \
+        == [[2]]

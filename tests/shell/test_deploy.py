@@ -19,8 +19,8 @@ pytestmark = pytest.mark.shell
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy.sh"
 FUNCTIONS = {"webhook": "whatsapp_webhook", "scheduler": "scheduler", "backup": "backup"}
-SECRET_VARS = ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "BACKUP_KEY",
-               "PSEUDONYM_KEY"]
+SECRET_VARS = ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
+               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY"]
 DERIVED_SECRETS = ["tumbuh-redis-url", "tumbuh-redis-ca"]  # made from the Memorystore instance, not given
 REDIS_CA_PATH = "/secrets/redis-ca/ca.pem"
 AUTH_STRING = "5e1f0a2b-4c3d-4e5f-8a9b-0c1d2e3f4a5b"  # what the fake gcloud says the instance's AUTH string is
@@ -36,8 +36,8 @@ def secret(var: str) -> str:
 
 # Who may read what: the public webhook never holds BACKUP_KEY; tumbuh-sender shares the scheduler's identity.
 SECRETS_OF = {
-    "tumbuh-webhook": {"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "PSEUDONYM_KEY",
-                       "REDIS_URL", REDIS_CA_PATH},
+    "tumbuh-webhook": {"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "SHEET_EDIT_SECRET",
+                       "PSEUDONYM_KEY", "REDIS_URL", REDIS_CA_PATH},
     "tumbuh-scheduler": {"WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "PSEUDONYM_KEY", "REDIS_URL", REDIS_CA_PATH},
     "tumbuh-backup": {"BACKUP_KEY"},
 }

@@ -7,7 +7,7 @@ from shared.config import LOCAL_SECRET, SECRET_VARS, Settings
 from shared.errors import ConfigError
 
 # Random-looking secrets of Meta's app-secret shape (32 hex characters); values only a test would use.
-S1, S2, S3, S4, S5, S6 = (f"{n}f3a9c07d2b64e18a5d0c7b93e6f14a2"[:32] for n in range(1, 7))
+S1, S2, S3, S4, S5, S6, S7 = (f"{n}f3a9c07d2b64e18a5d0c7b93e6f14a2"[:32] for n in range(1, 8))
 PROD_OK = {
     "TUMBUH_ENV": "prod",
     "CLOUD_SQL_INSTANCE": "proj:asia-southeast2:tumbuh",
@@ -22,6 +22,7 @@ PROD_OK = {
     "WHATSAPP_API_URL": "https://graph.facebook.com/v21.0",
     "APPS_SCRIPT_URL": "https://script.google.com/macros/s/abc/exec",
     "APPS_SCRIPT_SECRET": S4,
+    "SHEET_EDIT_SECRET": S7,
     "BACKUP_BUCKET": "gs://tumbuh-backups",
     "BACKUP_KEY": S5,
     "PSEUDONYM_KEY": S6,

@@ -5,13 +5,14 @@ the Records port.
 - `migrations`: the migration runner, the runtime role's grants, the audit log's purge.
 - `records`: PostgresRecords and its unit of work.
 """
-from shared.adapters.postgres.connections import Connect, Database, cloud_sql_connector, query, url_connector
+from shared.adapters.postgres.connections import (Connect, Database, cloud_sql_connector, connector_for, query,
+                                                  url_connector)
 from shared.adapters.postgres.migrations import (MIGRATIONS_DIR, RUNTIME_ROLE, Migration, grant_runtime,
                                                  load_migrations, migrate, pending_migrations, purge_audit_log)
 from shared.adapters.postgres.records import OUTBOX_LEASE_S, PgUnitOfWork, PostgresRecords
 
 __all__ = [
     "MIGRATIONS_DIR", "OUTBOX_LEASE_S", "RUNTIME_ROLE", "Connect", "Database", "Migration", "PgUnitOfWork",
-    "PostgresRecords", "cloud_sql_connector", "grant_runtime", "load_migrations", "migrate", "pending_migrations",
-    "purge_audit_log", "query", "url_connector",
+    "PostgresRecords", "cloud_sql_connector", "connector_for", "grant_runtime", "load_migrations", "migrate",
+    "pending_migrations", "purge_audit_log", "query", "url_connector",
 ]

@@ -16,6 +16,7 @@ import pg8000.dbapi
 from pg8000.converters import make_params
 from pg8000.dbapi import convert_paramstyle
 
+from shared.config import Settings
 from shared.errors import ConfigError, TransientError
 
 Connect = Callable[[], pg8000.dbapi.Connection]
@@ -146,3 +147,11 @@ class Database:
         """True when the database answers."""
         rows = self.run("SELECT 1")
         return bool(rows) and rows[0][0] == 1
+
+
+def connector_for(settings: Settings) -> Connect:
+    """How to open a connection with these settings: Cloud SQL's connector, or a URL (local runs, tests)."""
+    if settings.database_backend == "cloud_sql":
+        return cloud_sql_connector(settings.cloud_sql_instance, settings.db_user, settings.db_name,
+                                   settings.db_iam_auth, settings.db_password)
+    return url_connector(settings.database_url)

@@ -552,9 +552,15 @@ class PostgresRecords(Database):
     def mark_reconciled(self, spreadsheet_id: str) -> None:
         self.run("UPDATE posyandu SET sheet_reconciled_at = now() WHERE spreadsheet_id = %s", (spreadsheet_id,))
 
-    def sheet_pending(self) -> int:
-        return int(self.run("SELECT count(*) FROM outbox WHERE done_at IS NULL "
-                            "AND kind IN ('sheet_upsert', 'sheet_delete', 'sheet_note')")[0][0])
+    def sheet_pending(self, spreadsheet_id: str) -> int:
+        return int(self.run(
+            "WITH p AS (SELECT id FROM posyandu WHERE spreadsheet_id = %(s)s) "
+            "SELECT count(*) FROM outbox WHERE done_at IS NULL AND ("
+            "  (kind = 'sheet_note' AND payload->>'spreadsheet_id' = %(s)s) "
+            "  OR (kind = 'sheet_delete' AND (payload->>'posyandu_id')::bigint IN (SELECT id FROM p)) "
+            "  OR (kind = 'sheet_upsert' AND (payload->>'child_id')::bigint IN "
+            "      (SELECT id FROM children WHERE posyandu_id IN (SELECT id FROM p))))",
+            {"s": spreadsheet_id})[0][0])
 
     def posyandu_sheets(self) -> list[tuple[int, str, str | None]]:
         return [(r[0], r[1], r[2]) for r in self.run("SELECT id, name, spreadsheet_id FROM posyandu ORDER BY id")]
