@@ -81,7 +81,7 @@ def bench_flush(records: PostgresRecords, bridge: AppsScriptBridge, root: str, t
     built = records.run("SELECT m.id FROM measurements m JOIN children c ON c.id = m.child_id "
                         "JOIN posyandu p ON p.id = c.posyandu_id WHERE p.spreadsheet_id = %s ORDER BY m.id", (sid,))
     items = records.sheet_items([], [r[0] for r in built])
-    data = [sheet_rows.measurement_row(m.measurement, m.child, m.entered_by) for m in items.measurements]
+    data = [sheet_rows.measurement_row(m.measurement, m.child, m.entered_by, m.from_sheet) for m in items.measurements]
     other = bridge.setup(None, "Baseline", spec.tabs(), [])["spreadsheet_id"]  # the same tabs and formulas
     before = posts(root)
     start = time.perf_counter()

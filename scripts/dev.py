@@ -91,18 +91,22 @@ def start_tasks_standin(servers: Servers, host: str, ports: dict[str, int]) -> s
     return base
 
 
-def start_ticker(scheduler_url: str) -> threading.Event:
+def start_ticker(scheduler_url: str, log_dir: Path | None) -> threading.Event:
     """Play Cloud Scheduler: run the scheduler function every SCHEDULER_TICK_S seconds (it sends what failed, and
     mirrors rows into the posyandu workbooks). Before each run, a posyandu without a Sheet gets a local workbook,
     so one added with `make demo-kader` appears too. Returns the event that stops it."""
     import requests
 
     from shared.bootstrap import build_app
+    from shared.logs import setup_logging
     from shared.services import sheet_setup
 
     every = float(os.environ.get("SCHEDULER_TICK_S", TICK_S))
     stop = threading.Event()
     app = build_app()
+    if log_dir is not None:  # the simulator owns this terminal: the ticker's own log goes beside the functions'
+        log_dir.mkdir(parents=True, exist_ok=True)
+        setup_logging(app.settings.log_level, open(log_dir / "ticker.log", "a", encoding="utf-8"))
 
     def tick() -> None:
         while not stop.wait(every):
@@ -150,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         ports = function_ports(host)
         tasks_url = start_tasks_standin(servers, host, ports)
         urls = start_functions(servers, host, ports)
-        ticker = start_ticker(urls["scheduler"])
+        ticker = start_ticker(urls["scheduler"], log_dir)
         if graph_url:
             urls["graph"] = graph_url
         if tasks_url:

@@ -265,6 +265,7 @@ class SheetChild:
     spreadsheet_id: str | None  # None: its posyandu has no Sheet (or it has no posyandu yet)
     parent_linked: bool  # a parent receives its results on WhatsApp
     registered_by: str | None  # the kader's name, when a kader registered it
+    from_sheet: bool = False  # registered from a row typed in the Sheet (no family, no kader in the chat)
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,8 @@ class SheetMeasurement:
     measurement: Measurement
     child: Child
     spreadsheet_id: str | None
-    entered_by: str | None  # the kader's or bidan's name; None: the family sent it
+    entered_by: str | None  # the kader's or bidan's name; None: the family sent it, or it was typed in the Sheet
+    from_sheet: bool = False  # typed in the Sheet by a kader
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ class RecapMeasurement:
 class RecapRow:
     """One age band (band None: every band) of one month."""
 
-    month: str  # yyyy-mm
+    month: date  # its first day (a date, so a Sheet sorts and filters it as one)
     band: tuple[int, int] | None
     s: int
     k: int
@@ -124,5 +124,4 @@ def recap(month: date, children: list[RecapChild], measurements: list[RecapMeasu
             add(band, 8)
             if weight in UNDERWEIGHT:
                 add(band, 9)
-    label = f"{first.year:04d}-{first.month:02d}"
-    return [RecapRow(label, b, *counts[b]) for b in (*BANDS, None)]
+    return [RecapRow(first, b, *counts[b]) for b in (*BANDS, None)]

@@ -692,8 +692,9 @@ ID: dict[str, str] = {
                                "kader.",
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Orang tua (WhatsApp)",
-    "sheet_band": "{low}-{high}",
-    "sheet_band_all": "Semua (0-59)",
+    "sheet_by_sheet": "Kader (di Sheet)",
+    "sheet_band": "{low}–{high} bln",
+    "sheet_band_all": "Semua (0–59 bln)",
     "sheet_title": "Tumbuh - Posyandu {posyandu}",
     "sheet_role_kader": "Kader",
     "sheet_role_bidan": "Bidan",
@@ -1378,8 +1379,9 @@ EN: dict[str, str] = {
     "chart_caption_wfl_obese": "The latest point is above the red line (+3): obese, talk with the midwife or cadre.",
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Parent (WhatsApp)",
-    "sheet_band": "{low}-{high}",
-    "sheet_band_all": "All (0-59)",
+    "sheet_by_sheet": "Cadre (in the Sheet)",
+    "sheet_band": "{low}–{high} mo",
+    "sheet_band_all": "All (0–59 mo)",
     "sheet_title": "Tumbuh - Posyandu {posyandu}",
     "sheet_role_kader": "Cadre",
     "sheet_role_bidan": "Midwife",

@@ -103,7 +103,8 @@ class _Row:
             return None
         same_day = next((m for m in self.tx.measurements_of(child.id, 60) if m.measured_on == read.measured_on), None)
         if same_day is not None:  # typed again before Tumbuh wrote its id into the row: the same measurement
-            return self.correct(replace(read, row_id=same_day.id), same_day, child)
+            self.correct(replace(read, row_id=same_day.id), same_day, child)
+            return self.take_row(same_day.id)
         self.create(read, child)
 
     def child_for(self, read: edits.MeasurementRow) -> Child | None:
@@ -140,10 +141,16 @@ class _Row:
         if new_id is None:  # recorded before under this ref (a push and a reconcile of the same row)
             self.taken.unchanged += 1
             return None
-        self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab, "row": self.row,
-                                     "set_key": new_id, "expect": self.values[:3], "text": "", "bad": False})
+        self.take_row(new_id)
         self.taken.created += 1
         return None
+
+    def take_row(self, entity_id: int) -> None:
+        """Write Tumbuh's id into the key cell of the row the kader typed (once the row still holds what was read;
+        a key already there is left alone), and clear its note."""
+        self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab, "row": self.row,
+                                     "set_key": entity_id, "expect": self.values[:3], "text": "", "bad": False},
+                      dedupe_key=f"take:{self.spreadsheet_id}:{self.tab}:{self.row}:{entity_id}:{self.fingerprint()}")
 
     def correct(self, read: edits.MeasurementRow, m: Measurement, child: Child) -> None:
         child_fields = {k: v for k, v in (("name", read.name), ("sex", read.sex), ("birth_date", read.birth_date))
@@ -157,9 +164,8 @@ class _Row:
             # The same values written another way ("8,9" as text): the row is written back as Tumbuh stores it,
             # so the Sheet's formulas read numbers and dates, and the reconcile finds nothing to take next time.
             self.taken.unchanged += 1
-            seen = hashlib.sha256(json.dumps(self.values, default=str).encode()).hexdigest()[:16]
             self.tx.queue("sheet_upsert", {"child_id": child.id, "measurement_id": m.id},
-                          dedupe_key=f"rewrite:measurement:{m.id}:{seen}")
+                          dedupe_key=f"rewrite:measurement:{m.id}:{self.fingerprint()}")
             return self.clear_note(m.id)
         if child_fields:
             self.tx.correct_child(child.id, **child_fields)
@@ -178,6 +184,12 @@ class _Row:
         if measurement_id is not None and (force or self.note_shown()):
             self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab,
                                          "key": measurement_id, "text": "", "bad": False})
+
+    def fingerprint(self) -> str:
+        """The row's data cells as read, hashed (the note column left out: Tumbuh writes it)."""
+        data = layout.MEASUREMENT_DATA if self.tab == layout.MEASUREMENTS else layout.CHILD_DATA
+        cells = [v for c, v in zip(data, self.values) if c.key != "note"]
+        return hashlib.sha256(json.dumps(cells, default=str).encode()).hexdigest()[:20]
 
     def note_shown(self) -> bool:
         data = layout.MEASUREMENT_DATA if self.tab == layout.MEASUREMENTS else layout.CHILD_DATA
@@ -200,8 +212,7 @@ class _Row:
                 same = self.tx.add_child(None, read.name, read.sex, read.birth_date, posyandu_id=self.posyandu[0])
                 self.tx.audit(self.actor, "child.create", "child", same.id, {"source": SOURCE})
                 self.taken.children += 1
-            self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab, "row": self.row,
-                                         "set_key": same.id, "expect": self.values[:3], "text": "", "bad": False})
+            self.take_row(same.id)
             return None
         child = children.get(read.row_id)
         if child is None:
@@ -226,9 +237,11 @@ class _Row:
             self.taken.incomplete += 1
         else:
             self.taken.refused += 1
+        # The same row as it was read is marked once: the reconcile reads it again each time until it is mended.
         self.tx.queue("sheet_note", {"spreadsheet_id": self.spreadsheet_id, "tab": self.tab, "row": self.row,
                                      "expect": self.values[:3], "text": edits.note_text(found),
-                                     "bad": not found.incomplete})
+                                     "bad": not found.incomplete},
+                      dedupe_key=f"note:{self.spreadsheet_id}:{self.tab}:{self.row}:{self.fingerprint()}")
 
 
 def _problem(key: str, message: str, columns: tuple[layout.Column, ...] = layout.MEASUREMENT_DATA) -> edits.RowProblems:
@@ -289,9 +302,10 @@ def reconcile(records: Records, sheets: SheetSync, spreadsheet_id: str, today: d
     child_ids, measurement_ids = records.sheet_keys(spreadsheet_id)
     items = records.sheet_items(child_ids, measurement_ids)
     expected = {
-        layout.CHILDREN: {c.child.id: rows.child_row(c.child, c.parent_linked, c.registered_by)
+        layout.CHILDREN: {c.child.id: rows.child_row(c.child, c.parent_linked, c.registered_by, c.from_sheet)
                           for c in items.children},
-        layout.MEASUREMENTS: {m.measurement.id: rows.measurement_row(m.measurement, m.child, m.entered_by)
+        layout.MEASUREMENTS: {m.measurement.id: rows.measurement_row(m.measurement, m.child, m.entered_by,
+                                                                     m.from_sheet)
                               for m in items.measurements if m.measurement.id is not None},
     }
     taken = asked = 0

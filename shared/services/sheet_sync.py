@@ -42,9 +42,11 @@ def flush(records: Records, sheets: SheetSync, today: date, limit: int = FLUSH_R
     """Write due Sheet rows and deletions, then the Rekap of each spreadsheet that changed (as of `today`);
     returns counts {"rows", "deleted", "skipped", "failed", "calls", "recaps"}."""
     counts = {"rows": 0, "deleted": 0, "notes": 0, "skipped": 0, "failed": 0, "calls": 0, "recaps": 0}
+    # Notes first: a row a kader typed gets its new id before the measurement's own row is written, which then
+    # finds that row by the id instead of appending a second one.
+    _notes(records, sheets, records.claim_outbox("sheet_note", None, limit), counts)
     changed = _upserts(records, sheets, records.claim_outbox("sheet_upsert", None, limit), counts)
     changed |= _deletes(records, sheets, records.claim_outbox("sheet_delete", None, limit), counts)
-    _notes(records, sheets, records.claim_outbox("sheet_note", None, limit), counts)
     for sheet in sorted(changed):
         write_recap(records, sheets, sheet, today)
         counts["recaps"] += 1
@@ -89,11 +91,11 @@ def _upserts(records: Records, sheets: SheetSync, claimed: list[tuple[int, dict]
     for c in items.children:
         if c.spreadsheet_id:
             batches.setdefault(c.spreadsheet_id, _Batch()).children[c.child.id] = rows.child_row(
-                c.child, c.parent_linked, c.registered_by)
+                c.child, c.parent_linked, c.registered_by, c.from_sheet)
     for m in items.measurements:
         if m.spreadsheet_id and m.measurement.id is not None:
             batches[m.spreadsheet_id].measurements[m.measurement.id] = rows.measurement_row(
-                m.measurement, m.child, m.entered_by)
+                m.measurement, m.child, m.entered_by, m.from_sheet)
     nowhere: list[int] = []  # the child is gone (HAPUS) or its posyandu has no Sheet: nothing to write
     for row_id, payload in claimed:
         sheet = sheet_of.get(int(payload.get("child_id", 0)))

@@ -116,7 +116,7 @@ REMINDER_DATA = (
 
 # Rekap: written whole by Tumbuh (one block per month, newest first); the ratios are the Sheet's formulas.
 RECAP_COLUMNS = (
-    Column("month", "Bulan"),
+    Column("month", "Bulan"),  # the month's first day
     Column("band", "Umur (bln)"),
     Column("s", "S"),
     Column("k", "K"),

@@ -30,16 +30,21 @@ def _ordered(columns: tuple[Column, ...], values: dict) -> list:
     return [_cell(values.get(c.key)) for c in columns]
 
 
-def child_row(child: Child, parent_linked: bool, registered_by: str | None) -> list:
+def child_row(child: Child, parent_linked: bool, registered_by: str | None, from_sheet: bool = False) -> list:
     """The child's row in Anak."""
     return _ordered(CHILD_DATA, {
         "row_id": child.id, "name": child.name, "sex": SEX_VALUES.get(child.sex, ""),
         "birth_date": child.birth_date, "parent": YES if parent_linked else NO,
-        "registered_by": registered_by or render("sheet_by_family", SHEET_LANGUAGE),
+        "registered_by": _by(registered_by, from_sheet),
     })
 
 
-def measurement_row(m: Measurement, child: Child, entered_by: str | None) -> list:
+def _by(staff_name: str | None, from_sheet: bool) -> str:
+    """Who entered a row: the kader by name (in the chat), a kader in the Sheet, or the family on WhatsApp."""
+    return staff_name or render("sheet_by_sheet" if from_sheet else "sheet_by_family", SHEET_LANGUAGE)
+
+
+def measurement_row(m: Measurement, child: Child, entered_by: str | None, from_sheet: bool = False) -> list:
     """The measurement's row in Pengukuran: the child's identity repeated (a kader reads the row on its own, and a
     typed row needs it for its formulas), the values as measured, and Tumbuh's weight-gain letter."""
     gain = ((m.assessment or {}).get("gain") or {}).get("code")
@@ -50,7 +55,7 @@ def measurement_row(m: Measurement, child: Child, entered_by: str | None) -> lis
         "weight_kg": m.weight_kg, "lenhei_cm": m.lenhei_cm, "measure": MEASURE_VALUES.get(m.measure or "", ""),
         "headc_cm": m.headc_cm, "armc_cm": m.armc_cm, "oedema": YES if m.oedema else NO,
         "gain": gain,  # N, T, O (not weighed last month) or B (new): the SKDN letters
-        "entered_by": entered_by or render("sheet_by_family", SHEET_LANGUAGE),
+        "entered_by": _by(entered_by, from_sheet),
     })
 
 

@@ -75,6 +75,8 @@ def test_a_bad_edit_is_marked_with_the_reason_and_changes_nothing(ports, sheets,
     note, fill = cell(sheets, melati, 2, "note")
     assert "BB (kg): Angka 89 kg sepertinya tidak tepat" in note and "Cara Ukur (PB/TB): isi PB" in note
     assert fill == "FFF4CCCC"
+    tick(ports, sheets)  # read again, still wrong: marked once, not again at every run
+    assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'sheet_note'")[0][0] == 1
 
 
 def test_a_row_typed_in_the_sheet_becomes_a_measurement_entered_there_once(ports, sheets, melati, ani):  # noqa: F811
@@ -88,6 +90,7 @@ def test_a_row_typed_in_the_sheet_becomes_a_measurement_entered_there_once(ports
     stored = ports.records.run("SELECT id, source, measured_on FROM measurements ORDER BY measured_on")
     assert [(r[1], r[2]) for r in stored] == [("sheet", date(2025, 2, 10)), ("whatsapp", date(2025, 3, 10))]
     assert cell(sheets, melati, row, "row_id")[0] == stored[0][0]  # Tumbuh wrote its id into the kader's row
+    assert cell(sheets, melati, row, "entered_by")[0] == "Kader (di Sheet)"
     assert ports.records.run("SELECT count(*) FROM children")[0][0] == 1  # the same Ani, found by name and date
     # The March weighing now has a previous one: its N/T is known.
     assert ports.records.run("SELECT assessment->'gain'->>'code' FROM measurements WHERE source = 'whatsapp'") == \
@@ -102,6 +105,9 @@ def test_a_new_child_typed_in_the_sheet_joins_the_posyandu(ports, sheets, melati
 
     assert ports.records.run("SELECT name, sex, birth_date, posyandu_id IS NOT NULL FROM children WHERE name = 'Budi'") \
         == [["Budi", "M", date(2023, 6, 5), True]]
+    tick(ports, sheets)
+    budi = next(r for r in rows_of(sheets, melati, layout.CHILDREN) if r["name"] == "Budi")
+    assert budi["registered_by"] == "Kader (di Sheet)"
 
 
 def test_a_row_still_being_typed_says_what_it_lacks_without_alarm(ports, sheets, melati, ani):  # noqa: F811

@@ -55,7 +55,7 @@ def test_the_local_workbook_shows_the_childs_status_and_the_recap_in_libreoffice
         ("Ani", "14", "normal", "berat badan normal")
     assert row["Tindak Lanjut"] == "rutin"
     recap = recalc.recalculated(sheets.path(sid), layout.RECAP)
-    total = dict(zip(recap[0], next(r for r in recap[1:] if r[0] == "2025-03" and r[1].startswith("Semua"))))
+    total = dict(zip(recap[0], next(r for r in recap[1:] if r[0] == "2025-03-01" and r[1].startswith("Semua"))))
     assert (total["S"], total["D"], total["D/S (%)"]) == ("1", "1", "100")
 
 

@@ -30,7 +30,7 @@ def test_skdn_counts_each_child_once_in_the_band_of_its_age():
 
     rows = recap(NOV, children, measured)
 
-    assert [r.band for r in rows] == [*BANDS, None] and rows[0].month == "2026-11"
+    assert [r.band for r in rows] == [*BANDS, None] and rows[0].month == date(2026, 11, 1)
     total = row(rows, None)
     assert (total.s, total.k, total.d, total.n) == (3, 2, 2, 2)
     assert (total.len_measured, total.stunted) == (2, 1)

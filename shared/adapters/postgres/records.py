@@ -523,16 +523,19 @@ class PostgresRecords(Database):
         if not cids and not mids:
             return SheetItems([], [])
         cols = ", ".join(f"m.{c.strip()}" for c in PgUnitOfWork._MEASUREMENT.split(","))
-        measured = self.run(f"SELECT {cols}, s.name FROM measurements m LEFT JOIN staff s ON s.id = m.entered_by_staff "
-                            "WHERE m.id = ANY(%s) ORDER BY m.id", (mids,)) if mids else []
+        measured = self.run(f"SELECT {cols}, s.name, m.source FROM measurements m "
+                            "LEFT JOIN staff s ON s.id = m.entered_by_staff WHERE m.id = ANY(%s) ORDER BY m.id",
+                            (mids,)) if mids else []
         wanted = sorted(set(cids) | {r[0] for r in measured})
         child_cols = ", ".join(f"c.{c.strip()}" for c in PgUnitOfWork._CHILD.split(","))
         rows = self.run(f"SELECT {child_cols}, p.spreadsheet_id, s.name FROM children c "
                         "LEFT JOIN posyandu p ON p.id = c.posyandu_id LEFT JOIN staff s ON s.id = c.registered_by "
                         "WHERE c.id = ANY(%s) ORDER BY c.id", (wanted,))
-        children = {r[0]: SheetChild(Child(*r[:6]), r[6], r[4] is not None, r[7]) for r in rows}
+        # A child with neither a family nor a registering kader was typed into the Sheet by a kader.
+        children = {r[0]: SheetChild(Child(*r[:6]), r[6], r[4] is not None, r[7], r[4] is None and r[7] is None)
+                    for r in rows}
         measurements = [SheetMeasurement(_measurement(*r[:13]), children[r[0]].child, children[r[0]].spreadsheet_id,
-                                         r[13]) for r in measured if r[0] in children]
+                                         r[13], r[14] == "sheet") for r in measured if r[0] in children]
         return SheetItems(list(children.values()), measurements)
 
     def sheet_keys(self, spreadsheet_id: str) -> tuple[list[int], list[int]]:
