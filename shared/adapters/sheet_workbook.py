@@ -4,7 +4,9 @@ It behaves as the Apps Script web app does (apps_script/src/Code.js): the same s
 templates, validation, static rows), upsert by the key in the first column, appends after the last row holding any
 data (a row a kader typed is never overwritten), formulas carried down to appended rows, the header checked before
 anything is written. So a local user opens `<folder>/<spreadsheet id>.xlsx` in LibreOffice and sees the rows
-computed by the same formulas as the Google Sheet.
+computed by the same formulas as the Google Sheet. Unlike a Google Sheet, a file has one writer at a time: while
+LibreOffice has it open (its `.~lock.<name>#` file is there) Tumbuh does not write it, and a save by anyone else
+between Tumbuh's read and write makes Tumbuh's write wait (WorkbookBusy, a transient error: the outbox retries).
 
 A workbook is read, changed and replaced whole under a file lock (the scheduler is its only writer; the lock keeps a
 test's second process honest), and written to a temporary file first so LibreOffice never opens half a file.
@@ -27,7 +29,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from shared.errors import PermanentError
+from shared.errors import PermanentError, TransientError
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -41,6 +43,10 @@ class WorkbookRefused(PermanentError):
     def __init__(self, reason: str):
         super().__init__(f"local Sheet refused the call: {reason}")
         self.reason = reason
+
+
+class WorkbookBusy(TransientError):
+    """Someone has the workbook open or saved it meanwhile: nothing was written, the same call may come again."""
 
 
 class WorkbookSheets:
@@ -182,10 +188,15 @@ class WorkbookSheets:
             # The file as this adapter last saved it is reused (loading the WHO tables and formulas again costs a
             # second or two); a file anyone else saved since (a kader in LibreOffice) is read afresh.
             cached = self._cache.pop(path, None)
+            if write and _open_in_libreoffice(path):
+                # Writing now would be lost when the person saves (or would undo their unsaved typing): the rows
+                # wait in the outbox until the workbook is closed, as they wait while Apps Script is down.
+                raise WorkbookBusy("the workbook is open in LibreOffice; Tumbuh writes once it is closed")
             if path.exists():
-                wb = cached[1] if cached and cached[0] == _stamp(path) else openpyxl.load_workbook(path)
+                read_at = _stamp(path)
+                wb = cached[1] if cached and cached[0] == read_at else openpyxl.load_workbook(path)
             elif create:
-                wb = openpyxl.Workbook()
+                read_at, wb = None, openpyxl.Workbook()
             else:
                 raise WorkbookRefused("bad_spreadsheet")
             yield wb  # an error here leaves the file as it was, and the half-changed workbook uncached
@@ -194,11 +205,18 @@ class WorkbookSheets:
                 os.close(fd)
                 try:
                     wb.save(tmp)
+                    if (_stamp(path) if path.exists() else None) != read_at:  # saved by someone else meanwhile
+                        raise WorkbookBusy("the workbook was saved by someone else while Tumbuh wrote it")
                     os.replace(tmp, path)
                 finally:
                     if os.path.exists(tmp):
                         os.unlink(tmp)
             self._cache[path] = (_stamp(path), wb)
+
+
+def _open_in_libreoffice(path: Path) -> bool:
+    """LibreOffice keeps `.~lock.<name>#` beside a document while it is open."""
+    return (path.parent / f".~lock.{path.name}#").exists()
 
 
 def _stamp(path: Path) -> tuple[int, int]:

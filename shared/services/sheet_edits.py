@@ -101,11 +101,13 @@ class _Row:
         child = self.child_for(read)
         if child is None:
             return None
-        same_day = next((m for m in self.tx.measurements_of(child.id, 60) if m.measured_on == read.measured_on), None)
-        if same_day is not None:  # typed again before Tumbuh wrote its id into the row: the same measurement
+        same_day = next((m for m in self.tx.measurements_of(child.id, 60)
+                         if m.measured_on == read.measured_on and m.id is not None), None)
+        if same_day is not None and same_day.id is not None:
+            # Typed again before Tumbuh wrote its id into the row: the same measurement (one a child a day).
             self.correct(replace(read, row_id=same_day.id), same_day, child)
             return self.take_row(same_day.id)
-        self.create(read, child)
+        return self.create(read, child)
 
     def child_for(self, read: edits.MeasurementRow) -> Child | None:
         """The row's child: by ID Anak, else by name and birth date (or age) among the posyandu's children, else a

@@ -169,3 +169,43 @@ def test_a_thousand_measurements_take_at_most_three_calls(kader, ports, sheets, 
 
     assert counts["rows"] == 1001 and len(counting.calls) <= 3
     assert len(rows_of(sheets, melati, layout.MEASUREMENTS)) == 1000
+
+
+def test_a_workbook_open_in_libreoffice_is_written_once_it_is_closed(kader, ports, sheets, melati):
+    """LibreOffice's lock file says a person has the workbook open: Tumbuh's rows wait rather than be lost when
+    they save (or undo their typing), and are written at the first run after it is closed."""
+    _register_new_child(kader)
+    lock = sheets.path(melati).parent / f".~lock.{sheets.path(melati).name}#"
+    lock.write_text("Siti,kader,posyandu,27.11.2026 10:00,file:///home/siti/.config/libreoffice/4;")
+
+    held = sheet_sync.flush(ports.records, sheets, TODAY)
+    lock.unlink()
+    due_now(ports)
+    written = sheet_sync.flush(ports.records, sheets, TODAY)
+
+    assert (held["rows"], held["failed"]) == (0, 1) and written["rows"] == 2
+    assert [r["child_name"] for r in rows_of(sheets, melati, layout.MEASUREMENTS)] == ["Ani"]
+
+
+def test_a_save_by_someone_else_while_tumbuh_writes_wins_and_tumbuh_writes_again(kader, ports, sheets, melati,
+                                                                                monkeypatch):
+    """A person saves the workbook between Tumbuh's read and Tumbuh's write: theirs stays, Tumbuh's rows wait."""
+    _register_new_child(kader)
+    save = openpyxl.Workbook.save
+    person = {"saves": 1}
+
+    def save_meanwhile(wb, filename):
+        if person["saves"]:  # the person's save lands while Tumbuh writes its temporary file
+            person["saves"] -= 1
+            theirs = openpyxl.load_workbook(sheets.path(melati))
+            theirs[layout.MEASUREMENTS].append([None, None, "Budi", "L"])
+            save(theirs, sheets.path(melati))
+        save(wb, filename)
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", save_meanwhile)
+    first = sheet_sync.flush(ports.records, sheets, TODAY)
+    due_now(ports)
+    sheet_sync.flush(ports.records, sheets, TODAY)
+
+    assert first["failed"] == 1
+    assert [r["child_name"] for r in rows_of(sheets, melati, layout.MEASUREMENTS)] == ["Budi", "Ani"]
