@@ -17,6 +17,7 @@ import fcntl
 import os
 import re
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -194,7 +195,7 @@ class WorkbookSheets:
                 raise WorkbookBusy("the workbook is open in LibreOffice; Tumbuh writes once it is closed")
             if path.exists():
                 read_at = _stamp(path)
-                wb = cached[1] if cached and cached[0] == read_at else openpyxl.load_workbook(path)
+                wb = cached[1] if cached and cached[0] == read_at else _load(path)
             elif create:
                 read_at, wb = None, openpyxl.Workbook()
             else:
@@ -212,6 +213,15 @@ class WorkbookSheets:
                     if os.path.exists(tmp):
                         os.unlink(tmp)
             self._cache[path] = (_stamp(path), wb)
+
+
+def _load(path: Path) -> Workbook:
+    """The workbook on disk; one caught half-saved (a person's program writing it) is busy, not broken."""
+    try:
+        return openpyxl.load_workbook(path)
+    except (zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise WorkbookBusy(f"the workbook could not be read now ({type(exc).__name__}); it may be being saved") \
+            from None
 
 
 def _open_in_libreoffice(path: Path) -> bool:

@@ -209,3 +209,16 @@ def test_a_save_by_someone_else_while_tumbuh_writes_wins_and_tumbuh_writes_again
 
     assert first["failed"] == 1
     assert [r["child_name"] for r in rows_of(sheets, melati, layout.MEASUREMENTS)] == ["Budi", "Ani"]
+
+
+def test_a_workbook_caught_half_saved_is_tried_again_not_a_crash(kader, ports, sheets, melati):
+    _register_new_child(kader)
+    whole = sheets.path(melati).read_bytes()
+    sheets.path(melati).write_bytes(whole[: len(whole) // 2])  # a program is half-way through saving it
+
+    held = sheet_sync.flush(ports.records, WorkbookSheets(sheets.folder), TODAY)
+    sheets.path(melati).write_bytes(whole)
+    due_now(ports)
+    written = sheet_sync.flush(ports.records, WorkbookSheets(sheets.folder), TODAY)
+
+    assert held["failed"] == 1 and written["rows"] == 2
