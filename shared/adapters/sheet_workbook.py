@@ -153,6 +153,11 @@ class WorkbookSheets:
                     skipped.append(f"row {note.get('row', note.get('key'))} changed")
                     continue
                 cell = ws.cell(row, columns.index(note["column"]) + 1)
+                if note["column"] == columns[0]:  # taking a kader's row: only an empty key cell gets the id
+                    if cell.value not in (None, "") and str(cell.value) != str(note.get("text")):
+                        skipped.append(f"row {row} has another id")
+                        continue
+                    keys[str(note.get("text"))] = row  # later notes of this call find the row by its new id
                 _put(cell, note.get("text", ""))
                 cell.fill = BAD_FILL if note.get("bad") else PatternFill(fill_type=None)
                 written += 1

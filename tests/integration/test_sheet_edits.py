@@ -78,6 +78,12 @@ def test_a_bad_edit_is_marked_with_the_reason_and_changes_nothing(ports, sheets,
     tick(ports, sheets)  # read again, still wrong: marked once, not again at every run
     assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'sheet_note'")[0][0] == 1
 
+    edit(sheets, melati, layout.MEASUREMENTS, 2, weight_kg="8,7", measure="PB")  # mended
+    tick(ports, sheets)
+    tick(ports, sheets)
+    assert float(ports.records.run("SELECT weight_kg FROM measurements")[0][0]) == 8.7
+    assert cell(sheets, melati, 2, "note") == (None, None)
+
 
 def test_a_row_typed_in_the_sheet_becomes_a_measurement_entered_there_once(ports, sheets, melati, ani):  # noqa: F811
     row = edit(sheets, melati, layout.MEASUREMENTS, None, child_name="Ani", sex="P", birth_date=date(2024, 1, 3),
@@ -91,6 +97,7 @@ def test_a_row_typed_in_the_sheet_becomes_a_measurement_entered_there_once(ports
     assert [(r[1], r[2]) for r in stored] == [("sheet", date(2025, 2, 10)), ("whatsapp", date(2025, 3, 10))]
     assert cell(sheets, melati, row, "row_id")[0] == stored[0][0]  # Tumbuh wrote its id into the kader's row
     assert cell(sheets, melati, row, "entered_by")[0] == "Kader (di Sheet)"
+    assert cell(sheets, melati, row, "note") == (None, None)  # taken: no note, no mark
     assert ports.records.run("SELECT count(*) FROM children")[0][0] == 1  # the same Ani, found by name and date
     # The March weighing now has a previous one: its N/T is known.
     assert ports.records.run("SELECT assessment->'gain'->>'code' FROM measurements WHERE source = 'whatsapp'") == \
