@@ -257,7 +257,8 @@ step "Enable APIs"
 run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com \
   artifactregistry.googleapis.com cloudscheduler.googleapis.com secretmanager.googleapis.com \
   sqladmin.googleapis.com redis.googleapis.com vpcaccess.googleapis.com compute.googleapis.com \
-  iam.googleapis.com storage.googleapis.com cloudtasks.googleapis.com servicenetworking.googleapis.com
+  iam.googleapis.com storage.googleapis.com cloudtasks.googleapis.com servicenetworking.googleapis.com \
+  sheets.googleapis.com
 
 step "Service accounts (one per function)"
 sa_created=0
@@ -472,6 +473,8 @@ FUNCTION_ENV=(
   "TASKS_QUEUE=projects/$PROJECT_ID/locations/$REGION/queues/$TASKS_QUEUE_NAME"
   "TASKS_TARGET_URL=$SENDER_URL/tasks/deliver"
   "TASKS_SERVICE_ACCOUNT=$TASKS_SA"
+  "SHEETS_API_URL=https://sheets.googleapis.com"
+  "SHEETS_READER_ACCOUNT=$SCHEDULER_SA"
   "TZ_DEFAULT=$TIME_ZONE"
 )
 runtime_users=()

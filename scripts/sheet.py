@@ -54,7 +54,9 @@ def _run(records: PostgresRecords, sheets, settings: Settings, args: argparse.Na
         return {"set_up": sheet_setup.set_up_missing(records, sheets)}
     if args.posyandu is None:
         raise AppError("setup needs --posyandu ID (see `list`) or --missing")
-    return sheet_setup.set_up(records, sheets, args.posyandu, tuple(args.editor or ()), args.spreadsheet)
+    # The reconcile's reader (the scheduler's identity) must be able to open the spreadsheet too.
+    readers = (settings.sheets_reader_account,) if settings.sheets_reader_account else ()
+    return sheet_setup.set_up(records, sheets, args.posyandu, tuple(args.editor or ()) + readers, args.spreadsheet)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
 from shared.errors import TransientError
 from shared.logs import setup_logging
-from shared.ports import Conversations, Messenger, Ports, Records, SheetSync, TaskQueue
+from shared.ports import Conversations, Messenger, Ports, Records, SheetReader, SheetSync, TaskQueue
 from shared.services.delivery import Budget
 from shared.services.inbound import handle_updates
 from shared.services.health import check_health
@@ -36,6 +36,7 @@ class App:
     database: Database  # the PostgreSQL behind records: migrations need its connections, not the port
     tasks: TaskQueue | None = None  # None: charts are drawn by the function that sends them
     sheets: SheetSync | None = None  # None: no Sheet configured (rows wait in the outbox)
+    sheet_reader: SheetReader | None = None  # None: the reconcile reads through `sheets`
 
     def ensure_schema(self) -> list[str]:
         """Apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production functions, only check
@@ -63,7 +64,7 @@ class App:
     def ports(self) -> Ports:
         """The ports the conversation services work through."""
         return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default, self.tasks,
-                     self.sheets, self.settings.sheet_reconcile_s)
+                     self.sheets, self.settings.sheet_reconcile_s, self.sheet_reader)
 
 
 def build_sheets(s: Settings) -> SheetSync | None:
@@ -78,6 +79,21 @@ def build_sheets(s: Settings) -> SheetSync | None:
     return WorkbookSheets(s.sheet_dir)
 
 
+class LazySheetReader:
+    """The Sheets API reader (gspread, google-auth, requests), made at its first read: only the scheduler's
+    reconcile reads, so the webhook's cold start never imports them."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self._reader: SheetReader | None = None
+
+    def read_rows(self, spreadsheet_id: str, tab: str, columns: list[str]) -> list[dict]:
+        if self._reader is None:
+            from shared.adapters.sheets_api import SheetsApiReader
+            self._reader = SheetsApiReader(self.base_url)
+        return self._reader.read_rows(spreadsheet_id, tab, columns)
+
+
 def build_app(settings: Settings | None = None) -> App:
     """Check the settings and wire the adapters; connections open on first use."""
     s = (settings or Settings.from_env()).check()
@@ -90,7 +106,8 @@ def build_app(settings: Settings | None = None) -> App:
                             auth=s.tasks_backend == "cloud_tasks") if s.tasks_queue else None
     records = PostgresRecords(connect)
     app = App(settings=s, records=records, conversations=RedisConversations(s.redis_url), messenger=messenger,
-              database=records, tasks=tasks, sheets=build_sheets(s))
+              database=records, tasks=tasks, sheets=build_sheets(s),
+              sheet_reader=LazySheetReader(s.sheets_api_url) if s.sheets_api_url else None)
     log.info(
         "app built",
         extra={"ctx": {"env": s.env, "database": s.database_backend, "messenger": s.messenger_backend,

@@ -107,6 +107,8 @@ class Settings:
     sheet_edit_secret: str = field(default="", repr=False)  # signs the kader edits the Sheet pushes to the webhook
     sheet_dir: str = ""  # the local workbooks (one .xlsx per posyandu) when no Apps Script web app is configured
     sheet_reconcile_s: float = 3600  # how often each Sheet is compared with PostgreSQL (local: every scheduler run)
+    sheets_api_url: str = ""  # the reconcile reads through the Sheets API (gspread) when set, else through the bridge
+    sheets_reader_account: str = ""  # the identity that reads them: setup shares each spreadsheet with it
     backup_bucket: str = ""
     backup_key: str = field(default="", repr=False)
     pseudonym_key: str = field(default="", repr=False)  # keys wa_hash (shared.logs): the pseudonyms in logs and rows
@@ -155,6 +157,8 @@ class Settings:
             sheet_edit_secret=get("SHEET_EDIT_SECRET", LOCAL_SECRET),
             sheet_dir=get("SHEET_DIR", LOCAL_DIR + "/sheets"),
             sheet_reconcile_s=float(get("SHEET_RECONCILE_S", "0") or 3600),
+            sheets_api_url=get("SHEETS_API_URL").rstrip("/"),
+            sheets_reader_account=get("SHEETS_READER_ACCOUNT"),
             backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
             backup_key=get("BACKUP_KEY", LOCAL_SECRET),
             pseudonym_key=get("PSEUDONYM_KEY", LOCAL_SECRET),
@@ -227,6 +231,7 @@ class Settings:
             if not self.tasks_target_url.startswith(("https://", "http://")):
                 out.append("TASKS_TARGET_URL must be the scheduler function's URL ending in " + TASK_PATH)
         urls = {"WHATSAPP_API_URL": self.wa_api_url, "APPS_SCRIPT_URL": self.apps_script_url,
+                "SHEETS_API_URL": self.sheets_api_url,
                 "TASKS_API_URL": self.tasks_api_url, "TASKS_TARGET_URL": self.tasks_target_url}
         out.extend(f"{name} uses plain http:// to another machine; use https://" for name, url in urls.items()
                    if urlsplit(url).scheme.lower() == "http" and not _is_loopback(url))

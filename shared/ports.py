@@ -337,6 +337,13 @@ class SheetSync(Protocol):
         Returns {"written": n, "skipped": ["row 7 changed", ...]}."""
 
 
+class SheetReader(Protocol):
+    """Reads a posyandu's Sheet for the reconcile (the Sheets API through gspread, or the SheetSync itself)."""
+
+    def read_rows(self, spreadsheet_id: str, tab: str, columns: list[str]) -> list[dict]:
+        """As SheetSync.read_rows."""
+
+
 class TaskQueue(Protocol):
     """Hands work to another function right away (Cloud Tasks, or its local stand-in at the same contract)."""
 
@@ -356,6 +363,7 @@ class Ports:
     tasks: TaskQueue | None = None  # None: charts are drawn by whoever sends them (see deliver)
     sheets: SheetSync | None = None  # the scheduler's: the webhook never calls the Sheet (it queues rows)
     sheet_reconcile_s: float = 3600  # how often the scheduler compares each Sheet with PostgreSQL
+    sheet_reader: SheetReader | None = None  # what the reconcile reads with; None: the SheetSync itself
 
 
 class Running(Protocol):

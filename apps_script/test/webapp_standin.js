@@ -19,6 +19,9 @@
  *     The cells are written as that user (403 {"error": "protected"} where a protection or a missing share stops
  *     them), then, if setup installed the spreadsheet's trigger, onKaderEdit runs with a real event, and its
  *     UrlFetchApp.fetch makes a real HTTP request before this answers {ok, triggered}.
+ * GET /v4/spreadsheets/<id>/values/<range>: the Sheets API's spreadsheets.values.get on the same spreadsheets, for
+ *   Tumbuh's reconcile through gspread (valueRenderOption UNFORMATTED_VALUE, dateTimeRenderOption SERIAL_NUMBER, as it
+ *   asks: numbers as numbers, dates as serial days since 1899-12-30, trailing empty cells and rows left out).
  * UrlFetchApp.fetch is synchronous in Apps Script, so here too: it runs a child `node` (execFileSync) that makes the
  * request and prints the answer. Node is the one program certain to be here (curl may not be), and staying
  * synchronous keeps onKaderEdit's code path the real one. The price: this server waits while the child runs, so
@@ -65,6 +68,46 @@ function realFetch(url, params) {
 }
 
 /** What a test may want to see of one spreadsheet (plain JSON). */
+/** The Sheets API's values.get of an A1 range ('Tab'!A1:P or Tab!A2:P10) as UNFORMATTED_VALUE / SERIAL_NUMBER. */
+function valuesGet(world, id, range) {
+  const ss = world.spreadsheets.get(id);
+  if (!ss) return [404, { error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' } }];
+  const a1 = /^(?:'((?:[^']|'')+)'|([^!]+))!([A-Z]+)(\d+):([A-Z]+)(\d*)$/.exec(range);
+  const sheet = a1 && ss.getSheetByName(a1[1] !== undefined ? a1[1].replace(/''/g, "'") : a1[2]);
+  if (!sheet) {
+    return [400, { error: { code: 400, message: `Unable to parse range: ${range}`, status: 'INVALID_ARGUMENT' } }];
+  }
+  const first = Number(a1[4]);
+  const last = a1[6] ? Number(a1[6]) : sheet.getLastRow();
+  const [c0, c1] = [columnNumber(a1[3]), columnNumber(a1[5])];
+  const rows = [];
+  for (let r = first; r <= last; r++) {
+    const row = [];
+    for (let c = c0; c <= c1; c++) row.push(apiValue(sheet.cell(r, c), ss.getSpreadsheetTimeZone()));
+    while (row.length && row[row.length - 1] === '') row.pop();
+    rows.push(row);
+  }
+  while (rows.length && !rows[rows.length - 1].length) rows.pop();
+  return [200, { range, majorDimension: 'ROWS', ...(rows.length ? { values: rows } : {}) }];
+}
+
+/** A stored cell as the API's UNFORMATTED_VALUE with SERIAL_NUMBER dates shows it. */
+function apiValue(cell, timeZone) {
+  if (cell === undefined || cell === null) return '';
+  if (cell instanceof Date || Object.prototype.toString.call(cell) === '[object Date]') {
+    const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .format(cell).split('-').map(Number);
+    return Date.UTC(y, m - 1, d) / 86400000 + 25569; // days since 1899-12-30, Sheets' epoch
+  }
+  if (typeof cell === 'string' && cell.charAt(0) === "'") return cell.slice(1);
+  return cell;
+}
+
+/** AA -> 27. */
+function columnNumber(letters) {
+  return letters.split('').reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
+}
+
 function describe(world, ss) {
   return {
     spreadsheet_id: ss.getId(), name: ss.getName(), time_zone: ss.timeZone, locale: ss.locale, editors: [...ss.editors],
@@ -156,6 +199,12 @@ function serve(secret, port, tabs, options = {}) {
       }
       if (url.pathname === '/_standin/edit' && req.method === 'POST') {
         const [status, answer] = edit(JSON.parse(await readBody(req)));
+        return send(res, status, JSON.stringify(answer));
+      }
+      const values = /^\/v4\/spreadsheets\/([^/]+)\/values\/(.+)$/.exec(url.pathname);
+      if (values && req.method === 'GET') {
+        stats.api_gets = (stats.api_gets || 0) + 1;
+        const [status, answer] = valuesGet(world, decodeURIComponent(values[1]), decodeURIComponent(values[2]));
         return send(res, status, JSON.stringify(answer));
       }
       if (url.pathname === '/macros/echo') {

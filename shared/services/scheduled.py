@@ -39,7 +39,8 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     if ports.sheets is not None:
         sheet = sheet_sync.flush(ports.records, ports.sheets, today)
         # Kader edits whose push was lost are found by comparing each Sheet with PostgreSQL now and then.
-        sheet["reconcile"] = sheet_edits.reconcile_due(ports.records, ports.sheets, today, ports.sheet_reconcile_s)
+        sheet["reconcile"] = sheet_edits.reconcile_due(ports.records, ports.sheets, today, ports.sheet_reconcile_s,
+                                                       reader=ports.sheet_reader)
     # Each purge run leaves an audit entry stamped with its `now`: the latest one says whether today's has run.
     last = ports.records.last_purge()
     last_at, last_counts = last if last else (None, None)

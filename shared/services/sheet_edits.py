@@ -27,7 +27,7 @@ from shared.domain import growth
 from shared.domain.model import Child, Measurement
 from shared.errors import PermanentError, TransientError
 from shared.flows.messages import render
-from shared.ports import Records, SheetSync, UnitOfWork
+from shared.ports import Records, SheetReader, SheetSync, UnitOfWork
 from shared.services import assessing, sheet_sync
 from shared.sheet import edits, layout, rows
 from shared.whatsapp.outgoing import Button, Buttons
@@ -274,7 +274,8 @@ RECONCILE_PER_RUN = 20  # spreadsheets compared in one scheduler run (each costs
 _TUMBUH_OWNED = frozenset({"gain", "entered_by", "note", "parent", "registered_by"})
 
 
-def reconcile_due(records: Records, sheets: SheetSync, today: date, every_s: float) -> dict:
+def reconcile_due(records: Records, sheets: SheetSync, today: date, every_s: float,
+                  reader: SheetReader | None = None) -> dict:
     """Compare the Sheets not compared for `every_s` seconds with PostgreSQL, and take what kader changed there.
     A Sheet with writes still waiting in the outbox is left for a later run: until they are written it is behind
     PostgreSQL on purpose, and a row Tumbuh has not written yet must not look like a row a kader deleted."""
@@ -284,7 +285,7 @@ def reconcile_due(records: Records, sheets: SheetSync, today: date, every_s: flo
             counts["waiting"] += 1
             continue
         try:
-            done = reconcile(records, sheets, sheet, today)
+            done = reconcile(records, sheets, sheet, today, reader)
         except (TransientError, PermanentError) as exc:
             log.warning("sheet reconcile failed", extra={"ctx": {"error": type(exc).__name__}})
             continue
@@ -297,8 +298,10 @@ def reconcile_due(records: Records, sheets: SheetSync, today: date, every_s: flo
     return counts
 
 
-def reconcile(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date) -> dict:
-    """One spreadsheet: rows that differ from what Tumbuh wrote, and rows without an id, are taken (take_rows);
+def reconcile(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date,
+              reader: SheetReader | None = None) -> dict:
+    """One spreadsheet, read with `reader` (the Sheets API) or else through `sheets` (the bridge): rows that differ
+    from what Tumbuh wrote, and rows without an id, are taken (take_rows);
     a measurement whose row is gone is asked about (never deleted silently); a child's row that is gone is written
     again (a child leaves the register only through HAPUS or the puskesmas)."""
     child_ids, measurement_ids = records.sheet_keys(spreadsheet_id)
@@ -312,7 +315,7 @@ def reconcile(records: Records, sheets: SheetSync, spreadsheet_id: str, today: d
     }
     taken = asked = 0
     for tab, data in ((layout.CHILDREN, layout.CHILD_DATA), (layout.MEASUREMENTS, layout.MEASUREMENT_DATA)):
-        found = sheets.read_rows(spreadsheet_id, tab, [c.header for c in data])
+        found = (reader or sheets).read_rows(spreadsheet_id, tab, [c.header for c in data])
         want = expected[tab]
         seen: set[int] = set()
         changed = []

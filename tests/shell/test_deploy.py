@@ -345,6 +345,9 @@ def test_plain_configuration_goes_in_an_env_vars_file(dry_run):
         assert env["DB_USER"] == IDENTITY[fn].removesuffix(".gserviceaccount.com")
         assert env["WHATSAPP_API_URL"] == "https://graph.facebook.com/v21.0"
         assert env["BACKUP_BUCKET"].startswith("gs://")
+        # The reconcile reads each posyandu's Sheet through the Sheets API as the scheduler's identity.
+        assert (env["SHEETS_API_URL"], env["SHEETS_READER_ACCOUNT"]) == ("https://sheets.googleapis.com",
+                                                                       sa("tumbuh-scheduler"))
         assert not set(env) & (set(SECRET_VARS) | {"REDIS_URL", "DB_MIGRATE"})
 
 
