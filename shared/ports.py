@@ -199,6 +199,13 @@ class Records(Protocol):
     def sheets_to_reconcile(self, every_s: float, limit: int) -> list[str]:
         """Spreadsheets not compared with PostgreSQL for `every_s` seconds, the longest-waiting first."""
 
+    def sheet_cursors(self) -> list[tuple[str, int]]:
+        """Each spreadsheet with how far its change log has been read."""
+
+    def set_sheet_cursor(self, spreadsheet_id: str, cursor: int, reconcile_now: bool = False) -> None:
+        """Record how far a spreadsheet's change log has been read; reconcile_now: compare it whole at the next run
+        (the log no longer reaches back to the cursor)."""
+
     def mark_reconciled(self, spreadsheet_id: str) -> None:
         """Record that a spreadsheet was compared now."""
 
@@ -329,6 +336,10 @@ class SheetSync(Protocol):
     def read_rows(self, spreadsheet_id: str, tab: str, columns: list[str]) -> list[dict]:
         """The tab's data block: [{"row": sheet row number, "values": [...]}], empty rows left out, dates as ISO
         strings."""
+
+    def changes(self, spreadsheet_id: str, since: int) -> dict:
+        """Rows kader edited since a cursor of the Sheet's change log: {"cursor", "rows": [{"tab", "row", "values"}],
+        "complete": False when the log no longer reaches back that far}."""
 
     def set_notes(self, spreadsheet_id: str, tab: str, columns: list[str], notes: list[dict]) -> dict:
         """Write texts into data cells: each note names its row by "key" (Tumbuh's id in the first column) or by

@@ -18,6 +18,8 @@
  * payload, and the web app keeps no layout of its own (setup receives headers, formulas and validation from Python).
  * Kader edits travel the other way: onKaderEdit, an installable trigger per spreadsheet, POSTs the edited rows to
  * TUMBUH_EDIT_URL signed with TUMBUH_EDIT_SECRET (a second secret, so the bridge's key never signs outgoing data).
+ * Before that POST it logs the edited rows in the spreadsheet's hidden change-log tab, so the `changes` action can
+ * answer "what did kaders edit since cursor N?" even when the POST was lost.
  */
 
 const SERVICE_NAME = 'tumbuh-sheet-bridge';
@@ -47,6 +49,7 @@ const ACTIONS = {
   read_rows: readRows_,
   set_notes: setNotes_,
   write_tab: writeTab_,
+  changes: changes_,
 };
 
 // A tab's first row names its columns. Tumbuh writes the leftmost block of columns (its data, the key first; a kader
@@ -85,6 +88,16 @@ const CREATED_PREFIX = 'created:';
 const CREATE_KEY_PATTERN = /^[A-Za-z0-9_:.-]{1,100}$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISO_DATE_FORMAT = 'yyyy-MM-dd';
+// The change log: one row per kader-edited data row, [cursor, tab, row, logged_at], the cursor counting up per
+// spreadsheet. A tab of the spreadsheet itself (hidden, owner-only), not script state: it then needs no clean-up when
+// a spreadsheet goes, and a Script Property (9 KB a value) could not hold it.
+const CHANGE_LOG_TAB = 'Tumbuh Perubahan';
+const CHANGE_LOG_HEADERS = ['cursor', 'tab', 'row', 'logged_at'];
+const PROTECT_CHANGE_LOG = 'tumbuh: change log';
+// Past MAX entries the oldest go, down to KEEP: one deleteRows every thousand or so edits rather than one per edit.
+// 5,000 rows cover weeks of a posyandu's typing, against a poll every few minutes.
+const CHANGE_LOG_MAX_ENTRIES = 5000;
+const CHANGE_LOG_KEEP_ENTRIES = 4000;
 
 
 /** Web-app entry point for Tumbuh's signed calls. */
@@ -309,6 +322,61 @@ function readRows_(payload) {
 }
 
 /**
+ * changes {spreadsheet_id, since, tabs?}: the rows kaders edited after cursor `since` (an integer >= 0; 0 = from the
+ * start), from the change log the trigger keeps. Answers {cursor, rows: [{tab, row, values}], complete}: each logged
+ * (tab, row) once, tabs in the order first logged and rows ascending, with the row's current data block formatted as
+ * read_rows formats it (rows a kader emptied too, with empty values); `tabs` keeps only those tabs' rows. `cursor` is
+ * the log's highest cursor, the `since` of the next call. complete is false when entries after `since` were trimmed
+ * (since < the oldest logged cursor - 1) or `since` is past every cursor the log holds (the log was emptied by hand):
+ * the caller must compare the whole Sheet. A row number is the row as the kader edited it: rows inserted or deleted
+ * since move rows under it (which the whole compare sorts out). Rows of a tab since deleted, or never set up, are left
+ * out. Reads only, so it takes no lock: an entry appended during the read comes next time.
+ */
+function changes_(payload) {
+  const since = payload ? payload.since : undefined;
+  if (!isInt_(since, 0, Number.MAX_SAFE_INTEGER)) throw badRequest_('since');
+  const only = payload.tabs === undefined || payload.tabs === null ? null : payload.tabs;
+  if (only !== null && !(Array.isArray(only) && only.length && only.every(function (t) { return isText_(t, 100); }))) {
+    throw badRequest_('tabs');
+  }
+  const ss = openSpreadsheet_(payload.spreadsheet_id);
+  const log = ss.getSheetByName(CHANGE_LOG_TAB);
+  const lastRow = log ? log.getLastRow() : 0;
+  const entries = (lastRow > HEADER_ROW ? log.getRange(HEADER_ROW + 1, 1, lastRow - HEADER_ROW, 3).getValues() : [])
+    .filter(function (e) { return isCursor_(e[0]) && isInt_(e[2], HEADER_ROW + 1, Number.MAX_SAFE_INTEGER); });
+  let oldest = Infinity;
+  let cursor = 0;
+  const rowsOf = Object.create(null); // tab -> {row: true}; no prototype, so any tab name is a plain key
+  const order = [];
+  entries.forEach(function (e) {
+    oldest = Math.min(oldest, e[0]);
+    cursor = Math.max(cursor, e[0]);
+    const tab = String(e[1]);
+    if (e[0] <= since || (only !== null && only.indexOf(tab) < 0)) return;
+    if (!(tab in rowsOf)) { rowsOf[tab] = {}; order.push(tab); }
+    rowsOf[tab][e[2]] = true;
+  });
+  const timeZone = ss.getSpreadsheetTimeZone();
+  const rows = [];
+  order.forEach(function (tab) {
+    const sheet = ss.getSheetByName(tab);
+    const width = sheet ? dataWidth_(sheet) : 0;
+    if (!width) return;
+    const numbers = Object.keys(rowsOf[tab]).map(Number).sort(function (a, b) { return a - b; });
+    // One read of the span, as read_rows reads a tab: a getValues per row would be one service call each.
+    const first = numbers[0];
+    const last = Math.min(numbers[numbers.length - 1], sheet.getLastRow());
+    const block = last >= first ? sheet.getRange(first, 1, last - first + 1, width).getValues() : [];
+    numbers.forEach(function (n) {
+      const values = n <= last ? block[n - first] : new Array(width).fill(''); // below the last filled row
+      rows.push({ tab: tab, row: n, values: values.map(function (c) { return cellOut_(c, timeZone); }) });
+    });
+  });
+  const complete = since <= cursor && (!entries.length || since >= oldest - 1);
+  return { cursor: cursor, rows: rows, complete: complete };
+}
+
+/**
  * set_notes {spreadsheet_id, tab, columns, notes: [{key | row, column, text, bad?, expect?}]}: writes `text` into the
  * data column named `column` of the row with that key (or that row number), and paints the row's data cells light
  * red (bad: true) or clears them (bad: false). `expect` (the row's first data values as read_rows gave them, all of
@@ -383,14 +451,16 @@ function noteFits_(note, columns) {
 /**
  * write_tab {spreadsheet_id, tab, headers, rows}: replaces everything below the header of a tab Tumbuh owns (Rekap,
  * Pengingat) in one setValues; the tab and its header are created when missing, a different header is refused.
- * The tabs kaders edit are refused too: a whole-tab rewrite there would erase their rows. Answers {rows, cleared}.
+ * The tabs kaders edit are refused too: a whole-tab rewrite there would erase their rows; so is the change log.
+ * Answers {rows, cleared}.
  */
 function writeTab_(payload) {
   if (!payload || !isText_(payload.tab, 100) || !Array.isArray(payload.headers) || !payload.headers.length
       || !payload.headers.every(function (h) { return isText_(h, 200); })) {
     throw badRequest_('tab');
   }
-  if (editTabs_(PropertiesService.getScriptProperties().getProperty(EDIT_TABS_PROPERTY)).indexOf(payload.tab) >= 0) {
+  if (payload.tab === CHANGE_LOG_TAB
+      || editTabs_(PropertiesService.getScriptProperties().getProperty(EDIT_TABS_PROPERTY)).indexOf(payload.tab) >= 0) {
     throw badRequest_('tab');
   }
   const width = payload.headers.length;
@@ -422,8 +492,9 @@ function writeTab_(payload) {
  * follow them (the header cells to their right); refuses a layout that differs from the Sheet's header.
  */
 function tabSpec_(payload) {
-  if (!payload || typeof payload.tab !== 'string' || !Array.isArray(payload.columns) || !payload.columns.length) {
-    throw badRequest_('tab');
+  if (!payload || typeof payload.tab !== 'string' || !Array.isArray(payload.columns) || !payload.columns.length
+      || payload.tab === CHANGE_LOG_TAB) {
+    throw badRequest_('tab'); // the change log is written by the trigger alone: a row action there would corrupt it
   }
   const ss = openSpreadsheet_(payload.spreadsheet_id);
   const sheet = ss.getSheetByName(payload.tab);
@@ -551,7 +622,8 @@ function ping_(payload) {
  * setup {spreadsheet_id?, create_key?, title, tabs, editors?, edit_url?, time_zone?, locale?}: makes a posyandu's
  * spreadsheet ready, creating it when no id is given (once per create_key, e.g. "posyandu:12", when one is given). Per tab: created if missing, header written, header row and formula columns
  * protected (the script's owner the only editor), formulas filled for rows 2..prefill_rows+1 in one call, static rows
- * written, validation, hidden and frozen columns set. Then the editors are shared in and the edit trigger installed.
+ * written, validation, hidden and frozen columns set; the change-log tab made, hidden and protected. Then the editors
+ * are shared in and the edit trigger installed.
  * Idempotent: a second run changes nothing. An existing tab with another header is bad_layout and nothing is written.
  * Answers {spreadsheet_id, url, trigger}; trigger false means the 20-trigger limit was hit and the reconcile covers it.
  */
@@ -564,9 +636,13 @@ function setup_(payload) {
     const sheets = spec.tabs.map(function (t) { return ss.getSheetByName(t.name); });
     // Every header is checked before the first write, so a refused layout leaves the spreadsheet as it was.
     const headers = spec.tabs.map(function (t, i) { return sheets[i] ? headerState_(sheets[i], t.headers) : 'empty'; });
-    if (headers.indexOf('differs') >= 0) throw badRequest_('layout');
+    const log = ss.getSheetByName(CHANGE_LOG_TAB);
+    if (headers.indexOf('differs') >= 0 || (log && headerState_(log, CHANGE_LOG_HEADERS) === 'differs')) {
+      throw badRequest_('layout');
+    }
     const placeholder = opened.created ? ss.getSheets()[0] : null; // the "Sheet1" every new spreadsheet starts with
     spec.tabs.forEach(function (t, i) { setUpTab_(sheets[i] || ss.insertSheet(t.name), t, headers[i] === 'empty'); });
+    setUpChangeLog_(log || ss.insertSheet(CHANGE_LOG_TAB));
     if (placeholder && !spec.tabs.some(function (t) { return t.name === placeholder.getName(); })) ss.deleteSheet(placeholder);
     // A kader's typed date means midnight where the posyandu is; read_rows and the trigger format dates in this zone.
     const timeZone = spec.timeZone || (opened.created ? Session.getScriptTimeZone() : null);
@@ -595,7 +671,7 @@ function setupSpec_(payload) {
   }
   if (!Array.isArray(payload.tabs) || !payload.tabs.length) throw badRequest_('tabs');
   const tabs = payload.tabs.map(tabSetup_);
-  if (tabs.some(function (t, i) { return tabs.findIndex(function (u) { return u.name === t.name; }) !== i; })) {
+  if (tabs.some(function (t, i) { return t.name === CHANGE_LOG_TAB || tabs.findIndex(function (u) { return u.name === t.name; }) !== i; })) {
     throw badRequest_('tabs');
   }
   const editors = payload.editors === undefined ? [] : payload.editors;
@@ -834,7 +910,8 @@ function editTabs_(property) {
  * of a watched tab by POSTing the edited rows' data blocks to TUMBUH_EDIT_URL, signed with TUMBUH_EDIT_SECRET in
  * the X-Tumbuh-Signature header ("sha256=" + hex HMAC-SHA256 of the exact body). Body:
  * {spreadsheet_id, tab, rows: [{row, values}], request_id, sent_at}; rows a kader emptied are sent too (empty
- * values). It never throws at the kader: a failed POST is logged and the periodic reconcile catches up.
+ * values). First it logs the rows in the change log (logChanges_). It never throws at the kader: a failed log or POST
+ * is logged without data, and `changes` or the periodic reconcile catches up.
  * Edits made by scripts, the bridge's included, do not fire it.
  */
 function onKaderEdit(e) {
@@ -857,6 +934,15 @@ function pushKaderEdit_(e) {
   const first = Math.max(range.getRow(), HEADER_ROW + 1);
   const last = range.getRow() + range.getNumRows() - 1;
   if (!width || last < first || range.getColumn() > width) return; // the header, a formula column, or an unknown tab
+  const ss = e.source || sheet.getParent();
+  // Logged before the POST, so an edit whose POST fails (or cannot be made) is still found by `changes`.
+  try {
+    logChanges_(ss, sheet.getName(), first, last);
+  } catch (err) {
+    console.error('tumbuh bridge: kader edit not logged ' + JSON.stringify({
+      error: err && err.name ? String(err.name) : 'Error', at: stackFrames_(err),
+    }));
+  }
   const url = props[EDIT_URL_PROPERTY];
   const secret = props[EDIT_SECRET_PROPERTY];
   if (!url || !secret) {
@@ -864,7 +950,6 @@ function pushKaderEdit_(e) {
       + ' must be set to report kader edits');
     return;
   }
-  const ss = e.source || sheet.getParent();
   const timeZone = ss.getSpreadsheetTimeZone();
   const values = sheet.getRange(first, 1, last - first + 1, width).getValues();
   const body = asciiJson_({
@@ -883,6 +968,60 @@ function pushKaderEdit_(e) {
   });
   const status = response.getResponseCode();
   if (status < 200 || status >= 300) console.error('tumbuh bridge: kader edit answered HTTP ' + status);
+}
+
+/**
+ * Appends one change-log entry per sheet row first..last of `tab`, under the script lock: the next cursor is the log's
+ * last one + 1, so two edits logged at once cannot take the same cursor. Past CHANGE_LOG_MAX_ENTRIES the oldest
+ * entries are deleted down to CHANGE_LOG_KEEP_ENTRIES; the newest stay, so cursors keep counting up.
+ */
+function logChanges_(ss, tab, first, last) {
+  withScriptLock_(function () {
+    const sheet = ss.getSheetByName(CHANGE_LOG_TAB) || setUpChangeLog_(ss.insertSheet(CHANGE_LOG_TAB));
+    const lastRow = Math.max(sheet.getLastRow(), HEADER_ROW);
+    let cursor = lastCursor_(sheet, lastRow);
+    // Text (the apostrophe), so a tab named like a date or number, and the time stamp, stay as written.
+    const at = "'" + new Date().toISOString();
+    const entries = [];
+    for (let row = first; row <= last; row++) entries.push([++cursor, "'" + tab, row, at]);
+    ensureGrid_(sheet, lastRow + entries.length, CHANGE_LOG_HEADERS.length);
+    sheet.getRange(lastRow + 1, 1, entries.length, CHANGE_LOG_HEADERS.length).setValues(entries);
+    const count = lastRow + entries.length - HEADER_ROW;
+    if (count > CHANGE_LOG_MAX_ENTRIES) sheet.deleteRows(HEADER_ROW + 1, count - CHANGE_LOG_KEEP_ENTRIES);
+  });
+}
+
+/**
+ * The cursor of the log's last entry (0 for an empty log). One cell read; only a last cell that is no cursor (which
+ * the protection should prevent) costs a read of the whole column, for its highest cursor.
+ */
+function lastCursor_(sheet, lastRow) {
+  if (lastRow <= HEADER_ROW) return 0;
+  const last = sheet.getRange(lastRow, 1).getValue();
+  if (isCursor_(last)) return last;
+  return sheet.getRange(HEADER_ROW + 1, 1, lastRow - HEADER_ROW, 1).getValues()
+    .reduce(function (max, r) { return isCursor_(r[0]) && r[0] > max ? r[0] : max; }, 0);
+}
+
+function isCursor_(value) {
+  return isInt_(value, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Makes the change-log tab ready: header, frozen header row, no spare columns, hidden (kaders have nothing to do
+ * there), and protected whole with the script's owner the only editor. Each step sets a state, so setup runs it every
+ * time; the trigger runs it only on the tab it creates. Answers the tab.
+ */
+function setUpChangeLog_(sheet) {
+  const width = CHANGE_LOG_HEADERS.length;
+  if (headerState_(sheet, CHANGE_LOG_HEADERS) === 'empty') sheet.getRange(HEADER_ROW, 1, 1, width).setValues([CHANGE_LOG_HEADERS]);
+  if (sheet.getFrozenRows() !== HEADER_ROW) sheet.setFrozenRows(HEADER_ROW);
+  // Every cell of a spreadsheet counts against its 10-million-cell limit: 4 columns, not the default 26.
+  if (sheet.getMaxColumns() > width) sheet.deleteColumns(width + 1, sheet.getMaxColumns() - width);
+  if (!sheet.isSheetHidden()) sheet.hideSheet();
+  const found = sheet.getProtections(SpreadsheetApp.ProtectionType.SHEET);
+  lockDown_(found.length ? found[0] : sheet.protect().setDescription(PROTECT_CHANGE_LOG));
+  return sheet;
 }
 
 /**

@@ -6,7 +6,7 @@
  * throws; strings written with setValues read like typed input ("=..." is a formula, "'..." is literal text,
  * "yyyy-mm-dd" is a date at midnight in the spreadsheet's time zone); formulas re-anchored by R1C1 notation; a
  * protection that mirrors the spreadsheet's editors until a script changes its list, and whose owner cannot be
- * removed; Sheets' refusal to delete every non-frozen row; 20 triggers per user per script.
+ * removed; Sheets' refusal to delete every non-frozen row or to hide every tab; 20 triggers per user per script.
  * What they do not: formulas are stored, never computed (getValues returns the formula text); numbers typed as text
  * stay text; inserted rows copy no formatting.
  * Every data read or write is logged in world.calls ({op, sheet, a1}), so a test can count service calls.
@@ -286,6 +286,7 @@ class FakeSheet {
     this.validations = new Map(); // A1 of the range -> rule (setting a range again replaces its rule)
     this.protections = [];
     this.metadata = [];
+    this.sheetHidden = false;
   }
 
   cell(r, c) { return (this.data[r - 1] || [])[c - 1]; }
@@ -372,7 +373,26 @@ class FakeSheet {
     return this;
   }
 
+  deleteColumns(col, n) {
+    if (col < 1 || col + n - 1 > this.maxCols) throw new Error(OUTSIDE_GRID);
+    if (n >= this.maxCols) throw new Error('Sorry, it is not possible to delete all non-frozen columns.');
+    this.data.forEach((row) => row.splice(col - 1, n));
+    this.maxCols -= n;
+    return this;
+  }
+
   hideColumns(col, n = 1) { for (let c = col; c < col + n; c++) this.hidden.add(c); }
+
+  /** Sheets keeps one tab visible: hiding the last visible one throws. */
+  hideSheet() {
+    if (!this.ss.sheets.some((s) => s !== this && !s.sheetHidden)) throw new Error("You can't hide all the sheets in a document.");
+    this.sheetHidden = true;
+    return this;
+  }
+
+  showSheet() { this.sheetHidden = false; return this; }
+
+  isSheetHidden() { return this.sheetHidden; }
 
   isColumnHiddenByUser(col) { return this.hidden.has(col); }
 

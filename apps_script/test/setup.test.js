@@ -54,7 +54,8 @@ test('setup without an id creates the spreadsheet with its tabs, and answers its
   const ss = fakes.world.spreadsheets.get(reply.result.spreadsheet_id);
   assert.deepEqual(reply.result, { spreadsheet_id: ss.getId(), url: ss.getUrl(), trigger: true });
   assert.equal(ss.getName(), 'Tumbuh - Posyandu Melati');
-  assert.deepEqual(ss.getSheets().map((s) => s.getName()), ['Pengukuran', 'WHO']); // the starting "Sheet1" is gone
+  // The starting "Sheet1" is gone; the change log (changes.test.js) follows the tabs.
+  assert.deepEqual(ss.getSheets().map((s) => s.getName()), ['Pengukuran', 'WHO', 'Tumbuh Perubahan']);
   assert.deepEqual([ss.timeZone, ss.locale], ['Asia/Jakarta', 'id_ID']); // the script's zone, not the account's
   assert.ok(ss.editors.has('kader@posyandu.test'));
   assert.deepEqual(fakes.world.triggers.map((t) => [t.getHandlerFunction(), t.getTriggerSourceId()]), [['onKaderEdit', ss.getId()]]);

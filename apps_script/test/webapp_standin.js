@@ -113,7 +113,7 @@ function describe(world, ss) {
     spreadsheet_id: ss.getId(), name: ss.getName(), time_zone: ss.timeZone, locale: ss.locale, editors: [...ss.editors],
     trigger: world.editTrigger(ss.getId()) !== null, triggers_total: world.triggers.length,
     tabs: Object.fromEntries(ss.getSheets().map((s) => [s.getName(), {
-      values: s.dump(), max_rows: s.maxRows, frozen_rows: s.frozenRows, frozen_columns: s.frozenCols,
+      values: s.dump(), hidden: s.isSheetHidden(), max_rows: s.maxRows, frozen_rows: s.frozenRows, frozen_columns: s.frozenCols,
       hidden_columns: [...s.hidden], backgrounds: s.bg.map((row) => Array.from(row, (c) => c || null)),
       protections: s.protections.filter((p) => !p.removed).map((p) => ({
         type: p.type, description: p.description, range: p.getRange().getA1Notation(), editors: p.editorEmails(),

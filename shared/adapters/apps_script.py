@@ -131,6 +131,16 @@ class AppsScriptBridge:
         as "yyyy-mm-dd" in the spreadsheet's zone, numbers as numbers. For the periodic reconcile."""
         return self.call("read_rows", {"spreadsheet_id": spreadsheet_id, "tab": tab, "columns": columns})["rows"]
 
+    def changes(self, spreadsheet_id: str, since: int, tabs: Sequence[str] | None = None) -> dict:
+        """The rows kaders edited after cursor `since` (0: from the start), as the Sheet's change log has them:
+        {"cursor": <the next call's since>, "rows": [{"tab", "row", "values"}] (each row once, its values as they are
+        now, formatted as read_rows formats them; emptied rows too), "complete": False when the log no longer
+        reaches back to `since`, so the whole Sheet must be compared}. `tabs` keeps only those tabs' rows."""
+        payload: dict[str, Any] = {"spreadsheet_id": spreadsheet_id, "since": since}
+        if tabs is not None:
+            payload["tabs"] = list(tabs)
+        return self.call("changes", payload)
+
     def set_notes(self, spreadsheet_id: str, tab: str, columns: list[str], notes: Sequence[dict]) -> dict:
         """Write notes into a data column and mark rows: each note {"key" | "row", "column", "text", "bad"?,
         "expect"?}; a note by row with "expect" (the row's first values as read_rows gave them) is skipped when the

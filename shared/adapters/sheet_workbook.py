@@ -131,6 +131,12 @@ class WorkbookSheets:
                     _put(ws.cell(r, c), value)
             return {"rows": len(rows), "cleared": cleared}
 
+    def changes(self, spreadsheet_id: str, since: int) -> dict:
+        """A file has no edit trigger, so no change log: nothing new, and the reconcile (every run locally) finds
+        what a person changed."""
+        self.path(spreadsheet_id)
+        return {"cursor": since, "rows": [], "complete": True}
+
     def set_notes(self, spreadsheet_id: str, tab: str, columns: list[str], notes: list[dict]) -> dict:
         written, skipped = 0, []
         with self._workbook(spreadsheet_id) as wb:

@@ -714,6 +714,8 @@ ID: dict[str, str] = {
     "sheet_invalid_measure": "isi PB (diukur berbaring) atau TB (diukur berdiri).",
     "sheet_invalid_yes_no": "isi Ya atau Tidak.",
     "sheet_shared_sheet_needs_child": "Sheet ini dipakai beberapa posyandu: isi ID Anak dari tab Anak.",
+    "sheet_other_child": "baris ini sekarang menyebut anak lain. Hasil ukur tidak dipindah ke anak lain dari Sheet: "
+                         "kembalikan isi baris ini, lalu ketik baris baru (ID Ukur kosong) untuk anak itu.",
     "sheet_delete_ask": "Di Sheet Posyandu {posyandu}, baris hasil ukur *{name}* tanggal {measured_on} dihapus. "
                         "Hapus juga dari Tumbuh? Kalau tidak sengaja, pilih *Kembalikan*: barisnya muncul lagi.",
     "sheet_delete_yes": "Hapus",
@@ -1401,6 +1403,8 @@ EN: dict[str, str] = {
     "sheet_invalid_measure": "fill in PB (measured lying) or TB (measured standing).",
     "sheet_invalid_yes_no": "fill in Ya (yes) or Tidak (no).",
     "sheet_shared_sheet_needs_child": "Several posyandu share this Sheet: fill in the child's ID from the Anak tab.",
+    "sheet_other_child": "this row now names another child. A measurement is not moved to another child from the "
+                         "Sheet: put the row back as it was, then type a new row (empty ID) for that child.",
     "sheet_delete_ask": "In Posyandu {posyandu}'s Sheet, the row of *{name}*'s measurement of {measured_on} was "
                         "deleted. Delete it from Tumbuh too? If it was a slip, choose *Restore*: the row comes back.",
     "sheet_delete_yes": "Delete",

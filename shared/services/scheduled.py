@@ -38,7 +38,9 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     sheet = None
     if ports.sheets is not None:
         sheet = sheet_sync.flush(ports.records, ports.sheets, today)
-        # Kader edits whose push was lost are found by comparing each Sheet with PostgreSQL now and then.
+        # Kader edits whose push was lost: from each Sheet's change log at every run, and by comparing each Sheet
+        # with PostgreSQL now and then (which also finds deleted rows and edits made without the trigger).
+        sheet["changes"] = sheet_edits.catch_up(ports.records, ports.sheets, today)
         sheet["reconcile"] = sheet_edits.reconcile_due(ports.records, ports.sheets, today, ports.sheet_reconcile_s,
                                                        reader=ports.sheet_reader)
     # Each purge run leaves an audit entry stamped with its `now`: the latest one says whether today's has run.

@@ -147,6 +147,17 @@ class _Row:
         self.taken.created += 1
         return None
 
+    def names_another_child(self, read: edits.MeasurementRow, child: Child, child_fields: dict) -> bool:
+        """A row of one child rewritten as another child of the posyandu: not a rename, a move Tumbuh does not
+        make from the Sheet (it would rename the first child)."""
+        if read.child_id is not None and read.child_id != child.id:
+            return True
+        if not child_fields:
+            return False
+        wanted = (read.name.casefold(), read.sex, child_fields.get("birth_date", child.birth_date))
+        return any((c.name.casefold(), c.sex, c.birth_date) == wanted
+                   for p in self.posyandu for c in self.tx.children_of_posyandu(p) if c.id != child.id)
+
     def take_row(self, entity_id: int) -> None:
         """Write Tumbuh's id into the key cell of the row the kader typed (once the row still holds what was read;
         a key already there is left alone), and clear its note."""
@@ -162,6 +173,8 @@ class _Row:
                   "age_months_given": read.age_months_given if (child_fields.get("birth_date") or child.birth_date)
                   is None else None}
         fields = {k: v for k, v in wanted.items() if not _same(getattr(m, k), v)}
+        if self.names_another_child(read, child, child_fields):
+            return self.refuse(_problem("child_name", "sheet_other_child"))
         if not child_fields and not fields:
             # The same values written another way ("8,9" as text): the row is written back as Tumbuh stores it,
             # so the Sheet's formulas read numbers and dates, and the reconcile finds nothing to take next time.
@@ -265,6 +278,36 @@ def _same(stored, given) -> bool:
 def _entry(read: edits.MeasurementRow) -> assessing.Entry:
     return assessing.Entry(read.measured_on, read.weight_kg, read.lenhei_cm, read.measure, read.headc_cm,
                            read.armc_cm, read.oedema, (), read.age_months_given)
+
+
+# --- the change log -------------------------------------------------------------------------------------------------
+
+def catch_up(records: Records, sheets: SheetSync, today: date) -> dict:
+    """Every run: the rows kader edited since each Sheet's cursor (the trigger logs each edit before it pushes it),
+    taken as the push takes them, so an edit whose push failed is in PostgreSQL within one run. A log that no longer
+    reaches back to the cursor asks for a whole compare at this run's reconcile."""
+    counts = {"sheets": 0, "rows": 0, "gaps": 0}
+    for sheet, cursor in records.sheet_cursors():
+        if records.sheet_pending(sheet):
+            continue  # Tumbuh's own writes first (as for the reconcile)
+        try:
+            log_part = sheets.changes(sheet, cursor)
+        except (TransientError, PermanentError) as exc:
+            log.warning("sheet change log not read", extra={"ctx": {"error": type(exc).__name__}})
+            continue
+        by_tab: dict[str, list[dict]] = {}
+        for item in log_part.get("rows") or []:
+            by_tab.setdefault(str(item.get("tab")), []).append(item)
+        for tab, rows_of_tab in by_tab.items():
+            if tab in (layout.MEASUREMENTS, layout.CHILDREN):
+                take_rows(records, sheet, tab, rows_of_tab, today)
+        complete = bool(log_part.get("complete", True))
+        new_cursor = int(log_part["cursor"]) if "cursor" in log_part else cursor
+        records.set_sheet_cursor(sheet, new_cursor, reconcile_now=not complete)
+        counts["sheets"] += 1
+        counts["rows"] += sum(len(v) for v in by_tab.values())
+        counts["gaps"] += 0 if complete else 1
+    return counts
 
 
 # --- the reconcile --------------------------------------------------------------------------------------------------

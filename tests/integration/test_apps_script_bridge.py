@@ -25,6 +25,7 @@ COLUMNS = ["tumbuh_id", "nama", "bb_kg"]
 TABS = {"Pengukuran": [*COLUMNS, "status"]}
 SHEET_ID = "preset-spreadsheet-0123456789abcdefghijklmn"  # pre-created in the stand-in with TABS
 KADER = "kader@posyandu.test"
+CHANGE_LOG = "Tumbuh Perubahan"  # the hidden tab in which the edit trigger logs each kader edit
 
 # A posyandu's layout as setup receives it (the real one comes from shared/sheet/layout.py): four data columns, a
 # formula column, a date and a coded column with validation.
@@ -205,7 +206,10 @@ def test_setup_creates_a_posyandu_spreadsheet_ready_for_kaders(webapp, receiver)
 
     got = state(webapp, sheet_id)
     tab = got["tabs"]["Pengukuran"]
-    assert list(got["tabs"]) == ["Pengukuran"]
+    assert list(got["tabs"]) == ["Pengukuran", CHANGE_LOG]
+    assert got["tabs"][CHANGE_LOG]["hidden"] is True and not tab["hidden"]
+    log_protections = got["tabs"][CHANGE_LOG]["protections"]
+    assert [(p["type"], p["editors"]) for p in log_protections] == [("SHEET", ["owner@tumbuh.test"])]
     assert tab["values"][0] == MEASUREMENTS["headers"]
     assert [row[5] for row in tab["values"][1:]] == [f'=IF(D{r}="","",IF(D{r}<7,"kurang","ok"))' for r in (2, 3, 4)]
     assert sorted((p["range"], p["editors"], p["warning_only"]) for p in tab["protections"]) == [
@@ -282,6 +286,33 @@ def test_a_kader_edit_reaches_tumbuh_as_a_post_signed_with_the_edit_secret(webap
     assert (sent["spreadsheet_id"], sent["tab"]) == (sheet_id, "Pengukuran")
     assert sent["rows"] == [{"row": 2, "values": ["", "Siti Äminah", "2025-02-03", 8.5, ""]}]
     assert len(sent["request_id"]) == 36 and isinstance(sent["sent_at"], int)
+
+
+def test_a_kader_edit_is_in_the_change_log_even_when_its_post_is_lost(webapp):
+    """The trigger logs an edit before it POSTs: with Tumbuh unreachable, changes still returns the row as it is now,
+    and since the cursor it answered there is nothing new."""
+    b = bridge(webapp)
+    sheet_id = b.setup(None, "Tumbuh - Posyandu Kamboja", [MEASUREMENTS], [KADER],
+                       edit_url="http://127.0.0.1:9/kader-edit")["spreadsheet_id"]  # nothing listens there
+    posts_before = stats(webapp)["edit_posts"]
+
+    answer = kader_types(webapp, sheet_id, "Pengukuran", 3, ["", "Siti Äminah", "2025-02-03", 8.5])
+    since_start = b.changes(sheet_id, 0)
+    since_cursor = b.changes(sheet_id, since_start["cursor"])
+
+    assert answer.json() == {"ok": True, "triggered": True}
+    assert stats(webapp)["edit_posts"] == posts_before + 1  # the POST was tried, and failed
+    assert since_start["rows"] == [
+        {"tab": "Pengukuran", "row": 3, "values": ["", "Siti Äminah", "2025-02-03", 8.5, ""]}]
+    assert since_start["complete"] is True and isinstance(since_start["cursor"], int) and since_start["cursor"] > 0
+    assert since_cursor == {"cursor": since_start["cursor"], "rows": [], "complete": True}
+    assert b.changes(sheet_id, 0, tabs=["Anak"])["rows"] == []
+
+
+def test_a_cursor_that_is_no_integer_is_refused_for_good(webapp):
+    with pytest.raises(BridgePermanent) as refused:
+        bridge(webapp).changes(SHEET_ID, -1)
+    assert refused.value.reason == "bad_since"
 
 
 def test_a_kader_cannot_type_over_a_formula_or_the_header(webapp, receiver):
@@ -365,7 +396,7 @@ def test_the_real_setup_payload_is_taken_and_appends_past_its_prefill_get_its_fo
     before = state(webapp, made["spreadsheet_id"])
     assert b.setup(made["spreadsheet_id"], "Tumbuh - Posyandu Spec", tabs, [KADER]) == made
     assert state(webapp, made["spreadsheet_id"]) == before
-    assert list(before["tabs"]) == [t["name"] for t in tabs]
+    assert list(before["tabs"]) == [t["name"] for t in tabs] + [CHANGE_LOG]
 
     columns = [c.header for c in layout.MEASUREMENT_DATA]
     last = spec.PREFILL_ROWS + 2  # the first sheet row without formulas from setup

@@ -148,3 +148,20 @@ def test_a_deleted_row_is_asked_about_and_restored_or_deleted_by_the_kader(kader
     tick(ports, sheets)
     assert ports.records.run("SELECT count(*) FROM measurements")[0][0] == 0
     assert rows_of(sheets, melati, layout.MEASUREMENTS) == []
+
+
+def test_a_row_rewritten_as_another_child_is_refused_not_taken_as_a_rename(kader, ports, sheets, melati, ani):  # noqa: F811,E501
+    edit(sheets, melati, layout.MEASUREMENTS, None, child_name="Budi", sex="L", birth_date=date(2023, 6, 5),
+         measured_on=date(2025, 3, 10), weight_kg=11, lenhei_cm=82, measure="TB")
+    tick(ports, sheets)
+    tick(ports, sheets)
+    edit(sheets, melati, layout.MEASUREMENTS, 2, child_name="Budi", sex="L", birth_date=date(2023, 6, 5))
+
+    tick(ports, sheets)
+    tick(ports, sheets)
+
+    assert sorted(r[0] for r in ports.records.run("SELECT name FROM children")) == ["Ani", "Budi"]
+    assert "sekarang menyebut anak lain" in cell(sheets, melati, 2, "note")[0]
+    edit(sheets, melati, layout.MEASUREMENTS, 2, child_name="Anita", sex="P", birth_date=date(2024, 1, 3))
+    tick(ports, sheets)  # a plain rename is taken
+    assert sorted(r[0] for r in ports.records.run("SELECT name FROM children")) == ["Anita", "Budi"]

@@ -1,6 +1,7 @@
 """The reconcile's reader through the Sheets API (gspread), against the Node stand-in's values.get on the same
 in-memory spreadsheets the real apps_script/ code writes: it reads what the bridge reads, refuses what it cannot
 read by the bridge's words, and a reconcile through it takes a kader's edit."""
+import itertools
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from tests.integration.test_apps_script_bridge import KADER, bridge, webapp  # n
 pytestmark = pytest.mark.integration
 
 HEADERS = [c.header for c in layout.MEASUREMENT_DATA]
+POSYANDU_IDS = itertools.count(1000)
 TODAY = date(2025, 3, 10)
 
 
@@ -28,7 +30,9 @@ def records(database_url) -> PostgresRecords:
 @pytest.fixture
 def posyandu(records, webapp):  # noqa: F811
     """A posyandu with Ani measured, set up and mirrored through the bridge: (posyandu id, spreadsheet id)."""
-    pid = records.run("INSERT INTO posyandu (name) VALUES ('Melati') RETURNING id")[0][0]
+    # An id of its own: the stand-in lives for the whole module and setup finds a spreadsheet by "posyandu:<id>".
+    pid = records.run("INSERT INTO posyandu (id, name) VALUES (%s, 'Melati') RETURNING id",
+                      (next(POSYANDU_IDS),))[0][0]
     child = records.run("INSERT INTO children (name, sex, birth_date, posyandu_id) VALUES ('Ani', 'F', '2024-01-03', "
                         "%s) RETURNING id", (pid,))[0][0]
     records.run("INSERT INTO measurements (child_id, measured_on, weight_kg, lenhei_cm, measure, source, source_ref) "
@@ -82,3 +86,16 @@ def test_a_reconcile_through_the_api_takes_a_kader_edit(records, webapp, posyand
     done = sheet_edits.reconcile(records, bridge(webapp), sid, TODAY, reader=SheetsApiReader(webapp))
 
     assert done["taken"] == 1 and float(records.run("SELECT weight_kg FROM measurements")[0][0]) == 9.2
+
+
+def test_an_edit_whose_push_failed_is_taken_from_the_change_log_at_the_next_run(records, webapp, posyandu):  # noqa: F811,E501
+    """The trigger logs the edit before its POST; nothing listens at Tumbuh's URL, yet the next run has it."""
+    _, sid = posyandu
+    kader_types(webapp, sid, 2, "weight_kg", "9,3")  # the push goes nowhere (no TUMBUH_EDIT_URL set up)
+
+    first = sheet_edits.catch_up(records, bridge(webapp), TODAY)
+    again = sheet_edits.catch_up(records, bridge(webapp), TODAY)
+
+    assert float(records.run("SELECT weight_kg FROM measurements")[0][0]) == 9.3
+    assert (first["rows"], again["rows"]) == (1, 0)  # the cursor moved on
+    assert records.run("SELECT sheet_cursor FROM posyandu")[0][0] > 0

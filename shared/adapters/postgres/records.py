@@ -552,6 +552,15 @@ class PostgresRecords(Database):
             "ORDER BY max(sheet_reconciled_at) NULLS FIRST LIMIT %s", (float(every_s), limit))
         return [r[0] for r in rows]
 
+    def sheet_cursors(self) -> list[tuple[str, int]]:
+        return [(r[0], int(r[1])) for r in self.run(
+            "SELECT spreadsheet_id, min(sheet_cursor) FROM posyandu WHERE spreadsheet_id IS NOT NULL "
+            "GROUP BY spreadsheet_id ORDER BY spreadsheet_id")]
+
+    def set_sheet_cursor(self, spreadsheet_id: str, cursor: int, reconcile_now: bool = False) -> None:
+        self.run("UPDATE posyandu SET sheet_cursor = %s, sheet_reconciled_at = CASE WHEN %s THEN NULL "
+                 "ELSE sheet_reconciled_at END WHERE spreadsheet_id = %s", (cursor, reconcile_now, spreadsheet_id))
+
     def mark_reconciled(self, spreadsheet_id: str) -> None:
         self.run("UPDATE posyandu SET sheet_reconciled_at = now() WHERE spreadsheet_id = %s", (spreadsheet_id,))
 
