@@ -103,10 +103,10 @@ def start_ticker(scheduler_url: str, log_dir: Path | None) -> threading.Event:
 
     every = float(os.environ.get("SCHEDULER_TICK_S", TICK_S))
     stop = threading.Event()
-    app = build_app()
     if log_dir is not None:  # the simulator owns this terminal: the ticker's own log goes beside the functions'
         log_dir.mkdir(parents=True, exist_ok=True)
-        setup_logging(app.settings.log_level, open(log_dir / "ticker.log", "a", encoding="utf-8"))
+        setup_logging(os.environ.get("LOG_LEVEL", "INFO"), open(log_dir / "ticker.log", "a", encoding="utf-8"))
+    app = build_app()
 
     def tick() -> None:
         while not stop.wait(every):
