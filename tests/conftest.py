@@ -85,6 +85,16 @@ def database_url(server_database_url: str) -> str:
 
 
 @pytest.fixture
+def migrated(database_url: str):
+    """This test's own database with every migration applied, reached as its owner (the migrator)."""
+    from shared.adapters.postgres import PostgresRecords, migrate, url_connector
+
+    db = PostgresRecords(url_connector(database_url))
+    migrate(db)
+    return db
+
+
+@pytest.fixture
 def redis_url() -> str:
     """A Redis database index of its own for this test, flushed before and after."""
     import redis

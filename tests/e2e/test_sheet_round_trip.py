@@ -1,11 +1,9 @@
 """The Sheet round trip with the real parts: the real apps_script/ code served by Node as Google serves the web app,
 the real webhook served by functions-framework. A measurement reaches the posyandu's Sheet through the bridge; a
 kader's edit there fires the edit trigger, whose signed POST reaches /sheet-edits and changes PostgreSQL."""
-import json
 import os
 import shutil
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 import requests
 
 from shared.adapters.apps_script import AppsScriptBridge
-from shared.adapters.postgres import PostgresRecords, migrate, url_connector
+from shared.adapters.postgres import PostgresRecords
 from shared.services import sheet_setup, sheet_sync
 from shared.sheet import layout
 from tests.e2e.servers import serve
@@ -27,10 +25,8 @@ TODAY = date(2025, 3, 10)
 
 
 @pytest.fixture
-def records(database_url) -> PostgresRecords:
-    db = PostgresRecords(url_connector(database_url))
-    migrate(db)
-    return db
+def records(migrated) -> PostgresRecords:
+    return migrated
 
 
 @pytest.fixture

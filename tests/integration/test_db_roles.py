@@ -40,11 +40,9 @@ def _runtime_connector(url):
 
 
 @pytest.fixture
-def owner(database_url) -> PostgresRecords:
+def owner(migrated) -> PostgresRecords:
     """The migrated database, reached as its owner (the migrator)."""
-    db = PostgresRecords(url_connector(database_url))
-    migrate(db)
-    return db
+    return migrated
 
 
 @pytest.fixture

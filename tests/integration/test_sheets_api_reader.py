@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import requests
 
-from shared.adapters.postgres import PostgresRecords, migrate, url_connector
+from shared.adapters.postgres import PostgresRecords
 from shared.adapters.sheets_api import SheetsApiReader, SheetsApiRefused, SheetsApiTransient
 from shared.services import sheet_edits, sheet_setup, sheet_sync
 from shared.sheet import layout
@@ -21,10 +21,8 @@ TODAY = date(2025, 3, 10)
 
 
 @pytest.fixture
-def records(database_url) -> PostgresRecords:
-    db = PostgresRecords(url_connector(database_url))
-    migrate(db)
-    return db
+def records(migrated) -> PostgresRecords:
+    return migrated
 
 
 @pytest.fixture
