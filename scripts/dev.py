@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dev:   {name:<9} {url}/", file=sys.stderr)
         if log_dir is not None:
             print(f"dev: function logs in {log_dir.relative_to(REPO)}/", file=sys.stderr)
-        if running.publish(urls, os.environ.get("DATABASE_URL", "")):
+        # The stores too, so `python -m shared.scheduler tick` and scripts/demo.py find this run's.
+        if running.publish({**urls, "redis_url": os.environ.get("REDIS_URL", "")}, os.environ.get("DATABASE_URL", "")):
             print("dev: talk as another number in a second terminal: .venv/bin/python scripts/simulator.py "
                   "--wa-id 6281200000002", file=sys.stderr)
         else:

@@ -128,6 +128,21 @@ class UnitOfWork(Protocol):
         "no_number", "claim_pending" (not yet confirmed by the parent), "stopped" (STOP), "unreachable",
         "not_sent" (the parent was linked afterwards), or "remeasure" (nothing to tell until it is re-measured)."""
 
+    def due_reminders(self, now: datetime, limit: int) -> list[DueReminder]:
+        """Reminders due by `now`, not sent nor cancelled, locked for this transaction (others skip them)."""
+
+    def finish_reminder(self, reminder_id: int, *, sent_at: datetime | None = None, cancel_reason: str | None = None,
+                        send_after: datetime | None = None) -> None:
+        """A reminder sent, cancelled (with the reason), or moved to a later time."""
+
+    def answer_reminder(self, reminder_id: int, guardian_id: int, answer: str, at: datetime) -> DueReminder | None:
+        """The family's answer to a reminder of theirs ("done", "later", "stop"); the reminder, or None when it is
+        not theirs."""
+
+    def add_reminder(self, child_id: int, guardian_id: int, kind: str, due_on: date, send_after: datetime,
+                     basis_on: date | None) -> bool:
+        """One reminder (False when that child already has that kind on that day)."""
+
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> bool:
         """Add work to the outbox (sent or synced after commit, retried by the scheduler); False when work with
         the same dedupe key was queued before (it is not queued again)."""
@@ -192,6 +207,15 @@ class Records(Protocol):
 
     def posyandu_sheets(self) -> list[tuple[int, str, str | None]]:
         """Every posyandu as (id, name, spreadsheet id or None)."""
+
+    def children_to_plan(self, today: date, limit: int, default_tz: str) -> list[PlanChild]:
+        """Children of consented, reachable families whose reminders were not planned today, the longest-waiting
+        first (a bounded batch; the next run continues)."""
+
+    def plan_reminders(self, reminders: list[tuple[int, int, str, date, datetime, date | None]],
+                       planned: list[int], today: date) -> int:
+        """Store (child, guardian, kind, due_on, send_after, basis_on) reminders, each once, and mark the children
+        planned today; returns how many reminders are new."""
 
     def sheet_keys(self, spreadsheet_id: str) -> tuple[list[int], list[int]]:
         """The ids of the children and measurements that belong in this spreadsheet (what the reconcile expects)."""
@@ -262,6 +286,43 @@ class Conversations(Protocol):
         """Remember an uploaded picture's media id for its content key."""
 
 
+
+
+@dataclass(frozen=True)
+class PlanChild:
+    """What the reminder planner knows of a child of a consented, reachable family."""
+
+    child_id: int
+    guardian_id: int
+    birth_date: date | None
+    last_measured_on: date | None
+    last_tier: str | None  # the advice matrix's tier of that measurement ("routine", "soon", "today", "now")
+    age_given_months: float | None
+    day_of_month: int | None  # the posyandu's day, when known
+    weekday: int | None
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder whose time has come, locked for the sender in its transaction, with what deciding needs."""
+
+    id: int
+    kind: str
+    due_on: date
+    basis_on: date | None
+    child_id: int
+    child_name: str
+    birth_date: date | None
+    guardian_id: int
+    wa_id: str
+    language: str
+    stopped: bool  # STOP: no reminders
+    unreachable: bool  # Meta said the number cannot receive WhatsApp
+    last_inbound_at: datetime | None
+    last_measured_on: date | None
+    time_zone: str
+    posyandu: str
 
 
 @dataclass(frozen=True)

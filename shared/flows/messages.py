@@ -690,6 +690,29 @@ ID: dict[str, str] = {
     "chart_caption_wfl_overweight": "Titik terakhir di antara garis oranye (+2) dan garis merah (+3): gizi lebih.",
     "chart_caption_wfl_obese": "Titik terakhir di atas garis merah (+3): obesitas, bicarakan dengan bidan atau "
                                "kader.",
+    # --- reminders (shared/services/reminders.py) ---
+    "reminder_measurement": "Halo Bunda/Ayah 👋 Sudah waktunya *{name}* ditimbang dan diukur lagi (sekitar {due_on}) "
+                            "di {posyandu}. Menimbang tiap bulan membantu melihat apakah {name} tumbuh dengan baik.",
+    "reminder_recheck": "Halo Bunda/Ayah 👋 Dua minggu lalu hasil ukur *{name}* perlu perhatian. Mohon timbang dan "
+                        "ukur {name} lagi (sekitar {due_on}) di {posyandu} atau puskesmas, agar terlihat apakah sudah "
+                        "membaik.",
+    "reminder_followup": "Halo Bunda/Ayah 👋 Kemarin Tumbuh menyarankan *{name}* dibawa ke puskesmas. Sudah dibawa? "
+                         "Kalau belum, mohon hari ini juga.",
+    "reminder_bulan_penimbangan": "Halo Bunda/Ayah 👋 Februari dan Agustus adalah *Bulan Penimbangan Balita*: semua "
+                                  "balita ditimbang dan diukur, dan mendapat vitamin A. Bawa *{name}* ke {posyandu} "
+                                  "bulan depan, ya.",
+    "reminder_age_out": "Selamat ulang tahun ke-5 untuk *{name}*! 🎉 Tumbuh memantau balita sampai umur 5 tahun, jadi "
+                        "pengingat untuk {name} berhenti di sini. Untuk pemeriksaan selanjutnya, silakan ke puskesmas "
+                        "atau UKS sekolah.",
+    "reminder_posyandu_any": "posyandu",
+    "reminder_button_done": "Sudah timbang",
+    "reminder_button_done_followup": "Sudah ke puskesmas",
+    "reminder_button_later": "Ingatkan besok",
+    "reminder_button_stop": "Berhenti",
+    "reminder_later_ok": "Baik, Tumbuh ingatkan lagi besok tentang {name}. 🙏",
+    "reminder_followup_thanks": "Terima kasih sudah membawa {name} ke puskesmas. 🙏 Ikuti saran bidan atau petugas "
+                                "gizi, dan timbang lagi sesuai jadwal.",
+    "reminder_gone": "Pengingat itu sudah tidak berlaku.",
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Orang tua (WhatsApp)",
     "sheet_by_sheet": "Kader (di Sheet)",
@@ -1379,6 +1402,28 @@ EN: dict[str, str] = {
     "chart_caption_wfl_overweight": "The latest point is between the orange line (+2) and the red line (+3): "
                                     "overweight.",
     "chart_caption_wfl_obese": "The latest point is above the red line (+3): obese, talk with the midwife or cadre.",
+    # --- reminders (shared/services/reminders.py) ---
+    "reminder_measurement": "Hello 👋 It is time for *{name}* to be weighed and measured again (around {due_on}) at "
+                            "{posyandu}. Weighing every month shows whether {name} is growing well.",
+    "reminder_recheck": "Hello 👋 Two weeks ago *{name}*'s measurement needed attention. Please weigh and measure "
+                        "{name} again (around {due_on}) at {posyandu} or the puskesmas, to see whether it is better.",
+    "reminder_followup": "Hello 👋 Yesterday Tumbuh advised taking *{name}* to the puskesmas. Have you been? If not, "
+                         "please go today.",
+    "reminder_bulan_penimbangan": "Hello 👋 February and August are *Weighing Months*: every child under five is "
+                                  "weighed and measured and gets vitamin A. Please bring *{name}* to {posyandu} next "
+                                  "month.",
+    "reminder_age_out": "Happy 5th birthday to *{name}*! 🎉 Tumbuh follows children up to 5 years, so the reminders "
+                        "for {name} end here. For later check-ups, please visit the puskesmas or the school health "
+                        "service.",
+    "reminder_posyandu_any": "the posyandu",
+    "reminder_button_done": "Already weighed",
+    "reminder_button_done_followup": "Been to puskesmas",
+    "reminder_button_later": "Remind me tomorrow",
+    "reminder_button_stop": "Stop",
+    "reminder_later_ok": "All right, Tumbuh will remind you about {name} again tomorrow. 🙏",
+    "reminder_followup_thanks": "Thank you for taking {name} to the puskesmas. 🙏 Follow the midwife's or nutrition "
+                                "officer's advice, and weigh again as scheduled.",
+    "reminder_gone": "That reminder no longer applies.",
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Parent (WhatsApp)",
     "sheet_by_sheet": "Cadre (in the Sheet)",

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shared import charts
-from shared.domain import growth
+from shared.domain import growth, reminders as reminder_rules
 from shared.domain.advice import Urgency
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.flows import engine, parsers
@@ -22,7 +22,7 @@ from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, age_te
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Ports, TurnStart, UnitOfWork
-from shared.services import assessing, kader as kader_day, results
+from shared.services import assessing, kader as kader_day, reminders, results
 from shared.services.replies import to_messages
 from shared.whatsapp.outgoing import Template, Text
 from shared.whatsapp.payloads import build_message, is_buttons
@@ -305,6 +305,8 @@ class Dialogue:
         word, rid = self.word(), self.msg.reply_id
         if rid.startswith("claim:"):
             return self.answer_claim(rid)
+        if rid.startswith("remind:"):
+            return self.answer_reminder(rid)
         if self.known_guardian.consent_version != CONSENT_VERSION and word not in ("delete", "my_data") and \
                 not (self.state is not None and self.state.flow == "confirm_delete"):
             return self.consent_turn()  # a new consent text: nothing else until the family has read it
@@ -374,6 +376,31 @@ class Dialogue:
         assert turn.state is not None  # measuring always opens with "which child?"
         self.apply(engine.advance(KADER_MEASURE, turn.state, self.msg.text, self.ctx()))
         self.audit_kader_reads()
+
+    def answer_reminder(self, rid: str) -> None:
+        """A tap under a reminder (or its template's quick reply): *Sudah timbang* starts measuring that child,
+        *Sudah ke puskesmas* is thanked, *Ingatkan besok* plans it again for tomorrow, *Berhenti* asks to confirm
+        STOP. A reminder that is not this family's, or unknown, is said to no longer apply."""
+        _, answer, raw = (rid.split(":", 2) + ["", ""])[:3]
+        r = self.tx.answer_reminder(int(raw), self.known_guardian.id, answer, self.now) \
+            if raw.isdigit() and answer in reminders.ANSWERS else None
+        if r is None:
+            self.say("reminder_gone")
+            return self.menu()
+        if answer == "stop":
+            return self.word_stop()
+        if answer == "later":
+            tomorrow = self.today + timedelta(days=1)
+            start, _ = reminder_rules.send_window(tomorrow, r.time_zone)
+            self.tx.add_reminder(r.child_id, r.guardian_id, r.kind, tomorrow, start, r.basis_on)
+            self.say("reminder_later_ok", name=r.child_name)
+            return None
+        if r.kind == "followup":
+            self.say("reminder_followup_thanks", name=r.child_name)
+            return self.menu()
+        if not any(c.id == r.child_id for c in self.children):
+            return self.menu()
+        return self.apply(engine.start(MEASURE, self.ctx(), {"child_id": r.child_id}))
 
     def answer_sheet_delete(self, rid: str) -> None:
         """A kader's answer to "this row was deleted in the Sheet: delete it from Tumbuh too?" (sheet_edits asks):

@@ -11,30 +11,32 @@ from zoneinfo import ZoneInfo
 
 from shared.errors import TransientError
 from shared.ports import Running
-from shared.services import retention, sheet_edits, sheet_sync
+from shared.services import reminders, retention, sheet_edits, sheet_sync
 from shared.services.delivery import TASK_ROWS_MAX, deliver_due, send_rows
 
 log = logging.getLogger(__name__)
 
 
 def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
-    """One scheduler tick: send replies whose first attempt failed, mirror waiting rows into the posyandu Sheets,
-    purge by the retention policy once a day, then report; 503 (retry) when a store is down.
-
-    Reminders land here with their issue.
-    """
+    """One scheduler tick: plan and queue the reminders that are due, send what waits in the outbox (replies whose
+    first attempt failed, reminders), mirror waiting rows into the posyandu Sheets, purge by the retention policy
+    once a day, then report; 503 (retry) when a store is down. `now` may pretend another time (the tick command's
+    --now); the outbox's own schedule follows the database's clock."""
     health = app.health()
     if not health["ok"]:
         return {"ok": False, "health": health}, 503
     now = now or datetime.now(timezone.utc)
     ports = app.ports
+    today = now.astimezone(ZoneInfo(ports.tz)).date()
+    # Reminders first: what is due now is queued, and sent by this same run's delivery.
+    planned = reminders.plan(ports.records, today, ports.tz)
+    reminded = reminders.send_due(ports, now)
     try:
         sent = deliver_due(ports, now)
         stopped = None
     except TransientError as exc:  # the Graph API is still down: the rows stay due, next tick tries again
         sent, stopped = 0, type(exc).__name__
     # The Sheet's own failures stay with its rows (back-off in the outbox); they never stop the tick.
-    today = now.astimezone(ZoneInfo(ports.tz)).date()
     sheet = None
     if ports.sheets is not None:
         sheet = sheet_sync.flush(ports.records, ports.sheets, today)
@@ -51,9 +53,10 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
         purged = retention.purge(ports.records, now)
     pending = ports.records.outbox_pending()
     summary = {"ok": True, "health": health, "outbox_pending": pending,
-               "ran": ["deliver_replies"] + (["sheet_flush"] if sheet is not None else [])
+               "ran": ["plan_reminders", "send_reminders", "deliver_replies"]
+               + (["sheet_flush"] if sheet is not None else [])
                + (["retention_purge"] if purged is not None else []),
-               "replies_sent": sent}
+               "replies_sent": sent, "reminders": {"planned": planned, "decided": reminded}}
     if sheet is not None:
         summary["sheet"] = sheet
     if purged is not None:

@@ -12,7 +12,7 @@ from shared.adapters.postgres.connections import Database, query
 from shared.domain.model import DELIVERY_STATUS_RANK, Arrival, Child, Guardian, Measurement, Staff
 from shared.domain.recap import RecapChild, RecapMeasurement
 from shared.errors import TransientError
-from shared.ports import SheetChild, SheetItems, SheetMeasurement
+from shared.ports import DueReminder, PlanChild, SheetChild, SheetItems, SheetMeasurement
 
 # Statuses arrive out of order: a stored one is replaced only by a higher rank (the rank lives in the domain).
 _RANK_SQL = "CASE status " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in DELIVERY_STATUS_RANK.items()) + " END"
@@ -114,7 +114,9 @@ class PgUnitOfWork:
             "  json_build_object('child_id', child_id, 'measurement_id', id), 'measurement:' || id FROM m "
             "  ON CONFLICT (dedupe_key) DO NOTHING), "
             "a AS (INSERT INTO audit_log (actor, action, entity, entity_id, detail) "
-            "  SELECT %s, 'measurement.create', 'measurement', id, %s FROM m) "
+            "  SELECT %s, 'measurement.create', 'measurement', id, %s FROM m), "
+            # The child's reminders are planned again from this measurement at the next scheduler run.
+            "p AS (UPDATE children SET reminders_planned_on = NULL WHERE id IN (SELECT child_id FROM m)) "
             "SELECT id FROM m",
             (m.child_id, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure, m.headc_cm, m.armc_cm, m.oedema,
              source, source_ref, entered_by_staff, list(m.flags), json.dumps(m.assessment), m.review,
@@ -388,6 +390,39 @@ class PgUnitOfWork:
             {"posyandu": posyandu_id, "on": on, "limit": limit})
         return [(Child(*r[:6]), _measurement(*r[6:19]), r[19]) for r in rows]
 
+    _DUE = ("r.id, r.kind, r.due_on, r.basis_on, c.id, c.name, c.birth_date, g.id, g.wa_id, g.language, "
+            "g.opted_out_at IS NOT NULL, g.unreachable_at IS NOT NULL, g.last_inbound_at, "
+            "(SELECT max(measured_on) FROM measurements WHERE child_id = c.id), coalesce(p.time_zone, 'Asia/Jakarta'), "
+            "coalesce(p.name, '')")
+    _DUE_FROM = ("FROM reminders r JOIN children c ON c.id = r.child_id JOIN guardians g ON g.id = r.guardian_id "
+                 "LEFT JOIN posyandu p ON p.id = c.posyandu_id")
+
+    def due_reminders(self, now: datetime, limit: int) -> list[DueReminder]:
+        rows = self._all(f"SELECT {self._DUE} {self._DUE_FROM} WHERE r.sent_at IS NULL AND r.cancelled_at IS NULL "
+                         "AND r.send_after <= %s ORDER BY r.send_after, r.id LIMIT %s FOR UPDATE OF r SKIP LOCKED",
+                         (now, limit))
+        return [DueReminder(*r) for r in rows]
+
+    def finish_reminder(self, reminder_id: int, *, sent_at: datetime | None = None, cancel_reason: str | None = None,
+                        send_after: datetime | None = None) -> None:
+        self._exec("UPDATE reminders SET sent_at = coalesce(%s, sent_at), "
+                   "cancelled_at = CASE WHEN %s::text IS NULL THEN cancelled_at ELSE now() END, "
+                   "cancel_reason = coalesce(%s, cancel_reason), send_after = coalesce(%s, send_after) WHERE id = %s",
+                   (sent_at, cancel_reason, cancel_reason, send_after, reminder_id))
+
+    def answer_reminder(self, reminder_id: int, guardian_id: int, answer: str, at: datetime) -> DueReminder | None:
+        row = self._one(
+            f"WITH a AS (UPDATE reminders SET answered_at = %s, answer = %s WHERE id = %s AND guardian_id = %s "
+            f"RETURNING id) SELECT {self._DUE} {self._DUE_FROM} WHERE r.id IN (SELECT id FROM a)",
+            (at, answer, reminder_id, guardian_id))
+        return DueReminder(*row) if row else None
+
+    def add_reminder(self, child_id: int, guardian_id: int, kind: str, due_on: date, send_after: datetime,
+                     basis_on: date | None) -> bool:
+        return self._exec("INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after, basis_on) "
+                          "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (child_id, kind, due_on) DO NOTHING",
+                          (child_id, guardian_id, kind, due_on, send_after, basis_on)) > 0
+
     def queue(self, kind: str, payload: dict, dedupe_key: str | None = None) -> bool:
         return self._exec("INSERT INTO outbox (kind, payload, dedupe_key) VALUES (%s, %s, %s) "
                           "ON CONFLICT (dedupe_key) DO NOTHING", (kind, json.dumps(payload), dedupe_key)) > 0
@@ -537,6 +572,35 @@ class PostgresRecords(Database):
         measurements = [SheetMeasurement(_measurement(*r[:13]), children[r[0]].child, children[r[0]].spreadsheet_id,
                                          r[13], r[14] == "sheet") for r in measured if r[0] in children]
         return SheetItems(list(children.values()), measurements)
+
+    def children_to_plan(self, today: date, limit: int, default_tz: str) -> list[PlanChild]:
+        # The latest trusted measurement of each child (a value waiting for a re-measure is not a basis).
+        rows = self.run(
+            "SELECT c.id, c.guardian_id, c.birth_date, lm.measured_on, lm.assessment->>'tier', lm.age_months_given, "
+            "  p.day_of_month, p.weekday, coalesce(p.time_zone, %s) "
+            "FROM children c JOIN guardians g ON g.id = c.guardian_id LEFT JOIN posyandu p ON p.id = c.posyandu_id "
+            "LEFT JOIN LATERAL (SELECT measured_on, assessment, age_months_given FROM measurements m "
+            "  WHERE m.child_id = c.id AND (m.review IS NULL OR m.review = 'confirmed') "
+            "  ORDER BY measured_on DESC, id DESC LIMIT 1) lm ON true "
+            "WHERE (c.reminders_planned_on IS NULL OR c.reminders_planned_on < %s) "
+            "  AND g.opted_out_at IS NULL AND g.unreachable_at IS NULL "
+            "ORDER BY c.reminders_planned_on NULLS FIRST, c.id LIMIT %s", (default_tz, today, limit))
+        return [PlanChild(r[0], r[1], r[2], r[3], r[4], _float(r[5]), r[6], r[7], r[8]) for r in rows]
+
+    def plan_reminders(self, reminders: list[tuple[int, int, str, date, datetime, date | None]],
+                       planned: list[int], today: date) -> int:
+        # One statement: the reminders and the children's planned day commit together.
+        new = self.run(
+            "WITH r AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::date[], "
+            "  %s::timestamptz[], %s::date[]) AS t(child_id, guardian_id, kind, due_on, send_after, basis_on)), "
+            "i AS (INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after, basis_on) "
+            "  SELECT * FROM r ON CONFLICT (child_id, kind, due_on) DO NOTHING RETURNING 1), "
+            "p AS (UPDATE children SET reminders_planned_on = %s WHERE id = ANY(%s)) "
+            "SELECT count(*) FROM i",
+            ([r[0] for r in reminders], [r[1] for r in reminders], [r[2] for r in reminders],
+             [r[3] for r in reminders], [r[4] for r in reminders], [r[5] for r in reminders], today,
+             [int(i) for i in planned]))
+        return int(new[0][0])
 
     def sheet_keys(self, spreadsheet_id: str) -> tuple[list[int], list[int]]:
         rows = self.run(

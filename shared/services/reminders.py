@@ -1,0 +1,123 @@
+"""Reminders: planned from the rules (shared.domain.reminders), sent through the outbox, exactly once.
+
+Each scheduler run does a bounded amount of each step, and the next run continues:
+- `plan`: children whose reminders were not planned today (a new measurement clears that), in a batch; their due
+  reminders are stored, one per (child, kind, day) by the table's unique key, so two planners at once, or a run
+  retried, store each reminder once.
+- `send_due`: reminders whose time has come, locked with FOR UPDATE SKIP LOCKED in one transaction that also queues
+  the message (dedupe key reminder:<id>) and marks the reminder sent: two senders at once never take the same one,
+  and a sender killed half-way leaves its batch untouched for the next. The outbox sends them (delivery.py).
+  A reminder is cancelled, with the reason, for a family that said STOP or cannot receive WhatsApp, for a child
+  measured again since it was planned, and when it is more than a week late (the next one is planned instead).
+  It waits while the person is in a conversation (never cut into one), and outside local daytime.
+Inside the 24-hour window it is a message with buttons; outside it, the approved template with the same quick
+replies (docs/whatsapp-templates.md). The answers come back to the conversation (remind:done/later/stop:<id>).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from shared.domain import reminders as rules
+from shared.flows.messages import MESSAGES, birth_date_text, fmt, render
+from shared.ports import DueReminder, Ports, Records
+from shared.whatsapp.outgoing import Button, Buttons, Template, Text
+from shared.whatsapp.payloads import build_message
+
+log = logging.getLogger(__name__)
+
+PLAN_BATCH = 2000  # children planned per scheduler run
+SEND_BATCH = 200  # reminders decided per run (each a few milliseconds; the outbox sends them at its own pace)
+BUSY_RETRY = timedelta(minutes=15)  # a person in a conversation is asked again after this
+LATE_AFTER = timedelta(days=7)  # a reminder this late is no longer useful: the next one is planned instead
+WINDOW = timedelta(hours=24)  # Meta's customer-service window
+BASED_ON_MEASUREMENT = frozenset({"measurement", "recheck", "followup"})  # cancelled when measured again
+ANSWERS = ("done", "later", "stop")
+TEMPLATES = {  # the approved utility template of each kind (docs/whatsapp-templates.md)
+    "measurement": "pengingat_timbang",
+    "recheck": "pengingat_ukur_ulang",
+    "followup": "tindak_lanjut_puskesmas",
+    "bulan_penimbangan": "bulan_penimbangan",
+    "age_out": "pemantauan_selesai",
+}
+NO_BUTTONS = frozenset({"age_out"})  # a goodbye asks nothing
+
+
+def plan(records: Records, today: date, default_tz: str, limit: int = PLAN_BATCH) -> dict:
+    """Plan the reminders of the next batch of children; returns {"children", "new"}."""
+    children = records.children_to_plan(today, limit, default_tz)
+    rows = []
+    for c in children:
+        facts = rules.ChildFacts(c.child_id, c.birth_date, c.last_measured_on, c.last_tier, c.age_given_months)
+        for due in rules.due_reminders(facts, rules.PosyanduDay(c.day_of_month, c.weekday), today):
+            start, _ = rules.send_window(due.due_on, c.time_zone)
+            basis = c.last_measured_on if due.kind in BASED_ON_MEASUREMENT else None
+            rows.append((c.child_id, c.guardian_id, due.kind, due.due_on, start, basis))
+    new = records.plan_reminders(rows, [c.child_id for c in children], today) if children else 0
+    return {"children": len(children), "new": new}
+
+
+def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
+    """Decide the reminders whose time has come: queue the message, wait, or cancel; returns counts."""
+    counts = {"queued": 0, "waiting": 0, "cancelled": 0}
+    with ports.records.transaction() as tx:
+        for r in tx.due_reminders(now, limit):
+            reason = _cancel_reason(r, now)
+            if reason:
+                tx.finish_reminder(r.id, cancel_reason=reason)
+                counts["cancelled"] += 1
+                continue
+            later = _not_now(ports, r, now)
+            if later is not None:
+                tx.finish_reminder(r.id, send_after=later)
+                counts["waiting"] += 1
+                continue
+            tx.queue("send", {"to": r.wa_id, "body": build_message(r.wa_id, message(r, now)), "kind": "reminder",
+                              "guardian_id": r.guardian_id, "lang": r.language}, dedupe_key=f"reminder:{r.id}")
+            tx.finish_reminder(r.id, sent_at=now)
+            tx.audit("scheduler", "reminder.send", "child", r.child_id, {"kind": r.kind, "reminder": r.id})
+            counts["queued"] += 1
+    return counts
+
+
+def _cancel_reason(r: DueReminder, now: datetime) -> str | None:
+    if r.stopped:
+        return "stop"
+    if r.unreachable:
+        return "unreachable"
+    if r.basis_on is not None and r.last_measured_on is not None and r.last_measured_on > r.basis_on:
+        return "measured"
+    if now.astimezone(ZoneInfo(r.time_zone)).date() - r.due_on > LATE_AFTER:
+        return "late"
+    return None
+
+
+def _not_now(ports: Ports, r: DueReminder, now: datetime) -> datetime | None:
+    """When to try again, or None to send now: outside local daytime, or while the person is in a conversation."""
+    if not rules.is_sendable_now(now, r.time_zone):
+        return rules.next_send_time(now, r.time_zone)
+    if ports.conversations.load(r.wa_id) is not None:
+        return rules.next_send_time(now + BUSY_RETRY, r.time_zone)
+    return None
+
+
+def message(r: DueReminder, now: datetime) -> Text | Buttons | Template:
+    """The reminder as the family receives it: with buttons inside the 24-hour window, else the template."""
+    facts = {"name": r.child_name, "due_on": r.due_on, "posyandu": r.posyandu or render("reminder_posyandu_any",
+                                                                                       r.language),
+             "birth_date": birth_date_text(r.birth_date)}
+    replies = () if r.kind in NO_BUTTONS else tuple(f"remind:{a}:{r.id}" for a in ANSWERS)
+    if r.last_inbound_at is None or now - r.last_inbound_at > WINDOW:
+        return Template(TEMPLATES[r.kind], r.language, (r.child_name, fmt(r.due_on, r.language)), replies)
+    body = render(f"reminder_{r.kind}", r.language, **facts)
+    if not replies:
+        return Text(body)
+    return Buttons(body, tuple(Button(rid, render(_button_key(a, r.kind, r.language), r.language))
+                               for rid, a in zip(replies, ANSWERS)))
+
+
+def _button_key(answer: str, kind: str, lang: str) -> str:
+    """A button's words: the kind's own where it has them ("Sudah ke puskesmas"), else the common ones."""
+    own = f"reminder_button_{answer}_{kind}"
+    return own if own in MESSAGES[lang] else f"reminder_button_{answer}"

@@ -1,0 +1,155 @@
+"""Reminders on real PostgreSQL and Redis: planned once, sent once in local daytime, never to a family that said
+STOP, never into a conversation, cancelled when the child was measured since; the family's taps are understood."""
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from shared.services import reminders
+from tests.integration.conftest import Chat
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+MEASURED = date(2025, 3, 10)  # the integration chats' day: Ani is measured then
+MONTH_LATER = datetime(2025, 4, 10, 2, 0, tzinfo=timezone.utc)  # 09:00 WIB, a month later
+
+
+@pytest.fixture
+def family(consented, ports) -> Chat:
+    """A family whose daughter Ani (born 3 Jan 2024) was weighed on 10 March 2025."""
+    consented.say("cewek lahir 3-1-2024 bb 8,0 pb 70")
+    for said in ("Ani", "@date:today", "@skip", "@skip"):
+        consented.say(reply_id=said[1:]) if said.startswith("@") else consented.say(said)
+    assert consented.say(reply_id="no")[0] == "result_header"
+    return consented
+
+
+def tick(ports, now: datetime) -> dict:
+    today = now.astimezone(timezone(timedelta(hours=7))).date()
+    return {"plan": reminders.plan(ports.records, today, ports.tz), "sent": reminders.send_due(ports, now)}
+
+
+def reminder_rows(ports):
+    return ports.records.run("SELECT kind, due_on, sent_at IS NOT NULL, cancel_reason FROM reminders ORDER BY id")
+
+
+def queued(ports):
+    return [r[0] for r in ports.records.run("SELECT payload FROM outbox WHERE kind = 'send' "
+                                            "AND payload->>'kind' = 'reminder' ORDER BY id")]
+
+
+def test_a_month_after_the_weighing_the_family_gets_one_reminder_with_quick_replies(family, ports):
+    tick(ports, MONTH_LATER - timedelta(days=7))  # planned a week ahead, not sent before its day
+    assert queued(ports) == []
+
+    first = tick(ports, MONTH_LATER)
+    again = tick(ports, MONTH_LATER + timedelta(minutes=5))
+
+    assert first["sent"]["queued"] == 1 and again["sent"]["queued"] == 0
+    assert reminder_rows(ports) == [["measurement", date(2025, 4, 10), True, None]]
+    body = queued(ports)[0]["body"]
+    # A month since the family last wrote: outside the 24-hour window, so the approved template.
+    assert body["type"] == "template" and body["template"]["name"] == "pengingat_timbang"
+    rid = ports.records.run("SELECT id FROM reminders")[0][0]
+    buttons = [c["parameters"][0]["payload"] for c in body["template"]["components"] if c["type"] == "button"]
+    assert buttons == [f"remind:done:{rid}", f"remind:later:{rid}", f"remind:stop:{rid}"]
+
+
+def test_inside_the_window_it_is_a_message_with_buttons(family, ports):
+    ports.records.run("UPDATE guardians SET last_inbound_at = %s", (MONTH_LATER - timedelta(hours=2),))
+
+    tick(ports, MONTH_LATER)
+
+    body = queued(ports)[0]["body"]
+    assert body["type"] == "interactive" and "Ani" in body["interactive"]["body"]["text"]
+    assert [b["reply"]["title"] for b in body["interactive"]["action"]["buttons"]] == \
+        ["Sudah timbang", "Ingatkan besok", "Berhenti"]
+
+
+def test_two_schedulers_at_once_send_each_reminder_once(family, ports):
+    tick(ports, MONTH_LATER - timedelta(days=1))
+    results = []
+
+    def run():
+        results.append(reminders.send_due(ports, MONTH_LATER))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    assert sorted(r["queued"] for r in results) == [0, 1] and len(queued(ports)) == 1
+
+
+def test_at_night_and_in_a_conversation_it_waits(family, ports):
+    night = datetime(2025, 4, 10, 15, 0, tzinfo=timezone.utc)  # 22:00 WIB
+    tick(ports, night)
+    assert queued(ports) == [] and ports.records.run("SELECT send_after FROM reminders")[0][0] == \
+        datetime(2025, 4, 11, 1, 0, tzinfo=timezone.utc)  # 08:00 WIB the next morning
+
+    ports.conversations.save(family.wa_id, {"flow": "measure", "step": "weight", "slots": {}})
+    assert tick(ports, datetime(2025, 4, 11, 2, 0, tzinfo=timezone.utc))["sent"] == \
+        {"queued": 0, "waiting": 1, "cancelled": 0}
+    ports.conversations.forget(family.wa_id)
+    assert tick(ports, datetime(2025, 4, 11, 3, 0, tzinfo=timezone.utc))["sent"]["queued"] == 1
+
+
+def test_stop_and_a_new_measurement_cancel_with_the_reason(family, ports):
+    tick(ports, MONTH_LATER - timedelta(days=1))
+    ports.records.run("UPDATE reminders SET send_after = %s", (MONTH_LATER,))
+    assert family.say("STOP") == ["confirm_stop"]
+    family.say(reply_id="yes")
+
+    tick(ports, MONTH_LATER)
+
+    assert reminder_rows(ports) == [["measurement", date(2025, 4, 10), False, "stop"]]
+    ports.records.run("UPDATE guardians SET opted_out_at = NULL")
+    ports.records.run("INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after, basis_on) "
+                      "SELECT id, guardian_id, 'recheck', '2025-03-14', %s, '2025-03-01' FROM children",
+                      (MONTH_LATER - timedelta(days=27),))  # planned from 1 March; Ani was measured on the 10th
+    ports.records.run("INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after, basis_on) "
+                      "SELECT id, guardian_id, 'recheck', '2025-03-24', %s, '2025-03-10' FROM children",
+                      (MONTH_LATER,))  # due 17 days ago (the scheduler was down): the next one is planned instead
+    tick(ports, MONTH_LATER)
+    assert reminder_rows(ports)[-2:] == [["recheck", date(2025, 3, 14), False, "measured"],
+                                         ["recheck", date(2025, 3, 24), False, "late"]]
+
+
+def test_the_familys_taps_measure_snooze_or_stop(family, ports):
+    ports.records.run("UPDATE guardians SET last_inbound_at = %s", (MONTH_LATER - timedelta(hours=1),))
+    tick(ports, MONTH_LATER)
+    rid = ports.records.run("SELECT id FROM reminders")[0][0]
+    family.now = MONTH_LATER
+
+    assert family.say(reply_id=f"remind:later:{rid}") == ["reminder_later_ok"]
+    assert reminder_rows(ports)[-1][:2] == ["measurement", date(2025, 4, 11)]
+    assert family.say(reply_id=f"remind:done:{rid}") == ["ask_measured_on"]  # measuring Ani, no name asked
+    assert family.say("BATAL")[0] != "reminder_gone"
+    assert family.say(reply_id=f"remind:stop:{rid}") == ["confirm_stop"]
+    assert family.say(reply_id="remind:done:999999") == ["reminder_gone", "menu"]
+    assert ports.records.run("SELECT answer FROM reminders WHERE id = %s", (rid,)) == [["stop"]]
+
+
+def test_the_tick_command_runs_a_scheduler_tick_at_a_pretended_time(family, ports, database_url, redis_url,
+                                                                    tmp_path):
+    """`python -m shared.scheduler tick --now ...`: the documented way to see a reminder without waiting a month."""
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "TUMBUH_ENV": "local",
+           "SHEET_DIR": str(tmp_path / "sheets"), "WHATSAPP_API_URL": "http://127.0.0.1:9/v21.0", "TASKS_QUEUE": ""}
+
+    done = subprocess.run([sys.executable, "-m", "shared.scheduler", "tick", "--now", "2025-04-10T09:00+07:00"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    naive = subprocess.run([sys.executable, "-m", "shared.scheduler", "tick", "--now", "2025-04-10T09:00"],
+                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["reminders"]["decided"]["queued"] == 1
+    assert len(queued(ports)) == 1
+    assert naive.returncode == 2 and "time zone" in naive.stderr
