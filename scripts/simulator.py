@@ -71,12 +71,17 @@ def text_payload(wa_id: str, phone_number_id: str, text: str, now: int | None = 
 
 
 def reply_payload(wa_id: str, phone_number_id: str, kind: str, choice_id: str, title: str) -> dict:
-    """A webhook envelope for a tapped reply button ('button_reply') or list row ('list_reply')."""
+    """A webhook envelope for a tapped reply button ('button_reply'), list row ('list_reply') or a template's
+    quick-reply button ('button': Meta sends its payload and text)."""
     envelope = text_payload(wa_id, phone_number_id, "")
     message = envelope["entry"][0]["changes"][0]["value"]["messages"][0]
     del message["text"]
-    message["type"] = "interactive"
-    message["interactive"] = {"type": kind, kind: {"id": choice_id, "title": title}}
+    if kind == "button":
+        message["type"] = "button"
+        message["button"] = {"payload": choice_id, "text": title}
+    else:
+        message["type"] = "interactive"
+        message["interactive"] = {"type": kind, kind: {"id": choice_id, "title": title}}
     return envelope
 
 
@@ -122,9 +127,14 @@ def show(sent: dict) -> list[tuple[str, str, str]]:
             choices = [("list_reply", r["id"], r["title"]) for sec in inter["action"]["sections"] for r in sec["rows"]]
     elif kind == "image":
         body = f"[gambar disimpan di {sent.get('media_path', '?')}] {payload['image'].get('caption', '')}"
-    elif kind == "template":
+    elif kind == "template":  # its words are Meta's approved text (docs/whatsapp-templates.md): shown by name
         tpl = payload["template"]
-        body = f"[template {tpl['name']} ({tpl['language']['code']})] {json.dumps(tpl.get('components', []))}"
+        parts = tpl.get("components", [])
+        params = [p.get("text", "") for c in parts if c.get("type") == "body" for p in c.get("parameters", [])]
+        body = f"[template {tpl['name']} ({tpl['language']['code']})] " + " | ".join(params)
+        choices = [("button", p["payload"], f"tombol {c.get('index', i)}: {p['payload']}")
+                   for i, c in enumerate(c for c in parts if c.get("type") == "button")
+                   for p in c.get("parameters", []) if p.get("type") == "payload"]
     else:
         body = json.dumps(payload, ensure_ascii=False)
     print("Tumbuh> " + body.replace("\n", "\n        "))
