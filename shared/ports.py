@@ -135,6 +135,13 @@ class UnitOfWork(Protocol):
                         send_after: datetime | None = None) -> None:
         """A reminder sent, cancelled (with the reason), or moved to a later time."""
 
+    def unanswered_followups(self, sent_before: datetime, limit: int) -> list[tuple[int, Child, date | None]]:
+        """Follow-ups ("been to the puskesmas?") sent before a time, unanswered and not yet passed on, locked for this
+        transaction: (reminder id, the child, the measurement's day it follows)."""
+
+    def mark_escalated(self, reminder_id: int, at: datetime) -> None:
+        """Record that an unanswered follow-up was passed on to the posyandu's staff."""
+
     def answer_reminder(self, reminder_id: int, guardian_id: int, answer: str, at: datetime) -> DueReminder | None:
         """The family's answer to a reminder of theirs ("done", "later", "stop"); the reminder, or None when it is
         not theirs."""
@@ -174,6 +181,10 @@ class Records(Protocol):
 
     def recorded(self, wamid: str) -> bool:
         """Whether a message id is recorded: its turn committed (the permanent record; a Redis claim is a lease)."""
+
+    def refuse_reminders(self, guardian_id: int) -> None:
+        """Meta says the person stopped this business's marketing messages (131050): no reminders any more, and the
+        pending ones are cancelled with the reason."""
 
     def mark_unreachable(self, guardian_id: int) -> None:
         """Meta says this guardian's number cannot receive WhatsApp messages (131026)."""
@@ -318,7 +329,7 @@ class DueReminder:
     wa_id: str
     language: str
     stopped: bool  # STOP: no reminders
-    unreachable: bool  # Meta said the number cannot receive WhatsApp
+    unreachable: bool  # Meta said the number cannot receive WhatsApp, or it stopped business messages
     last_inbound_at: datetime | None
     last_measured_on: date | None
     time_zone: str

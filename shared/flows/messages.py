@@ -713,6 +713,9 @@ ID: dict[str, str] = {
     "reminder_followup_thanks": "Terima kasih sudah membawa {name} ke puskesmas. 🙏 Ikuti saran bidan atau petugas "
                                 "gizi, dan timbang lagi sesuai jadwal.",
     "reminder_gone": "Pengingat itu sudah tidak berlaku.",
+    "staff_notice_followup": "🔔 *{name}* ({birth_date}), Posyandu {posyandu}: hasil ukur {measured_on} menyarankan "
+                             "ke puskesmas hari itu juga. Kemarin Tumbuh menanyakan apakah sudah dibawa, tetapi "
+                             "keluarga belum menjawab. Mohon hubungi keluarganya.",
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Orang tua (WhatsApp)",
     "sheet_by_sheet": "Kader (di Sheet)",
@@ -1424,6 +1427,9 @@ EN: dict[str, str] = {
     "reminder_followup_thanks": "Thank you for taking {name} to the puskesmas. 🙏 Follow the midwife's or nutrition "
                                 "officer's advice, and weigh again as scheduled.",
     "reminder_gone": "That reminder no longer applies.",
+    "staff_notice_followup": "🔔 *{name}* ({birth_date}), Posyandu {posyandu}: the measurement of {measured_on} "
+                             "advised the puskesmas that same day. Yesterday Tumbuh asked whether the child was taken, "
+                             "but the family has not answered. Please contact the family.",
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Parent (WhatsApp)",
     "sheet_by_sheet": "Cadre (in the Sheet)",

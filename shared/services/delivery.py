@@ -18,7 +18,8 @@ from shared import charts
 from shared.errors import PermanentError, TransientError
 from shared.flows.messages import DEFAULT_LANGUAGE, render
 from shared.ports import Ports
-from shared.whatsapp.errors import MEDIA_GONE_CODES, OutsideWindow, Unreachable, WhatsAppPermanent
+from shared.whatsapp.errors import (MEDIA_GONE_CODES, OutsideWindow, StoppedBusinessMessages, Unreachable,
+                                    WhatsAppPermanent)
 from shared.whatsapp.outgoing import Image, Template, Text
 from shared.whatsapp.payloads import build_message, with_image_header
 
@@ -108,6 +109,8 @@ def send_rows(ports: Ports, leased: list[tuple[int, dict]], now: datetime, later
                                                                 "code": getattr(exc, "code", None)}})
             if isinstance(exc, Unreachable) and payload.get("guardian_id"):
                 ports.records.mark_unreachable(payload["guardian_id"])
+            if isinstance(exc, StoppedBusinessMessages) and payload.get("guardian_id"):
+                ports.records.refuse_reminders(payload["guardian_id"])
             ports.records.finish_outbox(row_id, ok=False, error=type(exc).__name__, retry_in_s=None)
             continue
         # Marked at once, one statement per send rather than one per turn: Meta's send has no idempotency key, so

@@ -32,6 +32,7 @@ SEND_BATCH = 200  # reminders decided per run (each a few milliseconds; the outb
 BUSY_RETRY = timedelta(minutes=15)  # a person in a conversation is asked again after this
 LATE_AFTER = timedelta(days=7)  # a reminder this late is no longer useful: the next one is planned instead
 WINDOW = timedelta(hours=24)  # Meta's customer-service window
+ESCALATE_AFTER = timedelta(hours=24)  # a follow-up unanswered this long goes to the posyandu's kader and bidan
 BASED_ON_MEASUREMENT = frozenset({"measurement", "recheck", "followup"})  # cancelled when measured again
 ANSWERS = ("done", "later", "stop")
 TEMPLATES = {  # the approved utility template of each kind (docs/whatsapp-templates.md)
@@ -79,6 +80,26 @@ def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
             tx.audit("scheduler", "reminder.send", "child", r.child_id, {"kind": r.kind, "reminder": r.id})
             counts["queued"] += 1
     return counts
+
+
+def pass_on_unanswered(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> int:
+    """A follow-up ("sudah dibawa ke puskesmas?") unanswered for a day is passed on, once, to the kader and bidan of
+    the child's posyandu, who can call the family; returns how many follow-ups were passed on."""
+    passed = 0
+    with ports.records.transaction() as tx:
+        for reminder_id, child, measured_on in tx.unanswered_followups(now - ESCALATE_AFTER, limit):
+            staff = tx.staff_of_posyandu(child.posyandu_id) if child.posyandu_id else []
+            posyandu = tx.posyandu_name(child.posyandu_id) if child.posyandu_id else ""
+            for s in staff:
+                notice = Text(render("staff_notice_followup", s.language, name=child.name, posyandu=posyandu,
+                                     birth_date=birth_date_text(child.birth_date), measured_on=measured_on or "–"))
+                tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, notice), "kind": "staff_notice",
+                                  "guardian_id": None, "lang": s.language},
+                         dedupe_key=f"followup:{reminder_id}:s{s.id}")
+            tx.mark_escalated(reminder_id, now)
+            tx.audit("scheduler", "reminder.pass_on", "child", child.id, {"staff": [s.id for s in staff]})
+            passed += 1
+    return passed
 
 
 def _cancel_reason(r: DueReminder, now: datetime) -> str | None:

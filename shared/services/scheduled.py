@@ -31,6 +31,7 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     # Reminders first: what is due now is queued, and sent by this same run's delivery.
     planned = reminders.plan(ports.records, today, ports.tz)
     reminded = reminders.send_due(ports, now)
+    reminded["passed_on"] = reminders.pass_on_unanswered(ports, now)
     try:
         sent = deliver_due(ports, now)
         stopped = None

@@ -54,6 +54,12 @@ class Unreachable(WhatsAppPermanent):
     code = 131026
 
 
+class StoppedBusinessMessages(WhatsAppPermanent):
+    """The person stopped this business's marketing messages (131050): nothing more unasked (no reminders)."""
+
+    code = 131050
+
+
 class SpamLimited(WhatsAppPermanent):
     """Meta withheld the message (spam rate limit or ecosystem engagement cap): stop non-essential sends."""
 
@@ -88,6 +94,7 @@ class MessageTooLong(InvalidMessage):
 # Meta's Cloud API error codes (reference/whatsapp.md B7, B8), grouped by what the caller must do.
 OUTSIDE_WINDOW_CODES = frozenset({131047})  # B8: re-engagement message, outside the 24 h window
 UNREACHABLE_CODES = frozenset({131026})  # B8: message undeliverable
+STOPPED_BUSINESS_CODES = frozenset({131050})  # B8 table: user stopped marketing messages; respect it
 SPAM_CODES = frozenset({131048, 131049})  # B7/B8: spam rate limit hit; not delivered for ecosystem engagement
 AUTH_CODES = frozenset({190})  # B5/B8: access token expired or invalid
 INVALID_CODES = frozenset({100})  # B8: invalid parameter
@@ -142,6 +149,8 @@ def error_for(http_status: int | None, error: dict | None, retry_after_s: float 
         return OutsideWindow(text, **kwargs)
     if code in UNREACHABLE_CODES:
         return Unreachable(text, **kwargs)
+    if code in STOPPED_BUSINESS_CODES:
+        return StoppedBusinessMessages(text, **kwargs)
     if code in SPAM_CODES:
         return SpamLimited(text, **kwargs)
     if code in AUTH_CODES:

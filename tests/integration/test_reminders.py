@@ -5,12 +5,15 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from shared.services import reminders
+from shared.services.delivery import deliver_due
+from shared.whatsapp.errors import StoppedBusinessMessages, error_for
 from tests.integration.conftest import Chat
 
 pytestmark = pytest.mark.integration
@@ -153,3 +156,47 @@ def test_the_tick_command_runs_a_scheduler_tick_at_a_pretended_time(family, port
     assert summary["reminders"]["decided"]["queued"] == 1
     assert len(queued(ports)) == 1
     assert naive.returncode == 2 and "time zone" in naive.stderr
+
+
+def test_a_person_who_stopped_business_messages_gets_no_more_reminders(family, ports):
+    """Meta's 131050 on a reminder: respected for everything unasked; pending reminders cancelled with the reason."""
+    tick(ports, MONTH_LATER - timedelta(days=1))
+    ports.records.run("INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after) SELECT id, guardian_id, "
+                      "'bulan_penimbangan', '2025-07-25', %s FROM children", (MONTH_LATER + timedelta(days=100),))
+    tick(ports, MONTH_LATER)
+
+    class Refusing(type(ports.messenger)):
+        def send(self, body):
+            raise StoppedBusinessMessages("Graph API error code 131050", code=131050, http_status=400)
+
+    refusing = replace(ports, messenger=Refusing())
+    deliver_due(refusing, MONTH_LATER)
+
+    assert reminder_rows(ports)[-1] == ["bulan_penimbangan", date(2025, 7, 25), False, "stopped_business"]
+    ports.records.run("UPDATE children SET reminders_planned_on = NULL")
+    assert tick(ports, MONTH_LATER + timedelta(days=30))["plan"]["children"] == 0
+
+
+def test_meta_131050_is_its_own_error():
+    assert isinstance(error_for(400, {"code": 131050, "message": "User stopped marketing"}), StoppedBusinessMessages)
+
+
+def test_an_unanswered_follow_up_goes_to_the_posyandus_kader_and_bidan_once(family, ports):
+    """A *today* result: the next day "sudah dibawa ke puskesmas?"; no answer for a day, the kader and the bidan are
+    told, once."""
+    posyandu = ports.records.run("INSERT INTO posyandu (name) VALUES ('Melati') RETURNING id")[0][0]
+    ports.records.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES ('6281300000009', 'Siti', 'kader', "
+                      "%s), ('6281300000008', 'Rina', 'bidan', %s)", (posyandu, posyandu))
+    ports.records.run("UPDATE children SET posyandu_id = %s", (posyandu,))
+    ports.records.run("INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after, basis_on, sent_at) "
+                      "SELECT id, guardian_id, 'followup', '2025-03-11', %s, '2025-03-10', %s FROM children",
+                      (datetime(2025, 3, 11, 2, tzinfo=timezone.utc), datetime(2025, 3, 11, 2, tzinfo=timezone.utc)))
+
+    early = reminders.pass_on_unanswered(ports, datetime(2025, 3, 11, 20, tzinfo=timezone.utc))
+    first = reminders.pass_on_unanswered(ports, datetime(2025, 3, 12, 3, tzinfo=timezone.utc))
+    again = reminders.pass_on_unanswered(ports, datetime(2025, 3, 13, 3, tzinfo=timezone.utc))
+
+    assert (early, first, again) == (0, 1, 0)
+    told = ports.records.run("SELECT payload->>'to', payload->'body'->'text'->>'body' FROM outbox "
+                             "WHERE payload->>'kind' = 'staff_notice' ORDER BY id")
+    assert [t[0] for t in told] == ["6281300000009", "6281300000008"] and "belum menjawab" in told[0][1]

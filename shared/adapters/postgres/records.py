@@ -391,7 +391,8 @@ class PgUnitOfWork:
         return [(Child(*r[:6]), _measurement(*r[6:19]), r[19]) for r in rows]
 
     _DUE = ("r.id, r.kind, r.due_on, r.basis_on, c.id, c.name, c.birth_date, g.id, g.wa_id, g.language, "
-            "g.opted_out_at IS NOT NULL, g.unreachable_at IS NOT NULL, g.last_inbound_at, "
+            "g.opted_out_at IS NOT NULL, g.unreachable_at IS NOT NULL OR g.reminders_refused_at IS NOT NULL, "
+            "g.last_inbound_at, "
             "(SELECT max(measured_on) FROM measurements WHERE child_id = c.id), coalesce(p.time_zone, 'Asia/Jakarta'), "
             "coalesce(p.name, '')")
     _DUE_FROM = ("FROM reminders r JOIN children c ON c.id = r.child_id JOIN guardians g ON g.id = r.guardian_id "
@@ -409,6 +410,17 @@ class PgUnitOfWork:
                    "cancelled_at = CASE WHEN %s::text IS NULL THEN cancelled_at ELSE now() END, "
                    "cancel_reason = coalesce(%s, cancel_reason), send_after = coalesce(%s, send_after) WHERE id = %s",
                    (sent_at, cancel_reason, cancel_reason, send_after, reminder_id))
+
+    def unanswered_followups(self, sent_before: datetime, limit: int) -> list[tuple[int, Child, date | None]]:
+        cols = ", ".join(f"c.{c.strip()}" for c in self._CHILD.split(","))
+        rows = self._all(f"SELECT r.id, r.basis_on, {cols} FROM reminders r JOIN children c ON c.id = r.child_id "
+                         "WHERE r.kind = 'followup' AND r.sent_at IS NOT NULL AND r.sent_at <= %s "
+                         "AND r.answered_at IS NULL AND r.escalated_at IS NULL ORDER BY r.sent_at, r.id LIMIT %s "
+                         "FOR UPDATE OF r SKIP LOCKED", (sent_before, limit))
+        return [(r[0], Child(*r[2:]), r[1]) for r in rows]
+
+    def mark_escalated(self, reminder_id: int, at: datetime) -> None:
+        self._exec("UPDATE reminders SET escalated_at = %s WHERE id = %s", (at, reminder_id))
 
     def answer_reminder(self, reminder_id: int, guardian_id: int, answer: str, at: datetime) -> DueReminder | None:
         row = self._one(
@@ -491,6 +503,13 @@ class PostgresRecords(Database):
 
     def recorded(self, wamid: str) -> bool:
         return bool(self.run("SELECT EXISTS (SELECT 1 FROM inbound_messages WHERE wamid = %s)", (wamid,))[0][0])
+
+    def refuse_reminders(self, guardian_id: int) -> None:
+        self.run("WITH g AS (UPDATE guardians SET reminders_refused_at = now() WHERE id = %s "
+                 "  AND reminders_refused_at IS NULL RETURNING id) "
+                 "UPDATE reminders SET cancelled_at = now(), cancel_reason = 'stopped_business' "
+                 "WHERE guardian_id IN (SELECT id FROM g) AND sent_at IS NULL AND cancelled_at IS NULL",
+                 (guardian_id,))
 
     def mark_unreachable(self, guardian_id: int) -> None:
         self.run("UPDATE guardians SET unreachable_at = now() WHERE id = %s AND unreachable_at IS NULL",
@@ -583,7 +602,7 @@ class PostgresRecords(Database):
             "  WHERE m.child_id = c.id AND (m.review IS NULL OR m.review = 'confirmed') "
             "  ORDER BY measured_on DESC, id DESC LIMIT 1) lm ON true "
             "WHERE (c.reminders_planned_on IS NULL OR c.reminders_planned_on < %s) "
-            "  AND g.opted_out_at IS NULL AND g.unreachable_at IS NULL "
+            "  AND g.opted_out_at IS NULL AND g.unreachable_at IS NULL AND g.reminders_refused_at IS NULL "
             "ORDER BY c.reminders_planned_on NULLS FIRST, c.id LIMIT %s", (default_tz, today, limit))
         return [PlanChild(r[0], r[1], r[2], r[3], r[4], _float(r[5]), r[6], r[7], r[8]) for r in rows]
 
