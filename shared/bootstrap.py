@@ -64,7 +64,7 @@ class App:
     def ports(self) -> Ports:
         """The ports the conversation services work through."""
         return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default, self.tasks,
-                     self.sheets, self.settings.sheet_reconcile_s, self.sheet_reader)
+                     self.sheets, self.settings.sheet_reconcile_s, self.sheet_reader, self.settings.send_rate_per_s)
 
 
 def build_sheets(s: Settings) -> SheetSync | None:

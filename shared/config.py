@@ -107,6 +107,7 @@ class Settings:
     sheet_edit_secret: str = field(default="", repr=False)  # signs the kader edits the Sheet pushes to the webhook
     sheet_dir: str = ""  # the local workbooks (one .xlsx per posyandu) when no Apps Script web app is configured
     sheet_reconcile_s: float = 3600  # how often each Sheet is compared with PostgreSQL (local: every scheduler run)
+    send_rate_per_s: float = 80.0  # the scheduler's send pace (Meta's throughput per number; raise it when Meta does)
     sheets_api_url: str = ""  # the reconcile reads through the Sheets API (gspread) when set, else through the bridge
     sheets_reader_account: str = ""  # the identity that reads them: setup shares each spreadsheet with it
     backup_bucket: str = ""
@@ -158,6 +159,7 @@ class Settings:
             sheet_dir=get("SHEET_DIR", LOCAL_DIR + "/sheets"),
             sheet_reconcile_s=float(get("SHEET_RECONCILE_S", "0") or 3600),
             sheets_api_url=get("SHEETS_API_URL").rstrip("/"),
+            send_rate_per_s=float(get("SEND_RATE_PER_S") or 80),
             sheets_reader_account=get("SHEETS_READER_ACCOUNT"),
             backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
             backup_key=get("BACKUP_KEY", LOCAL_SECRET),

@@ -447,6 +447,7 @@ class Ports:
     sheets: SheetSync | None = None  # the scheduler's: the webhook never calls the Sheet (it queues rows)
     sheet_reconcile_s: float = 3600  # how often the scheduler compares each Sheet with PostgreSQL
     sheet_reader: SheetReader | None = None  # what the reconcile reads with; None: the SheetSync itself
+    send_rate_per_s: float = 80.0  # the scheduler's sends at most this many a second (Meta's cap per number)
 
 
 class Running(Protocol):

@@ -14,6 +14,8 @@ import pytest
 from shared.services import reminders
 from shared.services.delivery import deliver_due
 from shared.whatsapp.errors import StoppedBusinessMessages, error_for
+from shared.whatsapp.outgoing import Text
+from shared.whatsapp.payloads import build_message
 from tests.integration.conftest import Chat
 
 pytestmark = pytest.mark.integration
@@ -200,3 +202,17 @@ def test_an_unanswered_follow_up_goes_to_the_posyandus_kader_and_bidan_once(fami
     told = ports.records.run("SELECT payload->>'to', payload->'body'->'text'->>'body' FROM outbox "
                              "WHERE payload->>'kind' = 'staff_notice' ORDER BY id")
     assert [t[0] for t in told] == ["6281300000009", "6281300000008"] and "belum menjawab" in told[0][1]
+
+
+def test_a_tick_sends_everything_due_within_its_budget_not_one_batch(family, ports):
+    """Reminders are many at 08:00: a tick sends batch after batch (paced) until none is due."""
+    for n in range(25):
+        ports.records.run("INSERT INTO outbox (kind, payload, dedupe_key) VALUES ('send', %s, %s)",
+                          (json.dumps({"to": family.wa_id, "body": build_message(family.wa_id, Text(f"{n}")),
+                                       "kind": "reminder"}), f"bulk:{n}"))
+    before = len(ports.messenger.sent)
+
+    sent = deliver_due(ports, MONTH_LATER)
+
+    assert sent >= 25 and len(ports.messenger.sent) - before == sent
+    assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL")[0][0] == 0
