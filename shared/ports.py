@@ -135,6 +135,14 @@ class UnitOfWork(Protocol):
                         send_after: datetime | None = None) -> None:
         """A reminder sent, cancelled (with the reason), or moved to a later time."""
 
+    def posyandu_days(self) -> list[tuple[int, str, int | None, int | None, str]]:
+        """Posyandu whose day is known: (id, name, day_of_month, weekday, time zone)."""
+
+    def posyandu_list_for_day(self, posyandu_id: int, month_start: date) -> list[tuple[Child, date | None, str | None,
+                                                                                      bool]]:
+        """The posyandu's children with their latest trusted measurement's day, its tier, and whether it was a 2T;
+        for the kader's list the day before posyandu (`month_start`: the current month's first day)."""
+
     def unanswered_followups(self, sent_before: datetime, limit: int) -> list[tuple[int, Child, date | None]]:
         """Follow-ups ("been to the puskesmas?") sent before a time, unanswered and not yet passed on, locked for this
         transaction: (reminder id, the child, the measurement's day it follows)."""

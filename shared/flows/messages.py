@@ -713,6 +713,14 @@ ID: dict[str, str] = {
     "reminder_followup_thanks": "Terima kasih sudah membawa {name} ke puskesmas. 🙏 Ikuti saran bidan atau petugas "
                                 "gizi, dan timbang lagi sesuai jadwal.",
     "reminder_gone": "Pengingat itu sudah tidak berlaku.",
+    "kader_day_list": "📋 *Besok hari posyandu* — Posyandu {posyandu}, {day}\n"
+                      "Balita yang perlu ditimbang: *{due}*\n\n"
+                      "*Belum ditimbang bulan lalu (O):* {missed}\n\n"
+                      "*Perlu perhatian (berisiko atau 2T):* {risk}\n\n"
+                      "Besok, tekan tombol di bawah untuk mulai mencatat, satu baris per anak.",
+    "kader_day_start": "Mulai hari posyandu",
+    "kader_day_none": "tidak ada",
+    "kader_day_more": "{names}, dan {more} lainnya",
     "staff_notice_followup": "🔔 *{name}* ({birth_date}), Posyandu {posyandu}: hasil ukur {measured_on} menyarankan "
                              "ke puskesmas hari itu juga. Kemarin Tumbuh menanyakan apakah sudah dibawa, tetapi "
                              "keluarga belum menjawab. Mohon hubungi keluarganya.",
@@ -1427,6 +1435,14 @@ EN: dict[str, str] = {
     "reminder_followup_thanks": "Thank you for taking {name} to the puskesmas. 🙏 Follow the midwife's or nutrition "
                                 "officer's advice, and weigh again as scheduled.",
     "reminder_gone": "That reminder no longer applies.",
+    "kader_day_list": "📋 *Posyandu day tomorrow* — Posyandu {posyandu}, {day}\n"
+                      "Children to weigh: *{due}*\n\n"
+                      "*Not weighed last month (O):* {missed}\n\n"
+                      "*Need attention (at risk or 2T):* {risk}\n\n"
+                      "Tomorrow, tap the button below to start recording, one line per child.",
+    "kader_day_start": "Start posyandu day",
+    "kader_day_none": "none",
+    "kader_day_more": "{names}, and {more} more",
     "staff_notice_followup": "🔔 *{name}* ({birth_date}), Posyandu {posyandu}: the measurement of {measured_on} "
                              "advised the puskesmas that same day. Yesterday Tumbuh asked whether the child was taken, "
                              "but the family has not answered. Please contact the family.",

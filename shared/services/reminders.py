@@ -33,6 +33,8 @@ BUSY_RETRY = timedelta(minutes=15)  # a person in a conversation is asked again 
 LATE_AFTER = timedelta(days=7)  # a reminder this late is no longer useful: the next one is planned instead
 WINDOW = timedelta(hours=24)  # Meta's customer-service window
 ESCALATE_AFTER = timedelta(hours=24)  # a follow-up unanswered this long goes to the posyandu's kader and bidan
+RISK_TIERS = frozenset({"soon", "today", "now"})  # the advice matrix's tiers a kader should look for on the day
+LIST_NAMES_MAX = 10  # names in one line of the kader's list ("... and 7 more")
 BASED_ON_MEASUREMENT = frozenset({"measurement", "recheck", "followup"})  # cancelled when measured again
 ANSWERS = ("done", "later", "stop")
 TEMPLATES = {  # the approved utility template of each kind (docs/whatsapp-templates.md)
@@ -100,6 +102,58 @@ def pass_on_unanswered(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> 
             tx.audit("scheduler", "reminder.pass_on", "child", child.id, {"staff": [s.id for s in staff]})
             passed += 1
     return passed
+
+
+def kader_lists(ports: Ports, now: datetime) -> int:
+    """The day before a posyandu's day, in local daytime, each of its kader gets one message: how many children are
+    due, who was not weighed last month (SKDN's O), who is at risk or 2T, and a button that starts posyandu-day mode.
+    Once per kader and day (the outbox's key); returns how many lists were queued."""
+    queued = 0
+    with ports.records.transaction() as tx:
+        days = tx.posyandu_days()
+    for posyandu_id, name, day_of_month, weekday, tz in days:
+        tomorrow = now.astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
+        if rules.posyandu_day_on_or_after(tomorrow, rules.PosyanduDay(day_of_month, weekday)) != tomorrow \
+                or not rules.is_sendable_now(now, tz):
+            continue
+        with ports.records.transaction() as tx:
+            kader = [s for s in tx.staff_of_posyandu(posyandu_id) if s.role == "kader"]
+            if not kader:
+                continue
+            due, missed, risk = _day_list(tx.posyandu_list_for_day(posyandu_id, tomorrow.replace(day=1)), tomorrow)
+            for s in kader:
+                body = render("kader_day_list", s.language, posyandu=name, day=tomorrow, due=len(due),
+                              missed=_names(missed, s.language), risk=_names(risk, s.language))
+                message = Buttons(body, (Button("kader:measure", render("kader_day_start", s.language)),))
+                if tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, message), "kind": "staff_notice",
+                                     "guardian_id": None, "lang": s.language},
+                            dedupe_key=f"kader_list:{posyandu_id}:{tomorrow.isoformat()}:s{s.id}"):
+                    queued += 1
+    return queued
+
+
+def _day_list(children, day: date) -> tuple[list[str], list[str], list[str]]:
+    """(children under five on `day`, those not weighed last month (O), those at risk or 2T) by name."""
+    last_month = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    due, missed, risk = [], [], []
+    for child, measured_on, tier, two_t in children:
+        facts = rules.ChildFacts(child.id, child.birth_date, measured_on, tier)
+        if not rules.is_under_five_on(facts, day) and (child.birth_date is not None or measured_on is not None):
+            continue
+        due.append(child.name)
+        if measured_on is None or measured_on < last_month:
+            missed.append(child.name)
+        if two_t or tier in RISK_TIERS:
+            risk.append(child.name)
+    return due, missed, risk
+
+
+def _names(names: list[str], lang: str) -> str:
+    if not names:
+        return render("kader_day_none", lang)
+    shown = ", ".join(names[:LIST_NAMES_MAX])
+    more = len(names) - LIST_NAMES_MAX
+    return shown if more <= 0 else render("kader_day_more", lang, names=shown, more=more)
 
 
 def _cancel_reason(r: DueReminder, now: datetime) -> str | None:

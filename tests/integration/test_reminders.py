@@ -216,3 +216,26 @@ def test_a_tick_sends_everything_due_within_its_budget_not_one_batch(family, por
 
     assert sent >= 25 and len(ports.messenger.sent) - before == sent
     assert ports.records.run("SELECT count(*) FROM outbox WHERE kind = 'send' AND done_at IS NULL")[0][0] == 0
+
+
+def test_the_day_before_posyandu_each_kader_gets_the_list_once(kader, ports):
+    """Posyandu Melati meets on the 12th: on the 11th at 09:00 each kader gets who is due, who missed last month,
+    who needs attention, and a button that starts posyandu-day mode; never twice, never at night."""
+    ports.records.run("UPDATE posyandu SET day_of_month = 12")
+    pid = ports.records.run("SELECT id FROM posyandu")[0][0]
+    ports.records.run("INSERT INTO children (name, sex, birth_date, posyandu_id) VALUES ('Ani', 'F', '2024-01-03', %s), "
+                      "('Budi', 'M', '2023-06-05', %s), ('Citra', 'F', '2019-01-01', %s)", (pid, pid, pid))
+    ports.records.run("INSERT INTO measurements (child_id, measured_on, weight_kg, source, source_ref, assessment) "
+                      "SELECT id, '2025-02-12', 8.0, 'whatsapp', 'w' || id, %s FROM children WHERE name = 'Ani'",
+                      (json.dumps({"tier": "soon"}),))
+    night = datetime(2025, 3, 10, 15, tzinfo=timezone.utc)  # 22:00 WIB on the 10th... and the 12th is not tomorrow
+    morning = datetime(2025, 3, 11, 2, tzinfo=timezone.utc)  # 09:00 WIB on the 11th
+
+    assert (reminders.kader_lists(ports, night), reminders.kader_lists(ports, morning),
+            reminders.kader_lists(ports, morning + timedelta(hours=1))) == (0, 1, 0)
+    body = ports.records.run("SELECT payload->'body'->'interactive' FROM outbox WHERE payload->>'to' = %s",
+                             (kader.wa_id,))[0][0]
+    text = body["body"]["text"]
+    assert "Balita yang perlu ditimbang: *2*" in text  # Citra is past five
+    assert "Belum ditimbang bulan lalu (O):* Budi" in text and "(berisiko atau 2T):* Ani" in text
+    assert body["action"]["buttons"][0]["reply"]["id"] == "kader:measure"

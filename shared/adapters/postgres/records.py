@@ -411,6 +411,23 @@ class PgUnitOfWork:
                    "cancel_reason = coalesce(%s, cancel_reason), send_after = coalesce(%s, send_after) WHERE id = %s",
                    (sent_at, cancel_reason, cancel_reason, send_after, reminder_id))
 
+    def posyandu_days(self) -> list[tuple[int, str, int | None, int | None, str]]:
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in self._all(
+            "SELECT id, name, day_of_month, weekday, time_zone FROM posyandu "
+            "WHERE day_of_month IS NOT NULL OR weekday IS NOT NULL ORDER BY id")]
+
+    def posyandu_list_for_day(self, posyandu_id: int, month_start: date) -> list[tuple[Child, date | None, str | None,
+                                                                                      bool]]:
+        cols = ", ".join(f"c.{c.strip()}" for c in self._CHILD.split(","))
+        rows = self._all(
+            f"SELECT {cols}, lm.measured_on, lm.assessment->>'tier', "
+            "  coalesce((lm.assessment->'gain'->>'two_t')::boolean, false) "
+            "FROM children c LEFT JOIN LATERAL (SELECT measured_on, assessment FROM measurements m "
+            "  WHERE m.child_id = c.id AND (m.review IS NULL OR m.review = 'confirmed') "
+            "  ORDER BY measured_on DESC, id DESC LIMIT 1) lm ON true "
+            "WHERE c.posyandu_id = %s ORDER BY c.name, c.id", (posyandu_id,))
+        return [(Child(*r[:6]), r[6], r[7], bool(r[8])) for r in rows]
+
     def unanswered_followups(self, sent_before: datetime, limit: int) -> list[tuple[int, Child, date | None]]:
         cols = ", ".join(f"c.{c.strip()}" for c in self._CHILD.split(","))
         rows = self._all(f"SELECT r.id, r.basis_on, {cols} FROM reminders r JOIN children c ON c.id = r.child_id "
