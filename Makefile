@@ -9,7 +9,7 @@ SERVICES := scripts/services.sh
 KEEP_DATA = $(if $(filter-out 0,$(KEEP)),TUMBUH_KEEP_DATA='$(KEEP)' )
 KADER ?= 6281300000009
 
-.PHONY: advice-doc demo-kader run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash bench-sheet venv services clean help
+.PHONY: advice-doc demo-kader run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash bench-sheet bench-reminders venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
@@ -50,7 +50,7 @@ test: venv services
 advice-doc: venv
 	$(PY) scripts/advice_doc.py > docs/advice.md
 
-bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-sheet
+bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-sheet bench-reminders
 
 bench-cold-start: venv
 	$(PY) bench/cold_start.py
@@ -73,6 +73,9 @@ bench-webhook: venv services
 
 bench-sheet: venv services
 	@$(SERVICES) run -- $(PY) bench/sheet.py
+
+bench-reminders: venv services
+	@$(SERVICES) run -- $(PY) bench/reminders.py
 
 clean:
 	@$(SERVICES) clean

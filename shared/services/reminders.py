@@ -27,7 +27,7 @@ from shared.whatsapp.payloads import build_message
 
 log = logging.getLogger(__name__)
 
-PLAN_BATCH = 2000  # children planned per scheduler run
+PLAN_BATCH = 5000  # children planned per scheduler run (~0.5 s of work)
 SEND_BATCH = 200  # reminders decided per run (each a few milliseconds; the outbox sends them at its own pace)
 BUSY_RETRY = timedelta(minutes=15)  # a person in a conversation is asked again after this
 LATE_AFTER = timedelta(days=7)  # a reminder this late is no longer useful: the next one is planned instead

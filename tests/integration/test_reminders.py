@@ -239,3 +239,39 @@ def test_the_day_before_posyandu_each_kader_gets_the_list_once(kader, ports):
     assert "Balita yang perlu ditimbang: *2*" in text  # Citra is past five
     assert "Belum ditimbang bulan lalu (O):* Budi" in text and "(berisiko atau 2T):* Ani" in text
     assert body["action"]["buttons"][0]["reply"]["id"] == "kader:measure"
+
+
+def test_a_sender_killed_half_way_leaves_its_batch_for_the_next_which_sends_each_once(family, ports, database_url,
+                                                                                      redis_url):
+    """A scheduler process SIGKILLed while it holds reminders: its transaction never commits, nothing is queued or
+    marked, and the next run queues each reminder exactly once."""
+    ports.records.run("INSERT INTO reminders (child_id, guardian_id, kind, due_on, send_after) SELECT c.id, "
+                      "c.guardian_id, k, '2025-04-10', %s FROM children c, unnest(ARRAY['measurement', "
+                      "'bulan_penimbangan']) k", (MONTH_LATER - timedelta(hours=1),))
+    slow = (
+        "import sys, time\n"
+        "from datetime import datetime, timezone\n"
+        "from shared.adapters.postgres import PostgresRecords, url_connector\n"
+        "from shared.adapters.redis_store import RedisConversations\n"
+        "from shared.ports import Ports\n"
+        "from shared.services import reminders\n"
+        "class Slow(RedisConversations):\n"
+        "    def load(self, wa_id):\n"
+        "        print('holding', flush=True); time.sleep(60)\n"
+        "ports = Ports(PostgresRecords(url_connector(sys.argv[1])), Slow(sys.argv[2]), None)\n"
+        "reminders.send_due(ports, datetime.fromisoformat(sys.argv[3]))\n")
+    proc = subprocess.Popen([sys.executable, "-c", slow, database_url, redis_url, MONTH_LATER.isoformat()],
+                            cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "holding"  # inside its transaction, the reminders locked
+        assert reminders.send_due(ports, MONTH_LATER)["queued"] == 0  # another sender skips what is locked
+        proc.kill()
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    after = reminders.send_due(ports, MONTH_LATER)
+
+    assert after["queued"] == 2 and len(queued(ports)) == 2
+    assert reminders.send_due(ports, MONTH_LATER + timedelta(minutes=5))["queued"] == 0
