@@ -135,8 +135,9 @@ class UnitOfWork(Protocol):
                         send_after: datetime | None = None) -> None:
         """A reminder sent, cancelled (with the reason), or moved to a later time."""
 
-    def posyandu_days(self) -> list[tuple[int, str, int | None, int | None, str]]:
-        """Posyandu whose day is known: (id, name, day_of_month, weekday, time zone)."""
+    def posyandu_days(self, known_only: bool = True) -> list[tuple[int, str, int | None, int | None, str]]:
+        """Posyandu (only those whose day is known, unless known_only is False): (id, name, day_of_month, weekday,
+        time zone)."""
 
     def posyandu_list_for_day(self, posyandu_id: int, month_start: date) -> list[tuple[Child, date | None, str | None,
                                                                                       bool]]:
@@ -241,6 +242,10 @@ class Records(Protocol):
 
     def sheets_to_reconcile(self, every_s: float, limit: int) -> list[str]:
         """Spreadsheets not compared with PostgreSQL for `every_s` seconds, the longest-waiting first."""
+
+    def upcoming_reminders(self, spreadsheet_id: str, first: date, last: date) -> list[tuple[int, Child, str, date]]:
+        """Reminders still to send to the families of the spreadsheet's posyandu, due between two days: (reminder
+        id, the child, kind, due day), soonest first."""
 
     def sheet_cursors(self) -> list[tuple[str, int]]:
         """Each spreadsheet with how far its change log has been read."""

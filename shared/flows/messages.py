@@ -719,6 +719,9 @@ ID: dict[str, str] = {
                       "*Perlu perhatian (berisiko atau 2T):* {risk}\n\n"
                       "Besok, tekan tombol di bawah untuk mulai mencatat, satu baris per anak.",
     "kader_day_start": "Mulai hari posyandu",
+    "kader_bulan_penimbangan": "📋 *Bulan Penimbangan* mulai {month} — Posyandu {posyandu}\n"
+                               "*{due}* balita perlu ditimbang, diukur dan mendapat vitamin A: {names}.\n\n"
+                               "Keluarga yang memakai Tumbuh sudah diingatkan hari ini.",
     "kader_day_none": "tidak ada",
     "kader_day_more": "{names}, dan {more} lainnya",
     "staff_notice_followup": "🔔 *{name}* ({birth_date}), Posyandu {posyandu}: hasil ukur {measured_on} menyarankan "
@@ -727,6 +730,11 @@ ID: dict[str, str] = {
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Orang tua (WhatsApp)",
     "sheet_by_sheet": "Kader (di Sheet)",
+    "sheet_reminder_measurement": "Timbang bulanan",
+    "sheet_reminder_recheck": "Ukur ulang (2 minggu)",
+    "sheet_reminder_followup": "Tanya: sudah ke puskesmas?",
+    "sheet_reminder_bulan_penimbangan": "Bulan Penimbangan",
+    "sheet_reminder_age_out": "Umur 5 tahun: pemantauan selesai",
     "sheet_band": "{low}–{high} bln",
     "sheet_band_all": "Semua (0–59 bln)",
     "sheet_title": "Tumbuh - Posyandu {posyandu}",
@@ -1441,6 +1449,9 @@ EN: dict[str, str] = {
                       "*Need attention (at risk or 2T):* {risk}\n\n"
                       "Tomorrow, tap the button below to start recording, one line per child.",
     "kader_day_start": "Start posyandu day",
+    "kader_bulan_penimbangan": "📋 *Weighing Month* from {month} — Posyandu {posyandu}\n"
+                               "*{due}* children under five to weigh, measure and give vitamin A: {names}.\n\n"
+                               "Families using Tumbuh were reminded today.",
     "kader_day_none": "none",
     "kader_day_more": "{names}, and {more} more",
     "staff_notice_followup": "🔔 *{name}* ({birth_date}), Posyandu {posyandu}: the measurement of {measured_on} "
@@ -1449,6 +1460,11 @@ EN: dict[str, str] = {
     # --- the Sheet: rows, recap ---
     "sheet_by_family": "Parent (WhatsApp)",
     "sheet_by_sheet": "Cadre (in the Sheet)",
+    "sheet_reminder_measurement": "Monthly weighing",
+    "sheet_reminder_recheck": "Re-check (2 weeks)",
+    "sheet_reminder_followup": "Ask: been to the puskesmas?",
+    "sheet_reminder_bulan_penimbangan": "Weighing Month",
+    "sheet_reminder_age_out": "Age 5: follow-up ends",
     "sheet_band": "{low}–{high} mo",
     "sheet_band_all": "All (0–59 mo)",
     "sheet_title": "Tumbuh - Posyandu {posyandu}",

@@ -35,6 +35,7 @@ WINDOW = timedelta(hours=24)  # Meta's customer-service window
 ESCALATE_AFTER = timedelta(hours=24)  # a follow-up unanswered this long goes to the posyandu's kader and bidan
 RISK_TIERS = frozenset({"soon", "today", "now"})  # the advice matrix's tiers a kader should look for on the day
 LIST_NAMES_MAX = 10  # names in one line of the kader's list ("... and 7 more")
+BP_NAMES_MAX = 150  # the Bulan Penimbangan list names every child (a posyandu has tens), within WhatsApp's 4,096
 BASED_ON_MEASUREMENT = frozenset({"measurement", "recheck", "followup"})  # cancelled when measured again
 ANSWERS = ("done", "later", "stop")
 TEMPLATES = {  # the approved utility template of each kind (docs/whatsapp-templates.md)
@@ -132,6 +133,35 @@ def kader_lists(ports: Ports, now: datetime) -> int:
     return queued
 
 
+def bulan_penimbangan_lists(ports: Ports, now: datetime) -> int:
+    """On the day families are called for Bulan Penimbangan (25 January and 25 July), in local daytime, each kader
+    gets the list of their posyandu's children under five on the 1st of the weighing month, once; returns how many
+    lists were queued."""
+    queued = 0
+    with ports.records.transaction() as tx:
+        every = tx.posyandu_days(known_only=False)
+    for posyandu_id, name, _, _, tz in every:
+        today = now.astimezone(ZoneInfo(tz)).date()
+        month = next((m for called_m, called_d, m in rules.BULAN_PENIMBANGAN
+                      if (today.month, today.day) == (called_m, called_d)), None)
+        if month is None or not rules.is_sendable_now(now, tz):
+            continue
+        weighing_day = date(today.year, month, 1)
+        with ports.records.transaction() as tx:
+            kader = [s for s in tx.staff_of_posyandu(posyandu_id) if s.role == "kader"]
+            if not kader:
+                continue
+            due, _, _ = _day_list(tx.posyandu_list_for_day(posyandu_id, weighing_day), weighing_day)
+            for s in kader:
+                body = render("kader_bulan_penimbangan", s.language, posyandu=name, month=weighing_day,
+                              due=len(due), names=_names(due, s.language, limit=BP_NAMES_MAX))
+                if tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, Text(body)),
+                                     "kind": "staff_notice", "guardian_id": None, "lang": s.language},
+                            dedupe_key=f"bp_list:{posyandu_id}:{weighing_day.isoformat()}:s{s.id}"):
+                    queued += 1
+    return queued
+
+
 def _day_list(children, day: date) -> tuple[list[str], list[str], list[str]]:
     """(children under five on `day`, those not weighed last month (O), those at risk or 2T) by name."""
     last_month = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -148,11 +178,11 @@ def _day_list(children, day: date) -> tuple[list[str], list[str], list[str]]:
     return due, missed, risk
 
 
-def _names(names: list[str], lang: str) -> str:
+def _names(names: list[str], lang: str, limit: int = LIST_NAMES_MAX) -> str:
     if not names:
         return render("kader_day_none", lang)
-    shown = ", ".join(names[:LIST_NAMES_MAX])
-    more = len(names) - LIST_NAMES_MAX
+    shown = ", ".join(names[:limit])
+    more = len(names) - limit
     return shown if more <= 0 else render("kader_day_more", lang, names=shown, more=more)
 
 

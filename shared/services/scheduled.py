@@ -32,7 +32,7 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     planned = reminders.plan(ports.records, today, ports.tz)
     reminded = reminders.send_due(ports, now)
     reminded["passed_on"] = reminders.pass_on_unanswered(ports, now)
-    reminded["kader_lists"] = reminders.kader_lists(ports, now)
+    reminded["kader_lists"] = reminders.kader_lists(ports, now) + reminders.bulan_penimbangan_lists(ports, now)
     try:
         sent = deliver_due(ports, now)
         stopped = None

@@ -334,6 +334,7 @@ def reconcile_due(records: Records, sheets: SheetSync, today: date, every_s: flo
             continue
         sheet_sync.write_staff(records, sheets, sheet)
         sheet_sync.write_recap(records, sheets, sheet, today)
+        sheet_sync.write_reminders(records, sheets, sheet, today)
         records.mark_reconciled(sheet)
         counts["sheets"] += 1
         counts["taken"] += done["taken"]

@@ -27,6 +27,7 @@ _DAY = timedelta(days=1)
 FLUSH_ROWS = 3000  # outbox rows a tick takes of each kind: three 1,000-measurement batches
 REFUSED_RETRY_S = 3600  # a refused batch waits for a person to mend the Sheet; it is tried again hourly
 RECAP_MONTHS = 12  # Rekap shows this many months, the newest first
+REMINDER_DAYS = 31  # Pengingat shows the reminders due within this many days
 
 
 @dataclass
@@ -63,6 +64,17 @@ def write_staff(records: Records, sheets: SheetSync, spreadsheet_id: str) -> Non
                          [rows.staff_row(s) for s in staff])
     except (TransientError, PermanentError) as exc:
         log.warning("staff tab not written", extra={"ctx": {"error": type(exc).__name__}})
+
+
+def write_reminders(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date) -> None:
+    """Rewrite Pengingat: the reminders still to send to the posyandu's families in the next REMINDER_DAYS days, so
+    kader see who will be called. With each reconcile (a flush stays at three calls)."""
+    upcoming = records.upcoming_reminders(spreadsheet_id, today, today + timedelta(days=REMINDER_DAYS))
+    try:
+        sheets.write_tab(spreadsheet_id, layout.REMINDERS, [c.header for c in layout.REMINDER_DATA],
+                         [rows.reminder_row(*r) for r in upcoming])
+    except (TransientError, PermanentError) as exc:
+        log.warning("reminders tab not written", extra={"ctx": {"error": type(exc).__name__}})
 
 
 def write_recap(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date) -> None:

@@ -11,7 +11,7 @@ from shared.domain.model import Child, Measurement, Staff
 from shared.domain.recap import RecapRow
 from shared.flows.messages import render
 from shared.sheet.layout import (CHILD_DATA, MEASUREMENT_DATA, MEASURE_VALUES, NO, RECAP_COLUMNS, RECAP_RATIOS,
-                                 SEX_VALUES, STAFF_DATA, YES, Column, column_letter)
+                                 REMINDER_DATA, SEX_VALUES, STAFF_DATA, YES, Column, column_letter)
 
 SHEET_LANGUAGE = "id"  # the register's language: headers and words in the Sheet are Bahasa Indonesia
 
@@ -57,6 +57,12 @@ def measurement_row(m: Measurement, child: Child, entered_by: str | None, from_s
         "gain": gain,  # N, T, O (not weighed last month) or B (new): the SKDN letters
         "entered_by": _by(entered_by, from_sheet),
     })
+
+
+def reminder_row(reminder_id: int, child: Child, kind: str, due_on) -> list:
+    """An upcoming reminder in Pengingat (what the family will be told, and when)."""
+    return _ordered(REMINDER_DATA, {"row_id": reminder_id, "child_id": child.id, "child_name": child.name,
+                                    "kind": render(f"sheet_reminder_{kind}", SHEET_LANGUAGE), "due_on": due_on})
 
 
 def staff_row(s: Staff) -> list:

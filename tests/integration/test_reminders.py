@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from shared.services import reminders
+from shared.adapters.sheet_workbook import WorkbookSheets
+from shared.services import reminders, sheet_edits, sheet_sync
+from shared.sheet import layout
 from shared.services.delivery import deliver_due
 from shared.whatsapp.errors import StoppedBusinessMessages, error_for
 from shared.whatsapp.outgoing import Text
 from shared.whatsapp.payloads import build_message
 from tests.integration.conftest import Chat
+from tests.integration.test_sheet_sync import data_tabs
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -275,3 +278,36 @@ def test_a_sender_killed_half_way_leaves_its_batch_for_the_next_which_sends_each
 
     assert after["queued"] == 2 and len(queued(ports)) == 2
     assert reminders.send_due(ports, MONTH_LATER + timedelta(minutes=5))["queued"] == 0
+
+
+def test_the_posyandu_sheet_lists_the_reminders_to_come(family, ports, tmp_path):
+    """Pengingat: what Tumbuh will remind the posyandu's families of in the next month, rewritten with each
+    reconcile, so a kader sees who will be called."""
+    pid = ports.records.run("INSERT INTO posyandu (name) VALUES ('Melati') RETURNING id")[0][0]
+    ports.records.run("UPDATE children SET posyandu_id = %s", (pid,))
+    sheets = WorkbookSheets(tmp_path / "sheets")
+    sid = sheets.setup(None, "Posyandu Melati", data_tabs(), [])["spreadsheet_id"]
+    ports.records.set_spreadsheet(pid, sid)
+    today = MONTH_LATER.date() - timedelta(days=5)
+    reminders.plan(ports.records, today, ports.tz)
+    sheet_sync.flush(ports.records, sheets, today)
+
+    sheet_edits.reconcile_due(ports.records, sheets, today, every_s=0)
+
+    listed = sheets.read_rows(sid, "Pengingat", [c.header for c in layout.REMINDER_DATA])
+    assert [r["values"][2:] for r in listed] == [["Ani", "Timbang bulanan", "2025-04-10"]]
+
+
+def test_before_bulan_penimbangan_each_kader_gets_the_posyandus_children_once(kader, ports):
+    pid = ports.records.run("SELECT id FROM posyandu")[0][0]
+    ports.records.run("INSERT INTO children (name, sex, birth_date, posyandu_id) VALUES ('Ani', 'F', '2024-01-03', %s), "
+                      "('Citra', 'F', '2020-12-01', %s)", (pid, pid))  # Citra is five on 1 February 2026
+    called = datetime(2026, 1, 25, 2, tzinfo=timezone.utc)  # 09:00 WIB on 25 January
+
+    counts = (reminders.bulan_penimbangan_lists(ports, called - timedelta(days=1)),
+              reminders.bulan_penimbangan_lists(ports, called), reminders.bulan_penimbangan_lists(ports, called))
+
+    assert counts == (0, 1, 0)
+    text = ports.records.run("SELECT payload->'body'->'text'->>'body' FROM outbox WHERE payload->>'to' = %s",
+                             (kader.wa_id,))[0][0]
+    assert "mulai 1 Februari 2026" in text and "*1* balita" in text and "Ani" in text and "Citra" not in text

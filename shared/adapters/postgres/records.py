@@ -411,10 +411,10 @@ class PgUnitOfWork:
                    "cancel_reason = coalesce(%s, cancel_reason), send_after = coalesce(%s, send_after) WHERE id = %s",
                    (sent_at, cancel_reason, cancel_reason, send_after, reminder_id))
 
-    def posyandu_days(self) -> list[tuple[int, str, int | None, int | None, str]]:
+    def posyandu_days(self, known_only: bool = True) -> list[tuple[int, str, int | None, int | None, str]]:
         return [(r[0], r[1], r[2], r[3], r[4]) for r in self._all(
             "SELECT id, name, day_of_month, weekday, time_zone FROM posyandu "
-            "WHERE day_of_month IS NOT NULL OR weekday IS NOT NULL ORDER BY id")]
+            "WHERE NOT %s OR day_of_month IS NOT NULL OR weekday IS NOT NULL ORDER BY id", (known_only,))]
 
     def posyandu_list_for_day(self, posyandu_id: int, month_start: date) -> list[tuple[Child, date | None, str | None,
                                                                                       bool]]:
@@ -651,6 +651,14 @@ class PostgresRecords(Database):
             "HAVING coalesce(max(sheet_reconciled_at), '-infinity') <= now() - make_interval(secs => %s) "
             "ORDER BY max(sheet_reconciled_at) NULLS FIRST LIMIT %s", (float(every_s), limit))
         return [r[0] for r in rows]
+
+    def upcoming_reminders(self, spreadsheet_id: str, first: date, last: date) -> list[tuple[int, Child, str, date]]:
+        cols = ", ".join(f"c.{c.strip()}" for c in PgUnitOfWork._CHILD.split(","))
+        rows = self.run(f"SELECT r.id, r.kind, r.due_on, {cols} FROM reminders r JOIN children c ON c.id = r.child_id "
+                        "JOIN posyandu p ON p.id = c.posyandu_id WHERE p.spreadsheet_id = %s AND r.sent_at IS NULL "
+                        "AND r.cancelled_at IS NULL AND r.due_on BETWEEN %s AND %s ORDER BY r.due_on, c.name, r.id",
+                        (spreadsheet_id, first, last))
+        return [(r[0], Child(*r[3:]), r[1], r[2]) for r in rows]
 
     def sheet_cursors(self) -> list[tuple[str, int]]:
         return [(r[0], int(r[1])) for r in self.run(
