@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 PLAN_BATCH = 5000  # children planned per scheduler run (~0.5 s of work)
 SEND_BATCH = 200  # reminders decided per run (each a few milliseconds; the outbox sends them at its own pace)
 BUSY_RETRY = timedelta(minutes=15)  # a person in a conversation is asked again after this
+PER_PERSON_GAP = timedelta(minutes=1)  # a second reminder to the same family waits at least this (the next run)
 LATE_AFTER = timedelta(days=7)  # a reminder this late is no longer useful: the next one is planned instead
 WINDOW = timedelta(hours=24)  # Meta's customer-service window
 ESCALATE_AFTER = timedelta(hours=24)  # a follow-up unanswered this long goes to the posyandu's kader and bidan
@@ -65,6 +66,7 @@ def plan(records: Records, today: date, default_tz: str, limit: int = PLAN_BATCH
 def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
     """Decide the reminders whose time has come: queue the message, wait, or cancel; returns counts."""
     counts = {"queued": 0, "waiting": 0, "cancelled": 0}
+    reminded: set[int] = set()  # families already reminded by this run
     with ports.records.transaction() as tx:
         for r in tx.due_reminders(now, limit):
             reason = _cancel_reason(r, now)
@@ -72,7 +74,10 @@ def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
                 tx.finish_reminder(r.id, cancel_reason=reason)
                 counts["cancelled"] += 1
                 continue
-            later = _not_now(ports, r, now)
+            # Meta paces messages to one person (about one per 6 s, error 131056): a family with several children
+            # due gets one reminder a run, the next at the next run.
+            later = rules.next_send_time(now + PER_PERSON_GAP, r.time_zone) if r.guardian_id in reminded \
+                else _not_now(ports, r, now)
             if later is not None:
                 tx.finish_reminder(r.id, send_after=later)
                 counts["waiting"] += 1
@@ -80,6 +85,7 @@ def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
             tx.queue("send", {"to": r.wa_id, "body": build_message(r.wa_id, message(r, now)), "kind": "reminder",
                               "guardian_id": r.guardian_id, "lang": r.language}, dedupe_key=f"reminder:{r.id}")
             tx.finish_reminder(r.id, sent_at=now)
+            reminded.add(r.guardian_id)
             tx.audit("scheduler", "reminder.send", "child", r.child_id, {"kind": r.kind, "reminder": r.id})
             counts["queued"] += 1
     return counts
