@@ -280,3 +280,39 @@ def test_make_run_killed_by_a_signal_stops_its_servers_and_unlists_itself(local_
     for port in ports.values():
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_month_later_the_reminder_arrives_in_the_simulator_and_its_button_starts_measuring(local_env, tmp_path):
+    """The issue's local check, as a newcomer does it: a mother measures her child in the simulator; `python -m
+    shared.scheduler tick --now` a month later sends the reminder; in her simulator it shows with its buttons, and
+    *Sudah timbang* starts measuring that child."""
+    run_file = tmp_path / "running.json"
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
+    env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
+               TUMBUH_RUN_FILE=str(run_file), SCHEDULER_TICK_S="3600")
+    for name in ("TASKS_QUEUE", "WEBHOOK_URL", "GRAPH_STANDIN_URL", "TASKS_STANDIN_URL"):
+        env.pop(name, None)
+    chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n2\n"
+    simulator = [sys.executable, str(REPO / "scripts" / "simulator.py"), "--wa-id", "6281200000003"]
+    server = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "serve"], env=env, cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_run(run_file, server)
+        measured = subprocess.run(simulator, env=env, cwd=REPO, input=chat, capture_output=True, text=True,
+                                  timeout=120)
+        later = subprocess.Popen(simulator, env=env, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        assert "You are 6281200000003" in later.stdout.readline() + later.stdout.readline()
+        tick = subprocess.run([sys.executable, "-m", "shared.scheduler", "tick", "--now", "2025-03-03T09:00+07:00"],
+                              env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+        shown, _ = later.communicate("\n1\n", timeout=60)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+
+    assert measured.returncode == 0 and "*Hasil Budi*" in measured.stdout
+    assert tick.returncode == 0, tick.stderr[-2000:]
+    assert '"queued": 1' in tick.stdout
+    reminder, tapped = shown.split("Anda> 1")
+    assert "Budi" in reminder and "Sudah timbang" in reminder
+    assert "Kapan anak ditimbang" in tapped
