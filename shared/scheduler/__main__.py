@@ -15,6 +15,7 @@ import sys
 from datetime import datetime, timezone
 
 from shared.bootstrap import build_app
+from shared.errors import AppError
 from shared.logs import setup_logging
 from shared.services import scheduled
 
@@ -47,8 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _local_run_env()
     setup_logging(os.environ.get("LOG_LEVEL", "INFO"), sys.stderr)  # stdout carries the summary (JSON)
-    app = build_app()
-    summary, status = scheduled.run_due(app, args.now)
+    try:
+        app = build_app()
+        summary, status = scheduled.run_due(app, args.now)
+    except AppError as exc:
+        print(f"tick: {exc} (start `make run`, or set DATABASE_URL and REDIS_URL)", file=sys.stderr)
+        return 1
     print(json.dumps(summary, indent=2, default=str))
     return 0 if status == 200 else 1
 
