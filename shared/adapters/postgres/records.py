@@ -17,6 +17,18 @@ from shared.ports import DueReminder, PlanChild, SheetChild, SheetItems, SheetMe
 # Statuses arrive out of order: a stored one is replaced only by a higher rank (the rank lives in the domain).
 _RANK_SQL = "CASE status " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in DELIVERY_STATUS_RANK.items()) + " END"
 OUTBOX_LEASE_S = 120  # a claimed outbox row is invisible to other senders this long (a crashed sender's row returns)
+# The columns Child and Measurement are built from (in their constructors' order), bare and as c.* / m.* of a join.
+CHILD_COLUMNS = "id, name, sex, birth_date, guardian_id, posyandu_id"
+MEASUREMENT_COLUMNS = ("child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
+                       "assessment, id, review, age_months_given")
+
+
+def _of(alias: str, columns: str) -> str:
+    """Columns qualified by a table alias: 'id, name' -> 'c.id, c.name'."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
+
+C_CHILD, M_MEASUREMENT = _of("c", CHILD_COLUMNS), _of("m", MEASUREMENT_COLUMNS)
 
 
 class PgUnitOfWork:
@@ -62,7 +74,7 @@ class PgUnitOfWork:
         return self._run(sql, params).rows or []
 
     _GUARDIAN = "id, wa_id, language, consent_at, opted_out_at, last_inbound_at, unreachable_at, consent_version"
-    _CHILD = "id, name, sex, birth_date, guardian_id, posyandu_id"
+    _CHILD = CHILD_COLUMNS
 
     def begin_message(self, wamid: str, wa_hash: str, kind: str, wa_id: str, now: datetime,
                       child_id: int | None = None, measurements: int = 0) -> Arrival | None:
@@ -78,8 +90,8 @@ class PgUnitOfWork:
             "reopened AS (UPDATE outbox SET next_attempt_at = now() WHERE kind = 'send' AND done_at IS NULL "
             "  AND last_error = 'OutsideWindow' AND payload->>'to' = %(wa_id)s AND EXISTS (SELECT 1 FROM ins)) "
             "SELECT (SELECT count(*) FROM ins), s.id, s.wa_id, s.name, s.role, s.posyandu_id, s.language, "
-            f"{', '.join('g.' + c for c in self._GUARDIAN.split(', '))}, "
-            f"{', '.join('c.' + c for c in self._CHILD.split(', '))} "
+            f"{_of('g', self._GUARDIAN)}, "
+            f"{C_CHILD} "
             # The child the conversation is about: its latest measurements, as one JSON value (newest first).
             ", (SELECT json_agg(json_build_array(" + self._MEASUREMENT + ") ORDER BY measured_on DESC, id DESC) "
             "  FROM (SELECT * FROM measurements "
@@ -255,7 +267,7 @@ class PgUnitOfWork:
     def family_record(self, guardian_id: int) -> list[tuple[Child, str, int, date | None]]:
         # What DATA SAYA shows of each child: the child, its posyandu's name, how many measurements, the latest.
         rows = self._all(
-            f"SELECT {', '.join('c.' + c for c in self._CHILD.split(', '))}, coalesce(p.name, ''), "
+            f"SELECT {C_CHILD}, coalesce(p.name, ''), "
             "(SELECT count(*) FROM measurements m WHERE m.child_id = c.id), "
             "(SELECT max(measured_on) FROM measurements m WHERE m.child_id = c.id) "
             "FROM children c LEFT JOIN posyandu p ON p.id = c.posyandu_id WHERE c.guardian_id = %s ORDER BY c.id",
@@ -292,17 +304,14 @@ class PgUnitOfWork:
             ([r[0] for r in rows], ["{" + ",".join(r[1]) + "}" for r in rows], [json.dumps(r[2]) for r in rows],
              [r[3] for r in rows]))
 
-    _MEASUREMENT = ("child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags, "
-                    "assessment, id, review, age_months_given")
+    _MEASUREMENT = MEASUREMENT_COLUMNS
 
     def sheet_posyandu(self, spreadsheet_id: str) -> list[int]:
         return [r[0] for r in self._all("SELECT id FROM posyandu WHERE spreadsheet_id = %s ORDER BY id",
                                         (spreadsheet_id,))]
 
     def measurement_with_child(self, measurement_id: int) -> tuple[Measurement, Child] | None:
-        cols = ", ".join(f"m.{c.strip()}" for c in self._MEASUREMENT.split(","))
-        child_cols = ", ".join(f"c.{c.strip()}" for c in self._CHILD.split(","))
-        row = self._one(f"SELECT {cols}, {child_cols} FROM measurements m JOIN children c ON c.id = m.child_id "
+        row = self._one(f"SELECT {M_MEASUREMENT}, {C_CHILD} FROM measurements m JOIN children c ON c.id = m.child_id "
                         "WHERE m.id = %s", (measurement_id,))
         return (_measurement(*row[:13]), Child(*row[13:])) if row else None
 
@@ -356,8 +365,8 @@ class PgUnitOfWork:
 
     def to_review(self, posyandu_id: int, since: date, limit: int = 30) -> list[tuple[Child, Measurement]]:
         rows = self._all(
-            f"SELECT {', '.join('c.' + c for c in self._CHILD.split(', '))}, "
-            f"{', '.join('m.' + c for c in self._MEASUREMENT.split(', '))} FROM measurements m "
+            f"SELECT {C_CHILD}, "
+            f"{M_MEASUREMENT} FROM measurements m "
             "JOIN children c ON c.id = m.child_id WHERE c.posyandu_id = %s AND m.review IN ('remeasure', 'confirmed') "
             "AND m.measured_on >= %s ORDER BY m.review = 'confirmed' DESC, m.measured_on DESC, m.id DESC LIMIT %s",
             (posyandu_id, since, limit))
@@ -369,8 +378,8 @@ class PgUnitOfWork:
         # measuring turn wrote in the same transaction (so at the measurement's own created_at), whose kind says
         # whether the full result or the template went out.
         rows = self._all(
-            f"SELECT {', '.join('c.' + c for c in self._CHILD.split(', '))}, "
-            f"{', '.join('m.' + c for c in self._MEASUREMENT.split(', '))}, "
+            f"SELECT {C_CHILD}, "
+            f"{M_MEASUREMENT}, "
             "CASE WHEN m.review = 'remeasure' THEN 'remeasure' "
             "  WHEN c.guardian_id IS NULL AND c.parent_wa_id IS NULL THEN 'no_number' "
             "  WHEN c.guardian_id IS NULL THEN 'claim_pending' "
@@ -418,9 +427,8 @@ class PgUnitOfWork:
 
     def posyandu_list_for_day(self, posyandu_id: int, month_start: date) -> list[tuple[Child, date | None, str | None,
                                                                                       bool]]:
-        cols = ", ".join(f"c.{c.strip()}" for c in self._CHILD.split(","))
         rows = self._all(
-            f"SELECT {cols}, lm.measured_on, lm.assessment->>'tier', "
+            f"SELECT {C_CHILD}, lm.measured_on, lm.assessment->>'tier', "
             "  coalesce((lm.assessment->'gain'->>'two_t')::boolean, false) "
             "FROM children c LEFT JOIN LATERAL (SELECT measured_on, assessment FROM measurements m "
             "  WHERE m.child_id = c.id AND (m.review IS NULL OR m.review = 'confirmed') "
@@ -429,8 +437,7 @@ class PgUnitOfWork:
         return [(Child(*r[:6]), r[6], r[7], bool(r[8])) for r in rows]
 
     def unanswered_followups(self, sent_before: datetime, limit: int) -> list[tuple[int, Child, date | None]]:
-        cols = ", ".join(f"c.{c.strip()}" for c in self._CHILD.split(","))
-        rows = self._all(f"SELECT r.id, r.basis_on, {cols} FROM reminders r JOIN children c ON c.id = r.child_id "
+        rows = self._all(f"SELECT r.id, r.basis_on, {C_CHILD} FROM reminders r JOIN children c ON c.id = r.child_id "
                          "WHERE r.kind = 'followup' AND r.sent_at IS NOT NULL AND r.sent_at <= %s "
                          "AND r.answered_at IS NULL AND r.escalated_at IS NULL ORDER BY r.sent_at, r.id LIMIT %s "
                          "FOR UPDATE OF r SKIP LOCKED", (sent_before, limit))
@@ -593,13 +600,11 @@ class PostgresRecords(Database):
         cids, mids = [int(i) for i in child_ids], [int(i) for i in measurement_ids]
         if not cids and not mids:
             return SheetItems([], [])
-        cols = ", ".join(f"m.{c.strip()}" for c in PgUnitOfWork._MEASUREMENT.split(","))
-        measured = self.run(f"SELECT {cols}, s.name, m.source FROM measurements m "
+        measured = self.run(f"SELECT {M_MEASUREMENT}, s.name, m.source FROM measurements m "
                             "LEFT JOIN staff s ON s.id = m.entered_by_staff WHERE m.id = ANY(%s) ORDER BY m.id",
                             (mids,)) if mids else []
         wanted = sorted(set(cids) | {r[0] for r in measured})
-        child_cols = ", ".join(f"c.{c.strip()}" for c in PgUnitOfWork._CHILD.split(","))
-        rows = self.run(f"SELECT {child_cols}, p.spreadsheet_id, s.name FROM children c "
+        rows = self.run(f"SELECT {C_CHILD}, p.spreadsheet_id, s.name FROM children c "
                         "LEFT JOIN posyandu p ON p.id = c.posyandu_id LEFT JOIN staff s ON s.id = c.registered_by "
                         "WHERE c.id = ANY(%s) ORDER BY c.id", (wanted,))
         # A child with neither a family nor a registering kader was typed into the Sheet by a kader.
@@ -653,8 +658,8 @@ class PostgresRecords(Database):
         return [r[0] for r in rows]
 
     def upcoming_reminders(self, spreadsheet_id: str, first: date, last: date) -> list[tuple[int, Child, str, date]]:
-        cols = ", ".join(f"c.{c.strip()}" for c in PgUnitOfWork._CHILD.split(","))
-        rows = self.run(f"SELECT r.id, r.kind, r.due_on, {cols} FROM reminders r JOIN children c ON c.id = r.child_id "
+        rows = self.run(f"SELECT r.id, r.kind, r.due_on, {C_CHILD} FROM reminders r "
+                        "JOIN children c ON c.id = r.child_id "
                         "JOIN posyandu p ON p.id = c.posyandu_id WHERE p.spreadsheet_id = %s AND r.sent_at IS NULL "
                         "AND r.cancelled_at IS NULL AND r.due_on BETWEEN %s AND %s ORDER BY r.due_on, c.name, r.id",
                         (spreadsheet_id, first, last))
