@@ -23,6 +23,7 @@ from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Ports, TurnStart, UnitOfWork
 from shared.services import assessing, kader as kader_day, reminders, results
+from shared.services.delivery import staff_notice
 from shared.services.replies import to_messages
 from shared.whatsapp.outgoing import Template, Text
 from shared.whatsapp.payloads import build_message, is_buttons
@@ -909,8 +910,7 @@ class Dialogue:
             notice = Text(render("staff_notice_extreme", s.language, name=child.name,
                                  birth_date=birth_date_text(child.birth_date),
                                  posyandu=posyandu, status=results.status_words(ev.advice)))
-            self.outgoing.append(({"to": s.wa_id, "body": build_message(s.wa_id, notice), "kind": "staff_notice",
-                                   "guardian_id": None, "lang": s.language}, f"{self.msg.wamid}:s{s.id}"))
+            self.outgoing.append((staff_notice(s, notice), f"{self.msg.wamid}:s{s.id}"))
         if told:
             self.tx.audit(self.actor(), "staff.notice", "child", child.id, {"staff": [s.id for s in told]})
         return bool(told)

@@ -13,15 +13,16 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterable
 
 from shared import charts
 from shared.errors import PermanentError, TransientError
 from shared.flows.messages import DEFAULT_LANGUAGE, render
-from shared.ports import Ports
+from shared.domain.model import Staff
+from shared.ports import Ports, UnitOfWork
 from shared.whatsapp.errors import (MEDIA_GONE_CODES, OutsideWindow, StoppedBusinessMessages, Unreachable,
                                     WhatsAppPermanent)
-from shared.whatsapp.outgoing import Image, Template, Text
+from shared.whatsapp.outgoing import Image, Outgoing, Template, Text
 from shared.whatsapp.payloads import build_message, with_image_header
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,19 @@ def send_rows(ports: Ports, leased: list[tuple[int, dict]], now: datetime, later
         ports.records.finish_sent([(row_id, wamid_out, payload.get("kind", "reply"), payload.get("guardian_id"))])
         sent += 1
     return sent
+
+
+def staff_notice(staff: Staff, message: Outgoing) -> dict:
+    """The outbox payload of a message to a kader or bidan, in their language (no family behind it: no guardian)."""
+    return {"to": staff.wa_id, "body": build_message(staff.wa_id, message), "kind": "staff_notice",
+            "guardian_id": None, "lang": staff.language}
+
+
+def queue_to_staff(tx: UnitOfWork, staff: Iterable[Staff], message_for: Callable[[Staff], Outgoing],
+                   key: str) -> list[Staff]:
+    """Queue one message to each of these staff (message_for makes it in their language), once per key
+    (`<key>:s<staff id>`); returns those it was queued for now, not before."""
+    return [s for s in staff if tx.queue("send", staff_notice(s, message_for(s)), dedupe_key=f"{key}:s{s.id}")]
 
 
 def hold_for_window(ports: Ports, payload: dict) -> None:

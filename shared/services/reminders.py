@@ -20,8 +20,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.domain import reminders as rules
+from shared.domain.model import Staff
 from shared.flows.messages import MESSAGES, birth_date_text, fmt, render
-from shared.ports import DueReminder, Ports, Records
+from shared.ports import DueReminder, Ports, Records, UnitOfWork
+from shared.services.delivery import queue_to_staff
 from shared.whatsapp.outgoing import Button, Buttons, Template, Text
 from shared.whatsapp.payloads import build_message
 
@@ -99,12 +101,10 @@ def pass_on_unanswered(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> 
         for reminder_id, child, measured_on in tx.unanswered_followups(now - ESCALATE_AFTER, limit):
             staff = tx.staff_of_posyandu(child.posyandu_id) if child.posyandu_id else []
             posyandu = tx.posyandu_name(child.posyandu_id) if child.posyandu_id else ""
-            for s in staff:
-                notice = Text(render("staff_notice_followup", s.language, name=child.name, posyandu=posyandu,
-                                     birth_date=birth_date_text(child.birth_date), measured_on=measured_on or "–"))
-                tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, notice), "kind": "staff_notice",
-                                  "guardian_id": None, "lang": s.language},
-                         dedupe_key=f"followup:{reminder_id}:s{s.id}")
+            queue_to_staff(tx, staff, lambda s: Text(render(
+                "staff_notice_followup", s.language, name=child.name, posyandu=posyandu,
+                birth_date=birth_date_text(child.birth_date), measured_on=measured_on or "–")),
+                f"followup:{reminder_id}")
             tx.mark_escalated(reminder_id, now)
             tx.audit("scheduler", "reminder.pass_on", "child", child.id, {"staff": [s.id for s in staff]})
             passed += 1
@@ -124,18 +124,15 @@ def kader_lists(ports: Ports, now: datetime) -> int:
                 or not rules.is_sendable_now(now, tz):
             continue
         with ports.records.transaction() as tx:
-            kader = [s for s in tx.staff_of_posyandu(posyandu_id) if s.role == "kader"]
+            kader = _kader_of(tx, posyandu_id)
             if not kader:
                 continue
             due, missed, risk = _day_list(tx.posyandu_list_for_day(posyandu_id, tomorrow.replace(day=1)), tomorrow)
-            for s in kader:
-                body = render("kader_day_list", s.language, posyandu=name, day=tomorrow, due=len(due),
-                              missed=_names(missed, s.language), risk=_names(risk, s.language))
-                message = Buttons(body, (Button("kader:measure", render("kader_day_start", s.language)),))
-                if tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, message), "kind": "staff_notice",
-                                     "guardian_id": None, "lang": s.language},
-                            dedupe_key=f"kader_list:{posyandu_id}:{tomorrow.isoformat()}:s{s.id}"):
-                    queued += 1
+            queued += len(queue_to_staff(tx, kader, lambda s: Buttons(
+                render("kader_day_list", s.language, posyandu=name, day=tomorrow, due=len(due),
+                       missed=_names(missed, s.language), risk=_names(risk, s.language)),
+                (Button("kader:measure", render("kader_day_start", s.language)),)),
+                f"kader_list:{posyandu_id}:{tomorrow.isoformat()}"))
     return queued
 
 
@@ -154,18 +151,19 @@ def bulan_penimbangan_lists(ports: Ports, now: datetime) -> int:
             continue
         weighing_day = date(today.year, month, 1)
         with ports.records.transaction() as tx:
-            kader = [s for s in tx.staff_of_posyandu(posyandu_id) if s.role == "kader"]
+            kader = _kader_of(tx, posyandu_id)
             if not kader:
                 continue
             due, _, _ = _day_list(tx.posyandu_list_for_day(posyandu_id, weighing_day), weighing_day)
-            for s in kader:
-                body = render("kader_bulan_penimbangan", s.language, posyandu=name, month=weighing_day,
-                              due=len(due), names=_names(due, s.language, limit=BP_NAMES_MAX))
-                if tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, Text(body)),
-                                     "kind": "staff_notice", "guardian_id": None, "lang": s.language},
-                            dedupe_key=f"bp_list:{posyandu_id}:{weighing_day.isoformat()}:s{s.id}"):
-                    queued += 1
+            queued += len(queue_to_staff(tx, kader, lambda s: Text(render(
+                "kader_bulan_penimbangan", s.language, posyandu=name, month=weighing_day, due=len(due),
+                names=_names(due, s.language, limit=BP_NAMES_MAX))),
+                f"bp_list:{posyandu_id}:{weighing_day.isoformat()}"))
     return queued
+
+
+def _kader_of(tx: UnitOfWork, posyandu_id: int) -> list[Staff]:
+    return [s for s in tx.staff_of_posyandu(posyandu_id) if s.role == "kader"]
 
 
 def _day_list(children, day: date) -> tuple[list[str], list[str], list[str]]:
