@@ -22,6 +22,7 @@ import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 from shared.domain import growth
 from shared.domain.model import Child, Measurement
@@ -29,9 +30,9 @@ from shared.errors import PermanentError, TransientError
 from shared.flows.messages import render
 from shared.ports import Records, SheetReader, SheetSync, UnitOfWork
 from shared.services import assessing, sheet_sync
+from shared.services.delivery import queue_to_staff
 from shared.sheet import edits, layout, rows
 from shared.whatsapp.outgoing import Button, Buttons
-from shared.whatsapp.payloads import build_message
 
 log = logging.getLogger(__name__)
 
@@ -109,27 +110,49 @@ class _Row:
             return self.take_row(same_day.id)
         return self.create(read, child)
 
-    def child_for(self, read: edits.MeasurementRow) -> Child | None:
-        """The row's child: by ID Anak, else by name and birth date (or age) among the posyandu's children, else a
-        new child of the posyandu."""
-        children = [c for p in self.posyandu for c in self.tx.children_of_posyandu(p)]
-        if read.child_id is not None:
-            child = next((c for c in children if c.id == read.child_id), None)
-            if child is None:
-                self.refuse(_problem("child_id", "sheet_unknown_child"))
-            return child
-        name = read.name.casefold()
-        child = next((c for c in children if c.name.casefold() == name and c.sex == read.sex
-                      and c.birth_date == read.birth_date), None)
-        if child is not None:
-            return child
+    @cached_property
+    def children(self) -> list[Child]:
+        """The children of the spreadsheet's posyandu (read once for the row)."""
+        return [c for p in self.posyandu for c in self.tx.children_of_posyandu(p)]
+
+    def find_child(self, name: str, sex: str, birth_date: date | None, other_than: int | None = None) -> Child | None:
+        """The posyandu's child of this name (in any case), sex and birth date, other than the one given."""
+        wanted = (name.casefold(), sex, birth_date)
+        return next((c for c in self.children if c.id != other_than
+                     and (c.name.casefold(), c.sex, c.birth_date) == wanted), None)
+
+    def register(self, name: str, sex: str, birth_date: date | None, key: str,
+                 columns: tuple[layout.Column, ...]) -> Child | None:
+        """A child typed in the Sheet joins the posyandu; refused (None) on a Sheet several posyandu share, where
+        the row must name its child by ID (column `key`)."""
         if len(self.posyandu) > 1:
-            self.refuse(_problem("child_id", "sheet_shared_sheet_needs_child"))
+            self.refuse(_problem(key, "sheet_shared_sheet_needs_child", columns))
             return None
-        child = self.tx.add_child(None, read.name, read.sex, read.birth_date, posyandu_id=self.posyandu[0])
+        child = self.tx.add_child(None, name, sex, birth_date, posyandu_id=self.posyandu[0])
         self.tx.audit(self.actor, "child.create", "child", child.id, {"source": SOURCE})
         self.taken.children += 1
         return child
+
+    def correct_identity(self, child: Child, fields: dict) -> Child:
+        """A child's name, sex or birth date corrected from the Sheet, audited; the child as it now is."""
+        self.tx.correct_child(child.id, **fields)
+        self.tx.audit(self.actor, "child.correct", "child", child.id, {"fields": sorted(fields)})
+        return _corrected(child, fields)
+
+    def restate(self, child: Child) -> None:
+        """The child's measurements assessed again (N/T, flags, categories) and mirrored back."""
+        self.tx.restate_measurements(assessing.restate(child, self.tx.measurements_of(child.id, 60), self.today))
+
+    def child_for(self, read: edits.MeasurementRow) -> Child | None:
+        """The row's child: by ID Anak, else by name and birth date (or age) among the posyandu's children, else a
+        new child of the posyandu."""
+        if read.child_id is not None:
+            child = next((c for c in self.children if c.id == read.child_id), None)
+            if child is None:
+                self.refuse(_problem("child_id", "sheet_unknown_child"))
+            return child
+        return self.find_child(read.name, read.sex, read.birth_date) or \
+            self.register(read.name, read.sex, read.birth_date, "child_id", layout.MEASUREMENT_DATA)
 
     def create(self, read: edits.MeasurementRow, child: Child) -> None:
         entry = _entry(read)
@@ -152,11 +175,8 @@ class _Row:
         make from the Sheet (it would rename the first child)."""
         if read.child_id is not None and read.child_id != child.id:
             return True
-        if not child_fields:
-            return False
-        wanted = (read.name.casefold(), read.sex, child_fields.get("birth_date", child.birth_date))
-        return any((c.name.casefold(), c.sex, c.birth_date) == wanted
-                   for p in self.posyandu for c in self.tx.children_of_posyandu(p) if c.id != child.id)
+        born = child_fields.get("birth_date", child.birth_date)
+        return bool(child_fields) and self.find_child(read.name, read.sex, born, other_than=child.id) is not None
 
     def take_row(self, entity_id: int) -> None:
         """Write Tumbuh's id into the key cell of the row the kader typed (once the row still holds what was read;
@@ -166,8 +186,7 @@ class _Row:
                       dedupe_key=f"take:{self.spreadsheet_id}:{self.tab}:{self.row}:{entity_id}:{self.fingerprint()}")
 
     def correct(self, read: edits.MeasurementRow, m: Measurement, child: Child) -> None:
-        child_fields = {k: v for k, v in (("name", read.name), ("sex", read.sex), ("birth_date", read.birth_date))
-                        if v != getattr(child, k) and not (k == "birth_date" and v is None)}
+        child_fields = _identity_changes(child, read.name, read.sex, read.birth_date)
         wanted = {"measured_on": read.measured_on, "weight_kg": read.weight_kg, "lenhei_cm": read.lenhei_cm,
                   "measure": read.measure, "headc_cm": read.headc_cm, "armc_cm": read.armc_cm, "oedema": read.oedema,
                   "age_months_given": read.age_months_given if (child_fields.get("birth_date") or child.birth_date)
@@ -183,14 +202,11 @@ class _Row:
                           dedupe_key=f"rewrite:measurement:{m.id}:{self.fingerprint()}")
             return self.clear_note(m.id)
         if child_fields:
-            self.tx.correct_child(child.id, **child_fields)
-            self.tx.audit(self.actor, "child.correct", "child", child.id, {"fields": sorted(child_fields)})
-            child = _corrected(child, child_fields)
+            child = self.correct_identity(child, child_fields)
         if fields:
             self.tx.correct_measurement(m.id or 0, **fields)
             self.tx.audit(self.actor, "measurement.correct", "measurement", m.id, {"fields": sorted(fields)})
-        history = self.tx.measurements_of(child.id, 60)
-        self.tx.restate_measurements(assessing.restate(child, history, self.today))
+        self.restate(child)
         self.taken.corrected += 1
         return self.clear_note(m.id, force=True)
 
@@ -202,12 +218,12 @@ class _Row:
 
     def fingerprint(self) -> str:
         """The row's data cells as read, hashed (the note column left out: Tumbuh writes it)."""
-        data = layout.MEASUREMENT_DATA if self.tab == layout.MEASUREMENTS else layout.CHILD_DATA
+        data = layout.EDITABLE[self.tab]
         cells = [v for c, v in zip(data, self.values) if c.key != "note"]
         return hashlib.sha256(json.dumps(cells, default=str).encode()).hexdigest()[:20]
 
     def note_shown(self) -> bool:
-        data = layout.MEASUREMENT_DATA if self.tab == layout.MEASUREMENTS else layout.CHILD_DATA
+        data = layout.EDITABLE[self.tab]
         at = next(i for i, c in enumerate(data) if c.key == "note")
         return at < len(self.values) and self.values[at] not in (None, "")
 
@@ -217,30 +233,20 @@ class _Row:
         read = edits.read_child(self.values, self.today)
         if isinstance(read, edits.RowProblems):
             return self.refuse(read)
-        children = {c.id: c for p in self.posyandu for c in self.tx.children_of_posyandu(p)}
         if read.row_id is None:
-            same = next((c for c in children.values() if c.name.casefold() == read.name.casefold()
-                         and c.sex == read.sex and c.birth_date == read.birth_date), None)
-            if same is None:
-                if len(self.posyandu) > 1:
-                    return self.refuse(_problem("row_id", "sheet_shared_sheet_needs_child", layout.CHILD_DATA))
-                same = self.tx.add_child(None, read.name, read.sex, read.birth_date, posyandu_id=self.posyandu[0])
-                self.tx.audit(self.actor, "child.create", "child", same.id, {"source": SOURCE})
-                self.taken.children += 1
-            self.take_row(same.id)
+            same = self.find_child(read.name, read.sex, read.birth_date) or \
+                self.register(read.name, read.sex, read.birth_date, "row_id", layout.CHILD_DATA)
+            if same is not None:
+                self.take_row(same.id)
             return None
-        child = children.get(read.row_id)
+        child = next((c for c in self.children if c.id == read.row_id), None)
         if child is None:
             return self.refuse(_problem("row_id", "sheet_unknown_child", layout.CHILD_DATA))
-        fields = {k: v for k, v in (("name", read.name), ("sex", read.sex), ("birth_date", read.birth_date))
-                  if v != getattr(child, k) and not (k == "birth_date" and v is None)}
+        fields = _identity_changes(child, read.name, read.sex, read.birth_date)
         if not fields:
             self.taken.unchanged += 1
             return None
-        self.tx.correct_child(child.id, **fields)
-        self.tx.audit(self.actor, "child.correct", "child", child.id, {"fields": sorted(fields)})
-        corrected = _corrected(child, fields)
-        self.tx.restate_measurements(assessing.restate(corrected, self.tx.measurements_of(child.id, 60), self.today))
+        self.restate(self.correct_identity(child, fields))
         self.taken.corrected += 1
         return None
 
@@ -262,6 +268,13 @@ class _Row:
 def _problem(key: str, message: str, columns: tuple[layout.Column, ...] = layout.MEASUREMENT_DATA) -> edits.RowProblems:
     header = next(c.header for c in columns if c.key == key)
     return edits.RowProblems((edits.Problem(header, message),), incomplete=False)
+
+
+def _identity_changes(child: Child, name: str, sex: str, birth_date: date | None) -> dict:
+    """What a Sheet row says differently of the child's name, sex and birth date (a blank birth date changes
+    nothing: the family may have given only an age)."""
+    return {k: v for k, v in (("name", name), ("sex", sex), ("birth_date", birth_date))
+            if v != getattr(child, k) and not (k == "birth_date" and v is None)}
 
 
 def _corrected(child: Child, fields: dict) -> Child:
@@ -358,14 +371,14 @@ def reconcile(records: Records, sheets: SheetSync, spreadsheet_id: str, today: d
                               for m in items.measurements if m.measurement.id is not None},
     }
     taken = asked = 0
-    for tab, data in ((layout.CHILDREN, layout.CHILD_DATA), (layout.MEASUREMENTS, layout.MEASUREMENT_DATA)):
+    for tab, data in layout.EDITABLE.items():
         found = (reader or sheets).read_rows(spreadsheet_id, tab, [c.header for c in data])
         want = expected[tab]
         seen: set[int] = set()
         changed = []
         for r in found:
-            key = _key(r["values"][0] if r["values"] else "")
-            if key in want:
+            key = edits.read_id(r["values"][0] if r["values"] else "")
+            if isinstance(key, int) and key in want:
                 seen.add(key)
                 if not _same_row(r["values"], want[key], data):
                     changed.append(r)
@@ -395,26 +408,15 @@ def ask_about_deleted(records: Records, measurement_ids: list[int]) -> int:
             if found is None or posyandu is None:
                 continue
             m, child = found
-            for s in tx.staff_of_posyandu(posyandu):
-                if s.role != "kader":
-                    continue
-                question = Buttons(render("sheet_delete_ask", s.language, name=child.name,
-                                          measured_on=m.measured_on, posyandu=tx.posyandu_name(posyandu)),
-                                   (Button(f"sheetdel:yes:{mid}", render("sheet_delete_yes", s.language)),
-                                    Button(f"sheetdel:no:{mid}", render("sheet_delete_no", s.language))))
-                if tx.queue("send", {"to": s.wa_id, "body": build_message(s.wa_id, question), "kind": "staff_notice",
-                                     "guardian_id": None, "lang": s.language}, dedupe_key=f"sheetdel:{mid}:s{s.id}"):
-                    asked += 1
-                    tx.audit("sheet", "measurement.delete_asked", "measurement", mid, {"staff": s.id})
+            name = tx.posyandu_name(posyandu)
+            kader = [s for s in tx.staff_of_posyandu(posyandu) if s.role == "kader"]
+            for s in queue_to_staff(tx, kader, lambda s: Buttons(
+                    render("sheet_delete_ask", s.language, name=child.name, measured_on=m.measured_on, posyandu=name),
+                    (Button(f"sheetdel:yes:{mid}", render("sheet_delete_yes", s.language)),
+                     Button(f"sheetdel:no:{mid}", render("sheet_delete_no", s.language)))), f"sheetdel:{mid}"):
+                asked += 1
+                tx.audit("sheet", "measurement.delete_asked", "measurement", mid, {"staff": s.id})
     return asked
-
-
-def _key(value) -> int | None:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else None
 
 
 def _same_row(found: list, wanted: list, data: tuple[layout.Column, ...]) -> bool:

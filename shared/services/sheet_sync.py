@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shared.domain import recap
+from shared.domain.reminders import add_months
 from shared.errors import PermanentError, TransientError
 from shared.ports import Records, SheetSync
 from shared.sheet import layout, rows
 
 log = logging.getLogger(__name__)
-_DAY = timedelta(days=1)
 
 FLUSH_ROWS = 3000  # outbox rows a tick takes of each kind: three 1,000-measurement batches
 REFUSED_RETRY_S = 3600  # a refused batch waits for a person to mend the Sheet; it is tried again hourly
@@ -59,37 +59,34 @@ def write_staff(records: Records, sheets: SheetSync, spreadsheet_id: str) -> Non
     At setup, and with each reconcile (staff change seldom; a flush stays at three calls)."""
     with records.transaction() as tx:
         staff = [s for p in tx.sheet_posyandu(spreadsheet_id) for s in tx.staff_of_posyandu(p)]
-    try:
-        sheets.write_tab(spreadsheet_id, layout.STAFF, [c.header for c in layout.STAFF_DATA],
-                         [rows.staff_row(s) for s in staff])
-    except (TransientError, PermanentError) as exc:
-        log.warning("staff tab not written", extra={"ctx": {"error": type(exc).__name__}})
+    _write_owned(sheets, spreadsheet_id, layout.STAFF, layout.STAFF_DATA, [rows.staff_row(s) for s in staff])
 
 
 def write_reminders(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date) -> None:
     """Rewrite Pengingat: the reminders still to send to the posyandu's families in the next REMINDER_DAYS days, so
     kader see who will be called. With each reconcile (a flush stays at three calls)."""
     upcoming = records.upcoming_reminders(spreadsheet_id, today, today + timedelta(days=REMINDER_DAYS))
-    try:
-        sheets.write_tab(spreadsheet_id, layout.REMINDERS, [c.header for c in layout.REMINDER_DATA],
-                         [rows.reminder_row(*r) for r in upcoming])
-    except (TransientError, PermanentError) as exc:
-        log.warning("reminders tab not written", extra={"ctx": {"error": type(exc).__name__}})
+    _write_owned(sheets, spreadsheet_id, layout.REMINDERS, layout.REMINDER_DATA,
+                 [rows.reminder_row(*r) for r in upcoming])
 
 
 def write_recap(records: Records, sheets: SheetSync, spreadsheet_id: str, today: date) -> None:
     """Rewrite a spreadsheet's Rekap: the last RECAP_MONTHS months up to today's, newest first. After a flush that
     changed the spreadsheet and with each reconcile (so a new month appears without a new measurement); a failure
     is logged and left for the next time (the counts are recomputed whole every time)."""
-    months = [today.replace(day=1)]
-    while len(months) < RECAP_MONTHS:
-        months.append((months[-1].replace(day=1) - _DAY).replace(day=1))
+    months = [add_months(today.replace(day=1), -k) for k in range(RECAP_MONTHS)]
     children, measured = records.recap_inputs(spreadsheet_id, months[-1])
-    table = rows.recap_rows([recap.recap(m, children, measured) for m in months])
+    _write_owned(sheets, spreadsheet_id, layout.RECAP, layout.RECAP_COLUMNS,
+                 rows.recap_rows([recap.recap(m, children, measured) for m in months]))
+
+
+def _write_owned(sheets: SheetSync, spreadsheet_id: str, tab: str, columns: tuple[layout.Column, ...],
+                 values: list[list]) -> None:
+    """Replace a tab Tumbuh owns; a failure is logged (the tab is written whole again next time)."""
     try:
-        sheets.write_tab(spreadsheet_id, layout.RECAP, [c.header for c in layout.RECAP_COLUMNS], table)
+        sheets.write_tab(spreadsheet_id, tab, [c.header for c in columns], values)
     except (TransientError, PermanentError) as exc:
-        log.warning("recap not written", extra={"ctx": {"error": type(exc).__name__}})
+        log.warning("tab not written", extra={"ctx": {"tab": tab, "error": type(exc).__name__}})
 
 
 def _upserts(records: Records, sheets: SheetSync, claimed: list[tuple[int, dict]], counts: dict) -> set[str]:
@@ -152,7 +149,7 @@ def _notes(records: Records, sheets: SheetSync, claimed: list[tuple[int, dict]],
     groups: dict[tuple[str, str], tuple[list[int], list[dict]]] = {}
     for row_id, p in claimed:
         tab = str(p.get("tab"))
-        data = {layout.MEASUREMENTS: layout.MEASUREMENT_DATA, layout.CHILDREN: layout.CHILD_DATA}.get(tab)
+        data = layout.EDITABLE.get(tab)
         if not p.get("spreadsheet_id") or data is None:
             records.finish_outbox_rows([row_id], ok=True)
             counts["skipped"] += 1
@@ -166,9 +163,8 @@ def _notes(records: Records, sheets: SheetSync, claimed: list[tuple[int, dict]],
             at = {"key": p["set_key"]}
         notes.append({**at, "column": note_column, "text": p.get("text", ""), "bad": bool(p.get("bad"))})
     for (sheet, tab), (ids, notes) in groups.items():
-        data = layout.MEASUREMENT_DATA if tab == layout.MEASUREMENTS else layout.CHILD_DATA
-        done = _run(records, ids, counts, "sheet notes",
-                    lambda: [sheets.set_notes(sheet, tab, [c.header for c in data], notes)])
+        headers = [c.header for c in layout.EDITABLE[tab]]
+        done = _run(records, ids, counts, "sheet notes", lambda: [sheets.set_notes(sheet, tab, headers, notes)])
         counts["notes"] += sum(r.get("written", 0) for r in done or ())
 
 

@@ -78,7 +78,8 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _id(value) -> int | None | Invalid:
+def read_id(value) -> int | None | Invalid:
+    """A row's id cell (Tumbuh's): None when empty, Invalid when it is not a positive whole number."""
     text = _text(value)
     if not text:
         return None
@@ -149,7 +150,7 @@ def read_measurement(values: list, today: date) -> MeasurementRow | RowProblems:
             return None
         return value
 
-    row_id, child_id = take("row_id", _id), take("child_id", _id)
+    row_id, child_id = take("row_id", read_id), take("child_id", read_id)
     name = _text(cell["child_name"])
     sex = take("sex", lambda v: _coded(v, layout.SEX_VALUES, parse_sex))
     born = take("birth_date", lambda v: _date(v, today, _EARLIEST_BIRTH))
@@ -185,7 +186,7 @@ def read_child(values: list, today: date) -> ChildRow | RowProblems:
     cols = layout.CHILD_DATA
     cell = _cells(cols, values)
     problems: list[Problem] = []
-    row_id, sex, born = _id(cell["row_id"]), _coded(cell["sex"], layout.SEX_VALUES, parse_sex), \
+    row_id, sex, born = read_id(cell["row_id"]), _coded(cell["sex"], layout.SEX_VALUES, parse_sex), \
         _date(cell["birth_date"], today, _EARLIEST_BIRTH)
     for key, value in (("row_id", row_id), ("sex", sex), ("birth_date", born)):
         if isinstance(value, Invalid):

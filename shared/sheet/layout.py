@@ -100,6 +100,9 @@ CHILD_DATA = (
     Column("note", "Catatan Tumbuh"),
 )
 
+# The tabs kader edit (their rows flow back into Tumbuh), with their data columns.
+EDITABLE = {CHILDREN: CHILD_DATA, MEASUREMENTS: MEASUREMENT_DATA}
+
 STAFF_DATA = (
     Column("row_id", "ID Petugas"),
     Column("name", "Nama"),

@@ -22,7 +22,7 @@ MAX_SKEW_S = 300  # the Apps Script side stamps sent_at; clocks may differ this 
 REPLAY_TTL_S = 2 * MAX_SKEW_S + 60  # a request id is remembered while its request could still pass the clock check
 MAX_ROWS = 500  # one edit spans a few rows; a paste of a whole register is still well under this
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_TABS = (layout.CHILDREN, layout.MEASUREMENTS)
+_TABS = tuple(layout.EDITABLE)
 
 
 @dataclass(frozen=True)
