@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 from datetime import date
@@ -28,6 +26,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from scripts.servers import start_apps_script_standin  # noqa: E402
 from shared.adapters.apps_script import AppsScriptBridge  # noqa: E402
 from shared.adapters.postgres import PostgresRecords, migrate, url_connector  # noqa: E402
 from shared.services import sheet_edits, sheet_setup, sheet_sync  # noqa: E402
@@ -37,16 +36,6 @@ SECRET = "bench-sheet-secret-0123456789abcdef"
 KADER = "kader@posyandu.test"  # the Google account the spreadsheet is shared with, who types in it
 TODAY = date(2025, 3, 10)
 HEADERS = [c.header for c in layout.MEASUREMENT_DATA]
-
-
-def start_webapp() -> tuple[subprocess.Popen, str]:
-    node = shutil.which("node") or sys.exit("bench: node is not installed (make test installs it)")
-    proc = subprocess.Popen([node, str(REPO / "apps_script" / "test" / "webapp_standin.js"), "0"],
-                            env={**os.environ, "TUMBUH_SECRET": SECRET}, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline() if proc.stdout else ""
-    if not line.startswith("listening "):
-        sys.exit(f"bench: the web-app stand-in did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{line.split()[1]}"
 
 
 def posts(root: str) -> int:
@@ -136,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("DATABASE_URL") or sys.exit("bench: DATABASE_URL is not set (run it inside services.sh)")
     records = PostgresRecords(url_connector(url))
     migrate(records)
-    proc, root = start_webapp()
+    try:
+        proc, root = start_apps_script_standin({"TUMBUH_SECRET": SECRET})
+    except RuntimeError as exc:  # NodeMissing included
+        sys.exit(f"bench: {exc}")
     try:
         bridge = AppsScriptBridge(f"{root}/macros/s/BENCH/exec", SECRET, timeout_s=300)
         bench_flush(records, bridge, root, args.measurements)

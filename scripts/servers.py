@@ -189,3 +189,33 @@ class CpuMeter:
         # Busy time no component above accounts for: the kernel's loopback work and anything else running here.
         spent["other"] = spent["machine"] - sum(v for k, v in spent.items() if k != "machine")
         return ", ".join(f"{k} {v:.2f}" for k, v in spent.items())
+
+
+STANDIN_JS = REPO / "apps_script" / "test" / "webapp_standin.js"
+
+
+class NodeMissing(RuntimeError):
+    """node is not installed (make test installs it): the Apps Script web-app stand-in cannot run."""
+
+
+def start_apps_script_standin(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """The real apps_script/ code served by Node as Google serves the web app (webapp_standin.js), on a free port,
+    with these Script Properties in its environment (TUMBUH_SECRET, ...): the process and its root URL, once it
+    listens. The caller stops it (terminate).
+
+    Raises:
+        NodeMissing: no node on PATH.
+        RuntimeError: the stand-in did not start.
+    """
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        raise NodeMissing("node is not installed: run `make test`, which installs it")
+    proc = subprocess.Popen([node, str(STANDIN_JS), "0"], env={**os.environ, **env}, stdout=subprocess.PIPE,
+                            text=True)
+    line = proc.stdout.readline() if proc.stdout else ""  # "listening <port>", once it accepts connections
+    if not line.startswith("listening "):
+        proc.kill()
+        raise RuntimeError(f"the Apps Script stand-in did not start: {line!r}")
+    return proc, f"http://{HOST}:{line.split()[1]}"

@@ -6,6 +6,8 @@ import logging
 import os
 import sys
 import uuid
+from contextlib import contextmanager
+from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -172,3 +174,22 @@ def local_env(database_url: str, redis_url: str, graph: str, tmp_path) -> dict[s
 def settings(local_env: dict[str, str]) -> Settings:
     """Checked local settings for this test's stores."""
     return Settings.from_env(local_env).check()
+
+
+@contextmanager
+def apps_script_standin(properties: dict[str, str]) -> Iterator[str]:
+    """The Apps Script web-app stand-in (the real apps_script/ code under Node) with these Script Properties, for a
+    test: its root URL. Skips without node, or fails under make test, which installs it."""
+    from scripts.servers import NodeMissing, start_apps_script_standin
+
+    try:
+        proc, url = start_apps_script_standin(properties)
+    except NodeMissing as missing:
+        if os.environ.get("TUMBUH_REQUIRE_SERVICES"):
+            pytest.fail(f"{missing}, although make test installs it before pytest")
+        pytest.skip(str(missing))
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

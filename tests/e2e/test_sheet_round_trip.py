@@ -1,11 +1,7 @@
 """The Sheet round trip with the real parts: the real apps_script/ code served by Node as Google serves the web app,
 the real webhook served by functions-framework. A measurement reaches the posyandu's Sheet through the bridge; a
 kader's edit there fires the edit trigger, whose signed POST reaches /sheet-edits and changes PostgreSQL."""
-import os
-import shutil
-import subprocess
 from datetime import date
-from pathlib import Path
 
 import pytest
 import requests
@@ -14,11 +10,11 @@ from shared.adapters.apps_script import AppsScriptBridge
 from shared.adapters.postgres import PostgresRecords
 from shared.services import sheet_setup, sheet_sync
 from shared.sheet import layout
+from tests.conftest import apps_script_standin
 from tests.e2e.servers import serve
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 BRIDGE_SECRET = "bridge-round-trip-secret-0123456789abcdef"
 KADER_EMAIL = "siti@posyandu.test"
 TODAY = date(2025, 3, 10)
@@ -37,21 +33,9 @@ def webhook(local_env, tmp_path):
 
 @pytest.fixture
 def webapp(local_env):
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("TUMBUH_REQUIRE_SERVICES"):
-            pytest.fail("node is not installed although make test installs it before pytest")
-        pytest.skip("node is not installed: run `make test`, which installs it")
-    env = {**os.environ, "TUMBUH_SECRET": BRIDGE_SECRET, "TUMBUH_EDIT_SECRET": local_env["SHEET_EDIT_SECRET"]}
-    proc = subprocess.Popen([node, str(REPO / "apps_script" / "test" / "webapp_standin.js"), "0"], env=env,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("listening "), f"the stand-in did not start: {line!r}"
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
+    with apps_script_standin({"TUMBUH_SECRET": BRIDGE_SECRET,
+                              "TUMBUH_EDIT_SECRET": local_env["SHEET_EDIT_SECRET"]}) as url:
+        yield url
 
 
 def test_a_measurement_goes_to_the_sheet_and_a_kader_edit_comes_back(records, webhook, webapp):

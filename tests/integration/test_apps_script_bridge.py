@@ -4,21 +4,17 @@ action on spreadsheets the stand-in keeps in memory, and a kader's edit reaching
 import hashlib
 import hmac
 import json
-import os
-import shutil
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
 
 from shared.adapters.apps_script import MAX_ROWS_PER_CALL, AppsScriptBridge, BridgePermanent, BridgeTransient
+from tests.conftest import apps_script_standin
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 SECRET = "bridge-test-secret-0123456789abcdef"
 EDIT_SECRET = "edit-receiver-secret-fedcba9876543210"  # a different secret: the bridge's key never signs outgoing data
 COLUMNS = ["tumbuh_id", "nama", "bb_kg"]
@@ -70,22 +66,9 @@ def receiver():
 @pytest.fixture(scope="module")
 def webapp():
     """The web-app stand-in (apps_script/test/webapp_standin.js) on a free port: its root URL."""
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("TUMBUH_REQUIRE_SERVICES"):
-            pytest.fail("node is not installed although make test installs it before pytest")
-        pytest.skip("node is not installed: run `make test`, which installs it")
-    env = {**os.environ, "TUMBUH_SECRET": SECRET, "TUMBUH_EDIT_SECRET": EDIT_SECRET,
-           "TUMBUH_SPREADSHEETS": json.dumps({SHEET_ID: TABS})}
-    proc = subprocess.Popen([node, str(REPO / "apps_script" / "test" / "webapp_standin.js"), "0"],
-                            env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()  # "listening <port>", printed once the server accepts connections
-        assert line.startswith("listening "), f"the stand-in did not start: {line!r}"
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
+    with apps_script_standin({"TUMBUH_SECRET": SECRET, "TUMBUH_EDIT_SECRET": EDIT_SECRET,
+                              "TUMBUH_SPREADSHEETS": json.dumps({SHEET_ID: TABS})}) as url:
+        yield url
 
 
 def stats(root: str) -> dict:
