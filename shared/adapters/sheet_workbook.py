@@ -31,9 +31,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from shared.errors import PermanentError, TransientError
+from shared.sheet.workbook import DATE_FORMAT
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_FORMAT = "yyyy-mm-dd"
 HEADER_ROW = 1
 BAD_FILL = PatternFill(fill_type="solid", start_color="FFF4CCCC", end_color="FFF4CCCC")  # light red, as in the Sheet
 
