@@ -74,3 +74,15 @@ def withdraw(path: Path | None = None) -> None:
             path.unlink()
     except (OSError, ValueError, KeyError, TypeError):
         pass
+
+
+def use_live_stores(environ=os.environ) -> None:
+    """Point a command at the live run's PostgreSQL and Redis when none is configured (DATABASE_URL or
+    CLOUD_SQL_INSTANCE unset): `python -m shared.scheduler tick` and `python -m shared.backup run` use it."""
+    if environ.get("DATABASE_URL") or environ.get("CLOUD_SQL_INSTANCE"):
+        return
+    found = current()
+    if found and found.get("database_url"):
+        environ.setdefault("DATABASE_URL", found["database_url"])
+        if found.get("redis_url"):
+            environ.setdefault("REDIS_URL", found["redis_url"])

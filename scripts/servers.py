@@ -219,3 +219,31 @@ def start_apps_script_standin(env: dict[str, str]) -> tuple[subprocess.Popen, st
         proc.kill()
         raise RuntimeError(f"the Apps Script stand-in did not start: {line!r}")
     return proc, f"http://{HOST}:{line.split()[1]}"
+
+
+BACKUP_TEST_BUCKET = "tumbuh-backup"
+
+
+def start_storage_emulator(data_dir: str | None = None) -> tuple[subprocess.Popen, str]:
+    """gcp-storage-emulator (a local Cloud Storage) on a free loopback port, with the bucket BACKUP_TEST_BUCKET:
+    the process and its URL (STORAGE_API_URL), once it answers. In memory, or in data_dir when given (a benchmark's
+    gigabytes). The caller stops it (terminate)."""
+    import urllib.request
+
+    port = free_port()
+    where, memory = (["-d", data_dir], []) if data_dir else ([], ["--in-memory"])
+    proc = subprocess.Popen([str(BIN / "gcp-storage-emulator"), *where, "start", "--host", HOST, "--port", str(port),
+                             "--default-bucket", BACKUP_TEST_BUCKET, "-q", *memory],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/storage/v1/b/{BACKUP_TEST_BUCKET}", timeout=2).close()
+            return proc, url
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                err = proc.stderr.read().decode(errors="replace")[-500:] if proc.stderr else ""
+                raise RuntimeError(f"gcp-storage-emulator did not start: {err}")
+            time.sleep(0.05)

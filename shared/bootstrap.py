@@ -7,7 +7,7 @@ database migrations once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.adapters.cloud_tasks import CloudTasksQueue
 from shared.adapters.postgres import Database, PostgresRecords, connector_for, migrate, pending_migrations
@@ -16,7 +16,9 @@ from shared.adapters.whatsapp_cloud import WhatsAppCloudMessenger
 from shared.config import Settings
 from shared.errors import TransientError
 from shared.logs import setup_logging
-from shared.ports import Conversations, Messenger, Ports, Records, SheetReader, SheetSync, TaskQueue
+from shared import __version__
+from shared.ports import (BackupPorts, Conversations, Messenger, Ports, Records, SheetExporter, SheetReader, SheetSync,
+                          TaskQueue)
 from shared.services.delivery import Budget
 from shared.services.inbound import handle_updates
 from shared.services.health import check_health
@@ -37,6 +39,7 @@ class App:
     tasks: TaskQueue | None = None  # None: charts are drawn by the function that sends them
     sheets: SheetSync | None = None  # None: no Sheet configured (rows wait in the outbox)
     sheet_reader: SheetReader | None = None  # None: the reconcile reads through `sheets`
+    backup_ports: BackupPorts | None = field(default=None, repr=False)  # made by the `backup` property
 
     def ensure_schema(self) -> list[str]:
         """Apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production functions, only check
@@ -61,6 +64,13 @@ class App:
         return handle_updates(self.ports, updates, now, Budget.starting(started))
 
     @property
+    def backup(self) -> BackupPorts:
+        """The backup's ports, made on first use: only the backup function (and its command) need them."""
+        if self.backup_ports is None:
+            self.backup_ports = build_backup(self.settings)
+        return self.backup_ports
+
+    @property
     def ports(self) -> Ports:
         """The ports the conversation services work through."""
         return Ports(self.records, self.conversations, self.messenger, self.settings.tz_default, self.tasks,
@@ -77,6 +87,39 @@ def build_sheets(s: Settings) -> SheetSync | None:
         return None
     from shared.adapters.sheet_workbook import WorkbookSheets
     return WorkbookSheets(s.sheet_dir)
+
+
+def build_backup_store(s: Settings):
+    """The sealed backup objects: Cloud Storage for a gs:// bucket (the client library imported only here), else a
+    local folder (make run)."""
+    from shared.adapters.sealed import Keys, SealedStore
+
+    keys = Keys(s.backup_key, s.backup_previous_keys)
+    if s.blobs_backend == "gcs":
+        from shared.adapters.gcs import GcsBlobs
+        return SealedStore(GcsBlobs(s.backup_bucket, s.storage_api_url, s.gcp_project), keys)
+    from shared.adapters.blobs import DirBlobs
+    return SealedStore(DirBlobs(s.backup_bucket), keys)
+
+
+def build_exporter(s: Settings) -> SheetExporter | None:
+    """Exports each posyandu's Sheet for the backup: Drive's files.export beside the Apps Script bridge, the local
+    workbook's file beside `make run`'s workbooks, nothing when no Sheet is configured."""
+    if s.sheets_backend == "apps_script":
+        from shared.adapters.drive_export import DriveExporter
+        return DriveExporter(s.drive_api_url)
+    if not s.sheet_dir:
+        return None
+    from shared.adapters.sheet_workbook import WorkbookSheets
+    return WorkbookSheets(s.sheet_dir)
+
+
+def build_backup(s: Settings) -> BackupPorts:
+    """The backup's ports: the sealed store, a PostgreSQL dump on connections of its own, the Sheet exporter."""
+    from shared.adapters.postgres.dump import PgDump
+
+    return BackupPorts(store=build_backup_store(s), dump=PgDump(connector_for(s)), exporter=build_exporter(s),
+                       tz=s.tz_default, version=__version__)
 
 
 class LazySheetReader:

@@ -112,6 +112,10 @@ class Settings:
     sheets_reader_account: str = ""  # the identity that reads them: setup shares each spreadsheet with it
     backup_bucket: str = ""
     backup_key: str = field(default="", repr=False)
+    # Keys older backups were sealed with, kept after a rotation so they can still be verified and restored.
+    backup_previous_keys: tuple[str, ...] = field(default=(), repr=False)
+    storage_api_url: str = ""  # Cloud Storage's endpoint when not Google's (gcp-storage-emulator in tests)
+    drive_api_url: str = ""  # Drive's endpoint when not Google's (the local stand-in); exports the Sheets
     pseudonym_key: str = field(default="", repr=False)  # keys wa_hash (shared.logs): the pseudonyms in logs and rows
     db_migrate: bool = True  # this instance applies database migrations at cold start (production: the migrator)
     platform_service: str = ""  # K_SERVICE: set on Cloud Run / Cloud Functions, meaning production
@@ -163,6 +167,9 @@ class Settings:
             sheets_reader_account=get("SHEETS_READER_ACCOUNT"),
             backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
             backup_key=get("BACKUP_KEY", LOCAL_SECRET),
+            backup_previous_keys=tuple(k.strip() for k in get("BACKUP_PREVIOUS_KEYS").split(",") if k.strip()),
+            storage_api_url=get("STORAGE_API_URL").rstrip("/"),
+            drive_api_url=get("DRIVE_API_URL").rstrip("/"),
             pseudonym_key=get("PSEUDONYM_KEY", LOCAL_SECRET),
             db_migrate=_flag(migrate) if migrate else local,
             platform_service=platform_service,
@@ -233,7 +240,8 @@ class Settings:
             if not self.tasks_target_url.startswith(("https://", "http://")):
                 out.append("TASKS_TARGET_URL must be the scheduler function's URL ending in " + TASK_PATH)
         urls = {"WHATSAPP_API_URL": self.wa_api_url, "APPS_SCRIPT_URL": self.apps_script_url,
-                "SHEETS_API_URL": self.sheets_api_url,
+                "SHEETS_API_URL": self.sheets_api_url, "STORAGE_API_URL": self.storage_api_url,
+                "DRIVE_API_URL": self.drive_api_url,
                 "TASKS_API_URL": self.tasks_api_url, "TASKS_TARGET_URL": self.tasks_target_url}
         out.extend(f"{name} uses plain http:// to another machine; use https://" for name, url in urls.items()
                    if urlsplit(url).scheme.lower() == "http" and not _is_loopback(url))
@@ -283,6 +291,9 @@ class Settings:
             out.append("TASKS_SERVICE_ACCOUNT is empty: Cloud Tasks needs it to call the private scheduler")
         if self.backup_bucket and self.blobs_backend != "gcs":
             out.append("BACKUP_BUCKET is a local folder; use a gs:// bucket")
+        for name, url in (("STORAGE_API_URL", self.storage_api_url), ("DRIVE_API_URL", self.drive_api_url)):
+            if url and _is_loopback(url):
+                out.append(f"{name} points at this machine (a local stand-in); leave it empty for Google's")
         return out
 
     def check(self) -> "Settings":

@@ -27,3 +27,12 @@ class TransientError(AppError):
 
 class PermanentError(AppError):
     """A dependency refused for good (bad credentials, a 4xx that retrying will not fix)."""
+
+
+class BackupDamaged(PermanentError):
+    """A backup that must not be trusted: an object damaged, cut short, missing, changed since its manifest, or
+    sealed with a key this instance does not hold. The message names which and what to do."""
+
+
+class BackupBusy(TransientError):
+    """Another backup is running: this one steps aside (Cloud Scheduler's retry finds tonight's backup done)."""

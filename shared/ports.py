@@ -2,15 +2,15 @@
 
 Each later capability widens its port here; every adapter of a port passes the same contract tests. A port is
 declared with the first service that uses it, so each one here lists exactly what services call: SheetSync (rows
-mirrored into the kader's Sheet) with the Sheet bridge, BlobStore (backup files in Cloud Storage) arrives with the
-nightly backup.
+mirrored into the kader's Sheet) with the Sheet bridge, BackupStore, DatabaseDump, RestoreTarget and SheetExporter
+with the nightly backup.
 """
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
 from shared.domain.recap import RecapChild, RecapMeasurement
@@ -448,6 +448,123 @@ class TaskQueue(Protocol):
         TransientError when the queue cannot take it now (the caller then does the work itself)."""
 
 
+class Sink(Protocol):
+    """Where a stream of bytes goes (a sealed backup object being written)."""
+
+    def write(self, data: bytes) -> int:
+        """Take the next bytes."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """One object a backup wrote: its name, sealed size and sha256, and what went in (bytes, lines = COPY rows)."""
+
+    name: str
+    size: int
+    sha256: str
+    plain_bytes: int
+    lines: int
+
+
+class BackupStore(Protocol):
+    """Sealed (compressed, encrypted) backup objects and their manifests in a bucket or a local folder."""
+
+    where: str  # for people and logs: gs://bucket/prefix or the folder; never a secret
+    key_id: str  # the id of the key new objects are sealed with
+
+    def write(self, name: str, produce: Callable[[Sink], object]) -> Written:
+        """Call produce(sink), sealing and storing everything it writes as the object `name`, streamed. The object
+        exists only when produce returns; when it raises, nothing is left under that name and the error passes."""
+
+    def open(self, name: str, sha256: str | None = None) -> Iterator[bytes]:
+        """The object's plain bytes, chunk by chunk, each checked as it comes; BackupDamaged when it is missing,
+        damaged, cut short, sealed with a key not held, or (at its end) its sealed bytes do not hash to sha256."""
+
+    def put_manifest(self, name: str, manifest: dict) -> bool:
+        """Store a manifest, sealed against changes (a MAC under the backup key), unless one exists already under
+        that name: False then, and the existing one stays."""
+
+    def get_manifest(self, name: str) -> dict | None:
+        """The manifest, its MAC checked (BackupDamaged when it does not match or is not readable); None when absent."""
+
+    def names(self, prefix: str = "") -> list[str]:
+        """Every object name under prefix, sorted."""
+
+    def delete(self, name: str) -> None:
+        """Remove an object; nothing happens when it is already gone."""
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """A table as a backup sees it: its name and the columns COPY reads and writes, in order."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+class Snapshot(Protocol):
+    """One consistent view of the whole database (a REPEATABLE READ, read-only transaction)."""
+
+    def schema_versions(self) -> list[tuple[str, str]]:
+        """The migrations applied: (version, checksum), oldest first."""
+
+    def tables(self) -> list[TableInfo]:
+        """Every table holding data (schema_migrations aside), parents before the tables that refer to them."""
+
+    def copy_out(self, table: TableInfo, sink: Sink) -> int:
+        """Stream the table into sink in PostgreSQL's COPY text format (one line per row); returns the row count."""
+
+    def sequences(self) -> list[dict]:
+        """Each sequence's state: {"name", "last_value", "is_called"} (so restored ids never repeat old ones)."""
+
+    def sheets(self) -> list[tuple[int, str, bool]]:
+        """(posyandu id, spreadsheet id, deletion pending) of each posyandu with a Sheet; deletion pending: a
+        deletion (HAPUS) still waits in the outbox for that Sheet, so exporting it would keep a deleted family."""
+
+
+class DatabaseDump(Protocol):
+    """Reads every table for a backup, one backup at a time."""
+
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """Open a consistent snapshot; BackupBusy (TransientError) while another backup holds the backup lock."""
+
+
+class RestoreTarget(Protocol):
+    """The database a backup is restored into."""
+
+    def prepare(self, schema: list[tuple[str, str]], replace: bool) -> None:
+        """Make the target ready for data at the backup's schema ((version, checksum) of each migration): refuse a
+        database holding any row unless replace (then everything in it is dropped first), one whose schema is ahead
+        of the backup's, or a backup whose migrations this code does not have as they were; then apply them."""
+
+    def load(self, tables: Sequence[tuple[TableInfo, Iterable[bytes], int]], sequences: list[dict]) -> dict[str, int]:
+        """In one transaction: COPY each table from its stream (parents first, triggers off so nothing is written
+        twice), refuse a table whose rows differ from the number expected, set the sequences, and return the rows
+        each table received; nothing stays when any step fails (BackupDamaged from a stream included)."""
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, counted afresh (after a restore, to compare with the manifest)."""
+
+
+class SheetExporter(Protocol):
+    """Exports a posyandu's spreadsheet as an .xlsx (Drive API files.export, or the local workbook's file)."""
+
+    def export_xlsx(self, spreadsheet_id: str, sink: Sink) -> int:
+        """Stream the spreadsheet as .xlsx into sink; returns its size. PermanentError when it is gone or not
+        shared with this identity, TransientError when Google cannot answer now."""
+
+
+@dataclass
+class BackupPorts:
+    """What the nightly backup and the restore work through, handed in by bootstrap."""
+
+    store: BackupStore
+    dump: DatabaseDump
+    exporter: SheetExporter | None = None  # None: no Sheet to export (none configured)
+    tz: str = "Asia/Jakarta"
+    version: str = ""  # Tumbuh's version, recorded in each manifest
+
+
 @dataclass
 class Ports:
     """The ports a message's handling works through, handed in by bootstrap: the services take this one value."""
@@ -473,3 +590,7 @@ class Running(Protocol):
 
     def health(self) -> dict:
         """{'ok': bool, ...}: whether PostgreSQL and Redis answer."""
+
+    @property
+    def backup(self) -> BackupPorts:
+        """The backup's ports (built on first use: only the backup function needs them)."""

@@ -69,9 +69,9 @@ def server_database_url() -> str:
     return _service_url("DATABASE_URL")
 
 
-@pytest.fixture
-def database_url(server_database_url: str) -> str:
-    """A brand-new, empty database for this test, dropped afterwards."""
+@contextmanager
+def new_database(server_database_url: str) -> Iterator[str]:
+    """A brand-new, empty database on the test cluster: its URL; dropped afterwards."""
     import pg8000.native
 
     parts = urlsplit(server_database_url)
@@ -84,6 +84,20 @@ def database_url(server_database_url: str) -> str:
     finally:
         admin.run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def database_url(server_database_url: str) -> Iterator[str]:
+    """A brand-new, empty database for this test, dropped afterwards."""
+    with new_database(server_database_url) as url:
+        yield url
+
+
+@pytest.fixture
+def restore_url(server_database_url: str) -> Iterator[str]:
+    """A second empty database for this test (what a backup is restored into), dropped afterwards."""
+    with new_database(server_database_url) as url:
+        yield url
 
 
 @pytest.fixture
@@ -193,3 +207,30 @@ def apps_script_standin(properties: dict[str, str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def storage_emulator() -> Iterator[str]:
+    """gcp-storage-emulator (a local Cloud Storage, in memory) for the session, started like PostgreSQL: its URL.
+    Each test takes a prefix of its own in the bucket (see `gcs_bucket`)."""
+    from scripts.servers import start_storage_emulator
+
+    try:
+        proc, url = start_storage_emulator()
+    except (OSError, RuntimeError) as exc:
+        if os.environ.get("TUMBUH_REQUIRE_SERVICES"):
+            pytest.fail(f"gcp-storage-emulator did not start ({exc}), although make test installs it")
+        pytest.skip(f"gcp-storage-emulator is not available: {exc}")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture
+def gcs_bucket(storage_emulator: str) -> tuple[str, str]:
+    """(BACKUP_BUCKET, STORAGE_API_URL): a prefix of this test's own in the emulator's bucket."""
+    from scripts.servers import BACKUP_TEST_BUCKET
+
+    return f"gs://{BACKUP_TEST_BUCKET}/t-{uuid.uuid4().hex[:12]}", storage_emulator

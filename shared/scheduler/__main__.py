@@ -29,15 +29,9 @@ def _when(text: str) -> datetime:
 
 def _local_run_env() -> None:
     """Point at the running `make run` when no store is configured (its run file names them)."""
-    if os.environ.get("DATABASE_URL") or os.environ.get("CLOUD_SQL_INSTANCE"):
-        return
     from scripts import running  # a developer's tool: only when run from a checkout
 
-    found = running.current()
-    if found and found.get("database_url"):
-        os.environ.setdefault("DATABASE_URL", found["database_url"])
-        if found.get("redis_url"):
-            os.environ.setdefault("REDIS_URL", found["redis_url"])
+    running.use_live_stores()
 
 
 def main(argv: list[str] | None = None) -> int:

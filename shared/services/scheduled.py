@@ -1,17 +1,17 @@
 """Work fired by Cloud Scheduler: reminders, outbox flush, Sheet reconcile, nightly backup.
 
-Each capability lands with its own issue; until then each run checks its stores and reports what is pending,
-so an operator can see the jobs fire end to end.
+Each entry returns (summary, HTTP status); the summary is also one structured log line an alert can watch.
 """
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from shared.errors import TransientError
+from shared.errors import AppError, BackupBusy, TransientError
 from shared.ports import Running
-from shared.services import reminders, retention, sheet_edits, sheet_sync
+from shared.services import backup, reminders, retention, sheet_edits, sheet_sync
 from shared.services.delivery import TASK_ROWS_MAX, deliver_due, send_rows
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,17 @@ def run_task(app: Running, body: object) -> tuple[dict, int]:
     return summary, 200
 
 
-def run_backup(app: Running) -> tuple[dict, int]:
-    """The nightly backup: not built yet, so it answers 501 and does nothing (Scheduler shows it failing)."""
-    health = app.health()
-    log.warning("backup requested but not built yet", extra={"ctx": {"health": health}})
-    return {"ok": False, "health": health, "error": "backup is not built yet"}, 501
+def run_backup(app: Running, now: datetime | None = None) -> tuple[dict, int]:
+    """The nightly backup (see shared.services.backup): 200 when tonight's backup exists (made now or before), 503
+    while another run makes it or a store cannot answer (Cloud Scheduler retries), 500 when it failed for good.
+    A failure is one ERROR log line, "backup failed", which the operations alert watches."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        return backup.run(app.backup, now, secrets.token_hex(4)), 200
+    except BackupBusy:
+        log.info("backup already running elsewhere; this run steps aside")
+        return {"ok": False, "busy": True}, 503
+    except AppError as exc:
+        transient = isinstance(exc, TransientError)
+        log.error(f"backup failed: {exc}", extra={"ctx": {"error": type(exc).__name__, "retry": transient}})
+        return {"ok": False, "error": type(exc).__name__}, 503 if transient else 500

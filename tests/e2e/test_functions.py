@@ -114,11 +114,19 @@ def test_scheduler_tick_reports_pending_outbox(function_client):
     assert resp.get_json()["outbox_pending"] == 0
 
 
-def test_backup_says_plainly_it_is_not_built_yet(function_client):
-    """Until the backup issue lands, the backup job fails visibly (501) instead of pretending."""
-    resp = function_client("backup", "backup").post("/", json={})
+def test_backup_makes_tonights_backup_once(function_client, tmp_path, monkeypatch):
+    """Cloud Scheduler's POST makes tonight's backup (200, its figures); its retry finds it made and adds nothing."""
+    monkeypatch.setenv("BACKUP_BUCKET", str(tmp_path / "nightly"))
+    client = function_client("backup", "backup")
 
-    assert resp.status_code == 501 and "not built" in resp.get_json()["error"]
+    first = client.post("/", json={})
+    files = sorted(p for p in (tmp_path / "nightly").rglob("*") if p.is_file())
+    again = client.post("/", json={})
+
+    assert first.status_code == 200 and first.get_json()["done_before"] is False
+    assert first.get_json()["tables"] >= 10 and any(p.name == "manifest.json" for p in files)
+    assert again.status_code == 200 and again.get_json()["done_before"] is True
+    assert sorted(p for p in (tmp_path / "nightly").rglob("*") if p.is_file()) == files
 
 
 def test_database_down_means_503_so_meta_retries(function_client, monkeypatch):

@@ -136,7 +136,7 @@ def _sqlstate(exc: Exception) -> str:
 RUNTIME_ROLE = "tumbuh_runtime"
 
 
-def _ident(name: str) -> str:
+def quote_ident(name: str) -> str:
     """A quoted SQL identifier: Cloud SQL IAM user names hold '@', '.' and '-'."""
     return '"' + name.replace('"', '""') + '"'
 
@@ -162,7 +162,7 @@ def grant_runtime(db: Database, users: list[str]) -> None:
             if cur.fetchone() is None:
                 raise ConfigError(f"database user {user} does not exist (deploy.sh creates it with "
                                   "gcloud sql users create)")
-            cur.execute(f"GRANT {RUNTIME_ROLE} TO {_ident(user)}")
+            cur.execute(f"GRANT {RUNTIME_ROLE} TO {quote_ident(user)}")
         cur.execute(
             "SELECT u.rolname, u.rolsuper OR u.rolcreaterole, has_database_privilege(u.oid, current_database(), "
             "'CREATE'), has_schema_privilege(u.oid, 'public', 'CREATE'), EXISTS (SELECT 1 FROM pg_class c "
