@@ -258,7 +258,7 @@ run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com clou
   artifactregistry.googleapis.com cloudscheduler.googleapis.com secretmanager.googleapis.com \
   sqladmin.googleapis.com redis.googleapis.com vpcaccess.googleapis.com compute.googleapis.com \
   iam.googleapis.com storage.googleapis.com cloudtasks.googleapis.com servicenetworking.googleapis.com \
-  sheets.googleapis.com
+  sheets.googleapis.com drive.googleapis.com
 
 step "Service accounts (one per function)"
 sa_created=0
@@ -424,15 +424,18 @@ secrets_flag() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# 6. Backup bucket: only the backup may write to it, and it cannot read or delete what is there
+# 6. Backup bucket: only the backup reaches it (it writes each night's objects, reads its manifests back to stay
+#    idempotent, and deletes what the retention no longer keeps); a deletion stays recoverable for 7 days
 # ---------------------------------------------------------------------------------------------------
 step "Backup bucket $BACKUP_BUCKET"
 if ! exists gcloud storage buckets describe "$BACKUP_BUCKET" --format='value(name)'; then
   run gcloud storage buckets create "$BACKUP_BUCKET" --location="$REGION" \
-    --uniform-bucket-level-access --public-access-prevention
+    --uniform-bucket-level-access --public-access-prevention --soft-delete-duration=7d
+else
+  run gcloud storage buckets update "$BACKUP_BUCKET" --soft-delete-duration=7d
 fi
 run gcloud storage buckets add-iam-policy-binding "$BACKUP_BUCKET" --member="serviceAccount:$BACKUP_SA" \
-  --role=roles/storage.objectCreator --format=none
+  --role=roles/storage.objectUser --format=none
 
 # ---------------------------------------------------------------------------------------------------
 # 7. Cloud Tasks queue: the webhook hands a result's chart message to tumbuh-sender through it
@@ -474,7 +477,7 @@ FUNCTION_ENV=(
   "TASKS_TARGET_URL=$SENDER_URL/tasks/deliver"
   "TASKS_SERVICE_ACCOUNT=$TASKS_SA"
   "SHEETS_API_URL=https://sheets.googleapis.com"
-  "SHEETS_READER_ACCOUNT=$SCHEDULER_SA"
+  "SHEETS_READER_ACCOUNT=$SCHEDULER_SA,$BACKUP_SA"
   "TZ_DEFAULT=$TIME_ZONE"
 )
 runtime_users=()

@@ -50,12 +50,12 @@ def _run(records: PostgresRecords, sheets, settings: Settings, args: argparse.Na
     if args.command == "flush":
         today = datetime.now(timezone.utc).astimezone(ZoneInfo(settings.tz_default)).date()
         return sheet_sync.flush(records, sheets, today)
+    # The reconcile's reader (the scheduler's identity) and the backup's export must be able to open it too.
+    readers = settings.sheets_reader_accounts
     if args.missing:
-        return {"set_up": sheet_setup.set_up_missing(records, sheets)}
+        return {"set_up": sheet_setup.set_up_missing(records, sheets, readers)}
     if args.posyandu is None:
         raise AppError("setup needs --posyandu ID (see `list`) or --missing")
-    # The reconcile's reader (the scheduler's identity) must be able to open the spreadsheet too.
-    readers = (settings.sheets_reader_account,) if settings.sheets_reader_account else ()
     return sheet_setup.set_up(records, sheets, args.posyandu, tuple(args.editor or ()) + readers, args.spreadsheet)
 
 

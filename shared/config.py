@@ -109,7 +109,8 @@ class Settings:
     sheet_reconcile_s: float = 3600  # how often each Sheet is compared with PostgreSQL (local: every scheduler run)
     send_rate_per_s: float = 80.0  # the scheduler's send pace (Meta's throughput per number; raise it when Meta does)
     sheets_api_url: str = ""  # the reconcile reads through the Sheets API (gspread) when set, else through the bridge
-    sheets_reader_account: str = ""  # the identity that reads them: setup shares each spreadsheet with it
+    # The identities that read the Sheets (the reconcile, the backup's export): setup shares each spreadsheet with them.
+    sheets_reader_accounts: tuple[str, ...] = ()
     backup_bucket: str = ""
     backup_key: str = field(default="", repr=False)
     # Keys older backups were sealed with, kept after a rotation so they can still be verified and restored.
@@ -164,7 +165,7 @@ class Settings:
             sheet_reconcile_s=float(get("SHEET_RECONCILE_S", "0") or 3600),
             sheets_api_url=get("SHEETS_API_URL").rstrip("/"),
             send_rate_per_s=float(get("SEND_RATE_PER_S") or 80),
-            sheets_reader_account=get("SHEETS_READER_ACCOUNT"),
+            sheets_reader_accounts=tuple(a.strip() for a in get("SHEETS_READER_ACCOUNT").split(",") if a.strip()),
             backup_bucket=get("BACKUP_BUCKET", LOCAL_DIR + "/backups"),
             backup_key=get("BACKUP_KEY", LOCAL_SECRET),
             backup_previous_keys=tuple(k.strip() for k in get("BACKUP_PREVIOUS_KEYS").split(",") if k.strip()),

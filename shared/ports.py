@@ -542,6 +542,10 @@ class RestoreTarget(Protocol):
         twice), refuse a table whose rows differ from the number expected, set the sequences, and return the rows
         each table received; nothing stays when any step fails (BackupDamaged from a stream included)."""
 
+    def forget(self, guardian_ids: list[int], child_ids: list[int]) -> dict[str, int]:
+        """Delete these families and children again (HAPUS made after the backup), with everything hanging on
+        them; returns {"guardians", "children"} deleted."""
+
     def counts(self) -> dict[str, int]:
         """Rows per table, counted afresh (after a restore, to compare with the manifest)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO, Iterator, Protocol
 
 from shared.errors import PermanentError
@@ -42,7 +42,7 @@ class Blobs(Protocol):
 
 def check_name(name: str) -> str:
     """Refuse names that could leave the store's root (.., absolute, empty parts)."""
-    parts = PurePosixPath(name).parts
+    parts = name.split("/")  # not PurePosixPath(name).parts, which drops empty and "." parts
     if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in name:
         raise PermanentError(f"bad object name {name!r}")
     return name

@@ -285,7 +285,8 @@ class SealedStore:
             key_id = body["key_id"]
         except (ValueError, KeyError, TypeError, AttributeError):
             raise BackupDamaged(f"{name} is not a readable manifest") from None
-        if not hmac.compare_digest(str(mac), self.keys.get(key_id).mac(_canonical(body))):
+        expected = self.keys.get(str(key_id)).mac(_canonical(body))
+        if not hmac.compare_digest(str(mac).encode(), expected.encode()):  # bytes: a forged mac may not be ASCII
             raise BackupDamaged(f"{name} was changed after it was written (its seal does not match)")
         return body
 

@@ -4,6 +4,7 @@
     .venv/bin/python -m shared.backup list                                 the backups there are, newest first
     .venv/bin/python -m shared.backup verify --date 2026-11-27             read one back and check it, restore nothing
     .venv/bin/python -m shared.backup restore --date 2026-11-27 --database-url postgresql://... [--replace]
+        [--reapply-deletions-from postgresql://...]             the database it replaces: HAPUS since is done again
     .venv/bin/python -m shared.backup open --date 2026-11-27 --name children --out children.copy
 
 Where the backups are and the key that opens them come from BACKUP_BUCKET (gs://bucket/prefix or a folder),
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--database-url", required=True, help="postgresql://user:password@host:port/database")
     restore.add_argument("--replace", action="store_true",
                          help="drop everything in the target database first (it is refused when it holds rows)")
+    restore.add_argument("--reapply-deletions-from", metavar="URL",
+                         help="the database this backup replaces, if it can still be read: families deleted with "
+                              "HAPUS since the backup are deleted again")
     opened = sub.add_parser("open", help="write one table (COPY text) or Sheet (.xlsx) of a backup as a plain file")
     opened.add_argument("--date", type=_day, required=True)
     opened.add_argument("--name", required=True, help="a table (children) or a Sheet (posyandu-4)")
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     setup_logging(os.environ.get("LOG_LEVEL", "WARNING"), sys.stderr)  # stdout carries the JSON
     from shared.adapters.postgres import url_connector
-    from shared.adapters.postgres.dump import PgRestore
+    from shared.adapters.postgres.dump import PgRestore, deletions_since
     from shared.services import backup
 
     try:
@@ -113,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
             result = backup.verify(_store(), args.date)
             ok = result["ok"]
         elif args.command == "restore":
-            result = backup.restore(_store(), args.date, PgRestore(url_connector(args.database_url)), args.replace)
+            old = args.reapply_deletions_from
+            deletions = (lambda since: deletions_since(url_connector(old), since)) if old else None
+            result = backup.restore(_store(), args.date, PgRestore(url_connector(args.database_url)), args.replace,
+                                    deletions)
             ok = True
         else:
             result, ok = _open(args)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -238,9 +238,17 @@ def verify(store: BackupStore, day: date) -> dict:
     return report
 
 
-def restore(store: BackupStore, day: date, target: RestoreTarget, replace: bool = False) -> dict:
+# A HAPUS committed while the snapshot was being taken may or may not be in it: deletions are re-applied from a
+# little before the backup started (deleting twice is harmless).
+DELETION_MARGIN = timedelta(hours=1)
+
+
+def restore(store: BackupStore, day: date, target: RestoreTarget, replace: bool = False,
+            deletions: Callable[[datetime], tuple[list[int], list[int]]] | None = None) -> dict:
     """Load the backup of `day` into target, checking every object's seal, sha256 and row count as it streams;
-    nothing is kept unless everything checks. Returns the rows restored per table."""
+    nothing is kept unless everything checks. `deletions(since)`, when given, names the families deleted with HAPUS
+    since then (from the database the backup replaces): they are deleted again, so that a restore never brings a
+    deleted family back. Returns a summary (rows restored, families deleted again)."""
     started = time.monotonic()
     doc = manifest_for(store, day)
     target.prepare([(m["version"], m["checksum"]) for m in doc["schema"]], replace)
@@ -254,5 +262,8 @@ def restore(store: BackupStore, day: date, target: RestoreTarget, replace: bool 
         raise BackupDamaged("restored, but the row counts differ: " + "; ".join(wrong))
     summary = {"date": day.isoformat(), "ok": True, "tables": len(loaded), "rows": sum(loaded.values()),
                "schema_version": doc.get("schema_version"), "seconds": round(time.monotonic() - started, 2)}
+    if deletions is not None:
+        guardians, children = deletions(datetime.fromisoformat(doc["started_at"]) - DELETION_MARGIN)
+        summary["deleted_again"] = target.forget(guardians, children)
     log.info("backup restored", extra={"ctx": summary})
     return summary

@@ -20,6 +20,7 @@ PURGE = "purge"  # removed by this module's daily job
 REDIS_TTL = "redis_ttl"  # Redis expires the key itself
 MIGRATOR = "migrator"  # removed by the migrator job (the runtime role cannot delete it)
 HAPUS = "hapus"  # kept while the family uses Tumbuh; HAPUS deletes it
+BACKUP_PRUNE = "backup_prune"  # removed by the nightly backup's prune (shared.domain.backups.POLICY)
 
 # A run removes at most this many rows of each kind, so it stays short whatever the backlog; a run that hit the
 # limit somewhere is not finished, and the next scheduler tick continues it.
@@ -74,6 +75,11 @@ POLICY: tuple[Rule, ...] = (
     Rule("audit_log", "PostgreSQL audit_log", timedelta(days=5 * 365), MIGRATOR,
          "Who read or changed which record (ids only) must be answerable for years; the runtime role cannot "
          "delete it, so the migrator job removes rows older than 5 years."),
+    Rule("backups", "Cloud Storage backup bucket (sealed copies of every table and Sheet)", timedelta(days=365),
+         BACKUP_PRUNE,
+         "A backup survives an operator's mistake or a lost project only if it is older than the mistake: 7 "
+         "nightly, 4 weekly and 12 monthly backups are kept, so the oldest is under a year old; Cloud Storage keeps "
+         "a pruned object 7 more days (soft delete). A family deleted with HAPUS is in no backup made after it."),
     Rule("family_records", "PostgreSQL guardians, children, measurements, reminders", None, HAPUS,
          "A growth chart is the child's whole history: kept while the family uses Tumbuh; HAPUS deletes "
          "everything linked to the number at once."),

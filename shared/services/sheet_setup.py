@@ -35,10 +35,10 @@ def set_up(records: Records, sheets: SheetSync, posyandu_id: int, editors: tuple
             "queued": queued}
 
 
-def set_up_missing(records: Records, sheets: SheetSync) -> list[int]:
-    """Set up a spreadsheet for every posyandu that has none (the local run does this on each tick); returns their
-    ids."""
+def set_up_missing(records: Records, sheets: SheetSync, editors: tuple[str, ...] = ()) -> list[int]:
+    """Set up a spreadsheet for every posyandu that has none (the local run does this on each tick), shared with
+    `editors`; returns their ids."""
     missing = [pid for pid, _, sid in records.posyandu_sheets() if not sid]
     for pid in missing:
-        set_up(records, sheets, pid)
+        set_up(records, sheets, pid, editors)
     return missing

@@ -406,3 +406,23 @@ def test_sheets_are_exported_beside_the_tables_unless_a_deletion_waits(tmp_path,
     assert doc["sheets_skipped"] == [{"posyandu_id": second[0], "reason": "deletion_pending"}]
     assert b"".join(store.open(doc["sheets"][0]["object"])) == b"PK\x03\x04 a workbook of Mawar"
     assert backup.verify(store, DAY)["ok"]
+
+
+def test_a_restore_deletes_again_the_families_deleted_since_the_backup(tmp_path, seeded, family, database_url,
+                                                                       restore_url, request):
+    """The backup predates a HAPUS: restored with --reapply-deletions-from the database it replaces, the family is
+    deleted again (and the rest is as in the backup)."""
+    from shared.adapters.postgres.dump import deletions_since
+
+    store = _store("dir", tmp_path, request)
+    backup.run(_ports(store, database_url), NIGHT, "a1b2c3")
+    family.say("HAPUS")
+    family.say(reply_id="delete:yes")
+
+    result = backup.restore(store, DAY, PgRestore(url_connector(restore_url)),
+                            deletions=lambda since: deletions_since(url_connector(database_url), since))
+
+    after = _everything(restore_url)
+    assert result["deleted_again"] == {"guardians": 1, "children": len(AWKWARD) + 1}
+    assert not [row for table in ("guardians", "children") for row in after[table] if PARENT in row or "Fitri" in row]
+    assert len(after["posyandu"]) == 1 and len(after["staff"]) == 1

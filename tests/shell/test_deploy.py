@@ -345,9 +345,10 @@ def test_plain_configuration_goes_in_an_env_vars_file(dry_run):
         assert env["DB_USER"] == IDENTITY[fn].removesuffix(".gserviceaccount.com")
         assert env["WHATSAPP_API_URL"] == "https://graph.facebook.com/v21.0"
         assert env["BACKUP_BUCKET"].startswith("gs://")
-        # The reconcile reads each posyandu's Sheet through the Sheets API as the scheduler's identity.
-        assert (env["SHEETS_API_URL"], env["SHEETS_READER_ACCOUNT"]) == ("https://sheets.googleapis.com",
-                                                                       sa("tumbuh-scheduler"))
+        # The reconcile reads each posyandu's Sheet through the Sheets API as the scheduler's identity, and the
+        # backup exports it through Drive as its own: setup shares every spreadsheet with both.
+        assert (env["SHEETS_API_URL"], env["SHEETS_READER_ACCOUNT"]) == (
+            "https://sheets.googleapis.com", f"{sa('tumbuh-scheduler')},{sa('tumbuh-backup')}")
         assert not set(env) & (set(SECRET_VARS) | {"REDIS_URL", "DB_MIGRATE"})
 
 
@@ -426,12 +427,15 @@ def test_identities_get_only_the_project_roles_they_need(dry_run):
 
 
 def test_only_the_backup_may_write_to_the_bucket_and_the_webhook_has_no_storage_role(dry_run):
-    """The backup may add objects (not read or delete them); no other identity gets any storage role."""
+    """The backup may use objects of its bucket only (write, read its manifests back, prune), deletions stay
+    recoverable for 7 days (soft delete), and no other identity gets any storage role."""
     cmds = printed(dry_run.stdout)
 
     [bucket] = find(cmds, "storage", "buckets", "add-iam-policy-binding")
+    [created] = find(cmds, "storage", "buckets", "create")
     assert flags(bucket)["--member"] == "serviceAccount:" + sa("tumbuh-backup")
-    assert flags(bucket)["--role"] == "roles/storage.objectCreator"
+    assert flags(bucket)["--role"] == "roles/storage.objectUser"
+    assert flags(created)["--soft-delete-duration"] == "7d" and "--public-access-prevention" in created
     assert not [c for c in cmds if "storage" in " ".join(c) and sa("tumbuh-webhook") in " ".join(c)]
 
 

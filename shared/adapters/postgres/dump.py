@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Iterator
 
 import pg8000.dbapi
@@ -149,6 +150,26 @@ class PgDump:
                 pass
 
 
+def deletions_since(connect: Connect, since: datetime) -> tuple[list[int], list[int]]:
+    """The families deleted with HAPUS since `since`, from a database's audit log (ids only): (guardian ids, child
+    ids). Read from the database a backup replaces, so that a restore can delete them again."""
+    conn = _connect(connect)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT entity_id, detail FROM audit_log WHERE action = 'family.delete' AND at >= %s",
+                    (since,))
+        guardians: set[int] = set()
+        children: set[int] = set()
+        for guardian_id, detail in cur.fetchall():
+            if guardian_id is not None:
+                guardians.add(int(guardian_id))
+            children.update(int(c) for c in (detail or {}).get("children") or [])
+        conn.rollback()
+        return sorted(guardians), sorted(children)
+    finally:
+        conn.close()
+
+
 class PgRestore:
     """The RestoreTarget port: a database (usually a fresh, empty one) that a backup is loaded into."""
 
@@ -240,6 +261,20 @@ class PgRestore:
                 conn.close()  # without a commit, closing rolls everything back
             except Exception:
                 pass
+
+    def forget(self, guardian_ids: list[int], child_ids: list[int]) -> dict[str, int]:
+        conn = _connect(self.connect)
+        try:
+            cur = conn.cursor()
+            # Children first: a kader-registered child (no guardian) goes by its own id; a family's go with it.
+            cur.execute("DELETE FROM children WHERE id = ANY(%s)", (child_ids,))
+            children = cur.rowcount
+            cur.execute("DELETE FROM guardians WHERE id = ANY(%s)", (guardian_ids,))
+            guardians = cur.rowcount
+            conn.commit()
+            return {"guardians": guardians, "children": children}
+        finally:
+            conn.close()
 
     def counts(self) -> dict[str, int]:
         conn = _connect(self.connect)
