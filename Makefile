@@ -9,7 +9,7 @@ SERVICES := scripts/services.sh
 KEEP_DATA = $(if $(filter-out 0,$(KEEP)),TUMBUH_KEEP_DATA='$(KEEP)' )
 KADER ?= 6281300000009
 
-.PHONY: advice-doc demo-kader run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash bench-sheet bench-reminders venv services clean help
+.PHONY: advice-doc demo-kader run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash bench-sheet bench-reminders bench-backup venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
@@ -50,7 +50,7 @@ test: venv services
 advice-doc: venv
 	$(PY) scripts/advice_doc.py > docs/advice.md
 
-bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-sheet bench-reminders
+bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-sheet bench-reminders bench-backup
 
 bench-cold-start: venv
 	$(PY) bench/cold_start.py
@@ -76,6 +76,9 @@ bench-sheet: venv services
 
 bench-reminders: venv services
 	@$(SERVICES) run -- $(PY) bench/reminders.py
+
+bench-backup: venv services
+	@$(SERVICES) run -- $(PY) bench/backup.py
 
 clean:
 	@$(SERVICES) clean

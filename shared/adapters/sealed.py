@@ -23,7 +23,9 @@ import hashlib
 import hmac
 import json
 import os
+import queue
 import struct
+import threading
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
@@ -48,6 +50,7 @@ TAG_BYTES = 16
 CHUNK_BYTES = 1 << 20  # compressed bytes per encrypted chunk: 1 MiB keeps memory small and overhead at 20 ppm
 MAX_CHUNKS = 1 << 32  # the chunk counter's range: 4 PiB per object
 BATCH_BYTES = 1 << 18  # plain bytes gathered before each call into zlib
+PLAIN_PIECE_BYTES = 1 << 20  # the most plain bytes open_sealed yields at once, whatever the compression ratio
 GZIP_LEVEL = 1  # zlib's fastest: a COPY stream still shrinks 4-6x, at several times the speed of the default 6
 _OBJECT_INFO = b"tumbuh sealed object v1"
 
@@ -169,6 +172,55 @@ class SealedWriter:
         return self._hash.hexdigest()
 
 
+class Background:
+    """A sink that gathers what is written into batches and hands them to a worker thread, which writes them into
+    `inner`: the producer (pg8000 reading COPY's messages, Python-bound) keeps reading while zlib compresses and the
+    upload sends (both release the GIL). At most `depth` batches wait, so memory stays bounded. Used as a context:
+    on a clean exit the rest is handed over and the worker's own failure, if any, is raised; on an exception the
+    worker is stopped and the exception passes."""
+
+    def __init__(self, inner: Sink, depth: int = 4):
+        self._inner = inner
+        self._batch = bytearray()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="sealed-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> int:
+        self._batch += data
+        if len(self._batch) >= BATCH_BYTES:
+            self._hand()
+        return len(data)
+
+    def _hand(self) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(bytes(self._batch))
+        self._batch.clear()
+
+    def _drain(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:  # after a failure, only empty the queue so the producer never blocks
+                try:
+                    self._inner.write(batch)
+                except BaseException as exc:
+                    self._error = exc
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None and self._batch:
+                self._hand()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
+        if exc_type is None and self._error is not None:
+            raise self._error
+
+
 def _read_exactly(src: BinaryIO, n: int) -> bytes:
     parts, need = [], n
     while need:
@@ -223,9 +275,12 @@ def open_sealed(src: BinaryIO, keys: Keys, seen: Callable[[bytes], object] | Non
                 continue
         if plain is None:
             raise BackupDamaged(f"damaged or sealed with another key: chunk {chunk} fails its check")
-        out = unzip.decompress(plain)
-        if out:
-            yield out
+        # At most PLAIN_PIECE_BYTES at a time: a chunk of very repetitive data can inflate a thousandfold.
+        while plain:
+            out = unzip.decompress(plain, PLAIN_PIECE_BYTES)
+            plain = unzip.unconsumed_tail
+            if out:
+                yield out
         chunk += 1
         if final:
             break
@@ -250,7 +305,8 @@ class SealedStore:
     def write(self, name: str, produce: Callable[[Sink], object]) -> Written:
         with self.blobs.writer(name) as out:
             sealed = SealedWriter(out, self.keys.current)
-            produce(sealed)
+            with Background(sealed) as sink:  # compression, sealing and upload overlap the producer's reading
+                produce(sink)
             sealed.close()
         return Written(name, sealed.size, sealed.sha256, sealed.plain_bytes, sealed.lines)
 

@@ -22,6 +22,7 @@ MANIFEST = "manifest.json"
 SEALED = ".gz.tmbk"  # gzip inside, sealed (AES-256-GCM chunks) outside
 # Objects no manifest names are removed once their run is this old: longer than any backup runs (30 min deadline).
 ORPHAN_AGE = timedelta(hours=24)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _RUN = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6,32}$")
 
 
@@ -144,10 +145,10 @@ def manifest_problems(doc: dict, day: date) -> list[str]:
         name = entry.get("object")
         if not isinstance(name, str) or object_day(name) != day or object_run(name) != run:
             problems.append(f"object {name!r} is not under this backup's run")
-        if not (isinstance(entry.get("sha256"), str) and len(entry["sha256"]) == 64):
+        if not (isinstance(entry.get("sha256"), str) and _SHA256.fullmatch(entry["sha256"])):
             problems.append(f"object {name!r} has no sha256")
     for entry in tables:
-        if isinstance(entry, dict) and not (isinstance(entry.get("rows"), int) and entry["rows"] >= 0
+        if isinstance(entry, dict) and not (type(entry.get("rows")) is int and entry["rows"] >= 0
                                             and isinstance(entry.get("columns"), list) and entry["columns"]):
             problems.append(f"table {entry.get('name')!r} has no row count or columns")
     return problems

@@ -466,3 +466,60 @@ def test_a_manifest_needs_the_key_it_was_sealed_with(tmp_path):
         SealedStore(DirBlobs(tmp_path), KEYS).get_manifest(MANIFEST)
     rotated = SealedStore(DirBlobs(tmp_path), Keys(SECRET, (OLD_SECRET,)))
     assert rotated.get_manifest(MANIFEST) == dict(a_manifest(), key_id=Key.from_secret(OLD_SECRET).id)
+
+
+# --- Background: the worker thread between the producer and the sealed writer ---------------------------------
+
+class _Collect:
+    def __init__(self, fail_after: int | None = None):
+        self.got = bytearray()
+        self.calls = 0
+        self.fail_after = fail_after
+
+    def write(self, data: bytes) -> int:
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise OSError("upload failed")
+        self.got += data
+        return len(data)
+
+
+def _workers() -> int:
+    import threading
+
+    return sum(t.name == "sealed-writer" for t in threading.enumerate())
+
+
+def test_background_passes_every_byte_in_order():
+    from shared.adapters.sealed import Background
+
+    inner = _Collect()
+    rows = [f"{i}\trow {i}\n".encode() for i in range(100_000)]
+    with Background(inner) as sink:
+        for row in rows:
+            sink.write(row)
+
+    assert bytes(inner.got) == b"".join(rows) and inner.calls > 1 and _workers() == 0
+
+
+def test_background_raises_the_workers_failure_and_stops():
+    """An upload that fails in the worker reaches the producer (at a later write or at the end), never hangs."""
+    from shared.adapters.sealed import Background
+
+    with pytest.raises(OSError, match="upload failed"):
+        with Background(_Collect(fail_after=1)) as sink:
+            for i in range(200_000):
+                sink.write(b"x" * 100 + b"\n")
+
+    assert _workers() == 0
+
+
+def test_background_lets_the_producers_failure_pass_and_stops():
+    from shared.adapters.sealed import Background
+
+    with pytest.raises(KeyError):
+        with Background(_Collect()) as sink:
+            sink.write(b"half a row")
+            raise KeyError("COPY broke")
+
+    assert _workers() == 0
