@@ -82,9 +82,10 @@ def run(ports: BackupPorts, now: datetime, token: str) -> dict:
             _remove(store, written)
             return _already(ports, day, now, started)
     except BaseException:
-        _remove(store, written)  # nothing half-written stays (and without a manifest it never counted)
+        if not _manifest_names_run(store, name, run_id):  # e.g. a manifest upload that timed out yet landed
+            _remove(store, written)  # nothing half-written stays (and without a manifest it never counted)
         raise
-    pruned = prune(store, now)
+    pruned = _prune_after(store, now)
     summary = {"ok": True, "date": day.isoformat(), "run": run_id, "done_before": False,
                "tables": len(tables), "rows": manifest["rows"], "bytes": manifest["bytes"],
                "sheets": len(sheets), "sheets_skipped": len(skipped), "pruned": pruned,
@@ -93,8 +94,28 @@ def run(ports: BackupPorts, now: datetime, token: str) -> dict:
     return summary
 
 
+def _manifest_names_run(store: BackupStore, name: str, run_id: str) -> bool:
+    """Whether the date's manifest names this run; True when that cannot be told (then nothing is deleted: what
+    no manifest names, the prune removes a day later)."""
+    try:
+        doc = store.get_manifest(name)
+    except Exception:
+        return True
+    return doc is not None and doc.get("run") == run_id
+
+
+def _prune_after(store: BackupStore, now: datetime) -> int | None:
+    """The prune after a backup: its failure leaves the backup good, so it is logged (ERROR, for the alert) and
+    the night still succeeds; the next night prunes what this one could not."""
+    try:
+        return prune(store, now)
+    except AppError as exc:
+        log.error(f"backup prune failed: {exc}", extra={"ctx": {"error": type(exc).__name__}})
+        return None
+
+
 def _already(ports: BackupPorts, day: date, now: datetime, started: float) -> dict:
-    pruned = prune(ports.store, now)
+    pruned = _prune_after(ports.store, now)
     summary = {"ok": True, "date": day.isoformat(), "done_before": True, "pruned": pruned,
                "seconds": round(time.monotonic() - started, 2), "where": ports.store.where}
     log.info("backup already made tonight", extra={"ctx": {"pruned": pruned, "seconds": summary["seconds"]}})

@@ -426,3 +426,46 @@ def test_a_restore_deletes_again_the_families_deleted_since_the_backup(tmp_path,
     assert result["deleted_again"] == {"guardians": 1, "children": len(AWKWARD) + 1}
     assert not [row for table in ("guardians", "children") for row in after[table] if PARENT in row or "Fitri" in row]
     assert len(after["posyandu"]) == 1 and len(after["staff"]) == 1
+
+
+class ManifestLandsButTimesOut(LosesTheManifestRace):
+    """The manifest's upload reaches the bucket, but its answer is lost (a timeout)."""
+
+    def put_manifest(self, name, manifest):
+        from shared.errors import TransientError
+
+        self.inner.put_manifest(name, manifest)
+        raise TransientError("Cloud Storage did not answer (TimeoutError)")
+
+
+def test_a_manifest_that_landed_keeps_its_objects_even_when_its_answer_was_lost(store, seeded, database_url):
+    """The run fails (Scheduler retries), but the backup it made stays whole: the retry finds it done."""
+    from shared.errors import TransientError
+
+    with pytest.raises(TransientError):
+        backup.run(_ports(ManifestLandsButTimesOut(store), database_url), NIGHT, "a1b2c3")
+
+    assert backup.verify(store, DAY)["ok"]
+    assert backup.run(_ports(store, database_url), NIGHT, "d4e5f6")["done_before"] is True
+
+
+class CannotDelete(LosesTheManifestRace):
+    def put_manifest(self, name, manifest):
+        return self.inner.put_manifest(name, manifest)
+
+    def delete(self, name):
+        from shared.errors import PermanentError
+
+        raise PermanentError("Cloud Storage refused " + name)
+
+
+def test_a_prune_that_fails_leaves_the_backup_good_and_says_so(tmp_path, seeded, database_url, request, log_stream):
+    """Tonight's backup is made; the prune's failure is one ERROR line for the alert, not a failed night."""
+    store = _store("dir", tmp_path, request)
+    orphan = "2025-01-01/20250101T000000Z-abcdef/tables/children.copy" + rules.SEALED  # a run that died long ago
+    store.write(orphan, lambda sink: sink.write(b"1\tAni\n"))
+
+    made = backup.run(_ports(CannotDelete(store), database_url), NIGHT, "a1b2c3")
+
+    assert made["ok"] and made["pruned"] is None and backup.verify(store, DAY)["ok"] and orphan in store.names()
+    assert '"severity": "ERROR", "message": "backup prune failed' in log_stream.getvalue()
