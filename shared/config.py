@@ -30,7 +30,7 @@ DEFAULT_TZ = "Asia/Jakarta"
 CLOUD_TASKS_API_URL = "https://cloudtasks.googleapis.com/v2"  # REST base; `make run` points it at the stand-in
 TASK_PATH = "/tasks/deliver"  # where the scheduler function takes handed-off sends (see services.scheduled)
 
-def _is_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
     """True when a URL points at this machine (a local stand-in), which production must never use."""
     host = urlsplit(url).hostname or ""
     if host in ("", "localhost"):
@@ -197,14 +197,14 @@ class Settings:
     @property
     def messenger_backend(self) -> str:
         """'standin' when the Graph API URL points at this machine, else Meta's Graph API."""
-        return "standin" if _is_loopback(self.wa_api_url) else "graph"
+        return "standin" if is_loopback(self.wa_api_url) else "graph"
 
     @property
     def tasks_backend(self) -> str:
         """'inline' without a queue (the webhook draws charts itself), 'standin' on loopback, else 'cloud_tasks'."""
         if not self.tasks_queue:
             return "inline"
-        return "standin" if _is_loopback(self.tasks_api_url) else "cloud_tasks"
+        return "standin" if is_loopback(self.tasks_api_url) else "cloud_tasks"
 
     @property
     def database_backend(self) -> str:
@@ -245,7 +245,7 @@ class Settings:
                 "DRIVE_API_URL": self.drive_api_url,
                 "TASKS_API_URL": self.tasks_api_url, "TASKS_TARGET_URL": self.tasks_target_url}
         out.extend(f"{name} uses plain http:// to another machine; use https://" for name, url in urls.items()
-                   if urlsplit(url).scheme.lower() == "http" and not _is_loopback(url))
+                   if urlsplit(url).scheme.lower() == "http" and not is_loopback(url))
         if self.env == PROD or self.platform_service:
             out.extend(self._prod_problems())
         return out
@@ -271,9 +271,9 @@ class Settings:
                 if secrets[name] and _weakness(secrets[name])]  # an empty one is named above
         if weak:
             out.extend(weak + ["generate each secret at random, e.g. openssl rand -hex 32"])
-        if self.database_url and _is_loopback(self.database_url):
+        if self.database_url and is_loopback(self.database_url):
             out.append("DATABASE_URL points at this machine (local PostgreSQL); use Cloud SQL")
-        if self.redis_url and _is_loopback(self.redis_url):
+        if self.redis_url and is_loopback(self.redis_url):
             out.append("REDIS_URL points at this machine (local Redis); use Memorystore")
         redis = urlsplit(self.redis_url)
         if self.redis_url and (redis.scheme != "rediss" or not redis.password):
@@ -281,11 +281,11 @@ class Settings:
             out.append("REDIS_URL must be rediss://:AUTH@host:6378/0 (TLS and the Memorystore AUTH string)")
         if self.wa_api_url and self.messenger_backend == "standin":
             out.append("WHATSAPP_API_URL points at the local Graph API stand-in; use Meta's Graph API")
-        if self.apps_script_url and _is_loopback(self.apps_script_url):
+        if self.apps_script_url and is_loopback(self.apps_script_url):
             out.append("APPS_SCRIPT_URL points at this machine; use the deployed Apps Script web app")
         if not self.tasks_queue:
             out.append("TASKS_QUEUE is empty: the webhook would draw growth charts on Meta's time")
-        elif self.tasks_backend == "standin" or _is_loopback(self.tasks_target_url):
+        elif self.tasks_backend == "standin" or is_loopback(self.tasks_target_url):
             out.append("TASKS_API_URL or TASKS_TARGET_URL points at this machine; use Cloud Tasks and the "
                        "scheduler function")
         if self.tasks_queue and not self.tasks_service_account:
@@ -293,7 +293,7 @@ class Settings:
         if self.backup_bucket and self.blobs_backend != "gcs":
             out.append("BACKUP_BUCKET is a local folder; use a gs:// bucket")
         for name, url in (("STORAGE_API_URL", self.storage_api_url), ("DRIVE_API_URL", self.drive_api_url)):
-            if url and _is_loopback(url):
+            if url and is_loopback(url):
                 out.append(f"{name} points at this machine (a local stand-in); leave it empty for Google's")
         return out
 

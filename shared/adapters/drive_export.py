@@ -9,11 +9,10 @@ googleapiclient is imported on the first export only: it is heavy, and only the 
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
+from shared.config import is_loopback
 from shared.errors import AppError, PermanentError, TransientError
 from shared.ports import Sink
 
@@ -30,17 +29,6 @@ FIXES = {
     403: "not shared with the backup's service account (share the Sheet with it as a viewer)",
     404: "not found or not shared with the backup's service account; check the posyandu's spreadsheet id",
 }
-
-
-def is_loopback(url: str) -> bool:
-    """True when a URL points at this machine (the local stand-in)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _CountingSink:
