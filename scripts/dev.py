@@ -1,10 +1,10 @@
-"""Local runner: apply migrations, serve the three functions with functions-framework, open the chat simulator.
+"""Local runner: apply migrations, serve the four functions with functions-framework, open the chat simulator.
 
-    python scripts/dev.py serve   # webhook :8080, scheduler :8081, backup :8082 in the foreground
+    python scripts/dev.py serve   # webhook :8080, scheduler :8081, backup :8082, dashboard :8083 in the foreground
     python scripts/dev.py run     # the same, then the terminal chat simulator; stops everything on exit
 
 Expects DATABASE_URL and REDIS_URL (scripts/services.sh sets them); every setting can be overridden from the
-environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, TASKS_PORT, HOST, and the names in shared/config.py).
+environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, DASHBOARD_PORT, TASKS_PORT, HOST, and the names in shared/config.py).
 Unless TASKS_QUEUE is set (empty: the webhook draws charts itself), a local Cloud Tasks stand-in carries the
 webhook's handed-off sends to the scheduler function, as Cloud Tasks does in production. While it serves, the run
 describes itself in .run/running.json (scripts/running.py), where a second simulator and scripts/demo.py find it.
@@ -30,6 +30,7 @@ FUNCTIONS = (  # (name, target, default port)
     ("webhook", "whatsapp_webhook", 8080),
     ("scheduler", "scheduler", 8081),
     ("backup", "backup", 8082),
+    ("dashboard", "dashboard", 8083),
 )
 READY_S = 30  # how long a server may take to answer its first request
 TICK_S = 15  # the local Cloud Scheduler: how often the scheduler function runs (SCHEDULER_TICK_S; production: 5 min)

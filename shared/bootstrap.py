@@ -17,8 +17,8 @@ from shared.config import Settings
 from shared.errors import TransientError
 from shared.logs import setup_logging
 from shared import __version__
-from shared.ports import (BackupPorts, Conversations, Messenger, Ports, Records, SheetExporter, SheetReader, SheetSync,
-                          TaskQueue)
+from shared.ports import (BackupPorts, Conversations, DashboardPorts, Messenger, Ports, Records, SheetExporter,
+                          SheetReader, SheetSync, TaskQueue)
 from shared.services.delivery import Budget
 from shared.services.inbound import handle_updates
 from shared.services.health import check_health
@@ -40,6 +40,7 @@ class App:
     sheets: SheetSync | None = None  # None: no Sheet configured (rows wait in the outbox)
     sheet_reader: SheetReader | None = None  # None: the reconcile reads through `sheets`
     backup_ports: BackupPorts | None = field(default=None, repr=False)  # made by the `backup` property
+    dashboard_ports: DashboardPorts | None = field(default=None, repr=False)  # made by the `dashboard` property
 
     def ensure_schema(self) -> list[str]:
         """Apply pending migrations (DB_MIGRATE: local runs, the migrator) or, in production functions, only check
@@ -69,6 +70,18 @@ class App:
         if self.backup_ports is None:
             self.backup_ports = build_backup(self.settings)
         return self.backup_ports
+
+    @property
+    def dashboard(self) -> DashboardPorts:
+        """The dashboard's ports (sessions and scoped reads on the same PostgreSQL, codes in Redis), made on first
+        use: only the dashboard function needs them."""
+        if self.dashboard_ports is None:
+            from shared.adapters.postgres import PgDashboard, PgStaffAccess
+            from shared.adapters.redis_login import RedisLoginGuard
+
+            self.dashboard_ports = DashboardPorts(access=PgStaffAccess(self.database), guard=RedisLoginGuard(
+                self.settings.redis_url), messenger=self.messenger, reads=PgDashboard(self.database))
+        return self.dashboard_ports
 
     @property
     def ports(self) -> Ports:

@@ -45,7 +45,7 @@ def is_loopback(url: str) -> bool:
 # Secrets that guard something: a weak one lets a stranger forge webhooks, call the Sheet bridge, read backups
 # or reverse the phone pseudonyms.
 SECRET_VARS = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
-               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY")
+               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY", "DASHBOARD_KEY")
 # What each deployed service is given (deploy.sh's SECRETS_OF: one identity per function, each with only its own
 # secrets); production refuses only those missing. A service not named here needs all, so a rename fails closed.
 ALL_NEEDS = frozenset(SECRET_VARS) | {"REDIS_URL"}
@@ -56,6 +56,8 @@ SERVICE_NEEDS = {
     "tumbuh-scheduler": _SCHEDULER_NEEDS,
     "tumbuh-sender": _SCHEDULER_NEEDS,  # the scheduler's code behind the task queue
     "tumbuh-backup": frozenset({"BACKUP_KEY"}),
+    # The dashboard signs its sessions and sends the sign-in code: nothing else.
+    "tumbuh-dashboard": frozenset({"DASHBOARD_KEY", "WHATSAPP_ACCESS_TOKEN", "PSEUDONYM_KEY", "REDIS_URL"}),
 }
 MIN_SECRET_CHARS = 32  # Meta's app secret is 32 hex characters, the shortest real secret we are given
 MIN_DISTINCT_CHARS = 8  # 32 random hex characters have ~14 distinct ones; fewer than 8 happens ~4e-8 of the time
@@ -118,6 +120,7 @@ class Settings:
     storage_api_url: str = ""  # Cloud Storage's endpoint when not Google's (gcp-storage-emulator in tests)
     drive_api_url: str = ""  # Drive's endpoint when not Google's (the local stand-in); exports the Sheets
     pseudonym_key: str = field(default="", repr=False)  # keys wa_hash (shared.logs): the pseudonyms in logs and rows
+    dashboard_key: str = field(default="", repr=False)  # signs the dashboard's session tokens, CSRF and login codes
     db_migrate: bool = True  # this instance applies database migrations at cold start (production: the migrator)
     platform_service: str = ""  # K_SERVICE: set on Cloud Run / Cloud Functions, meaning production
     tz_default: str = DEFAULT_TZ
@@ -172,6 +175,7 @@ class Settings:
             storage_api_url=get("STORAGE_API_URL").rstrip("/"),
             drive_api_url=get("DRIVE_API_URL").rstrip("/"),
             pseudonym_key=get("PSEUDONYM_KEY", LOCAL_SECRET),
+            dashboard_key=get("DASHBOARD_KEY", LOCAL_SECRET),
             db_migrate=_flag(migrate) if migrate else local,
             platform_service=platform_service,
             tz_default=get("TZ_DEFAULT") or DEFAULT_TZ,
@@ -264,6 +268,7 @@ class Settings:
             "BACKUP_BUCKET": self.backup_bucket,
             "BACKUP_KEY": self.backup_key,
             "PSEUDONYM_KEY": self.pseudonym_key,
+            "DASHBOARD_KEY": self.dashboard_key,
         }
         out.extend(f"{name} is empty" for name, value in secrets.items()
                    if not value and (name not in SECRET_VARS or name in self.needs))

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from shared.domain.model import Arrival, Child, Guardian, Measurement, Staff
+from shared.domain.dashboard import ChildRow, ChildView, PosyanduMonth, PosyanduRecap, TodayRow
 from shared.domain.recap import RecapChild, RecapMeasurement
 
 
@@ -556,6 +557,101 @@ class SheetExporter(Protocol):
     def export_xlsx(self, spreadsheet_id: str, sink: Sink) -> int:
         """Stream the spreadsheet as .xlsx into sink; returns its size. PermanentError when it is gone or not
         shared with this identity, TransientError when Google cannot answer now."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one signed-in staff member may see: the posyandu of their area (shared.adapters.postgres.dashboard
+    resolves it from their role and home posyandu, in one place). Every dashboard read takes it."""
+
+    staff_id: int
+    role: str  # kader | bidan | puskesmas | admin
+    posyandu_ids: tuple[int, ...]
+
+    def covers(self, posyandu_id: int | None) -> bool:
+        return posyandu_id is not None and posyandu_id in self.posyandu_ids
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A dashboard sign-in: the browser's JWT names it; PostgreSQL says whether it still holds."""
+
+    id: str
+    staff_id: int
+    expires_at: datetime
+
+
+class StaffAccess(Protocol):
+    """Who may sign in to the dashboard, and their sessions (PostgreSQL)."""
+
+    def active_staff(self, wa_id: str) -> Staff | None:
+        """The active staff member with this number, or None (unknown or deactivated)."""
+
+    def open_session(self, staff_id: int, session_id: str, expires_at: datetime) -> StaffSession:
+        """Record a new session (audited: staff.sign_in)."""
+
+    def session_staff(self, session_id: str, now: datetime) -> Staff | None:
+        """The staff member of a session that is neither revoked, expired, nor of a deactivated person; marks it
+        seen. None otherwise."""
+
+    def close_session(self, session_id: str, now: datetime) -> None:
+        """Revoke a session (logout); nothing happens to one already closed."""
+
+
+class LoginGuard(Protocol):
+    """One-time sign-in codes and the limits around them (Redis: they expire by themselves)."""
+
+    def allow(self, bucket: str, limit: int, window_s: int) -> bool:
+        """Count one attempt in `bucket`; False once `limit` attempts were made within `window_s`."""
+
+    def put_code(self, key: str, code_hash: str, ttl_s: int) -> None:
+        """Store the code (its keyed hash) for `key`, replacing an earlier one and its failed tries."""
+
+    def take_code(self, key: str, code_hash: str, max_tries: int) -> bool:
+        """True once when the hash matches an unexpired code (which is then gone); a wrong one counts a try, and
+        after max_tries the code is gone."""
+
+
+class DashboardReads(Protocol):
+    """Everything the dashboard shows, each read filtered by a Scope (shared.adapters.postgres.dashboard)."""
+
+    def scope(self, staff: Staff) -> Scope:
+        """The posyandu this person may see: the one place scope is resolved."""
+
+    def today(self, scope: Scope, on: date, limit: int = 200) -> list[TodayRow]:
+        """Children needing action now, most urgent first."""
+
+    def not_weighed(self, scope: Scope, month_start: date, limit: int = 500) -> list[ChildRow]:
+        """Children 0-59 months not weighed in the month."""
+
+    def posyandu_months(self, scope: Scope, months: list[date]) -> list[PosyanduMonth]:
+        """SKDN and prevalence per posyandu and month."""
+
+    def recap_month(self, scope: Scope, posyandu_id: int, month: date) -> PosyanduRecap | None:
+        """The month's recap by age band (Format F2); None outside scope."""
+
+    def search(self, scope: Scope, text: str, limit: int = 30) -> list[ChildRow]:
+        """Children whose name contains the text."""
+
+    def child(self, scope: Scope, child_id: int) -> ChildView | None:
+        """One child's page; None when outside scope or absent."""
+
+    def export_month(self, scope: Scope, posyandu_id: int, month: date) -> list[dict] | None:
+        """A month's measurements as e-PPGBM rows; None when the posyandu is outside scope."""
+
+    def audit_view(self, staff_id: int, action: str, entity: str, entity_id: int | None,
+                   detail: dict | None = None) -> None:
+        """Record that a staff member saw or exported something (ids only)."""
+
+
+@dataclass
+class DashboardPorts:
+    """What the dashboard works through, handed in by bootstrap."""
+
+    access: StaffAccess
+    guard: LoginGuard
+    messenger: Messenger
+    reads: DashboardReads
 
 
 @dataclass

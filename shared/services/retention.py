@@ -62,6 +62,13 @@ POLICY: tuple[Rule, ...] = (
          PURGE,
          "An implausible value that was never measured again counts for nothing in the growth history; it "
          "leaves the kader's 'perlu dicek' list after this many days, and is then deleted (the Sheet too)."),
+    Rule("staff_sessions", "PostgreSQL staff_sessions", timedelta(days=30), PURGE,
+         "A dashboard sign-in (who, when, until when; no address) is kept a month after it ended, to answer 'was "
+         "this my session?'; the audit log keeps the sign-in and sign-out themselves."),
+    Rule("login_codes", "Redis login: keys (one-time codes as keyed hashes, attempt counters)", timedelta(minutes=15),
+         REDIS_TTL,
+         "A dashboard sign-in code is valid 10 minutes and is gone once used; the counters that limit attempts per "
+         "number and per address last their 15-minute window."),
     Rule("conversation_state", "Redis conv:{wa_id}", timedelta(hours=24), REDIS_TTL,
          "A half-finished conversation (it can hold a child's name and birth date) is only needed while the "
          "person is answering; after a day the next message starts fresh."),

@@ -74,6 +74,7 @@ class Template:
     language: str  # e.g. "id" or "en"
     body_params: tuple[str, ...] = ()
     quick_replies: tuple[str, ...] = field(default=())  # payloads of the template's quick-reply buttons
+    copy_code: str = ""  # an authentication template's one-time code, for its copy-code button
 
 
 @dataclass(frozen=True)

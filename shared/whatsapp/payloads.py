@@ -33,6 +33,7 @@ ROW_DESCRIPTION_MAX = 72  # B5: row description ≤ 72
 ROW_ID_MAX = 200  # B5: row id ≤ 200
 TEMPLATE_PARAM_MAX = 1024  # Meta: a template body is ≤ 1024 characters, so no single body parameter can be longer
 QUICK_REPLY_PAYLOAD_MAX = 256  # our own cap (Meta gives none in B5): the same as a reply button id
+COPY_CODE_MAX = 15  # Meta's authentication templates: a one-time code of at most 15 characters (unverified)
 MEDIA_ID_MAX = 256  # our own cap: Meta's media ids are ~16 digits; anything longer is not one of ours
 CAPTION_MAX = 1024  # B5 / outgoing.Image: image caption ≤ 1024
 MEDIA_KEPT = timedelta(days=30)  # B5: Meta keeps uploaded media 30 days
@@ -160,6 +161,17 @@ def _template(msg: Template) -> dict:
         _text(f"quick_replies[{i}]", payload, QUICK_REPLY_PAYLOAD_MAX)
         components.append({"type": "button", "sub_type": "quick_reply", "index": str(i),
                            "parameters": [{"type": "payload", "payload": payload}]})
+    if msg.copy_code:
+        # Meta's authentication template: its one button (created as type OTP, copy_code) is sent as a URL button
+        # at index 0 whose text parameter is the code; the body's {{1}} carries the same code.
+        if msg.quick_replies:
+            raise InvalidMessage("an authentication template has no quick replies beside its copy-code button",
+                                 field="copy_code")
+        _text("copy_code", msg.copy_code, COPY_CODE_MAX)
+        if re.search(r"\s", msg.copy_code):
+            raise InvalidMessage("copy_code holds a space", field="copy_code")  # no value: it is a secret
+        components.append({"type": "button", "sub_type": "url", "index": "0",
+                           "parameters": [{"type": "text", "text": msg.copy_code}]})
     template: dict = {"name": msg.name, "language": {"code": msg.language}}
     if components:  # a template without variables is sent without components, as in Meta's hello_world sample
         template["components"] = components

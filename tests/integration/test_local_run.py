@@ -133,9 +133,10 @@ def _wait_for_run(run_file: Path, server: subprocess.Popen, deadline_s: float = 
     return listed
 
 
-def test_dev_serve_brings_up_three_functions_over_real_http(local_env, tmp_path):
-    """`dev.py serve` applies migrations and serves webhook, scheduler and backup on the ports it is given."""
-    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP")}
+def test_dev_serve_brings_up_the_four_functions_over_real_http(local_env, tmp_path):
+    """`dev.py serve` applies migrations and serves webhook, scheduler, backup and dashboard on the ports it is
+    given."""
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
                TUMBUH_RUN_FILE=str(tmp_path / "running.json"))
     server = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "serve"], env=env, cwd=REPO,
@@ -172,7 +173,7 @@ def test_make_run_chat_reaches_a_result_with_its_chart_through_the_local_cloud_t
     """`dev.py run` as a newcomer uses it (stdin piped to the simulator): consent, one message with the child's
     data, the name, two skips and "no oedema"; the result's second message arrives through the Cloud Tasks stand-in and the
     scheduler function, headed by the chart picture saved to a file."""
-    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
                TUMBUH_RUN_FILE=str(tmp_path / "running.json"))
     env.pop("TASKS_QUEUE", None)
@@ -195,7 +196,7 @@ def test_a_second_simulator_finds_the_run_and_shows_the_chart_with_the_result(lo
     stand-in that `dev.py serve` lists, so the chart-headed advice shows under the result it belongs to; a photo
     and a shared location get Tumbuh's answers; the list goes when the run stops."""
     run_file = tmp_path / "running.json"
-    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
                TUMBUH_RUN_FILE=str(run_file))
     for name in ("TASKS_QUEUE", "WEBHOOK_URL", "GRAPH_STANDIN_URL", "TASKS_STANDIN_URL"):
@@ -263,7 +264,7 @@ def test_make_run_killed_by_a_signal_stops_its_servers_and_unlists_itself(local_
     """SIGTERM to `dev.py run` waiting at the simulator's prompt (a kill of the `make run` process group) stops
     every server it started and removes its run file, so nothing is left for a second simulator to find."""
     run_file = tmp_path / "running.json"
-    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
                TUMBUH_RUN_FILE=str(run_file))
     env.pop("TASKS_QUEUE", None)
@@ -287,7 +288,7 @@ def test_a_month_later_the_reminder_arrives_in_the_simulator_and_its_button_star
     shared.scheduler tick --now` a month later sends the reminder; in her simulator it shows with its buttons, and
     *Sudah timbang* starts measuring that child."""
     run_file = tmp_path / "running.json"
-    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "TASKS")}
+    ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
                TUMBUH_RUN_FILE=str(run_file), SCHEDULER_TICK_S="3600")
     for name in ("TASKS_QUEUE", "WEBHOOK_URL", "GRAPH_STANDIN_URL", "TASKS_STANDIN_URL"):

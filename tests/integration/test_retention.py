@@ -72,6 +72,14 @@ def _one_of_each_kind(records) -> dict:
     for key in ("old_remeasure", "old_confirmed"):  # Sheet rows not written yet
         ids[f"upsert_{key}"] = _id(records, "INSERT INTO outbox (kind, payload) VALUES ('sheet_upsert', %s)",
                                    (json.dumps({"child_id": family_child, "measurement_id": ids[key]}),))
+    # Dashboard sessions: one that ended (signed out) just past its period, one still inside, one never ended.
+    kader = _id(records, "INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES ('6281300000001', 'Siti', "
+                         "'kader', %s)", (posyandu,))
+    ended = cut["staff_sessions"]
+    for sid, expires, revoked in (("old-session", NOW, ended - MINUTE), ("new-session", ended + MINUTE, None),
+                                  ("live-session", NOW + timedelta(hours=1), None)):
+        records.run("INSERT INTO staff_sessions (id, staff_id, expires_at, revoked_at) VALUES (%s, %s, %s, %s)",
+                    (sid, kader, expires, revoked))
     return ids
 
 
@@ -82,7 +90,8 @@ def test_the_purge_removes_exactly_what_has_outlived_its_period(records):
     counts = retention.purge(records, NOW)
 
     assert counts == {"inbound_messages": 1, "outbox_done": 1, "outbox_failed": 1, "outbound_messages": 1,
-                      "parent_claims": 1, "claim_refusals": 1, "abandoned_remeasures": 1}
+                      "parent_claims": 1, "claim_refusals": 1, "abandoned_remeasures": 1, "staff_sessions": 1}
+    assert sorted(r[0] for r in records.run("SELECT id FROM staff_sessions")) == ["live-session", "new-session"]
     assert records.run("SELECT wamid FROM inbound_messages") == [["wamid.new"]]
     assert records.run("SELECT wamid FROM outbound_messages") == [["wamid.out.new"]]
     assert records.run("SELECT wa_hash FROM claim_refusals") == [["refused.new"]]
@@ -107,7 +116,8 @@ def test_abandoned_values_leave_the_sheet_too_and_the_run_is_audited(records):
     deletes = records.run("SELECT payload, done_at FROM outbox WHERE kind = 'sheet_delete'")
     posyandu = records.run("SELECT posyandu_id FROM children WHERE id = %s", (ids["confirmed_claim"],))[0][0]
     assert deletes == [[{"posyandu_id": posyandu, "measurement_ids": [ids["old_remeasure"]]}, None]]
-    audit = records.run("SELECT actor, action, entity, entity_id, detail, at FROM audit_log")
+    audit = records.run("SELECT actor, action, entity, entity_id, detail, at FROM audit_log "
+                        "WHERE action = 'retention.purge'")
     assert audit == [["retention", "retention.purge", "retention", None, counts, NOW]]
 
 

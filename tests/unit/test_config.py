@@ -7,7 +7,7 @@ from shared.config import LOCAL_SECRET, SECRET_VARS, Settings
 from shared.errors import ConfigError
 
 # Random-looking secrets of Meta's app-secret shape (32 hex characters); values only a test would use.
-S1, S2, S3, S4, S5, S6, S7 = (f"{n}f3a9c07d2b64e18a5d0c7b93e6f14a2"[:32] for n in range(1, 8))
+S1, S2, S3, S4, S5, S6, S7, S8 = (f"{n}f3a9c07d2b64e18a5d0c7b93e6f14a2"[:32] for n in range(1, 9))
 PROD_OK = {
     "TUMBUH_ENV": "prod",
     "CLOUD_SQL_INSTANCE": "proj:asia-southeast2:tumbuh",
@@ -26,6 +26,7 @@ PROD_OK = {
     "BACKUP_BUCKET": "gs://tumbuh-backups",
     "BACKUP_KEY": S5,
     "PSEUDONYM_KEY": S6,
+    "DASHBOARD_KEY": S8,
     "TASKS_QUEUE": "projects/proj/locations/asia-southeast2/queues/tumbuh-sends",
     "TASKS_TARGET_URL": "https://asia-southeast2-proj.cloudfunctions.net/tumbuh-scheduler/tasks/deliver",
     "TASKS_SERVICE_ACCOUNT": "scheduler-invoker@proj.iam.gserviceaccount.com",

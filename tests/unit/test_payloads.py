@@ -325,6 +325,33 @@ def test_template_parameter_with_a_new_line_is_refused():
     assert refused_field(Template("pengingat", "id", body_params=("Ani\nBudi",))) == "body_params[0]"
 
 
+def test_authentication_template_carries_the_code_in_the_body_and_the_copy_code_button():
+    """Meta's authentication template takes the code twice: as the body's parameter and as the text parameter of
+    its copy-code button, which is sent as a URL button at index 0."""
+    msg = Template("tumbuh_kode_masuk", "id", body_params=("042917",), copy_code="042917")
+
+    assert build_message(TO, msg)["template"] == {
+        "name": "tumbuh_kode_masuk",
+        "language": {"code": "id"},
+        "components": [
+            {"type": "body", "parameters": [{"type": "text", "text": "042917"}]},
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "042917"}]},
+        ],
+    }
+
+
+@pytest.mark.parametrize("code, quick_replies, exc", [
+    ("0429 17", (), InvalidMessage),  # a space would be copied with the code
+    ("1234567890123456", (), MessageTooLong),  # Meta's codes are at most 15 characters
+    ("042917", ("sudah",), InvalidMessage),  # the copy-code button is the template's only button
+])
+def test_copy_code_meta_would_refuse_is_refused(code, quick_replies, exc):
+    """A code with a space, a code too long, or a copy-code button beside quick replies is refused by name."""
+    msg = Template("tumbuh_kode_masuk", "id", body_params=("042917",), quick_replies=quick_replies, copy_code=code)
+
+    assert refused_field(msg, exc) == "copy_code"
+
+
 # --- Images -------------------------------------------------------------------------------------------------------
 
 def test_image_is_sent_by_media_id_with_caption():

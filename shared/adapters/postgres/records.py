@@ -111,7 +111,7 @@ class PgUnitOfWork:
             children = self.children_of_posyandu(staff.posyandu_id)
         history = None
         if child_id is not None and measurements:
-            history = [_measurement(r[0], date.fromisoformat(r[1]), *r[2:]) for r in first[21] or ()]
+            history = [measurement_from_row(r[0], date.fromisoformat(r[1]), *r[2:]) for r in first[21] or ()]
         return Arrival(staff, guardian, children, history)
 
     def record_measurement(self, m: Measurement, source: str, source_ref: str, actor: str,
@@ -313,7 +313,7 @@ class PgUnitOfWork:
     def measurement_with_child(self, measurement_id: int) -> tuple[Measurement, Child] | None:
         row = self._one(f"SELECT {M_MEASUREMENT}, {C_CHILD} FROM measurements m JOIN children c ON c.id = m.child_id "
                         "WHERE m.id = %s", (measurement_id,))
-        return (_measurement(*row[:13]), Child(*row[13:])) if row else None
+        return (measurement_from_row(*row[:13]), Child(*row[13:])) if row else None
 
     def delete_measurement(self, measurement_id: int) -> None:
         # Its Sheet row goes too (already gone when a kader deleted it there: deleting nothing is fine).
@@ -339,7 +339,7 @@ class PgUnitOfWork:
     def measurements_of(self, child_id: int, limit: int = 12) -> list[Measurement]:
         rows = self._all(f"SELECT {self._MEASUREMENT} FROM measurements WHERE child_id = %s "
                          "ORDER BY measured_on DESC, id DESC LIMIT %s", (child_id, limit))
-        return [_measurement(*r) for r in rows]
+        return [measurement_from_row(*r) for r in rows]
 
     def revise_measurements(self, revisions: list[tuple[int, dict | None, str | None]]) -> None:
         # (id, new assessment or None to keep it, new review or None to keep it), in one statement; each revised
@@ -370,7 +370,7 @@ class PgUnitOfWork:
             "JOIN children c ON c.id = m.child_id WHERE c.posyandu_id = %s AND m.review IN ('remeasure', 'confirmed') "
             "AND m.measured_on >= %s ORDER BY m.review = 'confirmed' DESC, m.measured_on DESC, m.id DESC LIMIT %s",
             (posyandu_id, since, limit))
-        return [(Child(*r[:6]), _measurement(*r[6:])) for r in rows]
+        return [(Child(*r[:6]), measurement_from_row(*r[6:])) for r in rows]
 
     def posyandu_day(self, posyandu_id: int, on: date, limit: int = 200) -> list[tuple[Child, Measurement, str]]:
         # Each child's latest measurement of the day entered by staff, and the parent's side: the family's state now
@@ -397,7 +397,7 @@ class PgUnitOfWork:
             "  ORDER BY a.id DESC LIMIT 1) told ON true "
             "ORDER BY c.name, c.id LIMIT %(limit)s",
             {"posyandu": posyandu_id, "on": on, "limit": limit})
-        return [(Child(*r[:6]), _measurement(*r[6:19]), r[19]) for r in rows]
+        return [(Child(*r[:6]), measurement_from_row(*r[6:19]), r[19]) for r in rows]
 
     _DUE = ("r.id, r.kind, r.due_on, r.basis_on, c.id, c.name, c.birth_date, g.id, g.wa_id, g.language, "
             "g.opted_out_at IS NOT NULL, g.unreachable_at IS NOT NULL OR g.reminders_refused_at IS NOT NULL, "
@@ -468,8 +468,8 @@ class PgUnitOfWork:
                    (actor, action, entity, entity_id, json.dumps(detail or {})))
 
 
-def _measurement(child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags,
-                 assessment, row_id, review=None, age_months_given=None) -> Measurement:
+def measurement_from_row(child_id, measured_on, weight_kg, lenhei_cm, measure, headc_cm, armc_cm, oedema, flags,
+                         assessment, row_id, review=None, age_months_given=None) -> Measurement:
     return Measurement(child_id, measured_on, _float(weight_kg), _float(lenhei_cm), measure, _float(headc_cm),
                        _float(armc_cm), oedema, tuple(flags or ()), assessment or {}, row_id, review,
                        _float(age_months_given))
@@ -610,7 +610,7 @@ class PostgresRecords(Database):
         # A child with neither a family nor a registering kader was typed into the Sheet by a kader.
         children = {r[0]: SheetChild(Child(*r[:6]), r[6], r[4] is not None, r[7], r[4] is None and r[7] is None)
                     for r in rows}
-        measurements = [SheetMeasurement(_measurement(*r[:13]), children[r[0]].child, children[r[0]].spreadsheet_id,
+        measurements = [SheetMeasurement(measurement_from_row(*r[:13]), children[r[0]].child, children[r[0]].spreadsheet_id,
                                          r[13], r[14] == "sheet") for r in measured if r[0] in children]
         return SheetItems(list(children.values()), measurements)
 
@@ -747,6 +747,10 @@ class PostgresRecords(Database):
             "claim_refusals": gone.format(
                 "DELETE FROM claim_refusals WHERE wa_hash IN (SELECT wa_hash FROM claim_refusals "
                 "WHERE refused_at < %s LIMIT %s) RETURNING 1"),
+            # A dashboard session is kept past its end (expiry or logout) only to trace a sign-in for a while.
+            "staff_sessions": gone.format(
+                "DELETE FROM staff_sessions WHERE id IN (SELECT id FROM staff_sessions "
+                "WHERE least(expires_at, coalesce(revoked_at, expires_at)) < %s LIMIT %s) RETURNING 1"),
             # The Sheet mirror drops them too; their Sheet rows not yet written are not written at all.
             "abandoned_remeasures": (
                 "WITH gone AS (DELETE FROM measurements WHERE id IN (SELECT id FROM measurements "
