@@ -5,11 +5,7 @@ the address), never by a number. Connection and time-out errors surface as Trans
 """
 from __future__ import annotations
 
-import threading
-
-import redis
-
-from shared.errors import TransientError
+from shared.adapters.redis_store import RedisClient
 
 PREFIX = "login:"
 # Count one attempt in a fixed window (KEYS[1]) of ARGV[1] seconds; returns the count. The window starts with the
@@ -33,50 +29,16 @@ return 0
 """
 
 
-class RedisLoginGuard:
+class RedisLoginGuard(RedisClient):
     """The LoginGuard port: counters and codes under `login:` keys, each with a time-out."""
 
     def __init__(self, url: str, max_connections: int = 8, socket_timeout_s: float = 5):
-        self._url = url
-        self._max = max_connections
-        self._timeout = socket_timeout_s
-        self._client: redis.Redis | None = None
-        self._lock = threading.Lock()
-        self._scripts: dict = {}
-
-    def client(self) -> redis.Redis:
-        """The shared client, built on first use and reused while the instance stays warm."""
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    pool = redis.BlockingConnectionPool.from_url(
-                        self._url,
-                        max_connections=self._max,
-                        timeout=self._timeout,
-                        socket_timeout=self._timeout,
-                        socket_connect_timeout=self._timeout,
-                        health_check_interval=30,
-                    )
-                    self._client = redis.Redis(connection_pool=pool)
-        return self._client
-
-    def _call(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise TransientError(f"Redis unavailable: {type(exc).__name__}") from exc
-
-    def _script(self, source: str):
-        """A registered Lua script: sent by its SHA (EVALSHA), and loaded again only if Redis lost it."""
-        script = self._scripts.get(source)
-        if script is None:  # two threads may both register it: harmless, the SHA is the same
-            script = self._scripts[source] = self.client().register_script(source)
-        return script
+        super().__init__(url, max_connections, socket_timeout_s)
 
     def allow(self, bucket: str, limit: int, window_s: int) -> bool:
         """Count one attempt in `bucket`; False once `limit` attempts were made within `window_s` (a fixed window
         from the first attempt: one round trip, atomic)."""
-        count = self._call(self._script(_COUNT), keys=(_key(bucket),), args=(int(window_s),))
+        count = self.call(self.script(_COUNT), keys=(_key(bucket),), args=(int(window_s),))
         return int(count) <= limit
 
     def put_code(self, key: str, code_hash: str, ttl_s: int) -> None:
@@ -86,12 +48,12 @@ class RedisLoginGuard:
         pipe.delete(name)
         pipe.hset(name, mapping={"hash": code_hash, "tries": 0})
         pipe.expire(name, int(ttl_s))
-        self._call(pipe.execute)
+        self.call(pipe.execute)
 
     def take_code(self, key: str, code_hash: str, max_tries: int) -> bool:
         """True once when the hash matches an unexpired code (which is then gone); a wrong one counts a try, and
         after max_tries the code is gone."""
-        return bool(self._call(self._script(_TAKE), keys=(_key(key),), args=(code_hash, int(max_tries))))
+        return bool(self.call(self.script(_TAKE), keys=(_key(key),), args=(code_hash, int(max_tries))))
 
 
 def _key(name: str) -> str:

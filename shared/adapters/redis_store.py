@@ -66,13 +66,12 @@ return 0
 """
 
 
-class RedisConversations:
-    """Conversation state under `conv:{wa_id}` and short leases on WhatsApp message ids."""
+class RedisClient:
+    """A lazily built, pooled Redis client for one warm instance, with connection and time-out errors raised as
+    TransientError and Lua scripts registered once. The Redis adapters build on it."""
 
-    def __init__(self, url: str, max_connections: int = 16, socket_timeout_s: float = 5,
-                 claim_lease_s: int = CLAIM_LEASE_S):
+    def __init__(self, url: str, max_connections: int = 16, socket_timeout_s: float = 5):
         self._url = url
-        self._lease_s = claim_lease_s
         self._max = max_connections
         self._timeout = socket_timeout_s
         self._client: redis.Redis | None = None
@@ -95,19 +94,36 @@ class RedisConversations:
                     self._client = redis.Redis(connection_pool=pool)
         return self._client
 
-    def _call(self, fn, *args, **kwargs):
+    def call(self, fn, *args, **kwargs):
+        """fn(*args, **kwargs), a connection or time-out failure raised as TransientError."""
         try:
             return fn(*args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise TransientError(f"Redis unavailable: {type(exc).__name__}") from exc
 
+    def script(self, source: str):
+        """A registered Lua script: sent by its SHA (EVALSHA), and loaded again only if Redis lost it."""
+        script = self._scripts.get(source)
+        if script is None:  # two threads may both register it: harmless, the SHA is the same
+            script = self._scripts[source] = self.client().register_script(source)
+        return script
+
+
+class RedisConversations(RedisClient):
+    """Conversation state under `conv:{wa_id}` and short leases on WhatsApp message ids."""
+
+    def __init__(self, url: str, max_connections: int = 16, socket_timeout_s: float = 5,
+                 claim_lease_s: int = CLAIM_LEASE_S):
+        super().__init__(url, max_connections, socket_timeout_s)
+        self._lease_s = claim_lease_s
+
     def ping(self) -> bool:
         """True when Redis answers."""
-        return bool(self._call(self.client().ping))
+        return bool(self.call(self.client().ping))
 
     def release(self, message_id: str) -> None:
         """Give a claim back, so a redelivery after a transient failure is processed."""
-        self._call(self.client().delete, f"claim:{message_id}")
+        self.call(self.client().delete, f"claim:{message_id}")
 
     @contextmanager
     def lock(self, wa_id: str, pending: Sequence[tuple[int, str]] = ()) -> Iterator[None]:
@@ -128,7 +144,7 @@ class RedisConversations:
         try:
             while True:
                 ordered = 1 if time.monotonic() - started <= ORDER_WAIT_S else 0
-                if self._call(self._script(_ACQUIRE), keys=keys, args=(token, LOCK_TTL_MS, ordered, *members)):
+                if self.call(self.script(_ACQUIRE), keys=keys, args=(token, LOCK_TTL_MS, ordered, *members)):
                     break
                 if time.monotonic() - started > LOCK_WAIT_S:
                     raise TransientError("conversation busy for too long")
@@ -136,7 +152,7 @@ class RedisConversations:
                 delay = min(delay * 2, 0.05)
             yield
         finally:
-            self._call(self._script(_RELEASE), keys=keys, args=(token, *members[1::2]))
+            self.call(self.script(_RELEASE), keys=keys, args=(token, *members[1::2]))
 
     def begin_turn(self, message_id: str, wa_id: str, sent_at: int, window_s: int) -> TurnStart | None:
         """Lease a message id and, only when the lease is new, count the message in the person's rate window and
@@ -147,31 +163,24 @@ class RedisConversations:
         person typed, so a backlog Meta delivers at once is not one, and the count does not depend on this clock."""
         rate_key = f"rate:{wa_id}:{sent_at // window_s}"
         keys = (f"claim:{message_id}", f"conv:{wa_id}", f"conv-trace:{wa_id}", f"mute:{wa_id}", rate_key)
-        got = self._call(self._script(_BEGIN_TURN), keys=keys, args=(self._lease_s, window_s * 2))
+        got = self.call(self.script(_BEGIN_TURN), keys=keys, args=(self._lease_s, window_s * 2))
         if got is None:
             return None
         raw, trace, muted, count = got
         return TurnStart(json.loads(raw) if raw else None, bool(trace) and not raw, bool(muted), int(count))
 
-    def _script(self, source: str):
-        """A registered Lua script: sent by its SHA (EVALSHA), and loaded again only if Redis lost it."""
-        script = self._scripts.get(source)
-        if script is None:  # two threads may both register it: harmless, the SHA is the same
-            script = self._scripts[source] = self.client().register_script(source)
-        return script
-
     def claim_once(self, key: str, seconds: int) -> bool:
         """True the first time a key is claimed within `seconds` (a signed request's id: a replay gets False)."""
-        return bool(self._call(self.client().set, f"once:{key}", "1", nx=True, ex=seconds))
+        return bool(self.call(self.client().set, f"once:{key}", "1", nx=True, ex=seconds))
 
     def mute(self, wa_id: str, seconds: int) -> bool:
         """Stop processing a person's messages for a while; True only when this call started the mute."""
-        return bool(self._call(self.client().set, f"mute:{wa_id}", "1", nx=True, ex=seconds))
+        return bool(self.call(self.client().set, f"mute:{wa_id}", "1", nx=True, ex=seconds))
 
 
     def load(self, wa_id: str) -> dict | None:
         """The saved conversation state of one person, or None when none is live."""
-        raw = self._call(self.client().get, f"conv:{wa_id}")
+        raw = self.call(self.client().get, f"conv:{wa_id}")
         return json.loads(raw) if raw else None
 
     def save(self, wa_id: str, state: dict, ttl_s: int = STATE_TTL_S) -> None:
@@ -179,18 +188,18 @@ class RedisConversations:
         pipe = self.client().pipeline(transaction=False)  # two independent SETs: no MULTI/EXEC needed
         pipe.set(f"conv:{wa_id}", json.dumps(state, ensure_ascii=False), ex=ttl_s)
         pipe.set(f"conv-trace:{wa_id}", "1", ex=TRACE_TTL_S)
-        self._call(pipe.execute)
+        self.call(pipe.execute)
 
 
     def media_for(self, key: str) -> str | None:
         """The media id of a picture already uploaded for this content key (shared by every instance)."""
-        raw = self._call(self.client().get, f"media:{key}")
+        raw = self.call(self.client().get, f"media:{key}")
         return raw.decode() if raw else None
 
     def remember_media(self, key: str, media_id: str) -> None:
         """Remember an uploaded picture's media id for 29 days."""
-        self._call(self.client().set, f"media:{key}", media_id, ex=MEDIA_TTL_S)
+        self.call(self.client().set, f"media:{key}", media_id, ex=MEDIA_TTL_S)
 
     def forget(self, wa_id: str) -> None:
         """Drop one person's conversation state (finished, cancelled, or HAPUS)."""
-        self._call(self.client().delete, f"conv:{wa_id}", f"conv-trace:{wa_id}")
+        self.call(self.client().delete, f"conv:{wa_id}", f"conv-trace:{wa_id}")

@@ -68,14 +68,10 @@ def request_code(staff: StaffAccess, guard: LoginGuard, messenger: Messenger, nu
         language: the page's language, for a staff member whose own the template does not have.
     """
     _check_secret(secret)
-    if not guard.allow(f"login:addr:{_keyed(secret, 'addr', address)}", REQUESTS_PER_ADDRESS, ADDRESS_WINDOW_S):
-        log.warning("sign-in code refused", extra={"ctx": {"outcome": TOO_MANY, "limit": "address"}})
-        return TOO_MANY
-    number = normalise_number(number_text)
-    if number is None:
-        log.info("sign-in code refused", extra={"ctx": {"outcome": BAD_NUMBER}})
-        return BAD_NUMBER
-    wa = wa_hash(number)
+    checked = _address_and_number(guard, secret, "addr", address, number_text, "sign-in code refused")
+    if isinstance(checked, str):
+        return checked
+    number, wa = checked
     if not guard.allow(f"login:num:{wa}", CODES_PER_NUMBER, NUMBER_WINDOW_S):
         log.warning("sign-in code refused", extra={"ctx": {"outcome": TOO_MANY, "limit": "number", "wa": wa}})
         return TOO_MANY
@@ -88,6 +84,20 @@ def request_code(staff: StaffAccess, guard: LoginGuard, messenger: Messenger, nu
     return CODE_SENT
 
 
+def _address_and_number(guard: LoginGuard, secret: bytes, bucket: str, address: str, number_text: str,
+                        refused: str) -> tuple[str, str] | str:
+    """The per-address limit (its own bucket for asking and for signing in), then the number read: (number, its
+    pseudonym), or the outcome key TOO_MANY or BAD_NUMBER (logged as `refused`)."""
+    if not guard.allow(f"login:{bucket}:{_keyed(secret, 'addr', address)}", REQUESTS_PER_ADDRESS, ADDRESS_WINDOW_S):
+        log.warning(refused, extra={"ctx": {"outcome": TOO_MANY, "limit": "address"}})
+        return TOO_MANY
+    number = normalise_number(number_text)
+    if number is None:
+        log.info(refused, extra={"ctx": {"outcome": BAD_NUMBER}})
+        return BAD_NUMBER
+    return number, wa_hash(number)
+
+
 def sign_in(staff: StaffAccess, guard: LoginGuard, number_text: str, code_text: str, address: str, now: datetime,
             secret: bytes) -> StaffSession | str:
     """A new session for the staff member whose number and code these are, or an outcome key: BAD_NUMBER,
@@ -96,14 +106,10 @@ def sign_in(staff: StaffAccess, guard: LoginGuard, number_text: str, code_text: 
     A code is taken once: right, it opens this session and is gone; wrong, it counts one of MAX_TRIES.
     """
     _check_secret(secret)
-    if not guard.allow(f"login:signin:{_keyed(secret, 'addr', address)}", REQUESTS_PER_ADDRESS, ADDRESS_WINDOW_S):
-        log.warning("sign-in refused", extra={"ctx": {"outcome": TOO_MANY, "limit": "address"}})
-        return TOO_MANY
-    number = normalise_number(number_text)
-    if number is None:
-        log.info("sign-in refused", extra={"ctx": {"outcome": BAD_NUMBER}})
-        return BAD_NUMBER
-    wa = wa_hash(number)
+    checked = _address_and_number(guard, secret, "signin", address, number_text, "sign-in refused")
+    if isinstance(checked, str):
+        return checked
+    number, wa = checked
     code = _CODE_JUNK.sub("", code_text) if isinstance(code_text, str) else ""
     if not (len(code) == CODE_DIGITS and code.isascii() and code.isdigit()):
         log.info("sign-in refused", extra={"ctx": {"outcome": BAD_CODE, "wa": wa, "typed": "not_a_code"}})
