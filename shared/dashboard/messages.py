@@ -133,6 +133,18 @@ EN: dict[str, str] = {
 MESSAGES = {"id": ID, "en": EN}
 
 
+def extend(words: dict[str, dict[str, str]]) -> None:
+    """Add a page module's own catalogue ({"id": {...}, "en": {...}}, the same keys in both); a key may be
+    defined once only."""
+    if set(words["id"]) != set(words["en"]):
+        raise ValueError(f"catalogue keys differ between id and en: {sorted(set(words['id']) ^ set(words['en']))}")
+    taken = set(words["id"]) & set(ID)
+    if taken:
+        raise ValueError(f"catalogue keys defined twice: {sorted(taken)}")
+    ID.update(words["id"])
+    EN.update(words["en"])
+
+
 def text(key: str, lang: str = DEFAULT, **params) -> str:
     """A page's words; keys starting with "chat:" come from the chat's catalogue (findings, categories)."""
     if key.startswith("chat:"):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, Request, Response, abort, g, redirect, render_template, request, url_for
 
-from shared.dashboard import messages, session
+from shared.dashboard import messages, pages_reports, pages_staff, session
 from shared.domain.growth import ages
 from shared.ports import DashboardPorts, Scope, StaffSession
 from shared.services import staff_login
@@ -38,6 +38,17 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+@dataclass
+class Kit:
+    """What a page module (shared/dashboard/pages_*.py) gets to register its routes with: the context, the clock,
+    and the `signed_in` decorator (g.staff and g.scope set, or a redirect to sign-in)."""
+
+    context: "Context"
+    now: Callable[[], datetime]
+    today: Callable[[], date]
+    signed_in: Callable
 
 
 @dataclass
@@ -199,6 +210,10 @@ def create_app(context: Context) -> Flask:
         reads.audit_view(g.staff.id, "child.view", "child", child_id)
         return render_template("child.html", view=view, on=today(),
                                months=lambda born: ages.completed_months(born, today()) if born else None)
+
+    kit = Kit(context, now, today, signed_in)
+    for page in (pages_reports, pages_staff):
+        page.register(app, kit)
 
     @app.errorhandler(404)
     def not_found(_error):
