@@ -29,7 +29,8 @@
 #   TASKS_QUEUE_NAME          [tumbuh-sends]  Cloud Tasks queue from the webhook to tumbuh-sender
 #   Secrets live in Secret Manager as tumbuh-<name> (e.g. tumbuh-whatsapp-app-secret). When one is
 #   missing and the variable of the same name is set (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN,
-#   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, SHEET_EDIT_SECRET, BACKUP_KEY, PSEUDONYM_KEY), it is created from
+#   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, SHEET_EDIT_SECRET, BACKUP_KEY, PSEUDONYM_KEY, DASHBOARD_KEY), it is
+#   created from
 #   that value via stdin. tumbuh-redis-url (TLS, with the AUTH string) and tumbuh-redis-ca (the instance's CA) are
 #   made from the Memorystore instance. Each function gets the newest enabled version of each of its secrets, pinned by
 #   number: after rotating a secret, deploy again.
@@ -102,15 +103,17 @@ sa() { printf '%s@%s.iam.gserviceaccount.com' "$1" "$PROJECT_ID"; }
 WEBHOOK_SA=$(sa tumbuh-webhook)
 SCHEDULER_SA=$(sa tumbuh-scheduler)
 BACKUP_SA=$(sa tumbuh-backup)
+DASHBOARD_SA=$(sa tumbuh-dashboard)
 MIGRATOR_SA=$(sa tumbuh-migrator)
 INVOKER_SA=$(sa tumbuh-invoker)
 TASKS_SA=$(sa tumbuh-tasks)
 declare -A SA_TITLE=(
   [$WEBHOOK_SA]="Tumbuh webhook (public)" [$SCHEDULER_SA]="Tumbuh scheduler and sender"
-  [$BACKUP_SA]="Tumbuh backup" [$MIGRATOR_SA]="Tumbuh database migrator"
+  [$BACKUP_SA]="Tumbuh backup" [$DASHBOARD_SA]="Tumbuh staff dashboard (public)"
+  [$MIGRATOR_SA]="Tumbuh database migrator"
   [$INVOKER_SA]="Tumbuh Cloud Scheduler invoker" [$TASKS_SA]="Tumbuh Cloud Tasks caller of tumbuh-sender"
 )
-DB_SAS=("$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$MIGRATOR_SA") # each logs in to Cloud SQL as itself
+DB_SAS=("$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$DASHBOARD_SA" "$MIGRATOR_SA") # each logs in to Cloud SQL as itself
 db_user() { printf '%s' "${1%.gserviceaccount.com}"; } # Cloud SQL's IAM user name for a service account
 SQL_CONNECTION=${PROJECT_ID}:${REGION}:${SQL_INSTANCE}
 CONNECTOR_PATH=projects/${PROJECT_ID}/locations/${REGION}/connectors/${VPC_CONNECTOR}
@@ -118,15 +121,17 @@ NETWORK_PATH=projects/${PROJECT_ID}/global/networks/${VPC_NETWORK}
 
 # Secrets given by the operator; REDIS_URL and REDIS_CA are made from the Memorystore instance.
 SECRET_VARS=(WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET SHEET_EDIT_SECRET BACKUP_KEY
-  PSEUDONYM_KEY)
+  PSEUDONYM_KEY DASHBOARD_KEY)
 REDIS_CA_PATH=/secrets/redis-ca/ca.pem # REDIS_CA is mounted as this file; REDIS_URL names it
 # What each identity may read. The webhook never holds BACKUP_KEY; the backup holds nothing it does not use.
 declare -A SECRETS_OF=(
   [$WEBHOOK_SA]="WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN WHATSAPP_ACCESS_TOKEN SHEET_EDIT_SECRET PSEUDONYM_KEY REDIS_URL REDIS_CA"
   [$SCHEDULER_SA]="WHATSAPP_ACCESS_TOKEN APPS_SCRIPT_SECRET PSEUDONYM_KEY REDIS_URL REDIS_CA"
   [$BACKUP_SA]="BACKUP_KEY"
+  # The dashboard signs its sessions and sends only the sign-in code: no app secret, no backup key.
+  [$DASHBOARD_SA]="DASHBOARD_KEY WHATSAPP_ACCESS_TOKEN PSEUDONYM_KEY REDIS_URL REDIS_CA"
 )
-FUNCTIONS=(webhook scheduler backup)
+FUNCTIONS=(webhook scheduler backup dashboard)
 BUILD=build
 
 if ((!DRY_RUN)); then
@@ -262,7 +267,7 @@ run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com clou
 
 step "Service accounts (one per function)"
 sa_created=0
-for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$MIGRATOR_SA" "$INVOKER_SA" "$TASKS_SA"; do
+for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$DASHBOARD_SA" "$MIGRATOR_SA" "$INVOKER_SA" "$TASKS_SA"; do
   if ! exists gcloud iam service-accounts describe "$account" --format='value(email)'; then
     run gcloud iam service-accounts create "${account%%@*}" --display-name="${SA_TITLE[$account]}"
     sa_created=1
@@ -351,7 +356,11 @@ fi
 # 5. Secrets (values never appear in output, in argv or in the function configuration)
 # ---------------------------------------------------------------------------------------------------
 # Replicated only in REGION: child health data stays in Indonesia (UU 27/2022 PDP).
-create_secret() { run gcloud secrets create "$1" --replication-policy=user-managed --locations="$REGION" --data-file=-; }
+# Reads the value on stdin; a dry run drains it (printing nothing), so the writer never meets a closed pipe.
+create_secret() {
+  run gcloud secrets create "$1" --replication-policy=user-managed --locations="$REGION" --data-file=-
+  if ((DRY_RUN)); then cat >/dev/null; fi
+}
 
 step "Secrets in Secret Manager"
 missing=()
@@ -360,7 +369,7 @@ for var in "${SECRET_VARS[@]}"; do
   if exists gcloud secrets describe "$name" --format='value(name)'; then
     :
   elif ((DRY_RUN)); then
-    create_secret "$name"
+    create_secret "$name" </dev/null
     note "(stdin: the value of \$$var; a real run stops if the secret is absent and \$$var is unset)"
   elif [[ -n ${!var:-} ]]; then
     printf '%s' "${!var}" | create_secret "$name"
@@ -398,7 +407,7 @@ fi
 # Each identity reads only its own secrets, each pinned to the version live now (never :latest, which would
 # let a new version reach running instances unreviewed, and differ between instances started before and after).
 declare -A VERSION=()
-for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA"; do
+for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$DASHBOARD_SA"; do
   for var in ${SECRETS_OF[$account]}; do
     name=$(secret_name "$var")
     run gcloud secrets add-iam-policy-binding "$name" --member="serviceAccount:$account" \
@@ -481,13 +490,15 @@ FUNCTION_ENV=(
   "TZ_DEFAULT=$TIME_ZONE"
 )
 runtime_users=()
-for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA"; do runtime_users+=("$(db_user "$account")"); done
+for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$DASHBOARD_SA"; do
+  runtime_users+=("$(db_user "$account")")
+done
 write_env "$BUILD/env.tumbuh-migrate.yaml" "${COMMON_ENV[@]}" "DB_USER=$(db_user "$MIGRATOR_SA")" "DB_MIGRATE=true" \
   "RUNTIME_DB_USERS=$(IFS=,; printf '%s' "${runtime_users[*]}")"
 # Functions run without DB_MIGRATE: they check that the schema is current and never change it.
 declare -A FN_SA=([tumbuh-webhook]=$WEBHOOK_SA [tumbuh-scheduler]=$SCHEDULER_SA [tumbuh-sender]=$SCHEDULER_SA
-  [tumbuh-backup]=$BACKUP_SA)
-for fn in tumbuh-webhook tumbuh-scheduler tumbuh-sender tumbuh-backup; do
+  [tumbuh-backup]=$BACKUP_SA [tumbuh-dashboard]=$DASHBOARD_SA)
+for fn in tumbuh-webhook tumbuh-scheduler tumbuh-sender tumbuh-backup tumbuh-dashboard; do
   write_env "$BUILD/env.$fn.yaml" "${COMMON_ENV[@]}" "DB_USER=$(db_user "${FN_SA[$fn]}")" "${FUNCTION_ENV[@]}"
 done
 
@@ -522,6 +533,8 @@ deploy_function tumbuh-backup "$BUILD/backup" backup --no-allow-unauthenticated 
 # The scheduler's code again, scaled for Cloud Tasks: it draws and sends the charts the webhook hands off
 # (POST /tasks/deliver); its outbox claim makes a task delivered twice harmless.
 deploy_function tumbuh-sender "$BUILD/scheduler" scheduler --no-allow-unauthenticated 60s 512Mi 5
+# Public: staff reach it from their phones; its WhatsApp one-time code and revocable sessions are the gate.
+deploy_function tumbuh-dashboard "$BUILD/dashboard" dashboard --allow-unauthenticated 30s 512Mi 5
 
 # Cloud Scheduler calls the scheduler and the backup; Cloud Tasks (the task identity) only tumbuh-sender.
 for fn in tumbuh-scheduler tumbuh-backup; do
@@ -563,7 +576,11 @@ schedule_job tumbuh-backup-nightly tumbuh-backup "$BACKUP_CRON" 1800s 3 300s 180
 lookup WEBHOOK_URL "https://tumbuh-webhook-DRYRUN.a.run.app" gcloud functions describe tumbuh-webhook \
   --gen2 --region="$REGION" --format='value(serviceConfig.uri)'
 step "Next steps (once per project)"
+lookup DASHBOARD_URL "https://tumbuh-dashboard-DRYRUN.a.run.app" gcloud functions describe tumbuh-dashboard \
+  --gen2 --region="$REGION" --format='value(serviceConfig.uri)'
 note "Meta app > WhatsApp > Configuration: callback URL $WEBHOOK_URL, verify token = secret $(secret_name WHATSAPP_VERIFY_TOKEN)"
+note "Meta WhatsApp Manager: approve the authentication template tumbuh_kode_masuk (docs/whatsapp-templates.md)"
+note "Staff dashboard: $DASHBOARD_URL (add the first admin with SQL: INSERT INTO staff (wa_id, name, role) VALUES (...,'admin'))"
 note "Apps Script: Script Property TUMBUH_SECRET = the value of secret $(secret_name APPS_SCRIPT_SECRET)"
 note "Apps Script: Script Property TUMBUH_EDIT_SECRET = the value of secret $(secret_name SHEET_EDIT_SECRET), TUMBUH_EDIT_URL = $WEBHOOK_URL/sheet-edits"
 note "After rotating a secret (gcloud secrets versions add), deploy again: functions use pinned versions"

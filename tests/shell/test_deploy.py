@@ -18,9 +18,9 @@ pytestmark = pytest.mark.shell
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy.sh"
-FUNCTIONS = {"webhook": "whatsapp_webhook", "scheduler": "scheduler", "backup": "backup"}
+FUNCTIONS = {"webhook": "whatsapp_webhook", "scheduler": "scheduler", "backup": "backup", "dashboard": "dashboard"}
 SECRET_VARS = ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
-               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY"]
+               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY", "DASHBOARD_KEY"]
 DERIVED_SECRETS = ["tumbuh-redis-url", "tumbuh-redis-ca"]  # made from the Memorystore instance, not given
 REDIS_CA_PATH = "/secrets/redis-ca/ca.pem"
 AUTH_STRING = "5e1f0a2b-4c3d-4e5f-8a9b-0c1d2e3f4a5b"  # what the fake gcloud says the instance's AUTH string is
@@ -40,10 +40,12 @@ SECRETS_OF = {
                        "PSEUDONYM_KEY", "REDIS_URL", REDIS_CA_PATH},
     "tumbuh-scheduler": {"WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "PSEUDONYM_KEY", "REDIS_URL", REDIS_CA_PATH},
     "tumbuh-backup": {"BACKUP_KEY"},
+    "tumbuh-dashboard": {"DASHBOARD_KEY", "WHATSAPP_ACCESS_TOKEN", "PSEUDONYM_KEY", "REDIS_URL", REDIS_CA_PATH},
 }
 SECRET_OF_MOUNT = {REDIS_CA_PATH: "tumbuh-redis-ca"}
 IDENTITY = {"tumbuh-webhook": sa("tumbuh-webhook"), "tumbuh-scheduler": sa("tumbuh-scheduler"),
-            "tumbuh-sender": sa("tumbuh-scheduler"), "tumbuh-backup": sa("tumbuh-backup")}
+            "tumbuh-sender": sa("tumbuh-scheduler"), "tumbuh-backup": sa("tumbuh-backup"),
+            "tumbuh-dashboard": sa("tumbuh-dashboard")}
 CONFIG = {
     "PROJECT_ID": "tumbuh-test",
     "WHATSAPP_PHONE_NUMBER_ID": "1234567890",
@@ -210,7 +212,7 @@ def test_dry_run_needs_no_gcloud_and_no_configuration(deploy):
     assert deploy.calls() == []
     assert "FAKE GCLOUD CALLED" not in result.stdout + result.stderr
     cmds = printed(result.stdout)
-    assert len(find(cmds, "functions", "deploy")) == 4
+    assert len(find(cmds, "functions", "deploy")) == 5
     assert all("--project=my-project" in c for c in cmds)
 
 
@@ -222,12 +224,13 @@ def test_every_printed_command_is_gcloud_with_an_explicit_project(dry_run):
     assert all(c[0] == "gcloud" and c[-1] == "--project=tumbuh-test" for c in cmds)
 
 
-def test_four_gen2_http_functions_with_their_entry_points(dry_run):
+def test_five_gen2_http_functions_with_their_entry_points(dry_run):
     """Each function is deployed gen2, HTTP-triggered, from its own staged directory; tumbuh-sender is the
     scheduler's code again, scaled out for the tasks the webhook hands off."""
     deploys = {c[3]: flags(c) for c in find(printed(dry_run.stdout), "functions", "deploy")}
 
-    assert sorted(deploys) == ["tumbuh-backup", "tumbuh-scheduler", "tumbuh-sender", "tumbuh-webhook"]
+    assert sorted(deploys) == ["tumbuh-backup", "tumbuh-dashboard", "tumbuh-scheduler", "tumbuh-sender",
+                               "tumbuh-webhook"]
     assert deploys["tumbuh-sender"]["--source"] == "build/scheduler"
     assert deploys["tumbuh-sender"]["--entry-point"] == "scheduler"
     assert int(deploys["tumbuh-sender"]["--max-instances"]) > 1
@@ -240,12 +243,14 @@ def test_four_gen2_http_functions_with_their_entry_points(dry_run):
         assert f["--region"] == "asia-southeast2"
 
 
-def test_only_the_webhook_is_public(dry_run):
-    """Meta must reach the webhook; scheduler and backup answer only OIDC-authenticated calls."""
+def test_only_the_webhook_and_the_dashboard_are_public(dry_run):
+    """Meta must reach the webhook and staff the dashboard (its sign-in is the gate); scheduler and backup answer
+    only OIDC-authenticated calls."""
     deploys = {c[3]: c for c in find(printed(dry_run.stdout), "functions", "deploy")}
 
-    assert "--allow-unauthenticated" in deploys["tumbuh-webhook"]
-    assert "--no-allow-unauthenticated" not in deploys["tumbuh-webhook"]
+    for fn in ("tumbuh-webhook", "tumbuh-dashboard"):
+        assert "--allow-unauthenticated" in deploys[fn]
+        assert "--no-allow-unauthenticated" not in deploys[fn]
     for fn in ("tumbuh-scheduler", "tumbuh-backup", "tumbuh-sender"):
         assert "--no-allow-unauthenticated" in deploys[fn]
         assert "--allow-unauthenticated" not in deploys[fn]
@@ -293,6 +298,8 @@ def test_each_function_holds_only_its_own_secrets(dry_run):
     assert "BACKUP_KEY" not in deploys["tumbuh-webhook"]
     assert deploys["tumbuh-scheduler"] == deploys["tumbuh-sender"] == SECRETS_OF["tumbuh-scheduler"]
     assert deploys["tumbuh-backup"] == SECRETS_OF["tumbuh-backup"]
+    assert deploys["tumbuh-dashboard"] == SECRETS_OF["tumbuh-dashboard"]
+    assert not {"WHATSAPP_APP_SECRET", "BACKUP_KEY", "APPS_SCRIPT_SECRET"} & deploys["tumbuh-dashboard"]
 
 
 def test_each_function_runs_as_its_own_service_account(dry_run):
@@ -406,8 +413,8 @@ def test_infrastructure_is_created_when_absent(dry_run):
     assert flags(sql)["--database-flags"] == "cloudsql.iam_authentication=on"
     assert flags(sql)["--region"] == "asia-southeast2"
     users = find(cmds, "sql", "users", "create")
-    assert sorted(u[4] for u in users) == [f"tumbuh-{n}@tumbuh-test.iam" for n in ("backup", "migrator", "scheduler",
-                                                                                 "webhook")]
+    assert sorted(u[4] for u in users) == [f"tumbuh-{n}@tumbuh-test.iam" for n in ("backup", "dashboard", "migrator",
+                                                                                 "scheduler", "webhook")]
     assert {flags(u)["--type"] for u in users} == {"cloud_iam_service_account"}
     assert find(cmds, "sql", "databases", "create")
     [redis] = find(cmds, "redis", "instances", "create")
@@ -422,7 +429,7 @@ def test_identities_get_only_the_project_roles_they_need(dry_run):
 
     granted = {(flags(c)["--member"].removeprefix("serviceAccount:"), flags(c)["--role"]) for c in cmds}
     assert granted == {(sa(name), role) for name in ("tumbuh-webhook", "tumbuh-scheduler", "tumbuh-backup",
-                                                     "tumbuh-migrator")
+                                                     "tumbuh-dashboard", "tumbuh-migrator")
                        for role in ("roles/cloudsql.client", "roles/cloudsql.instanceUser")}
 
 
@@ -496,7 +503,7 @@ def test_migrations_run_as_their_own_job_before_any_function_deploys(dry_run):
     env = _env_file(dry_run.root, "tumbuh-migrate")
     assert env["DB_USER"] == "tumbuh-migrator@tumbuh-test.iam" and env["DB_MIGRATE"] == "true"
     assert sorted(env["RUNTIME_DB_USERS"].split(",")) == [f"tumbuh-{n}@tumbuh-test.iam"
-                                                          for n in ("backup", "scheduler", "webhook")]
+                                                          for n in ("backup", "dashboard", "scheduler", "webhook")]
     [owner] = find(cmds, "sql", "users", "assign-roles")
     assert owner[4] == "tumbuh-migrator@tumbuh-test.iam"
     assert (dry_run.root / "build" / "migrate" / "scripts" / "migrate.py").is_file()
