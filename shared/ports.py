@@ -597,6 +597,27 @@ class StaffAccess(Protocol):
     def close_session(self, session_id: str, now: datetime) -> None:
         """Revoke a session (logout); nothing happens to one already closed."""
 
+    # An admin's management of staff: `scope` is the admin's own; each change is one transaction audited with the
+    # admin as actor, and answers an outcome key ("added", "changed", "unchanged", "deactivated", "reactivated",
+    # or why not: "already_staff", "bad_number", "bad_name", "bad_role", "posyandu_needed", "out_of_scope", "self").
+
+    def staff_list(self, scope: Scope, staff_id: int | None = None) -> list[tuple[Staff, bool]]:
+        """The staff an admin manages (home posyandu in scope; the whole deployment's admins for an admin without
+        one), each with whether they are active; only `staff_id` when given. Empty for anyone but an admin."""
+
+    def posyandu_choices(self, scope: Scope) -> list[tuple[int, str]]:
+        """The posyandu of a scope as (id, label), for choosing a home posyandu."""
+
+    def add_staff(self, scope: Scope, wa_id: str, name: str, role: str, posyandu_id: int | None) -> str:
+        """Add an active staff member (wa_id normalised); refused for a number already staff, a posyandu outside
+        scope, or none where one is needed."""
+
+    def change_staff(self, scope: Scope, staff_id: int, role: str, posyandu_id: int | None) -> str:
+        """Re-scope a staff member: their old and new posyandu both in scope; never the admin themselves."""
+
+    def set_active(self, scope: Scope, staff_id: int, active: bool, now: datetime) -> str:
+        """Deactivate (revoking every session of theirs at once) or reactivate; never the admin themselves."""
+
 
 class LoginGuard(Protocol):
     """One-time sign-in codes and the limits around them (Redis: they expire by themselves)."""
