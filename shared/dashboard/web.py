@@ -23,6 +23,7 @@ from shared.services import staff_login
 
 log = logging.getLogger(__name__)
 
+ASSETS = "/aset"  # where the dashboard's CSS, script and icons are served
 LANG_COOKIE = "tumbuh_bahasa"
 MAX_FORM_BYTES = 64 * 1024  # a sign-in or search form is a few hundred bytes
 TODAY_LIMIT = 200
@@ -62,7 +63,8 @@ class Context:
 
 
 def create_app(context: Context) -> Flask:
-    app = Flask(__name__)
+    # Not /static: functions-framework's own Flask app answers /static/... from the function's folder first.
+    app = Flask(__name__, static_url_path=ASSETS)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES
 
     def now() -> datetime:

@@ -253,7 +253,7 @@ EPPGBM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("BB/U", "measurements.assessment weight_for_age category, in Permenkes 2/2020 words"),
     ("TB/U", "measurements.assessment length_for_age category (PB/U or TB/U), in Permenkes 2/2020 words"),
     ("BB/TB", "measurements.assessment weight_for_length category (BB/PB or BB/TB), in Permenkes 2/2020 words; "
-              "empty with oedema (not assessed)"),
+              "with bilateral oedema, Gizi buruk (WHO counts oedema as severe wasting)"),
 )
 EPPGBM_HEADERS: tuple[str, ...] = tuple(h for h, _ in EPPGBM_COLUMNS)
 # The import's coded values: sex and measuring position, and the status names of Permenkes 2/2020 (reference/
