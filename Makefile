@@ -9,7 +9,7 @@ SERVICES := scripts/services.sh
 KEEP_DATA = $(if $(filter-out 0,$(KEEP)),TUMBUH_KEEP_DATA='$(KEEP)' )
 KADER ?= 6281300000009
 
-.PHONY: advice-doc demo-kader run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash bench-sheet bench-reminders bench-backup venv services clean help
+.PHONY: advice-doc demo-kader demo-dashboard run serve test bench bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-crash bench-sheet bench-reminders bench-backup bench-dashboard venv services clean help
 
 help:
 	@echo "make run     services + functions + the WhatsApp chat simulator"
@@ -43,6 +43,10 @@ serve: venv services
 demo-kader: venv
 	@$(PY) scripts/demo.py --kader '$(KADER)'
 
+# Also needs a running `make run`: adds Posyandu Kenanga with a bidan, a kader and a year of made-up children.
+demo-dashboard: venv
+	@$(PY) scripts/demo_dashboard.py
+
 test: venv services
 	@$(SERVICES) run -- scripts/test.sh
 
@@ -50,7 +54,7 @@ test: venv services
 advice-doc: venv
 	$(PY) scripts/advice_doc.py > docs/advice.md
 
-bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-sheet bench-reminders bench-backup
+bench: bench-cold-start bench-growth bench-charts bench-handoff bench-webhook bench-sheet bench-reminders bench-backup bench-dashboard
 
 bench-cold-start: venv
 	$(PY) bench/cold_start.py
@@ -79,6 +83,9 @@ bench-reminders: venv services
 
 bench-backup: venv services
 	@$(SERVICES) run -- $(PY) bench/backup.py
+
+bench-dashboard: venv services
+	@$(SERVICES) run -- $(PY) bench/dashboard.py
 
 clean:
 	@$(SERVICES) clean

@@ -27,6 +27,14 @@ if ! command -v soffice >/dev/null 2>&1; then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
 fi
 
+# Chromium runs the dashboard's browser tests (tests/browser), driven by Selenium through chromedriver.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  echo "installing chromium and chromium-driver (Debian packages)" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+
 echo "== Python tests (pytest)"
 # The integration and e2e tiers must not skip for want of services here: they are running.
 export TUMBUH_REQUIRE_SERVICES=1
