@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from scripts.servers import (HOST, Servers, free_port, functions_framework, machine_busy_seconds,  # noqa: E402
-                             server_env, wait_ready)
+                             server_env, wait_ready, warn_if_busy)
 
 TARGET_P95_MS = 200.0
 WARM_UP = 20  # requests to each route before measuring: connections opened, templates compiled, plans cached
@@ -178,13 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     cookie = session_cookie(records, admin, settings.dashboard_key)
     records.discard()
 
-    # Other work on this machine (another test run, say) takes cores from the servers and skews every figure.
-    b0, w0 = machine_busy_seconds(), time.perf_counter()
-    time.sleep(1.0)
-    background = (machine_busy_seconds() - b0) / (time.perf_counter() - w0)
-    if background > 0.25:
-        print(f"bench: WARNING: {background:.2f} cores were already busy before the bench started (other programs);"
-              " the figures below are disturbed; rerun on a quiet machine", file=sys.stderr)
+    warn_if_busy()  # other work on this machine skews every figure
 
     log_dir = Path(tempfile.mkdtemp(prefix="tumbuh-bench-dashboard-"))
     (log_dir / "hello").mkdir()

@@ -56,7 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from scripts.servers import (HOST, CpuMeter, Servers, child_pids, cpu_seconds, free_port,  # noqa: E402
-                             functions_framework, machine_busy_seconds, server_env, wait_ready)
+                             functions_framework, server_env, wait_ready, warn_if_busy)
 
 TARGET_RATIO = 0.20  # a measure turn costs at most five hello-world requests
 TARGET_RATE = 100.0  # messages per second for the latency target: a busy posyandu morning
@@ -524,13 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: seeded {len(parents)} consented parents with a child and a conversation at the last question "
           f"in {time.perf_counter() - t:.1f} s")
 
-    # Other work on this machine (another test run, say) takes cores from the servers and skews every figure.
-    b0, w0 = machine_busy_seconds(), time.perf_counter()
-    time.sleep(1.0)
-    background = (machine_busy_seconds() - b0) / (time.perf_counter() - w0)
-    if background > 0.25:
-        print(f"bench: WARNING: {background:.2f} cores were already busy before the bench started (other programs);"
-              " the figures below are disturbed; rerun on a quiet machine", file=sys.stderr)
+    warn_if_busy()  # other work on this machine skews every figure
 
     log_dir = Path(tempfile.mkdtemp(prefix="tumbuh-bench-"))
     (log_dir / "hello").mkdir()

@@ -153,6 +153,19 @@ def machine_busy_seconds() -> float:
     return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def warn_if_busy(who: str = "bench", threshold: float = 0.25) -> float:
+    """Measure for a second how many cores other programs keep busy, and warn on stderr when it is more than
+    `threshold`: other work on the machine (another test run, say) takes cores from the servers and skews every
+    figure a benchmark prints. Returns the cores measured."""
+    b0, w0 = machine_busy_seconds(), time.perf_counter()
+    time.sleep(1.0)
+    background = (machine_busy_seconds() - b0) / (time.perf_counter() - w0)
+    if background > threshold:
+        print(f"{who}: WARNING: {background:.2f} cores were already busy before the bench started (other programs);"
+              " the figures below are disturbed; rerun on a quiet machine", file=sys.stderr)
+    return background
+
+
 class CpuMeter:
     """CPU seconds per component: the given servers, PostgreSQL, Redis, this process and the whole machine."""
 
