@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, Request, Response, abort, g, redirect, render_template, request, url_for
 
+from shared import charts
 from shared.dashboard import messages, pages_reports, pages_staff, session
-from shared.domain.growth import ages
+from shared.domain.dashboard import ChildView
+from shared.domain.growth import LengthForAge, WeightForAge, WeightForLength, ages
+from shared.domain.model import Measurement
 from shared.ports import DashboardPorts, Scope, StaffSession
-from shared.services import staff_login
+from shared.services import conversation, results, staff_login
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +205,48 @@ def create_app(context: Context) -> Flask:
         found = context.ports().reads.search(g.scope, text, 30) if len(text) >= 2 else []
         return render_template("children.html", q=text, found=found)
 
+    # The growth charts the chat offers (results.chart_choices), in its order; the Permenkes indices a measurement's
+    # row names, with the chat's short labels (before 731 days, from 731 days: the table the z-score used).
+    chart_kinds = ("lfa", "wfa", "wfl")
+    indices = (("weight_for_age", WeightForAge, ("kader_ind_wfa", "kader_ind_wfa")),
+               ("length_for_age", LengthForAge, ("kader_ind_lfa_pb", "kader_ind_lfa_tb")),
+               ("weight_for_length", WeightForLength, ("kader_ind_wfl_pb", "kader_ind_wfl_tb")))
+
+    def chart_spec(view: ChildView, kind: str, lang: str) -> dict | None:
+        """The chart the chat sends of this child (conversation.Dialogue.send_chart: its latest trusted
+        measurements, oldest first); None when nothing fits it."""
+        rows = [m for m in reversed(view.measurements[:conversation.CHART_POINTS]) if m.counts]
+        return conversation.Dialogue.chart_spec(kind, view.child, rows, lang)
+
+    def review_of(m: Measurement) -> str | None:
+        """What became of a flagged value: "remeasure" (still waiting for a second measurement), "superseded" (a
+        re-measure replaced it); None for a trusted value (nothing flagged, or confirmed)."""
+        if m.review == "superseded":
+            return "superseded"
+        return "remeasure" if m.review == "remeasure" or not m.counts else None
+
+    def categories(m: Measurement) -> list[tuple[str, str]]:
+        """The stored assessment's Permenkes category of BB/U, PB/U-TB/U and BB/PB-BB/TB as chat catalogue keys
+        (index label, category), as the chat's result names them; an index without a category is left out."""
+        stored = m.assessment or {}
+        age = stored.get("age_days")
+        height = age >= ages.HEIGHT_FROM_DAY if isinstance(age, (int, float)) else m.measure == "h"
+        out = []
+        for indicator, classes, labels in indices:
+            value = (stored.get(indicator) or {}).get("category")
+            if stored.get("oedema") and indicator != "length_for_age":
+                out.append((labels[height], "cat_not_assessed_oedema"))
+            elif isinstance(value, str) and value in {c.value for c in classes}:
+                out.append((labels[height], results.category_key(indicator, classes(value))))
+        return out
+
+    def message_words(kind: str, status: str) -> tuple[str, str]:
+        """The catalogue keys naming an outbound message's kind and delivery status; a generic word for any
+        other."""
+        kind_key, status_key = f"msg_kind_{kind}", f"msg_status_{status}"
+        return (kind_key if kind_key in messages.ID else "msg_kind_other",
+                status_key if status_key in messages.ID else "msg_status_other")
+
     @app.get("/anak/<int:child_id>")
     @signed_in
     def child_page(child_id: int):
@@ -210,8 +255,28 @@ def create_app(context: Context) -> Flask:
         if view is None:
             abort(404)
         reads.audit_view(g.staff.id, "child.view", "child", child_id)
-        return render_template("child.html", view=view, on=today(),
+        lang, zone = language(), ZoneInfo(context.tz)
+        graphs = [(kind, spec["indicator"]) for kind in chart_kinds
+                  if (spec := chart_spec(view, kind, lang)) is not None]
+        return render_template("child.html", view=view, on=today(), graphs=graphs, review_of=review_of,
+                               categories=categories, message_words=message_words,
+                               local=lambda moment: moment.astimezone(zone),
                                months=lambda born: ages.completed_months(born, today()) if born else None)
+
+    @app.get("/anak/<int:child_id>/grafik/<kind>.png")
+    @signed_in
+    def child_chart(child_id: int, kind: str):
+        """A growth chart of a child in scope as PNG, drawn as the chat draws it, in the page's language."""
+        if kind not in chart_kinds:
+            abort(404)
+        reads = context.ports().reads
+        view = reads.child(g.scope, child_id)
+        spec = chart_spec(view, kind, language()) if view is not None else None
+        if spec is None:
+            abort(404)
+        reads.audit_view(g.staff.id, "child.chart", "child", child_id, {"kind": kind})
+        png = charts.render_chart(spec["indicator"], spec["sex"], spec["points"], spec["lang"], spec["name"])
+        return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
     kit = Kit(context, now, today, signed_in)
     for page in (pages_reports, pages_staff):
