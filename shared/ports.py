@@ -218,6 +218,10 @@ class Records(Protocol):
     def outbox_pending(self) -> int:
         """How many outbox rows are not done yet (due, leased or waiting for a retry)."""
 
+    def refresh_month_counts(self, today: date, limit: int) -> int:
+        """Store the Posyandu page's month counts (`today`'s month and the 13 before it) that are missing or stale, at
+        most `limit` posyandu-months; how many were stored (see PgDashboard.refresh_month_counts)."""
+
     def finish_outbox_rows(self, row_ids: list[int], ok: bool, error: str = "",
                            retry_in_s: float | None = 0) -> None:
         """finish_outbox for many claimed rows at once (a Sheet batch succeeds or fails as one)."""

@@ -16,12 +16,14 @@ from shared.services.delivery import TASK_ROWS_MAX, deliver_due, send_rows
 
 log = logging.getLogger(__name__)
 
+MONTH_COUNTS_PER_TICK = 200  # posyandu-months of the dashboard's stored counts a tick (re)computes at most
+
 
 def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     """One scheduler tick: plan and queue the reminders that are due, send what waits in the outbox (replies whose
     first attempt failed, reminders), mirror waiting rows into the posyandu Sheets, purge by the retention policy
-    once a day, then report; 503 (retry) when a store is down. `now` may pretend another time (the tick command's
-    --now); the outbox's own schedule follows the database's clock."""
+    once a day, store some of the dashboard's month counts, then report; 503 (retry) when a store is down. `now`
+    may pretend another time (the tick command's --now); the outbox's own schedule follows the database's clock."""
     health = app.health()
     if not health["ok"]:
         return {"ok": False, "health": health}, 503
@@ -53,16 +55,26 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     purged = None
     if retention.is_due(last_at, last_counts, now, ports.tz):
         purged = retention.purge(ports.records, now)
+    # The Posyandu page's month counts, stored a bounded batch a tick (the page counts live what is not stored);
+    # a failure leaves them to the next tick and never fails this one.
+    try:
+        month_counts: int | None = ports.records.refresh_month_counts(today, MONTH_COUNTS_PER_TICK)
+    except AppError as exc:
+        month_counts = None
+        log.warning(f"month counts not refreshed: {type(exc).__name__}", extra={"ctx": {"error": type(exc).__name__}})
     pending = ports.records.outbox_pending()
     summary = {"ok": True, "health": health, "outbox_pending": pending,
                "ran": ["plan_reminders", "send_reminders", "deliver_replies"]
                + (["sheet_flush"] if sheet is not None else [])
-               + (["retention_purge"] if purged is not None else []),
+               + (["retention_purge"] if purged is not None else [])
+               + (["month_counts"] if month_counts is not None else []),
                "replies_sent": sent, "reminders": {"planned": planned, "decided": reminded}}
     if sheet is not None:
         summary["sheet"] = sheet
     if purged is not None:
         summary["purged"] = purged
+    if month_counts is not None:
+        summary["month_counts_stored"] = month_counts
     if stopped:
         summary["replies_stopped_by"] = stopped
     log.info("scheduler tick", extra={"ctx": {"outbox_pending": pending, "replies_sent": sent}})

@@ -11,9 +11,12 @@ numbers.
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date, timedelta
 
-from shared.adapters.postgres.connections import Database
+import pg8000.dbapi
+
+from shared.adapters.postgres.connections import Database, query
 from shared.adapters.postgres.records import C_CHILD, M_MEASUREMENT, measurement_from_row
 from shared.domain import dashboard as view
 from shared.domain.advice import Urgency
@@ -21,6 +24,7 @@ from shared.domain.dashboard import (EPPGBM_COLUMNS, ChildRow, ChildView, Messag
                                      PosyanduRecap, ReminderRow, TodayRow)
 from shared.domain.model import Child, Staff
 from shared.domain.recap import STUNTED, UNDERWEIGHT, WASTED, RecapChild, RecapMeasurement, month_end, recap
+from shared.errors import TransientError
 from shared.ports import Scope
 
 __all__ = ["EPPGBM_COLUMNS", "PgDashboard"]
@@ -30,6 +34,12 @@ SEARCH_MIN, SEARCH_MAX = 2, 100  # characters of a name search (a name has at mo
 MEASUREMENTS_MAX = 240  # a child's page: five years of monthly visits, and re-measures
 MESSAGES_MAX = 100
 REMINDERS_MAX = 24
+# The months refresh_month_counts keeps stored: the current one and 13 before it (the Posyandu page's year, and one
+# more). A month's counts depend on its data only (S is counted at the month's end), so the current month is stored
+# like the others; each weighing marks it stale, and a stale row is counted live until the next refresh.
+REFRESH_MONTHS = 13
+LOCK_WAIT_MS = 2000  # how long a refresh waits for writers of measurements and children to commit
+_COUNTS = tuple(f.name for f in fields(MonthCounts))  # posyandu_month_counts' columns, in MonthCounts' order
 
 # A measurement whose values count (records.children_to_plan, posyandu_list_for_day): nothing flagged, or confirmed
 # by measuring again. One waiting for a re-measure, or replaced by one, is not the child's state.
@@ -83,6 +93,90 @@ def _float(value) -> float | None:
 
 def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
+
+
+def _dates(firsts: list[date]) -> str:
+    """A date[] literal (dates, so nothing else can be written into the statement)."""
+    return "'{" + ",".join(f.isoformat() for f in firsts) + "}'::date[]"
+
+
+def _months_before(first: date, n: int) -> date:
+    """The first day of the month n months before `first`'s."""
+    index = first.year * 12 + first.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _sqlstate(exc: Exception) -> str:
+    """PostgreSQL's error code from a pg8000 error (its first argument is the server's error fields)."""
+    fields_ = exc.args[0] if exc.args else None
+    return fields_.get("C", "") if isinstance(fields_, dict) else ""
+
+
+def _counted(indicator: str, problems: tuple[str, ...]) -> str:
+    """NULL when an indicator does not count for prevalence (not measured, or flagged: shared.domain.recap),
+    else whether its category is one of `problems`."""
+    return (f"CASE WHEN coalesce((m.assessment#>>'{{{indicator},flag}}')::boolean, false) THEN NULL "
+            f"ELSE nullif(m.assessment#>>'{{{indicator},category}}', '') IN ({_in(problems)}) END")
+
+
+def _month_counts_sql(scope: Scope, firsts: list[date]) -> str:
+    """The one statement that counts months, for posyandu_months (live) and refresh_month_counts (stored): every
+    posyandu of the scope in each month (first days, sorted, at least one), as the 15 MonthCounts in their order,
+    then p.id, p.name, p.village and the month's first day, by posyandu name then month. The same numbers as
+    shared.domain.dashboard.month_counts (their definition, on shared.domain.recap), counted by PostgreSQL so that
+    a district stays one query."""
+    return (
+        # The months are written into the statement (dates, so nothing else can be), as the scope is: planned
+        # for the months at hand, each run reads only them.
+        f"WITH mo AS (SELECT first, {_month_index('first')} AS idx "
+        f"  FROM unnest({_dates(firsts)}) AS t(first)), "
+        # S and K: each child's month of birth and of its first measurement, as month numbers.
+        f"{_born(scope)}, "
+        "c0 AS MATERIALIZED (SELECT c.posyandu_id, coalesce(c.birth_date, born.born) AS born, "
+        "  (SELECT min(f.measured_on) FROM measurements f WHERE f.child_id = c.id) AS seen "
+        f"  FROM children c LEFT JOIN born ON born.id = c.id WHERE {_within(scope, 'c.posyandu_id')}), "
+        f"c AS MATERIALIZED (SELECT posyandu_id, {_month_index('born')} AS born, {_month_index('seen')} AS seen, "
+        "  count(*) AS n FROM c0 GROUP BY 1, 2, 3), "
+        "s AS (SELECT c.posyandu_id, mo.first, sum(c.n) AS s, "
+        "  coalesce(sum(c.n) FILTER (WHERE c.seen <= mo.idx), 0) AS k "
+        "  FROM c JOIN mo ON c.born BETWEEN mo.idx - 59 AND mo.idx GROUP BY 1, 2), "
+        # D and the rest: each child's last weighing of each month (the latest stored on its day). What counts
+        # of each weighing is read from its assessment before the sort that picks one, which then stays narrow.
+        "w AS (SELECT DISTINCT ON (m.child_id, t.idx) c.posyandu_id, t.idx, "
+        "  trunc((m.assessment->>'age_months')::numeric) BETWEEN 0 AND 59 AS counts, "
+        "  m.assessment#>>'{gain,code}' AS code, "
+        "  coalesce((m.assessment#>>'{gain,two_t}')::boolean, false) AS two_t, "
+        "  coalesce((m.assessment->>'bgm')::boolean, false) "
+        "    AND NOT coalesce((m.assessment#>>'{weight_for_age,flag}')::boolean, false) AS bgm, "
+        "  coalesce((m.assessment->>'oedema')::boolean, false) AS oedema, "
+        f"  {_counted('length_for_age', STUNTED)} AS lfa, "
+        f"  {_counted('weight_for_length', WASTED)} AS wfl, "
+        f"  {_counted('weight_for_age', UNDERWEIGHT)} AS wfa "
+        "  FROM measurements m JOIN children c ON c.id = m.child_id "
+        f"  CROSS JOIN LATERAL (SELECT {_month_index('m.measured_on')} AS idx) t "
+        f"  WHERE {_within(scope, 'c.posyandu_id')} AND m.weight_kg IS NOT NULL "
+        f"  AND m.measured_on BETWEEN '{firsts[0].isoformat()}' AND '{month_end(firsts[-1]).isoformat()}' "
+        f"  AND t.idx IN ({', '.join(str(f.year * 12 + f.month) for f in firsts)}) "
+        "  ORDER BY m.child_id, t.idx, m.measured_on DESC, m.id DESC), "
+        # Prevalence as shared.domain.recap counts it: oedema is severe wasting, and no weight-for-age is read.
+        "d AS (SELECT posyandu_id, idx, count(*) AS d, count(*) FILTER (WHERE code = 'N') AS n, "
+        "  count(*) FILTER (WHERE code = 'T') AS t, count(*) FILTER (WHERE code = 'O') AS o, "
+        "  count(*) FILTER (WHERE code = 'B') AS b, count(*) FILTER (WHERE two_t) AS two_t, "
+        "  count(*) FILTER (WHERE bgm) AS bgm, count(lfa) AS len_measured, count(*) FILTER (WHERE lfa) AS stunted, "
+        "  count(*) FILTER (WHERE oedema OR wfl IS NOT NULL) AS wfl_measured, "
+        "  count(*) FILTER (WHERE oedema OR wfl) AS wasted, "
+        "  count(*) FILTER (WHERE NOT oedema AND wfa IS NOT NULL) AS wfa_measured, "
+        "  count(*) FILTER (WHERE NOT oedema AND wfa) AS underweight "
+        "  FROM w WHERE counts GROUP BY 1, 2) "
+        "SELECT coalesce(s.s, 0), coalesce(s.k, 0), coalesce(d.d, 0), coalesce(d.n, 0), coalesce(d.t, 0), "
+        "  coalesce(d.o, 0), coalesce(d.b, 0), coalesce(d.two_t, 0), coalesce(d.bgm, 0), "
+        "  coalesce(d.len_measured, 0), coalesce(d.stunted, 0), coalesce(d.wfl_measured, 0), "
+        "  coalesce(d.wasted, 0), coalesce(d.wfa_measured, 0), coalesce(d.underweight, 0), "
+        "  p.id, p.name, p.village, mo.first "
+        "FROM posyandu p CROSS JOIN mo "
+        "LEFT JOIN s ON s.posyandu_id = p.id AND s.first = mo.first "
+        "LEFT JOIN d ON d.posyandu_id = p.id AND d.idx = mo.idx "
+        f"WHERE {_within(scope, 'p.id')} ORDER BY p.name, p.id, mo.first")
 
 
 class PgDashboard:
@@ -157,71 +251,89 @@ class PgDashboard:
 
     def posyandu_months(self, scope: Scope, months: list[date]) -> list[PosyanduMonth]:
         """SKDN, T/O/B/2T/BGM and prevalence of every posyandu in scope for each month (first days), by posyandu
-        name then month, in one statement. The same numbers as shared.domain.dashboard.month_counts (their
-        definition, on shared.domain.recap), counted by PostgreSQL so that a district stays one query."""
+        name then month. A month stored fresh in posyandu_month_counts (a month the scheduler counted, and nothing it
+        was counted from has changed since) is read from there; the rest (missing or stale) is counted live by the statement the store is filled with, once per set of posyandu missing the same
+        months, in one statement with the stored rows. The numbers are those of counting everything live."""
         firsts = sorted({m.replace(day=1) for m in months})
         if not firsts:
             return []
-        rows = self._db.run(
-            # The months are written into the statement (dates, so nothing else can be), as the scope is: planned
-            # for the months at hand, each run reads only them.
-            f"WITH mo AS (SELECT first, {_month_index('first')} AS idx "
-            f"  FROM unnest('{{{','.join(f.isoformat() for f in firsts)}}}'::date[]) AS t(first)), "
-            # S and K: each child's month of birth and of its first measurement, as month numbers.
-            f"{_born(scope)}, "
-            "c0 AS MATERIALIZED (SELECT c.posyandu_id, coalesce(c.birth_date, born.born) AS born, "
-            "  (SELECT min(f.measured_on) FROM measurements f WHERE f.child_id = c.id) AS seen "
-            f"  FROM children c LEFT JOIN born ON born.id = c.id WHERE {_within(scope, 'c.posyandu_id')}), "
-            f"c AS MATERIALIZED (SELECT posyandu_id, {_month_index('born')} AS born, {_month_index('seen')} AS seen, "
-            "  count(*) AS n FROM c0 GROUP BY 1, 2, 3), "
-            "s AS (SELECT c.posyandu_id, mo.first, sum(c.n) AS s, "
-            "  coalesce(sum(c.n) FILTER (WHERE c.seen <= mo.idx), 0) AS k "
-            "  FROM c JOIN mo ON c.born BETWEEN mo.idx - 59 AND mo.idx GROUP BY 1, 2), "
-            # D and the rest: each child's last weighing of each month (the latest stored on its day). What counts
-            # of each weighing is read from its assessment before the sort that picks one, which then stays narrow.
-            "w AS (SELECT DISTINCT ON (m.child_id, t.idx) c.posyandu_id, t.idx, "
-            "  trunc((m.assessment->>'age_months')::numeric) BETWEEN 0 AND 59 AS counts, "
-            "  m.assessment#>>'{gain,code}' AS code, "
-            "  coalesce((m.assessment#>>'{gain,two_t}')::boolean, false) AS two_t, "
-            "  coalesce((m.assessment->>'bgm')::boolean, false) "
-            "    AND NOT coalesce((m.assessment#>>'{weight_for_age,flag}')::boolean, false) AS bgm, "
-            "  coalesce((m.assessment->>'oedema')::boolean, false) AS oedema, "
-            f"  {self._counted('length_for_age', STUNTED)} AS lfa, "
-            f"  {self._counted('weight_for_length', WASTED)} AS wfl, "
-            f"  {self._counted('weight_for_age', UNDERWEIGHT)} AS wfa "
-            "  FROM measurements m JOIN children c ON c.id = m.child_id "
-            f"  CROSS JOIN LATERAL (SELECT {_month_index('m.measured_on')} AS idx) t "
-            f"  WHERE {_within(scope, 'c.posyandu_id')} AND m.weight_kg IS NOT NULL "
-            f"  AND m.measured_on BETWEEN '{firsts[0].isoformat()}' AND '{month_end(firsts[-1]).isoformat()}' "
-            f"  AND t.idx IN ({', '.join(str(f.year * 12 + f.month) for f in firsts)}) "
-            "  ORDER BY m.child_id, t.idx, m.measured_on DESC, m.id DESC), "
-            # Prevalence as shared.domain.recap counts it: oedema is severe wasting, and no weight-for-age is read.
-            "d AS (SELECT posyandu_id, idx, count(*) AS d, count(*) FILTER (WHERE code = 'N') AS n, "
-            "  count(*) FILTER (WHERE code = 'T') AS t, count(*) FILTER (WHERE code = 'O') AS o, "
-            "  count(*) FILTER (WHERE code = 'B') AS b, count(*) FILTER (WHERE two_t) AS two_t, "
-            "  count(*) FILTER (WHERE bgm) AS bgm, count(lfa) AS len_measured, count(*) FILTER (WHERE lfa) AS stunted, "
-            "  count(*) FILTER (WHERE oedema OR wfl IS NOT NULL) AS wfl_measured, "
-            "  count(*) FILTER (WHERE oedema OR wfl) AS wasted, "
-            "  count(*) FILTER (WHERE NOT oedema AND wfa IS NOT NULL) AS wfa_measured, "
-            "  count(*) FILTER (WHERE NOT oedema AND wfa) AS underweight "
-            "  FROM w WHERE counts GROUP BY 1, 2) "
-            "SELECT coalesce(s.s, 0), coalesce(s.k, 0), coalesce(d.d, 0), coalesce(d.n, 0), coalesce(d.t, 0), "
-            "  coalesce(d.o, 0), coalesce(d.b, 0), coalesce(d.two_t, 0), coalesce(d.bgm, 0), "
-            "  coalesce(d.len_measured, 0), coalesce(d.stunted, 0), coalesce(d.wfl_measured, 0), "
-            "  coalesce(d.wasted, 0), coalesce(d.wfa_measured, 0), coalesce(d.underweight, 0), "
-            "  p.id, p.name, p.village, mo.first "
-            "FROM posyandu p CROSS JOIN mo "
-            "LEFT JOIN s ON s.posyandu_id = p.id AND s.first = mo.first "
-            "LEFT JOIN d ON d.posyandu_id = p.id AND d.idx = mo.idx "
-            f"WHERE {_within(scope, 'p.id')} ORDER BY p.name, p.id, mo.first")
+        in_months = f"s.month = ANY({_dates(firsts)})"
+        fresh = {(int(r[0]), r[1]) for r in self._db.run(
+            "SELECT s.posyandu_id, s.month FROM posyandu_month_counts s "
+            f"WHERE {_within(scope, 's.posyandu_id')} AND {in_months} AND NOT s.stale")}
+        live: dict[tuple[int, ...], list[date]] = {}  # the posyandu missing a month -> those months
+        for first in firsts:
+            missing = tuple(i for i in sorted(set(scope.posyandu_ids)) if (i, first) not in fresh)
+            if missing:
+                live.setdefault(missing, []).append(first)
+        # A stored row is taken unless its posyandu-month is counted live: one that turned stale since the read
+        # above was fresh when the page was asked for, and one stored since is counted live, never both.
+        counted_live = " OR ".join(f"(s.posyandu_id = ANY('{{{','.join(map(str, ids))}}}'::bigint[]) "
+                                   f"AND s.month = ANY({_dates(group)}))" for ids, group in live.items())
+        parts = [f"SELECT {', '.join('s.' + c for c in _COUNTS)}, p.id, p.name, p.village, s.month "
+                 "FROM posyandu_month_counts s JOIN posyandu p ON p.id = s.posyandu_id "
+                 f"WHERE {_within(scope, 's.posyandu_id')} AND {in_months}"
+                 + (f" AND NOT ({counted_live})" if counted_live else "")]
+        parts += [f"({_month_counts_sql(Scope(scope.staff_id, scope.role, ids), group)})"
+                  for ids, group in live.items()]
+        # In the order one statement gives: the posyandu's name (PostgreSQL's collation), its id, the month.
+        rows = self._db.run(" UNION ALL ".join(parts) + " ORDER BY 17, 16, 19")
         return [PosyanduMonth.of(MonthCounts(*[int(v) for v in r[:15]]), r[15], r[16], r[17], r[18]) for r in rows]
 
-    @staticmethod
-    def _counted(indicator: str, problems: tuple[str, ...]) -> str:
-        """NULL when an indicator does not count for prevalence (not measured, or flagged: shared.domain.recap),
-        else whether its category is one of `problems`."""
-        return (f"CASE WHEN coalesce((m.assessment#>>'{{{indicator},flag}}')::boolean, false) THEN NULL "
-                f"ELSE nullif(m.assessment#>>'{{{indicator},category}}', '') IN ({_in(problems)}) END")
+    def refresh_month_counts(self, today: date, limit: int) -> int:
+        """Store the counts of `today`'s month and the REFRESH_MONTHS before it that posyandu_month_counts lacks or
+        holds stale, for every posyandu: at most `limit` posyandu-months, the latest months first. Returns how many
+        were stored (0 once all are fresh).
+
+        Each month's rows are counted and written in one transaction that first locks the table against the
+        triggers' marks (SHARE ROW EXCLUSIVE): a change to measurements or children committed while a month is
+        counted waits for it, then marks the row stale, so no row is stored fresh without a change it missed. The
+        lock waits LOCK_WAIT_MS at most; then this is a TransientError and the next run tries again."""
+        current = today.replace(day=1)
+        kept = [_months_before(current, n) for n in range(0, REFRESH_MONTHS + 1)]
+        due = self._db.run(
+            f"SELECT p.id, mo.first FROM posyandu p CROSS JOIN unnest({_dates(kept)}) AS mo(first) "
+            "LEFT JOIN posyandu_month_counts s ON s.posyandu_id = p.id AND s.month = mo.first "
+            "WHERE s.posyandu_id IS NULL OR s.stale ORDER BY mo.first DESC, p.id LIMIT %s", (max(0, int(limit)),))
+        by_month: dict[date, list[int]] = {}
+        for posyandu_id, first in due:
+            by_month.setdefault(first, []).append(int(posyandu_id))
+        columns = ", ".join(_COUNTS)
+        stored = 0
+        for first, ids in by_month.items():
+            # Counted to be stored, shown to nobody: the scope is exactly the posyandu due.
+            statement = _month_counts_sql(Scope(0, "scheduler", tuple(ids)), [first])
+            stored += self._in_transaction(
+                f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'",
+                "LOCK TABLE posyandu_month_counts IN SHARE ROW EXCLUSIVE MODE",
+                f"INSERT INTO posyandu_month_counts (posyandu_id, month, {columns}, computed_at, stale) "
+                f"SELECT x.id, x.first, {columns}, now(), false "
+                f"FROM ({statement}) AS x({columns}, id, name, village, first) "
+                "ON CONFLICT (posyandu_id, month) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in (*_COUNTS, "computed_at", "stale")))
+        return stored
+
+    def _in_transaction(self, *statements: str) -> int:
+        """Run the statements in one transaction on this thread's connection; returns the last one's row count."""
+        conn = self._db.connection()
+        try:
+            conn.execute_simple("BEGIN")
+            count = 0
+            for sql in statements:
+                count = query(conn, sql).row_count
+            conn.execute_simple("COMMIT")
+            return count
+        except pg8000.dbapi.DatabaseError as exc:
+            try:
+                conn.execute_simple("ROLLBACK")
+            except Exception:
+                self._db.discard()
+            if _sqlstate(exc) == "55P03":  # lock_not_available: the triggers' writers held it LOCK_WAIT_MS
+                raise TransientError("posyandu_month_counts is busy; the next run stores the months") from None
+            raise
+        except (pg8000.dbapi.InterfaceError, OSError) as exc:
+            self._db.discard()
+            raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
 
     def recap_month(self, scope: Scope, posyandu_id: int, month: date) -> PosyanduRecap | None:
         """One posyandu's month by age band (Format F2, the printable recap) with its totals, computed by

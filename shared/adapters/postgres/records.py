@@ -583,6 +583,12 @@ class PostgresRecords(Database):
     def outbox_pending(self) -> int:
         return int(self.run("SELECT count(*) FROM outbox WHERE done_at IS NULL")[0][0])
 
+    def refresh_month_counts(self, today: date, limit: int) -> int:
+        # The dashboard's statement counts them (one definition); imported here because that module imports this.
+        from shared.adapters.postgres.dashboard import PgDashboard
+
+        return PgDashboard(self).refresh_month_counts(today, limit)
+
     def finish_outbox_rows(self, row_ids: list[int], ok: bool, error: str = "",
                            retry_in_s: float | None = 0) -> None:
         if not row_ids:
