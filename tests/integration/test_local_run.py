@@ -144,9 +144,9 @@ def test_dev_serve_brings_up_the_four_functions_over_real_http(local_env, tmp_pa
     try:
         base = {k: f"http://127.0.0.1:{v}" for k, v in ports.items()}
         deadline = time.monotonic() + 60
-        while True:
+        while True:  # every function answers (they come up one by one)
             try:
-                if requests.get(base["BACKUP"] + "/healthz", timeout=1).status_code == 200:
+                if all(requests.get(url + "/healthz", timeout=1).status_code == 200 for url in base.values()):
                     break
             except requests.RequestException:
                 pass
