@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Callable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 import pg8000.dbapi
@@ -123,6 +124,26 @@ class Database:
         if conn.autocommit != autocommit:
             conn.autocommit = autocommit
         return conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[pg8000.dbapi.Connection]:
+        """One transaction on this thread's connection, for the statements the block runs (run(), query()):
+        committed when it ends, rolled back on any error; a lost connection is dropped and raised as
+        TransientError."""
+        conn = self.connection()
+        try:
+            conn.execute_simple("BEGIN")
+            yield conn
+            conn.execute_simple("COMMIT")
+        except (pg8000.dbapi.InterfaceError, OSError) as exc:
+            self.discard()
+            raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
+        except BaseException:
+            try:
+                conn.execute_simple("ROLLBACK")
+            except Exception:
+                self.discard()
+            raise
 
     def run(self, sql: str, params: Sequence | Mapping = ()) -> list[tuple]:
         """Run one statement on its own (one round trip, no BEGIN or COMMIT) and return its rows; drops a broken

@@ -315,25 +315,16 @@ class PgDashboard:
 
     def _in_transaction(self, *statements: str) -> int:
         """Run the statements in one transaction on this thread's connection; returns the last one's row count."""
-        conn = self._db.connection()
         try:
-            conn.execute_simple("BEGIN")
-            count = 0
-            for sql in statements:
-                count = query(conn, sql).row_count
-            conn.execute_simple("COMMIT")
+            with self._db.atomic() as conn:
+                count = 0
+                for sql in statements:
+                    count = query(conn, sql).row_count
             return count
         except pg8000.dbapi.DatabaseError as exc:
-            try:
-                conn.execute_simple("ROLLBACK")
-            except Exception:
-                self._db.discard()
             if _sqlstate(exc) == "55P03":  # lock_not_available: the triggers' writers held it LOCK_WAIT_MS
                 raise TransientError("posyandu_month_counts is busy; the next run stores the months") from None
             raise
-        except (pg8000.dbapi.InterfaceError, OSError) as exc:
-            self._db.discard()
-            raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
 
     def recap_month(self, scope: Scope, posyandu_id: int, month: date) -> PosyanduRecap | None:
         """One posyandu's month by age band (Format F2, the printable recap) with its totals, computed by

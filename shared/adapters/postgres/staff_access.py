@@ -13,11 +13,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-import pg8000.dbapi
-
 from shared.adapters.postgres.connections import Database
 from shared.domain.model import Staff
-from shared.errors import TransientError
 from shared.ports import Scope, StaffSession
 
 STAFF_COLUMNS = "id, wa_id, name, role, posyandu_id, language"  # Staff's constructor order
@@ -191,21 +188,9 @@ class PgStaffAccess:
         """One transaction on this thread's connection, in which the staff audit trigger names the admin
         ("staff:<id>", set_config local to the transaction): committed when the block ends, rolled back on any
         error (a lost connection is transient)."""
-        conn = self._db.connection()
-        try:
-            conn.execute_simple("BEGIN")
+        with self._db.atomic():
             self._db.run("SELECT set_config('tumbuh.actor', %s, true)", (f"staff:{int(admin_id)}",))
             yield
-            conn.execute_simple("COMMIT")
-        except (pg8000.dbapi.InterfaceError, OSError) as exc:
-            self._db.discard()
-            raise TransientError(f"PostgreSQL connection lost: {type(exc).__name__}") from exc
-        except BaseException:
-            try:
-                conn.execute_simple("ROLLBACK")
-            except Exception:
-                self._db.discard()
-            raise
 
 
 def _clean_name(name: str) -> str | None:
