@@ -17,17 +17,22 @@ PARENT = "6281200000055"
 BASE = "https://dashboard.test"  # the cookies are Secure: the client must speak https
 
 
+def two_villages(db) -> tuple[int, int, int]:
+    """Posyandu Melati (KADER's) and Mawar (OTHER_KADER's) in two villages, and the consented PARENT: their ids."""
+    mine, theirs = (db.run("INSERT INTO posyandu (name, village, district, regency) VALUES (%s, %s, 'Cibeber', "
+                           "'Cianjur') RETURNING id", (n, v))[0][0]
+                    for n, v in (("Melati", "Sukamaju"), ("Mawar", "Sukasari")))
+    for number, pid in ((KADER, mine), (OTHER_KADER, theirs)):
+        db.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES (%s, 'Siti', 'kader', %s)", (number, pid))
+    guardian = db.run("INSERT INTO guardians (wa_id, consent_at, consent_version) VALUES (%s, now(), 'v1') "
+                      "RETURNING id", (PARENT,))[0][0]
+    return mine, theirs, guardian
+
+
 @pytest.fixture
 def area(migrated):
     """Two posyandu in different villages, a kader in each, and a child at risk in each."""
-    mine, theirs = (migrated.run("INSERT INTO posyandu (name, village, district, regency) VALUES (%s, %s, "
-                                 "'Cibeber', 'Cianjur') RETURNING id", (n, v))[0][0]
-                    for n, v in (("Melati", "Sukamaju"), ("Mawar", "Sukasari")))
-    for number, pid in ((KADER, mine), (OTHER_KADER, theirs)):
-        migrated.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES (%s, 'Siti', 'kader', %s)",
-                     (number, pid))
-    guardian = migrated.run("INSERT INTO guardians (wa_id, consent_at, consent_version) VALUES (%s, now(), 'v1') "
-                            "RETURNING id", (PARENT,))[0][0]
+    mine, theirs, guardian = two_villages(migrated)
     recent = date.today() - timedelta(days=3)
     ids = {}
     for name, pid in (("Ani", mine), ("Budi", theirs)):

@@ -16,7 +16,7 @@ from shared.config import DEFAULT_TZ
 from shared.domain.model import Child, Measurement
 from shared.flows.messages import fmt
 from shared.services.assessing import Entry, evaluate
-from tests.e2e.test_dashboard import BASE, KADER, OTHER_KADER, PARENT, _form_token, sign_in
+from tests.e2e.test_dashboard import BASE, OTHER_KADER, _form_token, sign_in, two_villages
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +45,7 @@ def _store(db, child_id: int, sex: str, born: date, visits) -> list[Measurement]
 def family(migrated):
     """Ani (measured four times, the last waiting for a re-measure) and Citra (never measured) in the kader's
     posyandu, Budi in another village's; messages of four kinds, one of them unknown to the dashboard."""
-    mine, theirs = (migrated.run("INSERT INTO posyandu (name, village, district, regency) VALUES (%s, %s, "
-                                 "'Cibeber', 'Cianjur') RETURNING id", (n, v))[0][0]
-                    for n, v in (("Melati", "Sukamaju"), ("Mawar", "Sukasari")))
-    for number, pid in ((KADER, mine), (OTHER_KADER, theirs)):
-        migrated.run("INSERT INTO staff (wa_id, name, role, posyandu_id) VALUES (%s, 'Siti', 'kader', %s)",
-                     (number, pid))
-    guardian = migrated.run("INSERT INTO guardians (wa_id, consent_at, consent_version) VALUES (%s, now(), 'v1') "
-                            "RETURNING id", (PARENT,))[0][0]
+    mine, theirs, guardian = two_villages(migrated)
     born = date.today() - timedelta(days=430)
     ids = {}
     for name, pid in (("Ani", mine), ("Budi", theirs), ("Citra", mine)):
