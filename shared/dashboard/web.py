@@ -16,13 +16,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, Request, Response, abort, g, redirect, render_template, request, url_for
 
-from shared import charts
 from shared.dashboard import messages, pages_reports, pages_staff, session
 from shared.domain.dashboard import ChildView
 from shared.domain.growth import LengthForAge, WeightForAge, WeightForLength, ages
 from shared.domain.model import Measurement
 from shared.ports import DashboardPorts, Scope, StaffSession
-from shared.services import conversation, results, staff_login
+from shared.services import results, staff_login
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +213,10 @@ def create_app(context: Context) -> Flask:
 
     def chart_spec(view: ChildView, kind: str, lang: str) -> dict | None:
         """The chart the chat sends of this child (conversation.Dialogue.send_chart: its latest trusted
-        measurements, oldest first); None when nothing fits it."""
+        measurements, oldest first); None when nothing fits it. The conversation module is imported here, on the
+        child page's path only: every other page, sign-in included, starts without it."""
+        from shared.services import conversation
+
         rows = [m for m in reversed(view.measurements[:conversation.CHART_POINTS]) if m.counts]
         return conversation.Dialogue.chart_spec(kind, view.child, rows, lang)
 
@@ -275,6 +277,8 @@ def create_app(context: Context) -> Flask:
         if spec is None:
             abort(404)
         reads.audit_view(g.staff.id, "child.chart", "child", child_id, {"kind": kind})
+        from shared import charts  # drawing's code, on this route only
+
         png = charts.render_chart(spec["indicator"], spec["sex"], spec["points"], spec["lang"], spec["name"])
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
