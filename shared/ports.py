@@ -218,6 +218,10 @@ class Records(Protocol):
     def outbox_pending(self) -> int:
         """How many outbox rows are not done yet (due, leased or waiting for a retry)."""
 
+    def outbox_backlog(self) -> tuple[int, int, float | None]:
+        """(rows not done, of them held for a family's closed 24-hour window, age in seconds of the oldest row
+        not done and not held, or None): held messages wait for the family, every other row for Tumbuh."""
+
     def refresh_month_counts(self, today: date, limit: int) -> int:
         """Store the Posyandu page's month counts (`today`'s month and the 13 before it) that are missing or stale, at
         most `limit` posyandu-months; how many were stored (see PgDashboard.refresh_month_counts)."""
@@ -675,7 +679,7 @@ class DashboardPorts:
 
     access: StaffAccess
     guard: LoginGuard
-    messenger: Messenger
+    messenger: Messenger  # for the sign-in code only: bootstrap hands one that refuses any other message
     reads: DashboardReads
 
 

@@ -9,6 +9,7 @@ import json
 import logging
 
 from shared.adapters.http_pool import HttpBadUrl, HttpPool, HttpUnreachable, multipart
+from shared.events import Event, emit
 from shared.logs import wa_hash
 from shared.whatsapp.errors import (
     AuthFailed,
@@ -43,12 +44,15 @@ class WhatsAppCloudMessenger:
         if not isinstance(to, str) or not isinstance(body.get("type"), str):
             raise InvalidMessage("a message body names its recipient and type: build it with build_message",
                                  field="body")
-        answer = self._post("messages", body["type"], body=json.dumps(body).encode(), wa=wa_hash(to))
+        wa = wa_hash(to)
+        answer = self._post("messages", body["type"], body=json.dumps(body).encode(), wa=wa)
         try:
-            return str(answer["messages"][0]["id"])
+            wamid = str(answer["messages"][0]["id"])
         except (KeyError, IndexError, TypeError):
             # Not retried: Meta may have accepted the message, and a retry would send it twice.
             raise WhatsAppPermanent("Graph API answered 2xx without a message id") from None
+        emit(log, Event.REPLY_SENT, type=body["type"], wa=wa)
+        return wamid
 
     def upload_media(self, data: bytes, filename: str = "chart.png") -> str:
         """Upload PNG/JPEG bytes (≤ 5 MB) and return Meta's media id, which Meta keeps for 30 days. Not remembered
@@ -65,7 +69,7 @@ class WhatsAppCloudMessenger:
     def _post(self, endpoint: str, kind: str, body: bytes, wa: str | None = None,
               content_type: str = "application/json") -> dict:
         url = f"{self._base}/{self._phone_id}/{endpoint}"
-        ctx = {"kind": kind, "wa": wa} if wa else {"kind": kind}
+        ctx = {"type": kind, "wa": wa} if wa else {"type": kind}
         headers = {"Authorization": f"Bearer {self._token}", "Content-Type": content_type}
         try:
             status, resp_headers, data = self._http.request("POST", url, body, headers)
@@ -74,7 +78,8 @@ class WhatsAppCloudMessenger:
         except HttpUnreachable as exc:
             # Timeouts and refused or reset connections. A read timeout may hide a message Meta did send; the
             # caller's retry can then duplicate it, which beats losing a reply.
-            log.warning("Graph API unreachable", extra={"ctx": {**ctx, "error": str(exc)}})  # an OSError's type name
+            emit(log, Event.REPLY_FAILED, words="Graph API unreachable", code="unreachable", transient=True,
+                 error=str(exc), **ctx)  # the error is an OSError's type name
             raise WhatsAppTransient(f"Graph API unreachable: {exc}") from exc
         try:
             answer = json.loads(data)
@@ -91,14 +96,16 @@ class WhatsAppCloudMessenger:
         # the formatter withholds any of these that is not a short code).
         meta = error if isinstance(error, dict) else {}
         fields = {**ctx, "code": refusal.code, "subcode": meta.get("error_subcode"), "meta_type": meta.get("type"),
-                  "http_status": status, "error": type(refusal).__name__, "fbtrace_id": refusal.fbtrace_id}
+                  "http_status": status, "error": type(refusal).__name__, "fbtrace_id": refusal.fbtrace_id,
+                  "transient": isinstance(refusal, WhatsAppTransient)}
         if isinstance(refusal, AuthFailed):
-            log.critical("Graph API refused the access token: every send fails until it is replaced",
-                         extra={"ctx": fields})
+            emit(log, Event.REPLY_FAILED, logging.CRITICAL,
+                 words="Graph API refused the access token: every send fails until it is replaced", **fields)
         elif isinstance(refusal, InvalidMessage):
-            log.error("Graph API refused a message we built: a payload rule is missing", extra={"ctx": fields})
+            emit(log, Event.REPLY_FAILED, logging.ERROR,
+                 words="Graph API refused a message we built: a payload rule is missing", **fields)
         else:
-            log.warning("Graph API refused a send", extra={"ctx": fields})
+            emit(log, Event.REPLY_FAILED, words="Graph API refused a send", **fields)
         raise refusal
 
 

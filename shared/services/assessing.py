@@ -12,6 +12,7 @@ from shared.domain import growth
 from shared.domain.growth import ages
 from shared.domain.model import Child, Measurement
 
+REMEASURE_TIER = "remeasure"  # the tier reported for a flagged value: no advice until it is measured again
 NEXT_CHECK_DAYS = 30  # posyandu weighs every month (Juknis KMS)
 # A flagged value is answered by a second measurement within this many days (Tumbuh's choice: a family measures
 # again the same day or at the next chance; later than a week it is a new visit, and the first value stays
@@ -69,6 +70,11 @@ class Evaluation:
     def backdated(self) -> bool:
         """An older measurement entered after a newer one."""
         return self.latest_on is not None and self.latest_on > self.measured_on
+
+    @property
+    def tier(self) -> str:
+        """The advice matrix's urgency tier word, or REMEASURE_TIER when the value must be measured again."""
+        return self.advice.tier.word if self.advice is not None else REMEASURE_TIER
 
 
 def sex_code(child: Child) -> int:

@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 
 from shared.domain import backups as rules
 from shared.errors import AppError, BackupDamaged, PermanentError, TransientError
+from shared.events import Event, emit
 from shared.ports import BackupPorts, BackupStore, RestoreTarget, Sink, TableInfo, Written
 
 log = logging.getLogger(__name__)
-# The outcome's log line: what an alert watches (a night without "backup finished" is a failed night).
+# The outcome's event, backup.finished: what an alert watches (a night without one is a failed night).
 LOGGED = ("tables", "rows", "bytes", "sheets", "sheets_skipped", "pruned", "seconds", "key_id")
 
 
@@ -90,7 +91,7 @@ def run(ports: BackupPorts, now: datetime, token: str) -> dict:
                "tables": len(tables), "rows": manifest["rows"], "bytes": manifest["bytes"],
                "sheets": len(sheets), "sheets_skipped": len(skipped), "pruned": pruned,
                "seconds": round(time.monotonic() - started, 2), "where": store.where, "key_id": store.key_id}
-    log.info("backup finished", extra={"ctx": {k: summary[k] for k in LOGGED}})
+    emit(log, Event.BACKUP_FINISHED, **{k: summary[k] for k in LOGGED})
     return summary
 
 

@@ -116,6 +116,7 @@ class Dialogue:
         self.outgoing: list[tuple[dict, str]] = []  # (payload, dedupe key), queued in one statement
         self.result_chart: dict | None = None  # the chart that heads the last reply (a result's advice)
         self.leased: list[tuple[int, dict]] = []
+        self.tiers: list[str] = []  # each measurement recorded this turn: its urgency tier, or "remeasure"
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
@@ -857,6 +858,7 @@ class Dialogue:
         self.tx.record_measurement(done.row, source="whatsapp", source_ref=self.msg.wamid, actor=self.actor(),
                                    entered_by_staff=self.staff.id if self.staff else None)
         self.tx.revise_measurements(done.revisions)
+        self.tiers.append(ev.tier)
         for row_id, _summary in ev.revisions:
             self.tx.audit(self.actor(), "measurement.recompute", "measurement", row_id, {"reason": "earlier_entry"})
         own_chart = self.staff is None

@@ -57,12 +57,17 @@ class Budget:
     send_by: float
     stop_by: float
     clock: Callable[[], float] = time.monotonic
+    began: float = 0.0  # when the request arrived, on the same clock
 
     @classmethod
     def starting(cls, at: float | None = None, clock: Callable[[], float] = time.monotonic) -> Budget:
         """The budget of a request that arrived at `at` on `clock` (default: now)."""
         began = clock() if at is None else at
-        return cls(began + SEND_BUDGET_S, began + TURN_LIMIT_S, clock)
+        return cls(began + SEND_BUDGET_S, began + TURN_LIMIT_S, clock, began)
+
+    def elapsed_ms(self) -> int:
+        """Milliseconds since the request arrived."""
+        return round((self.clock() - self.began) * 1000)
 
     def sending(self) -> bool:
         """Whether replies may still go out inline."""

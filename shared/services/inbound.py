@@ -27,6 +27,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from shared.errors import TransientError
+from shared.events import Event, emit
 from shared.flows.messages import DEFAULT_LANGUAGE, render
 from shared.logs import wa_hash
 from shared.ports import Ports
@@ -37,6 +38,14 @@ from shared.whatsapp.payloads import build_message
 from shared.whatsapp.webhook import Inbound, Updates
 
 log = logging.getLogger(__name__)
+
+# message.handled outcomes: replies made; handled with nothing to say (a flood muted, a reaction); a redelivery of a
+# message handled before; left to Meta's redelivery (claimed, never recorded); a store down (redelivered); a bug.
+ANSWERED, SILENT, DUPLICATE, REDELIVERY, TRANSIENT, BUG = "answered", "silent", "duplicate", "redelivery", \
+    "transient", "bug"
+# Meta's message types (reference/whatsapp.md): anything else is counted as `other`, so the metric's labels stay few.
+MESSAGE_KINDS = frozenset({"text", "interactive", "button", "location", "image", "audio", "document", "sticker",
+                           "reaction", "video", "contacts", "order", "system", "unsupported"})
 
 
 class NotRecorded(TransientError):
@@ -73,15 +82,18 @@ def handle_updates(ports: Ports, updates: Updates, now: datetime, budget: Budget
                     try:
                         handle_message(ports, msg, now, later)
                     except NotRecorded:
+                        handled(msg, REDELIVERY, later.budget)
                         unrecorded += 1
                         break  # the person's later messages wait for the redelivery too, so their order holds
                     except TransientError:
+                        handled(msg, TRANSIENT, later.budget)
                         raise
                     except Exception:  # a bug: the message's transaction rolled back; say sorry, go on with the batch
                         log.exception("message dropped by a bug", extra={"ctx": {"wa": wa_hash(wa_id),
                                                                                  "kind": msg.kind}})
                         forget_quietly(ports, wa_id)  # do not leave the person stuck at the step that failed
                         apologise(ports, wa_id)
+                        handled(msg, BUG, later.budget)
     finally:
         later.flush()
     if unrecorded:
@@ -111,6 +123,7 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime, later: Deferred | 
             raise NotRecorded("message claimed but not recorded")
         if later.budget.sending():
             deliver(ports, msg.wamid, now)  # its replies may still be waiting
+        handled(msg, DUPLICATE, later.budget)
         return ()
     try:
         with ports.records.transaction() as tx:
@@ -128,9 +141,20 @@ def handle_message(ports: Ports, msg: Inbound, now: datetime, later: Deferred | 
     if dialogue is None:  # recorded already (a redelivery after the lease): only pending replies
         if later.budget.sending():
             deliver(ports, msg.wamid, now)
+        handled(msg, DUPLICATE, later.budget)
         return ()
+    for tier in dialogue.tiers:  # committed: each result recorded this turn
+        emit(log, Event.RESULT_ASSESSED, tier=tier, source="whatsapp")
     send_rows(ports, dialogue.leased, now, later)
+    handled(msg, ANSWERED if dialogue.replies else SILENT, later.budget)
     return tuple(r.key for r in dialogue.replies)
+
+
+def handled(msg: Inbound, outcome: str, budget: Budget) -> None:
+    """The message.handled event: its kind (one of Meta's, or `other`), outcome, and milliseconds since the
+    webhook received its batch (its inline replies sent, or handed on)."""
+    kind = msg.kind if msg.kind in MESSAGE_KINDS else "other"
+    emit(log, Event.MESSAGE_HANDLED, kind=kind, outcome=outcome, latency_ms=budget.elapsed_ms())
 
 
 def forget_quietly(ports: Ports, wa_id: str) -> None:

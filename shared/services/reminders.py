@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from shared.domain import reminders as rules
 from shared.domain.model import Staff
+from shared.events import Event, emit
 from shared.flows.messages import MESSAGES, birth_date_text, fmt, render
 from shared.ports import DueReminder, Ports, Records, UnitOfWork
 from shared.services.delivery import queue_to_staff
@@ -69,12 +70,14 @@ def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
     """Decide the reminders whose time has come: queue the message, wait, or cancel; returns counts."""
     counts = {"queued": 0, "waiting": 0, "cancelled": 0}
     reminded: set[int] = set()  # families already reminded by this run
+    decided: list[tuple[str, str, str]] = []  # (outcome, reason, kind): reminder.done events, once committed
     with ports.records.transaction() as tx:
         for r in tx.due_reminders(now, limit):
             reason = _cancel_reason(r, now)
             if reason:
                 tx.finish_reminder(r.id, cancel_reason=reason)
                 counts["cancelled"] += 1
+                decided.append(("skipped", reason, r.kind))
                 continue
             # Meta paces messages to one person (about one per 6 s, error 131056): a family with several children
             # due gets one reminder a run, the next at the next run.
@@ -83,6 +86,7 @@ def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
             if later is not None:
                 tx.finish_reminder(r.id, send_after=later)
                 counts["waiting"] += 1
+                decided.append(("waiting", "family_gap" if r.guardian_id in reminded else "not_now", r.kind))
                 continue
             tx.queue("send", {"to": r.wa_id, "body": build_message(r.wa_id, message(r, now)), "kind": "reminder",
                               "guardian_id": r.guardian_id, "lang": r.language}, dedupe_key=f"reminder:{r.id}")
@@ -90,6 +94,9 @@ def send_due(ports: Ports, now: datetime, limit: int = SEND_BATCH) -> dict:
             reminded.add(r.guardian_id)
             tx.audit("scheduler", "reminder.send", "child", r.child_id, {"kind": r.kind, "reminder": r.id})
             counts["queued"] += 1
+            decided.append(("sent", "due", r.kind))
+    for outcome, reason, kind in decided:
+        emit(log, Event.REMINDER, outcome=outcome, reason=reason, kind=kind)
     return counts
 
 

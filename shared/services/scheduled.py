@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from shared.errors import AppError, BackupBusy, TransientError
+from shared.events import Event, emit
 from shared.ports import Running
 from shared.services import backup, reminders, retention, sheet_edits, sheet_sync
 from shared.services.delivery import TASK_ROWS_MAX, deliver_due, send_rows
@@ -23,7 +25,27 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     """One scheduler tick: plan and queue the reminders that are due, send what waits in the outbox (replies whose
     first attempt failed, reminders), mirror waiting rows into the posyandu Sheets, purge by the retention policy
     once a day, store some of the dashboard's month counts, then report; 503 (retry) when a store is down. `now`
-    may pretend another time (the tick command's --now); the outbox's own schedule follows the database's clock."""
+    may pretend another time (the tick command's --now); the outbox's own schedule follows the database's clock.
+
+    Each tick ends with one scheduler.tick event: outcome ok, stores_down, or failed (a store lost midway, or a
+    bug, whose stack trace is the request's own line)."""
+    began = time.monotonic()
+    try:
+        summary, status = _tick(app, now)
+    except Exception:
+        emit(log, Event.SCHEDULER_TICK, logging.ERROR, outcome="failed", seconds=_since(began))
+        raise
+    emit(log, Event.SCHEDULER_TICK, logging.INFO if status == 200 else logging.ERROR,
+         outcome="ok" if status == 200 else "stores_down", seconds=_since(began),
+         replies_sent=summary.get("replies_sent"))
+    return summary, status
+
+
+def _since(began: float) -> float:
+    return round(time.monotonic() - began, 3)
+
+
+def _tick(app: Running, now: datetime | None) -> tuple[dict, int]:
     health = app.health()
     if not health["ok"]:
         return {"ok": False, "health": health}, 503
@@ -44,6 +66,8 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     sheet = None
     if ports.sheets is not None:
         sheet = sheet_sync.flush(ports.records, ports.sheets, today)
+        emit(log, Event.SHEET_FLUSH, rows=sheet["rows"], deleted=sheet["deleted"], notes=sheet["notes"],
+             failed=sheet["failed"])
         # Kader edits whose push was lost: from each Sheet's change log at every run, and by comparing each Sheet
         # with PostgreSQL now and then (which also finds deleted rows and edits made without the trigger).
         sheet["changes"] = sheet_edits.catch_up(ports.records, ports.sheets, today)
@@ -62,7 +86,9 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
     except AppError as exc:
         month_counts = None
         log.warning(f"month counts not refreshed: {type(exc).__name__}", extra={"ctx": {"error": type(exc).__name__}})
-    pending = ports.records.outbox_pending()
+    pending, held, oldest_s = ports.records.outbox_backlog()
+    emit(log, Event.OUTBOX_BACKLOG, pending=pending, held=held,
+         oldest_age_s=None if oldest_s is None else round(oldest_s))
     summary = {"ok": True, "health": health, "outbox_pending": pending,
                "ran": ["plan_reminders", "send_reminders", "deliver_replies"]
                + (["sheet_flush"] if sheet is not None else [])
@@ -77,7 +103,6 @@ def run_due(app: Running, now: datetime | None = None) -> tuple[dict, int]:
         summary["month_counts_stored"] = month_counts
     if stopped:
         summary["replies_stopped_by"] = stopped
-    log.info("scheduler tick", extra={"ctx": {"outbox_pending": pending, "replies_sent": sent}})
     return summary, 200
 
 
@@ -117,5 +142,5 @@ def run_backup(app: Running, now: datetime | None = None) -> tuple[dict, int]:
         return {"ok": False, "busy": True}, 503
     except AppError as exc:
         transient = isinstance(exc, TransientError)
-        log.error(f"backup failed: {exc}", extra={"ctx": {"error": type(exc).__name__, "retry": transient}})
+        emit(log, Event.BACKUP_FAILED, words=f"backup failed: {exc}", reason=type(exc).__name__, retry=transient)
         return {"ok": False, "error": type(exc).__name__}, 503 if transient else 500

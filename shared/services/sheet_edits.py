@@ -20,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
 from shared.domain import growth
 from shared.domain.model import Child, Measurement
 from shared.errors import PermanentError, TransientError
+from shared.events import Event, emit
 from shared.flows.messages import render
 from shared.ports import Records, SheetReader, SheetSync, UnitOfWork
 from shared.services import assessing, sheet_sync
@@ -49,6 +50,7 @@ class Taken:
     refused: int = 0
     incomplete: int = 0
     children: int = 0
+    tiers: list[str] = field(default_factory=list)  # of each measurement recorded: its urgency tier, or "remeasure"
 
 
 def take_rows(records: Records, spreadsheet_id: str, tab: str, rows: list[dict], today: date) -> Taken:
@@ -69,7 +71,11 @@ def take_rows(records: Records, spreadsheet_id: str, tab: str, rows: list[dict],
                 row.take_measurement()
             elif tab == layout.CHILDREN:
                 row.take_child()
-    log.info("sheet rows taken", extra={"ctx": {**taken.__dict__, "tab": tab}})
+        for tier in taken.tiers:  # committed
+            emit(log, Event.RESULT_ASSESSED, tier=tier, source=SOURCE)
+        taken.tiers.clear()
+    log.info("sheet rows taken", extra={"ctx": {**{k: v for k, v in taken.__dict__.items() if k != "tiers"},
+                                                "tab": tab}})
     return taken
 
 
@@ -168,6 +174,7 @@ class _Row:
             return None
         self.take_row(new_id)
         self.taken.created += 1
+        self.taken.tiers.append(done.evaluation.tier)
         return None
 
     def names_another_child(self, read: edits.MeasurementRow, child: Child, child_fields: dict) -> bool:

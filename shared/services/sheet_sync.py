@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from shared.domain import recap
 from shared.domain.reminders import add_months
 from shared.errors import PermanentError, TransientError
+from shared.events import Event, emit
 from shared.ports import Records, SheetSync
 from shared.sheet import layout, rows
 
@@ -171,16 +172,18 @@ def _notes(records: Records, sheets: SheetSync, claimed: list[tuple[int, dict]],
 def _run(records: Records, outbox_ids: list[int], counts: dict, what: str, calls) -> list[dict] | None:
     """Make the calls for these outbox rows and settle the rows: done (returns the calls' results), due again with
     back-off, or tried hourly (both return None)."""
+    call = what.replace(" ", "_")  # a code in the event (free text is withheld), the words in the message
     try:
         results = calls()
     except TransientError as exc:
         records.finish_outbox_rows(outbox_ids, ok=False, error=type(exc).__name__)
-        log.warning(f"{what} failed, will retry", extra={"ctx": {"rows": len(outbox_ids), "error": type(exc).__name__}})
+        emit(log, Event.SHEET_FAILED, words=f"{what} failed, will retry", call=call, reason=type(exc).__name__,
+             rows=len(outbox_ids), transient=True)
     except PermanentError as exc:
         reason = getattr(exc, "reason", type(exc).__name__)
         records.finish_outbox_rows(outbox_ids, ok=False, error=f"refused: {reason}", retry_in_s=REFUSED_RETRY_S)
-        log.error(f"{what} refused: the Sheet needs mending", extra={"ctx": {"rows": len(outbox_ids),
-                                                                         "reason": reason}})
+        emit(log, Event.SHEET_FAILED, logging.ERROR, words=f"{what} refused: the Sheet needs mending", call=call,
+             reason=reason, rows=len(outbox_ids), transient=False)
     else:
         records.finish_outbox_rows(outbox_ids, ok=True)
         counts["calls"] += len(results)

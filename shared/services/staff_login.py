@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from shared.domain.model import Staff
 from shared.errors import ConfigError, PermanentError, TransientError
+from shared.events import Event, emit
 from shared.flows.parsers import Invalid, parse_phone
 from shared.logs import wa_hash
 from shared.ports import LoginGuard, Messenger, StaffAccess, StaffSession
@@ -37,6 +38,7 @@ CODE_SENT = "code_sent"  # said for a staff member's number and for any other al
 BAD_NUMBER = "bad_number"  # not a number as people type one
 BAD_CODE = "bad_code"  # wrong, expired or used: one answer for all
 TOO_MANY = "too_many"  # rate limited
+SIGNED_IN = "signed_in"  # the dashboard.sign_in event's outcome when a session opens
 
 _CODE_JUNK = re.compile(r"[\s\-]")  # "123 456", "123-456"
 
@@ -73,14 +75,16 @@ def request_code(staff: StaffAccess, guard: LoginGuard, messenger: Messenger, nu
         return checked
     number, wa = checked
     if not guard.allow(f"login:num:{wa}", CODES_PER_NUMBER, NUMBER_WINDOW_S):
-        log.warning("sign-in code refused", extra={"ctx": {"outcome": TOO_MANY, "limit": "number", "wa": wa}})
+        emit(log, Event.DASHBOARD_SIGN_IN, logging.WARNING, words="sign-in code refused", step="code",
+             outcome=TOO_MANY, limit="number", wa=wa)
         return TOO_MANY
     member = staff.active_staff(number)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"  # leading zeros are codes too
     guard.put_code(_code_key(wa), _code_hash(secret, number, code), CODE_TTL_S)
     if member is not None:
         _send_code(messenger, member, number, code, language, wa)
-    log.info("sign-in code requested", extra={"ctx": {"outcome": CODE_SENT, "wa": wa, "staff": member is not None}})
+    emit(log, Event.DASHBOARD_SIGN_IN, words="sign-in code requested", step="code", outcome=CODE_SENT, wa=wa,
+         staff=member is not None)
     return CODE_SENT
 
 
@@ -89,11 +93,12 @@ def _address_and_number(guard: LoginGuard, secret: bytes, bucket: str, address: 
     """The per-address limit (its own bucket for asking and for signing in), then the number read: (number, its
     pseudonym), or the outcome key TOO_MANY or BAD_NUMBER (logged as `refused`)."""
     if not guard.allow(f"login:{bucket}:{_keyed(secret, 'addr', address)}", REQUESTS_PER_ADDRESS, ADDRESS_WINDOW_S):
-        log.warning(refused, extra={"ctx": {"outcome": TOO_MANY, "limit": "address"}})
+        emit(log, Event.DASHBOARD_SIGN_IN, logging.WARNING, words=refused, step=bucket, outcome=TOO_MANY,
+             limit="address")
         return TOO_MANY
     number = normalise_number(number_text)
     if number is None:
-        log.info(refused, extra={"ctx": {"outcome": BAD_NUMBER}})
+        emit(log, Event.DASHBOARD_SIGN_IN, words=refused, step=bucket, outcome=BAD_NUMBER)
         return BAD_NUMBER
     return number, wa_hash(number)
 
@@ -112,17 +117,20 @@ def sign_in(staff: StaffAccess, guard: LoginGuard, number_text: str, code_text: 
     number, wa = checked
     code = _CODE_JUNK.sub("", code_text) if isinstance(code_text, str) else ""
     if not (len(code) == CODE_DIGITS and code.isascii() and code.isdigit()):
-        log.info("sign-in refused", extra={"ctx": {"outcome": BAD_CODE, "wa": wa, "typed": "not_a_code"}})
+        emit(log, Event.DASHBOARD_SIGN_IN, words="sign-in refused", step="signin", outcome=BAD_CODE, wa=wa,
+             typed="not_a_code")
         return BAD_CODE  # no code can look like this: no try is counted
     if not guard.take_code(_code_key(wa), _code_hash(secret, number, code), MAX_TRIES):
-        log.info("sign-in refused", extra={"ctx": {"outcome": BAD_CODE, "wa": wa}})
+        emit(log, Event.DASHBOARD_SIGN_IN, words="sign-in refused", step="signin", outcome=BAD_CODE, wa=wa)
         return BAD_CODE
     member = staff.active_staff(number)
     if member is None:  # deactivated since the code was sent, or never staff
-        log.info("sign-in refused", extra={"ctx": {"outcome": BAD_CODE, "wa": wa, "staff": False}})
+        emit(log, Event.DASHBOARD_SIGN_IN, words="sign-in refused", step="signin", outcome=BAD_CODE, wa=wa,
+             staff=False)
         return BAD_CODE
     session = staff.open_session(member.id, secrets.token_urlsafe(32), now + timedelta(hours=SESSION_HOURS))
-    log.info("staff signed in", extra={"ctx": {"wa": wa, "staff_id": member.id}})
+    emit(log, Event.DASHBOARD_SIGN_IN, words="staff signed in", step="signin", outcome=SIGNED_IN, wa=wa,
+         staff_id=member.id)
     return session
 
 

@@ -583,6 +583,14 @@ class PostgresRecords(Database):
     def outbox_pending(self) -> int:
         return int(self.run("SELECT count(*) FROM outbox WHERE done_at IS NULL")[0][0])
 
+    def outbox_backlog(self) -> tuple[int, int, float | None]:
+        # Held: a send Meta refused because the window had closed (begin_message releases it on the next message).
+        pending, held, oldest = self.run(
+            "SELECT count(*), count(*) FILTER (WHERE held), extract(epoch FROM now() - min(created_at) "
+            "FILTER (WHERE NOT held)) FROM (SELECT created_at, kind = 'send' AND last_error = 'OutsideWindow' "
+            "AS held FROM outbox WHERE done_at IS NULL) o")[0]
+        return int(pending), int(held), None if oldest is None else float(oldest)
+
     def refresh_month_counts(self, today: date, limit: int) -> int:
         # The dashboard's statement counts them (one definition); imported here because that module imports this.
         from shared.adapters.postgres.dashboard import PgDashboard
