@@ -8,22 +8,27 @@ environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, DASHBOARD_PORT, TASKS_PO
 Unless TASKS_QUEUE is set (empty: the webhook draws charts itself), a local Cloud Tasks stand-in carries the
 webhook's handed-off sends to the scheduler function, as Cloud Tasks does in production. While it serves, the run
 describes itself in .run/running.json (scripts/running.py), where a second simulator and scripts/demo.py find it.
+Each function's JSON log lines are also appended to .run/logs/<function>.jsonl (TUMBUH_LOG_DIR moves the folder),
+which `python -m shared.ops summary .run/logs/` sums up; the terminal (serve) or <name>.log (run) still shows all.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from scripts import running  # noqa: E402
-from scripts.servers import Servers, functions_framework, pick_port, port_free, wait_ready  # noqa: E402
+from scripts.servers import Servers, functions_framework, pick_port, port_free, server_env, wait_ready  # noqa: E402
 from shared.config import TASK_PATH  # noqa: E402  (the path above makes the package importable)
 
 FUNCTIONS = (  # (name, target, default port)
@@ -33,7 +38,87 @@ FUNCTIONS = (  # (name, target, default port)
     ("dashboard", "dashboard", 8083),
 )
 READY_S = 30  # how long a server may take to answer its first request
+LOG_DIR = REPO / ".run" / "logs"
 TICK_S = 15  # the local Cloud Scheduler: how often the scheduler function runs (SCHEDULER_TICK_S; production: 5 min)
+
+
+class LoggedServers(Servers):
+    """Servers of which the named ones (the functions) also have their JSON lines appended to folder/<name>.jsonl.
+
+    Their stdout and stderr come through pipes and are copied line by line: every line where it went before (the
+    terminal, or folder/<name>.log with keep_output), and the lines that are JSON objects to the .jsonl, which
+    grows without a cap (`summary --since` picks recent lines). They run unbuffered, so a worker that gunicorn
+    kills and restarts has already written every line it logged, and a pipe is read until the last process
+    holding it has exited, so neither a restart nor the stop loses a line.
+    """
+
+    def __init__(self, folder: Path, logged: set[str], keep_output: bool):
+        super().__init__(folder if keep_output else None)
+        self.jsonl_dir = folder
+        self.logged = logged
+        self.copiers: list[threading.Thread] = []
+        self.files: list = []
+
+    def start(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        if name not in self.logged:
+            return super().start(name, cmd, env)
+        self.jsonl_dir.mkdir(parents=True, exist_ok=True)
+        # Unbuffered: one O_APPEND write per whole line, so the lines of two runs at once never tear each other.
+        jsonl = open(self.jsonl_dir / f"{name}.jsonl", "ab", buffering=0)
+        self.files.append(jsonl)
+        sinks: tuple[BinaryIO, BinaryIO] = (sys.stdout.buffer, sys.stderr.buffer)
+        if self.log_dir is not None:
+            log = open(self.log_dir / f"{name}.log", "ab", buffering=0)
+            self.files.append(log)
+            sinks = (log, log)
+        proc = subprocess.Popen(cmd, env={**(env if env is not None else server_env()), "PYTHONUNBUFFERED": "1"},
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        self.procs.append(proc)
+        lock = threading.Lock()  # one line at a time into the .jsonl (and the .log), from both pipes
+        for pipe, sink in zip((proc.stdout, proc.stderr), sinks):
+            copier = threading.Thread(target=copy_lines, args=(pipe, sink, jsonl, lock), name=f"log-{name}",
+                                      daemon=True)
+            copier.start()
+            self.copiers.append(copier)
+        return proc
+
+    def stop(self) -> None:
+        super().stop()
+        for copier in self.copiers:  # the servers are gone: their pipes end once drained
+            copier.join(timeout=5)
+        for f in self.files:
+            f.close()
+
+
+def copy_lines(pipe: BinaryIO, sink: BinaryIO, jsonl: BinaryIO, lock: threading.Lock) -> None:
+    """Copy each line of a server's pipe to sink, and to jsonl when it is a JSON object, until the pipe ends. A
+    write that fails (a closed terminal) is dropped and the copy goes on: a pipe left unread would stall the server."""
+    for line in iter(pipe.readline, b""):
+        if not line.endswith(b"\n"):
+            line += b"\n"  # the last line of a server that died mid-write
+        with lock:
+            for out in (sink, jsonl) if is_json_object(line) else (sink,):
+                try:
+                    out.write(line)
+                    out.flush()
+                except (OSError, ValueError):  # ValueError: closed meanwhile
+                    pass
+    pipe.close()
+
+
+def is_json_object(line: bytes) -> bool:
+    """True for a structured log line (shared.logs writes one JSON object a line); False for anything else."""
+    if not line.lstrip().startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def shown(path: Path) -> str:
+    """A path as the user types it: relative to the repository when inside it."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 def apply_migrations() -> None:
@@ -143,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     started = time.monotonic()
     apply_migrations()
-    log_dir = REPO / ".run" / "logs" if args.mode == "run" else None
-    servers = Servers(log_dir)
+    logs = Path(os.environ.get("TUMBUH_LOG_DIR") or LOG_DIR)
+    log_dir = logs if args.mode == "run" else None  # the simulator owns the terminal: servers' output to files
+    servers = LoggedServers(logs, {name for name, _, _ in FUNCTIONS}, keep_output=log_dir is not None)
     # Stopped from outside (a bench, a test, a closed terminal, a kill of `make run`'s process group): stop the
     # servers too, which run in sessions of their own, and withdraw the run file.
     for stop in (signal.SIGTERM, signal.SIGHUP):
@@ -163,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dev: Tumbuh is up in {time.monotonic() - started:.1f} s", file=sys.stderr)
         for name, url in urls.items():
             print(f"dev:   {name:<9} {url}/", file=sys.stderr)
-        if log_dir is not None:
-            print(f"dev: function logs in {log_dir.relative_to(REPO)}/", file=sys.stderr)
+        print(f"dev: logs in {shown(logs)}/ (JSON lines: <function>.jsonl); summary: {shown(Path(sys.executable))} "
+              f"-m shared.ops summary {shown(logs)}/", file=sys.stderr)
         # The stores too, so `python -m shared.scheduler tick` and scripts/demo.py find this run's.
         if running.publish({**urls, "redis_url": os.environ.get("REDIS_URL", "")}, os.environ.get("DATABASE_URL", "")):
             print("dev: talk as another number in a second terminal: .venv/bin/python scripts/simulator.py "

@@ -1,5 +1,6 @@
 """The local run as a newcomer meets it: services.sh survives crashes and reruns and keeps data when asked; dev.py
-serves over real HTTP and lists itself where a second simulator finds it."""
+serves over real HTTP, lists itself where a second simulator finds it, and keeps each function's JSON log lines
+where `python -m shared.ops summary` reads them."""
 import json
 import os
 import signal
@@ -13,7 +14,9 @@ import pytest
 import requests
 
 from scripts import running
+from scripts.dev import LoggedServers
 from scripts.simulator import default_urls, post_signed, text_payload
+from shared.events import Event
 
 pytestmark = pytest.mark.integration
 
@@ -135,12 +138,15 @@ def _wait_for_run(run_file: Path, server: subprocess.Popen, deadline_s: float = 
 
 def test_dev_serve_brings_up_the_four_functions_over_real_http(local_env, tmp_path):
     """`dev.py serve` applies migrations and serves webhook, scheduler, backup and dashboard on the ports it is
-    given."""
+    given; the terminal still shows the functions' JSON lines, each function's are also in <function>.jsonl, and
+    it says where, with the command that sums them up."""
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD")}
+    logs = tmp_path / "logs"
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
-               TUMBUH_RUN_FILE=str(tmp_path / "running.json"))
+               TUMBUH_RUN_FILE=str(tmp_path / "running.json"), TUMBUH_LOG_DIR=str(logs))
+    terminal = open(tmp_path / "terminal.out", "wb")
     server = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "serve"], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=terminal, stderr=subprocess.PIPE, text=True)
     try:
         base = {k: f"http://127.0.0.1:{v}" for k, v in ports.items()}
         deadline = time.monotonic() + 60
@@ -160,6 +166,13 @@ def test_dev_serve_brings_up_the_four_functions_over_real_http(local_env, tmp_pa
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
+        terminal.close()
+    said = server.stderr.read() if server.stderr else ""
+    webhook = [json.loads(line) for line in (logs / "webhook.jsonl").read_text().splitlines()]
+    scheduler = (logs / "scheduler.jsonl").read_text().splitlines()
+    shown = (tmp_path / "terminal.out").read_text()
+    summary = subprocess.run([sys.executable, "-m", "shared.ops", "summary", str(logs), "--json"], cwd=REPO,
+                             capture_output=True, text=True, timeout=30)
 
     assert all(h["ok"] for h in health.values())
     assert (reply.status_code, reply.json()) == (200, {"messages": 1, "statuses": 0})
@@ -167,6 +180,66 @@ def test_dev_serve_brings_up_the_four_functions_over_real_http(local_env, tmp_pa
     for port in ports.values():  # every server stopped with the runner
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0
+    assert f"dev: logs in {logs}/ (JSON lines: <function>.jsonl); summary: " in said
+    assert f"-m shared.ops summary {logs}/" in said
+    assert [e["context"].get("event") for e in webhook if "context" in e].count(Event.MESSAGE_HANDLED) == 1
+    assert all(e["context"]["function"] == "whatsapp_webhook" for e in webhook if "context" in e)
+    assert scheduler and all(json.loads(line)["context"]["function"] == "scheduler" for line in scheduler)
+    assert all(line in shown for line in scheduler)  # the terminal shows them as before
+    assert summary.returncode == 0, summary.stderr
+    assert json.loads(summary.stdout)["messages"]["by_kind"] == {"text": 1}
+
+
+def test_a_function_s_json_lines_are_appended_to_its_jsonl_even_when_it_is_killed(tmp_path):
+    """dev.py's copy of a function's output: every line where it went before (here <name>.log), the JSON ones from
+    stdout and stderr also in <name>.jsonl, appended run after run, and none lost when the process dies by SIGKILL
+    right after printing (as gunicorn kills a stuck worker): the functions run unbuffered."""
+    program = ("import json, os, signal, sys; print(json.dumps({'severity': 'INFO', 'message': sys.argv[1]}));"
+               "print('[INFO] Booting worker', file=sys.stderr);"
+               "print(json.dumps({'severity': 'ERROR', 'message': 'e'}), file=sys.stderr);"
+               "print('not {json'); os.kill(os.getpid(), signal.SIGKILL)")
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a developer's shell has it
+
+    for run in ("first", "second"):
+        servers = LoggedServers(tmp_path, {"webhook"}, keep_output=True)
+        proc = servers.start("webhook", [sys.executable, "-c", program, run], env=env)
+        proc.wait(timeout=20)
+        servers.stop()
+
+    messages = [json.loads(line)["message"] for line in (tmp_path / "webhook.jsonl").read_text().splitlines()]
+    output = (tmp_path / "webhook.log").read_text()
+    assert sorted(messages) == ["e", "e", "first", "second"]
+    assert messages.index("first") < messages.index("second")
+    assert (output.count("[INFO] Booting worker"), output.count("not {json"), output.count('"message": "e"')) == \
+        (2, 2, 2)
+    assert '"message": "first"' in output and '"message": "second"' in output
+
+
+def test_the_summary_command_needs_only_the_standard_library_and_names_a_missing_folder(tmp_path):
+    """`python -m shared.ops summary` as a process: a folder that is not there is one line and exit 2, and the
+    command loads nothing of Tumbuh but shared.events and itself (it runs where only the logs are)."""
+    missing = subprocess.run([sys.executable, "-m", "shared.ops", "summary", str(tmp_path / "nowhere")], cwd=REPO,
+                             capture_output=True, text=True, timeout=30)
+    probe = "\n".join([
+        "import json, runpy, sys",
+        "before = set(sys.modules)",
+        "sys.argv, sys.stdin = ['shared.ops', 'summary', '-'], open('/dev/null')",
+        "try:",
+        "    runpy.run_module('shared.ops', run_name='__main__')",
+        "except SystemExit:",
+        "    pass",
+        "print(json.dumps(sorted(set(sys.modules) - before)), file=sys.stderr)",
+    ])
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=30)
+    imported = set(json.loads(loaded.stderr.splitlines()[-1]))
+
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr == f"summary: no such file or folder: {tmp_path / 'nowhere'}\n"
+    assert "Tumbuh logs: 0 lines" in loaded.stdout, loaded.stderr[-2000:]
+    assert {m.split(".")[0] for m in imported} - set(sys.stdlib_module_names) == {"shared"}
+    assert {m for m in imported if m.startswith("shared")} == {"shared", "shared.events", "shared.ops",
+                                                              "shared.ops.summary"}  # __main__: run, not kept
 
 
 def test_make_run_chat_reaches_a_result_with_its_chart_through_the_local_cloud_tasks(local_env, tmp_path):
@@ -175,7 +248,7 @@ def test_make_run_chat_reaches_a_result_with_its_chart_through_the_local_cloud_t
     scheduler function, headed by the chart picture saved to a file."""
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
-               TUMBUH_RUN_FILE=str(tmp_path / "running.json"))
+               TUMBUH_RUN_FILE=str(tmp_path / "running.json"), TUMBUH_LOG_DIR=str(tmp_path / "logs"))
     env.pop("TASKS_QUEUE", None)
     chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n2\n"
 
@@ -198,7 +271,7 @@ def test_a_second_simulator_finds_the_run_and_shows_the_chart_with_the_result(lo
     run_file = tmp_path / "running.json"
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
-               TUMBUH_RUN_FILE=str(run_file))
+               TUMBUH_RUN_FILE=str(run_file), TUMBUH_LOG_DIR=str(tmp_path / "logs"))
     for name in ("TASKS_QUEUE", "WEBHOOK_URL", "GRAPH_STANDIN_URL", "TASKS_STANDIN_URL"):
         env.pop(name, None)
     chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n2\n/photo\n/location\n"
@@ -266,7 +339,7 @@ def test_make_run_killed_by_a_signal_stops_its_servers_and_unlists_itself(local_
     run_file = tmp_path / "running.json"
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
-               TUMBUH_RUN_FILE=str(run_file))
+               TUMBUH_RUN_FILE=str(run_file), TUMBUH_LOG_DIR=str(tmp_path / "logs"))
     env.pop("TASKS_QUEUE", None)
     run = subprocess.Popen([sys.executable, str(REPO / "scripts" / "dev.py"), "run"], env=env, cwd=REPO,
                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -290,7 +363,7 @@ def test_a_month_later_the_reminder_arrives_in_the_simulator_and_its_button_star
     run_file = tmp_path / "running.json"
     ports = {name: _free_port() for name in ("WEBHOOK", "SCHEDULER", "BACKUP", "DASHBOARD", "TASKS")}
     env = dict(os.environ, **local_env, **{f"{k}_PORT": str(v) for k, v in ports.items()},
-               TUMBUH_RUN_FILE=str(run_file), SCHEDULER_TICK_S="3600")
+               TUMBUH_RUN_FILE=str(run_file), TUMBUH_LOG_DIR=str(tmp_path / "logs"), SCHEDULER_TICK_S="3600")
     for name in ("TASKS_QUEUE", "WEBHOOK_URL", "GRAPH_STANDIN_URL", "TASKS_STANDIN_URL"):
         env.pop(name, None)
     chat = "Halo\n1\ncowok lahir 3-1-2024 bb 9,1 pb 76 tgl ukur 3-2-2025\nBudi\n1\n1\n2\n"
