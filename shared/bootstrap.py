@@ -74,13 +74,17 @@ class App:
     @property
     def dashboard(self) -> DashboardPorts:
         """The dashboard's ports (sessions and scoped reads on the same PostgreSQL, codes in Redis), made on first
-        use: only the dashboard function needs them."""
+        use: only the dashboard function needs them. Its messenger sends the sign-in code template and nothing
+        else (LoginCodeOnly)."""
         if self.dashboard_ports is None:
+            from shared.adapters.login_code import LoginCodeOnly
             from shared.adapters.postgres import PgDashboard, PgStaffAccess
             from shared.adapters.redis_login import RedisLoginGuard
+            from shared.services.staff_login import LOGIN_TEMPLATE
 
             self.dashboard_ports = DashboardPorts(access=PgStaffAccess(self.database), guard=RedisLoginGuard(
-                self.settings.redis_url), messenger=self.messenger, reads=PgDashboard(self.database))
+                self.settings.redis_url), messenger=LoginCodeOnly(self.messenger, LOGIN_TEMPLATE),
+                reads=PgDashboard(self.database))
         return self.dashboard_ports
 
     @property

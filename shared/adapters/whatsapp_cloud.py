@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from shared.adapters.http_pool import HttpBadUrl, HttpPool, HttpUnreachable, multipart
 from shared.events import Event, emit
@@ -69,7 +70,7 @@ class WhatsAppCloudMessenger:
     def _post(self, endpoint: str, kind: str, body: bytes, wa: str | None = None,
               content_type: str = "application/json") -> dict:
         url = f"{self._base}/{self._phone_id}/{endpoint}"
-        ctx = {"type": kind, "wa": wa} if wa else {"type": kind}
+        ctx: dict[str, Any] = {"type": kind, "wa": wa} if wa else {"type": kind}
         headers = {"Authorization": f"Bearer {self._token}", "Content-Type": content_type}
         try:
             status, resp_headers, data = self._http.request("POST", url, body, headers)
@@ -95,9 +96,10 @@ class WhatsAppCloudMessenger:
         # recipient's number or a name from the message: only codes, type names and the trace id are logged (and
         # the formatter withholds any of these that is not a short code).
         meta = error if isinstance(error, dict) else {}
-        fields = {**ctx, "code": refusal.code, "subcode": meta.get("error_subcode"), "meta_type": meta.get("type"),
-                  "http_status": status, "error": type(refusal).__name__, "fbtrace_id": refusal.fbtrace_id,
-                  "transient": isinstance(refusal, WhatsAppTransient)}
+        fields: dict[str, Any] = {
+            **ctx, "code": refusal.code, "subcode": meta.get("error_subcode"), "meta_type": meta.get("type"),
+            "http_status": status, "error": type(refusal).__name__, "fbtrace_id": refusal.fbtrace_id,
+            "transient": isinstance(refusal, WhatsAppTransient)}
         if isinstance(refusal, AuthFailed):
             emit(log, Event.REPLY_FAILED, logging.CRITICAL,
                  words="Graph API refused the access token: every send fails until it is replaced", **fields)

@@ -1,5 +1,5 @@
-"""PostgreSQL schema: the migration runner, the runtime role's grants and the audit log's purge (the migrator's
-jobs, as the schema owner)."""
+"""PostgreSQL schema: the migration runner, the runtime and dashboard roles' grants and the audit log's purge (the
+migrator's jobs, as the schema owner)."""
 from __future__ import annotations
 
 import hashlib
@@ -120,7 +120,7 @@ def pending_migrations(db: Database, migrations: list[Migration] | None = None) 
             return list(migrations)
         if _sqlstate(exc) == "42501":  # insufficient_privilege
             raise ConfigError("this database user cannot read schema_migrations: run the migrator, which grants "
-                              f"{RUNTIME_ROLE} to the functions' users") from exc
+                              f"{RUNTIME_ROLE} (or {DASHBOARD_ROLE}) to the functions' users") from exc
         raise
     return _unapplied(applied, migrations)
 
@@ -134,6 +134,12 @@ def _sqlstate(exc: Exception) -> str:
 # The functions' database role (migration 0005): reads and writes the data, owns nothing, so it cannot alter the
 # schema; audit_log is append-only for it. Each function's own database user is made a member by the migrator.
 RUNTIME_ROLE = "tumbuh_runtime"
+# The staff dashboard's (migration 0014): reads the data, writes only sign-ins, audit entries and the admin page's
+# staff changes. The dashboard's database user is made a member of it, and of it only, by the migrator.
+DASHBOARD_ROLE = "tumbuh_dashboard"
+_PRIVILEGES = {RUNTIME_ROLE: "grant_runtime_privileges", DASHBOARD_ROLE: "grant_dashboard_privileges"}
+# What a role's member must not hold beyond the role: the writes, and TRIGGER (a trigger is a change of schema).
+_TABLE_RIGHTS = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "TRIGGER")
 
 
 def quote_ident(name: str) -> str:
@@ -146,40 +152,84 @@ def grant_runtime(db: Database, users: list[str]) -> None:
     and check that none of them can alter the schema; raises ConfigError naming what is wrong.
 
     Run by the migrator, the schema owner, at every deploy. A user that can act as a table's owner, create in
-    the schema or database, or create roles (which can grant itself the owner's role) is refused, and nothing
-    is granted: the deploy stops before functions start with more rights than they should have.
+    the schema or database, or create roles (which can grant itself the owner's role) is refused, and so is one
+    that may write more than the role (granted by hand): nothing is granted, and the deploy stops before
+    functions start with more rights than they should have.
     """
+    _let_in(db, RUNTIME_ROLE, users)
+
+
+def grant_dashboard(db: Database, users: list[str]) -> None:
+    """Re-apply the dashboard role's privileges (migration 0014), make each database user a member of it and no
+    longer of the runtime role, and check them as grant_runtime does; raises ConfigError naming what is wrong.
+
+    A dashboard user that still writes anything tumbuh_dashboard may not (a direct grant, or the runtime role
+    through another role) is refused, and nothing is granted or revoked.
+    """
+    _let_in(db, DASHBOARD_ROLE, users, leaves=RUNTIME_ROLE)
+
+
+def _let_in(db: Database, role: str, users: list[str], leaves: str | None = None) -> None:
+    """Run the role's privileges function, grant the role to each user (revoking `leaves` from them), then check
+    them all; one transaction, rolled back on any refusal."""
+    kind = role.removeprefix("tumbuh_")
     conn = db.connection_for(autocommit=False)
     cur = conn.cursor()
     try:
-        cur.execute("SELECT grant_runtime_privileges()")
+        cur.execute(f"SELECT {_PRIVILEGES[role]}()")
         if not cur.fetchone()[0] and users:
-            raise ConfigError(f"role {RUNTIME_ROLE} is missing and this user cannot create it; once, as the "
-                              f"postgres user: CREATE ROLE {RUNTIME_ROLE} NOLOGIN; GRANT {RUNTIME_ROLE} TO "
-                              f"<migrator> WITH ADMIN OPTION; then run the migrator again")
+            raise ConfigError(f"role {role} is missing and this user cannot create it; once, as the postgres user: "
+                              f"CREATE ROLE {role} NOLOGIN; GRANT {role} TO <migrator> WITH ADMIN OPTION; then run "
+                              "the migrator again")
         for user in users:
             cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
             if cur.fetchone() is None:
                 raise ConfigError(f"database user {user} does not exist (deploy.sh creates it with "
                                   "gcloud sql users create)")
-            cur.execute(f"GRANT {RUNTIME_ROLE} TO {quote_ident(user)}")
-        cur.execute(
-            "SELECT u.rolname, u.rolsuper OR u.rolcreaterole, has_database_privilege(u.oid, current_database(), "
-            "'CREATE'), has_schema_privilege(u.oid, 'public', 'CREATE'), EXISTS (SELECT 1 FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
-            "AND pg_has_role(u.oid, c.relowner, 'MEMBER')) FROM pg_roles u WHERE u.rolname = ANY(%s) "
-            "ORDER BY u.rolname", (list(users),))
-        reasons = ("is a superuser or may create roles", "may create schemas", "may create tables",
-                   "can act as the owner of the tables")
-        problems = [f"{row[0]} {why}" for row in cur.fetchall() for why, bad in zip(reasons, row[1:]) if bad]
+            if leaves:  # not a member: PostgreSQL only warns
+                cur.execute(f"REVOKE {leaves} FROM {quote_ident(user)}")
+            cur.execute(f"GRANT {role} TO {quote_ident(user)}")
+        problems = _schema_rights(cur, users)
         if problems:
-            raise ConfigError("a runtime database user could alter the schema: " + "; ".join(problems))
+            raise ConfigError(f"a {kind} database user could alter the schema: " + "; ".join(problems))
+        problems = _rights_beyond(cur, role, users)
+        if problems:
+            raise ConfigError(f"a {kind} database user may do more than {role} lets it: " + "; ".join(problems))
         conn.commit()
     except Exception:
         conn.rollback()
         raise
     if users:
-        log.info("runtime role granted", extra={"ctx": {"users": len(users)}})
+        log.info("database role granted", extra={"ctx": {"role": role, "users": len(users)}})
+
+
+def _schema_rights(cur, users: list[str]) -> list[str]:
+    """Why each of these users could alter the schema (none: an empty list)."""
+    cur.execute(
+        "SELECT u.rolname, u.rolsuper OR u.rolcreaterole, has_database_privilege(u.oid, current_database(), "
+        "'CREATE'), has_schema_privilege(u.oid, 'public', 'CREATE'), EXISTS (SELECT 1 FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+        "AND pg_has_role(u.oid, c.relowner, 'MEMBER')) FROM pg_roles u WHERE u.rolname = ANY(%s) "
+        "ORDER BY u.rolname", (list(users),))
+    reasons = ("is a superuser or may create roles", "may create schemas", "may create tables",
+               "can act as the owner of the tables")
+    return [f"{row[0]} {why}" for row in cur.fetchall() for why, bad in zip(reasons, row[1:]) if bad]
+
+
+def _rights_beyond(cur, role: str, users: list[str]) -> list[str]:
+    """What each of these users may do to a table of the schema that the role may not, as "user: INSERT on t";
+    INSERT and UPDATE compared column by column (the dashboard role holds them on some columns only)."""
+    cur.execute(
+        "SELECT u.rolname, c.relname, r.priv FROM pg_roles u "
+        "CROSS JOIN pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "CROSS JOIN unnest(%s::text[]) AS r(priv) "
+        "WHERE u.rolname = ANY(%s) AND n.nspname = 'public' AND c.relkind IN ('r', 'p') AND CASE "
+        "  WHEN r.priv IN ('INSERT', 'UPDATE') THEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid "
+        "    AND a.attnum > 0 AND NOT a.attisdropped AND has_column_privilege(u.oid, c.oid, a.attnum, r.priv) "
+        "    AND NOT has_column_privilege(%s::name, c.oid, a.attnum, r.priv)) "
+        "  ELSE has_table_privilege(u.oid, c.oid, r.priv) AND NOT has_table_privilege(%s::name, c.oid, r.priv) END "
+        "ORDER BY 1, 2, 3", (list(_TABLE_RIGHTS), list(users), role, role))
+    return [f"{user}: {priv} on {table}" for user, table, priv in cur.fetchall()]
 
 
 def purge_audit_log(db: Database, keep_days: int) -> int:
