@@ -3,6 +3,10 @@
 Never names, phone numbers or child data: callers log `wa_hash(wa_id)`, and the formatter is a last line of
 defence over every string it writes: digit runs (phone numbers, NIK), dates and e-mail addresses are masked
 everywhere, and free text in context fields and exception messages (which can come from outside) is withheld.
+
+A line with an exception at ERROR or above is a bug, written in the shape Error Reporting groups: the stack trace in
+`stack_trace` and in `message` (after the words), `serviceContext`, and the ReportedErrorEvent `@type`. A line
+without one keeps the plain shape, so a warning is never reported as an error.
 """
 from __future__ import annotations
 
@@ -11,11 +15,14 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
 import sys
 import traceback
 from datetime import datetime, timezone
+
+from shared import __version__
 
 # Context of the request being served (trace, function, ...): added to every line logged while it runs.
 _context: contextvars.ContextVar[dict] = contextvars.ContextVar("tumbuh_log_context", default={})
@@ -44,6 +51,8 @@ _SEVERITY = {
     logging.ERROR: "ERROR",
     logging.CRITICAL: "CRITICAL",
 }
+DEFAULT_SERVICE = "tumbuh"  # Error Reporting's service where neither the platform nor setup_logging names one
+REPORTED_ERROR_EVENT = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "ctx"}
 
 
@@ -138,6 +147,15 @@ def _stack_trace(first: BaseException) -> str:
     return mask_text("".join(lines).rstrip("\n"))
 
 
+def service_context(fallback: str = DEFAULT_SERVICE) -> dict[str, str]:
+    """Error Reporting's serviceContext: the Cloud Run service and revision (K_SERVICE, K_REVISION) where the
+    platform sets them, else `fallback` and Tumbuh's version.
+
+    Read here rather than through config: a line can come before the settings are read, or from their refusal.
+    """
+    return {"service": os.environ.get("K_SERVICE") or fallback, "version": os.environ.get("K_REVISION") or __version__}
+
+
 def trace_from_header(header: str | None, project: str) -> str | None:
     """Cloud Logging trace name from an X-Cloud-Trace-Context header ('TRACE_ID/SPAN;o=1'), if any."""
     if not header or not project:
@@ -159,7 +177,16 @@ def unbind(token: contextvars.Token) -> None:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: severity, message, time, logger, trace, and context fields."""
+    """One JSON object a line: severity, message, time, logger, trace, and context fields; with an exception, its
+    stack trace (and at ERROR or above, Error Reporting's fields).
+
+    Args:
+        service: the service Error Reporting names when the platform does not (see service_context).
+    """
+
+    def __init__(self, service: str = DEFAULT_SERVICE):
+        super().__init__()
+        self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict = {
@@ -182,7 +209,12 @@ class JsonFormatter(logging.Formatter):
         if context:
             entry["context"] = mask_value(context)
         if record.exc_info and record.exc_info[1] is not None:
-            entry["stack_trace"] = _stack_trace(record.exc_info[1])
+            trace = _stack_trace(record.exc_info[1])
+            entry["stack_trace"] = trace
+            if record.levelno >= logging.ERROR:  # a bug: grouped by its trace whichever field Error Reporting reads
+                entry["message"] = f"{entry['message']}\n{trace}"
+                entry["serviceContext"] = service_context(self.service)
+                entry["@type"] = REPORTED_ERROR_EVENT
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -201,11 +233,14 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
-def setup_logging(level: str = "INFO", stream=None, *, pseudonym_key: str | None = None) -> None:
+def setup_logging(level: str = "INFO", stream=None, *, pseudonym_key: str | None = None,
+                  service: str | None = None) -> None:
     """Route the root logger to JSON lines on stdout (Cloud Logging reads them); safe to call twice.
 
     Args:
         pseudonym_key: the PSEUDONYM_KEY secret that keys wa_hash; None keeps the key already installed.
+        service: the service Error Reporting names off the platform (the function's name); None keeps the one
+            already installed (at first DEFAULT_SERVICE).
     """
     global _pseudonym_key
     if pseudonym_key:
@@ -214,11 +249,14 @@ def setup_logging(level: str = "INFO", stream=None, *, pseudonym_key: str | None
     handler = next((h for h in root.handlers if isinstance(h.formatter, JsonFormatter)), None)
     if handler is None:
         handler = logging.StreamHandler(stream) if stream is not None else _StdoutHandler()
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(service or DEFAULT_SERVICE))
         root.addHandler(handler)
     elif stream is not None:
+        installed = handler.formatter.service if isinstance(handler.formatter, JsonFormatter) else DEFAULT_SERVICE
         root.removeHandler(handler)
         handler = logging.StreamHandler(stream)
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(service or installed))
         root.addHandler(handler)
+    elif service and isinstance(handler.formatter, JsonFormatter):
+        handler.formatter.service = service
     root.setLevel(level)

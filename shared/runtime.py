@@ -13,6 +13,7 @@ from flask import Request
 
 from shared.config import Settings
 from shared.errors import ConfigError, TransientError
+from shared.events import Event, emit
 from shared.logs import bind, setup_logging, trace_from_header, unbind
 from shared.whatsapp import body
 
@@ -38,7 +39,7 @@ class Instance:
         else is touched; ConfigError when they cannot run."""
         if self._settings is None:
             settings = Settings.from_env().check()
-            setup_logging(settings.log_level, pseudonym_key=settings.pseudonym_key)
+            setup_logging(settings.log_level, pseudonym_key=settings.pseudonym_key, service=self.function)
             self._settings = settings
         return self._settings
 
@@ -69,13 +70,13 @@ class Instance:
             unbind(token)
 
     def guarded(self, request: Request, handler: Callable[[App], object], on_bug: tuple[str, int] = ("ok", 200)):
-        """For a private function (IAM/OIDC in front): run handler(app), or for /healthz say which stores answer;
-        transient or configuration failures answer 503, a bug is logged and answers on_bug."""
+        """For a private function (IAM/OIDC in front): run handler(app), or for /healthz say which stores answer
+        and the environment; transient or configuration failures answer 503, a bug is logged and answers on_bug."""
 
         def run():
             app = self.app()
             if _is_health(request):
-                health = app.health()
+                health = {**app.health(), "env": self.settings().env}  # which deployment answers; not a secret
                 return health, 200 if health["ok"] else 503
             return handler(app)
 
@@ -85,7 +86,8 @@ class Instance:
                on_bug: tuple[str, int] = ("ok", 200)):
         """For a function anyone can reach: read the body within its bounds first (every method: nothing after
         this may read an unbounded one), then run handler(settings, body), which asks for self.app() only once
-        it has accepted the request. /healthz says only that the instance lives, nothing about the stores."""
+        it has accepted the request. /healthz says only that the instance lives and its environment (local, staging,
+        prod), nothing about the stores."""
 
         def run():
             try:
@@ -94,7 +96,8 @@ class Instance:
             except body.BodyRefused as refused:
                 return refused.answer()
             settings = self.settings()
-            return {"ok": True} if _is_health(request) else handler(settings, raw)
+            # Liveness and which deployment this is (bench/load.py refuses anything but staging by it).
+            return {"ok": True, "env": settings.env} if _is_health(request) else handler(settings, raw)
 
         return self._answer(request, run, on_bug)
 
@@ -111,8 +114,8 @@ class Instance:
                 log.warning(f"transient failure, asking the caller to retry: {exc}",
                             extra={"ctx": {"error": type(exc).__name__}})
                 return RETRY
-            except Exception:
-                log.exception("request failed")
+            except Exception:  # a bug, caught nowhere below: its one line with the stack trace (Error Reporting)
+                emit(log, Event.REQUEST_FAILED, exc_info=True, function=self.function)
                 return on_bug
 
 

@@ -4,10 +4,14 @@ import io
 import json
 import logging
 import secrets
+import sys
 
 import pytest
 
-from shared.logs import bind, mask_digits, mask_text, setup_logging, trace_from_header, unbind, wa_hash
+from shared import __version__
+from shared.events import Event, emit
+from shared.logs import (REPORTED_ERROR_EVENT, JsonFormatter, bind, mask_digits, mask_text, setup_logging,
+                         trace_from_header, unbind, wa_hash)
 from shared.whatsapp.errors import error_for
 
 # A Graph API error answer that quotes a recipient back, in every free-text field Meta has (and nested lists).
@@ -182,3 +186,100 @@ def test_wa_hash_is_keyed_and_not_a_plain_hash(restore_pseudonym_key):
 
     assert len({before, first, second}) == 3 and len(first) == 16
     assert not any(h in unkeyed for h in (before, first, second))
+
+
+def _last(stream: io.StringIO) -> dict:
+    return json.loads(stream.getvalue().splitlines()[-1])
+
+
+def _fail(logger: logging.Logger, words: str, text: str = "boom", level: int = logging.ERROR) -> None:
+    try:
+        raise RuntimeError(text)
+    except RuntimeError:
+        logger.log(level, words, exc_info=True)
+
+
+def test_a_bug_is_in_error_reportings_shape_named_by_the_platform(monkeypatch):
+    """On Cloud Run: the service and revision the platform names, the ReportedErrorEvent type, and the stack trace
+    both in stack_trace and after the words in message."""
+    monkeypatch.setenv("K_SERVICE", "tumbuh-webhook")
+    monkeypatch.setenv("K_REVISION", "tumbuh-webhook-00042-xiv")
+    stream = _capture()
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        emit(logging.getLogger("t"), Event.REQUEST_FAILED, exc_info=True, function="whatsapp_webhook")
+
+    entry = _last(stream)
+    assert entry["serviceContext"] == {"service": "tumbuh-webhook", "version": "tumbuh-webhook-00042-xiv"}
+    assert entry["@type"] == REPORTED_ERROR_EVENT and entry["severity"] == "ERROR"
+    assert entry["message"].startswith("request failed\nTraceback (most recent call last):\n  File ")
+    assert entry["message"].endswith("RuntimeError: boom") and entry["stack_trace"].endswith("RuntimeError: boom")
+    assert entry["message"] == "request failed\n" + entry["stack_trace"]
+    assert entry["context"]["event"] == "request.failed"
+
+
+def test_off_the_platform_the_service_is_the_installed_name_and_the_version_tumbuhs(monkeypatch):
+    """Locally and in tests: the name setup_logging installed (kept by later calls that name none), Tumbuh's
+    version; with no name installed, "tumbuh"."""
+    monkeypatch.delenv("K_SERVICE", raising=False)
+    monkeypatch.delenv("K_REVISION", raising=False)
+    setup_logging("INFO", stream=io.StringIO(), service="scheduler")
+    stream = _capture()  # a new stream keeps the installed name
+    setup_logging("INFO")  # as build_app does after the function's Instance
+
+    _fail(logging.getLogger("t"), "tick failed")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    bare = json.loads(JsonFormatter().format(record))
+
+    assert _last(stream)["serviceContext"] == {"service": "scheduler", "version": __version__}
+    assert bare["serviceContext"] == {"service": "tumbuh", "version": __version__}
+
+
+@pytest.mark.parametrize("level", [logging.ERROR, logging.CRITICAL])
+def test_error_reportings_fields_come_with_an_exception_at_error_or_above(level):
+    """ERROR and CRITICAL lines with an exception are reported."""
+    stream = _capture()
+
+    _fail(logging.getLogger("t"), "failed", level=level)
+
+    assert "@type" in _last(stream) and "serviceContext" in _last(stream)
+
+
+def test_lines_without_an_exception_or_below_error_keep_their_shape():
+    """An error without an exception (a refused configuration, a failed backup) and a warning with one are not
+    reported as errors: no @type, no serviceContext, the message only the words; a warning keeps its trace."""
+    stream = _capture()
+    log = logging.getLogger("t")
+
+    log.error("backup failed: TransientError")
+    _fail(log, "retrying", level=logging.WARNING)
+
+    error, warning = (json.loads(line) for line in stream.getvalue().splitlines()[-2:])
+    for entry in (error, warning):
+        assert "@type" not in entry and "serviceContext" not in entry
+    assert (error["message"], warning["message"]) == ("backup failed: TransientError", "retrying")
+    assert "stack_trace" not in error and warning["stack_trace"].startswith("Traceback (most recent call last):")
+
+
+def test_personal_data_stays_masked_in_the_reported_message_and_trace():
+    """The trace repeated in message is the masked one: no name, number, date or e-mail address from the words'
+    arguments or the exception's text reaches either field."""
+    stream = _capture()
+
+    try:
+        raise ValueError("no guardian for Siti Aminah 6281234567890, lahir 2023-04-05, siti.aminah@example.co.id")
+    except ValueError:
+        logging.getLogger("t").exception("lookup failed for %s born %s", "Siti Aminah", "5 April 2023")
+
+    line = stream.getvalue().splitlines()[-1]
+    entry = json.loads(line)
+    for leak in (*LEAKS, "siti.aminah@example.co.id"):
+        assert leak not in line
+    assert entry["message"].startswith("lookup failed for <withheld 11 chars> born <withheld 12 chars>\nTraceback")
+    assert entry["stack_trace"].endswith("ValueError: <withheld 86 chars>")
+    assert "@type" in entry
