@@ -109,10 +109,9 @@ def seed(database_url: str, redis_url: str, count: int, app_secret: str, phone_i
     import redis
     from urllib.parse import urlsplit
 
-    from scripts.simulator import reply_payload
+    from bench import payloads
     from shared.flows.model import State
     from shared.services.conversation import CONSENT_VERSION
-    from shared.whatsapp.webhook import SIGNATURE_HEADER, sign
 
     u = urlsplit(database_url)
     db = pg8000.native.Connection(user=u.username or "postgres", password=u.password, host=u.hostname,
@@ -153,12 +152,9 @@ def seed(database_url: str, redis_url: str, count: int, app_secret: str, phone_i
                 "child_id": cid, "measured_on": today, "weight_kg": nums["weight_kg"],
                 "lenhei_cm": nums["lenhei_cm"], "measure": nums["measure"], "headc_cm": None, "armc_cm": None})
             pipe.set(f"conv:{w}", json.dumps(state.to_json(), ensure_ascii=False), ex=3600)
-            payload = reply_payload(w, phone_id, "button_reply", "no", "Tidak")
             # A recognisable, fresh wamid per request: the stored rows of this run can be counted afterwards.
-            payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = f"wamid.BENCH{tag}{w}"
-            body = json.dumps(payload, separators=(",", ":")).encode()
-            parents.append(Parent(w, body, {"Content-Type": "application/json",
-                                            SIGNATURE_HEADER: sign(body, app_secret)}))
+            signed = payloads.tap(w, phone_id, f"wamid.BENCH{tag}{w}", "no", "Tidak", app_secret)
+            parents.append(Parent(w, signed.body, signed.headers))
         pipe.execute()
         # One earlier weighing a month ago: the turn then reads history and judges weight gain (naik / tidak naik).
         db.run("INSERT INTO measurements (child_id, measured_on, weight_kg, source, assessment) "

@@ -2,7 +2,8 @@
 
 `Settings.check()` refuses, at cold start, a production configuration that points at a local backend, leaves a
 secret empty or weak, or talks plain http to a remote host, naming everything that is wrong (never a value) in one
-message. Production is recognised from the platform too (K_SERVICE), so a missing TUMBUH_ENV fails closed.
+message; staging, a deployment too, is checked the same. Production is recognised from the platform too
+(K_SERVICE), so a missing TUMBUH_ENV fails closed.
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from shared.errors import ConfigError
 
 LOCAL = "local"
 PROD = "prod"
+# A real deployment of its own (own project, secrets and WhatsApp test number or Graph sink) for load tests and
+# rehearsals: checked exactly as production is.
+STAGING = "staging"
 
 # Local defaults: what `make run` and the tests use when a variable is unset. Never accepted in prod.
 LOCAL_SECRET = "local-only-not-a-secret"
@@ -45,14 +49,18 @@ def is_loopback(url: str) -> bool:
 # Secrets that guard something: a weak one lets a stranger forge webhooks, call the Sheet bridge, read backups
 # or reverse the phone pseudonyms.
 SECRET_VARS = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET",
-               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY", "DASHBOARD_KEY")
+               "SHEET_EDIT_SECRET", "BACKUP_KEY", "PSEUDONYM_KEY", "DASHBOARD_KEY", "ALERT_TOKEN")
+# Secrets needed only with the setting that turns their feature on, so refused as empty only with it (see
+# _prod_problems): ALERT_TOKEN authenticates the operator alerts, which OPERATOR_WA turns on. Weak is refused always.
+_CONDITIONAL_SECRETS = frozenset({"ALERT_TOKEN"})
 # What each deployed service is given (deploy.sh's SECRETS_OF: one identity per function, each with only its own
 # secrets); production refuses only those missing. A service not named here needs all, so a rename fails closed.
 ALL_NEEDS = frozenset(SECRET_VARS) | {"REDIS_URL"}
 _SCHEDULER_NEEDS = frozenset({"WHATSAPP_ACCESS_TOKEN", "APPS_SCRIPT_SECRET", "PSEUDONYM_KEY", "REDIS_URL"})
 SERVICE_NEEDS = {
+    # Also SHEET_EDIT_SECRET_PREVIOUS, optional: given only while the edit key rotates, so never refused when missing.
     "tumbuh-webhook": frozenset({"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN",
-                                 "SHEET_EDIT_SECRET", "PSEUDONYM_KEY", "REDIS_URL"}),
+                                 "SHEET_EDIT_SECRET", "PSEUDONYM_KEY", "REDIS_URL", "ALERT_TOKEN"}),
     "tumbuh-scheduler": _SCHEDULER_NEEDS,
     "tumbuh-sender": _SCHEDULER_NEEDS,  # the scheduler's code behind the task queue
     "tumbuh-backup": frozenset({"BACKUP_KEY"}),
@@ -107,6 +115,8 @@ class Settings:
     apps_script_url: str = ""
     apps_script_secret: str = field(default="", repr=False)
     sheet_edit_secret: str = field(default="", repr=False)  # signs the kader edits the Sheet pushes to the webhook
+    # The edit key being rotated out: a push signed with it is still taken while it is set (docs/operations.md).
+    sheet_edit_secret_previous: str = field(default="", repr=False)
     sheet_dir: str = ""  # the local workbooks (one .xlsx per posyandu) when no Apps Script web app is configured
     sheet_reconcile_s: float = 3600  # how often each Sheet is compared with PostgreSQL (local: every scheduler run)
     send_rate_per_s: float = 80.0  # the scheduler's send pace (Meta's throughput per number; raise it when Meta does)
@@ -121,6 +131,10 @@ class Settings:
     drive_api_url: str = ""  # Drive's endpoint when not Google's (the local stand-in); exports the Sheets
     pseudonym_key: str = field(default="", repr=False)  # keys wa_hash (shared.logs): the pseudonyms in logs and rows
     dashboard_key: str = field(default="", repr=False)  # signs the dashboard's session tokens, CSRF and login codes
+    alert_token: str = field(default="", repr=False)  # in the URL of Cloud Monitoring's alert webhook (services.alerts)
+    # The operators' WhatsApp numbers as typed (OPERATOR_WA, comma-separated; services.alerts normalises them): each
+    # gets the alert policies' notifications. Empty: no operator alerts. Kept out of repr, as numbers never reach a log.
+    operator_wa: tuple[str, ...] = field(default=(), repr=False)
     db_migrate: bool = True  # this instance applies database migrations at cold start (production: the migrator)
     platform_service: str = ""  # K_SERVICE: set on Cloud Run / Cloud Functions, meaning production
     tz_default: str = DEFAULT_TZ
@@ -164,6 +178,7 @@ class Settings:
             apps_script_url=get("APPS_SCRIPT_URL"),
             apps_script_secret=get("APPS_SCRIPT_SECRET"),
             sheet_edit_secret=get("SHEET_EDIT_SECRET", LOCAL_SECRET),
+            sheet_edit_secret_previous=get("SHEET_EDIT_SECRET_PREVIOUS"),
             sheet_dir=get("SHEET_DIR", LOCAL_DIR + "/sheets"),
             sheet_reconcile_s=float(get("SHEET_RECONCILE_S", "0") or 3600),
             sheets_api_url=get("SHEETS_API_URL").rstrip("/"),
@@ -176,6 +191,8 @@ class Settings:
             drive_api_url=get("DRIVE_API_URL").rstrip("/"),
             pseudonym_key=get("PSEUDONYM_KEY", LOCAL_SECRET),
             dashboard_key=get("DASHBOARD_KEY", LOCAL_SECRET),
+            alert_token=get("ALERT_TOKEN", LOCAL_SECRET),
+            operator_wa=tuple(n.strip() for n in get("OPERATOR_WA").split(",") if n.strip()),
             db_migrate=_flag(migrate) if migrate else local,
             platform_service=platform_service,
             tz_default=get("TZ_DEFAULT") or DEFAULT_TZ,
@@ -223,12 +240,12 @@ class Settings:
     def problems(self) -> list[str]:
         """Everything that stops this configuration from running, in words an operator can act on."""
         out: list[str] = []
-        if self.env not in (LOCAL, PROD):
-            out.append(f"TUMBUH_ENV must be 'local' or 'prod', not {self.env!r}")
+        if self.env not in (LOCAL, STAGING, PROD):
+            out.append(f"TUMBUH_ENV must be 'local', 'staging' or 'prod', not {self.env!r}")
             return out
         if self.env == LOCAL and self.platform_service:
             out.append(f"TUMBUH_ENV=local but {PLATFORM_VAR} is set (this runs on Cloud Run / Cloud Functions): "
-                       "remove TUMBUH_ENV or set it to prod")
+                       "remove TUMBUH_ENV or set it to prod (or staging)")
         if self.database_backend == "cloud_sql":
             for name, value in (("DB_USER", self.db_user), ("DB_NAME", self.db_name)):
                 if not value:
@@ -250,7 +267,7 @@ class Settings:
                 "TASKS_API_URL": self.tasks_api_url, "TASKS_TARGET_URL": self.tasks_target_url}
         out.extend(f"{name} uses plain http:// to another machine; use https://" for name, url in urls.items()
                    if urlsplit(url).scheme.lower() == "http" and not is_loopback(url))
-        if self.env == PROD or self.platform_service:
+        if self.env in (PROD, STAGING) or self.platform_service:
             out.extend(self._prod_problems())
         return out
 
@@ -269,11 +286,18 @@ class Settings:
             "BACKUP_KEY": self.backup_key,
             "PSEUDONYM_KEY": self.pseudonym_key,
             "DASHBOARD_KEY": self.dashboard_key,
+            "ALERT_TOKEN": self.alert_token,
         }
         out.extend(f"{name} is empty" for name, value in secrets.items()
-                   if not value and (name not in SECRET_VARS or name in self.needs))
+                   if not value and name not in _CONDITIONAL_SECRETS
+                   and (name not in SECRET_VARS or name in self.needs))
+        if self.operator_wa and not self.alert_token and "ALERT_TOKEN" in self.needs:
+            out.append("ALERT_TOKEN is empty (needed with OPERATOR_WA: it authenticates Cloud Monitoring's alerts)")
         weak = [f"{name} {_weakness(secrets[name])}" for name in SECRET_VARS
                 if secrets[name] and _weakness(secrets[name])]  # an empty one is named above
+        # Optional, so never named as empty; while set, it opens /sheet-edits as wide as the current key does.
+        if self.sheet_edit_secret_previous and _weakness(self.sheet_edit_secret_previous):
+            weak.append(f"SHEET_EDIT_SECRET_PREVIOUS {_weakness(self.sheet_edit_secret_previous)}")
         if weak:
             out.extend(weak + ["generate each secret at random, e.g. openssl rand -hex 32"])
         if self.database_url and is_loopback(self.database_url):

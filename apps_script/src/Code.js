@@ -5,7 +5,8 @@
  * Wire format (POST body, JSON):
  *   {"body": "<inner JSON as a string>", "sig": "<hex HMAC-SHA256 of that exact string>"}
  *   inner = {"action": "...", "payload": {...}, "request_id": "...", "sent_at": <Unix seconds>}
- * The key is the Script Property TUMBUH_SECRET (the same value as APPS_SCRIPT_SECRET on the Python side).
+ * The key is the Script Property TUMBUH_SECRET (the same value as APPS_SCRIPT_SECRET on the Python side); while a
+ * rotation is under way, a call signed with TUMBUH_SECRET_NEXT passes too.
  * Python: hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest().
  *
  * Every reply is HTTP 200 with {ok: true, result} or {ok: false, error}: a web app cannot set a status
@@ -24,6 +25,9 @@
 
 const SERVICE_NAME = 'tumbuh-sheet-bridge';
 const SECRET_PROPERTY = 'TUMBUH_SECRET';
+// The key being rotated in: set while the Cloud Functions move to a new APPS_SCRIPT_SECRET, so calls signed with
+// either key pass and none is refused (docs/operations.md, "Rotating secrets"). Empty or missing: only TUMBUH_SECRET.
+const NEXT_SECRET_PROPERTY = 'TUMBUH_SECRET_NEXT';
 // Requests are accepted only within this window either side of now (clock skew), so a request id needs
 // remembering only for as long as its request could still pass the freshness check.
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -33,8 +37,8 @@ const REQUEST_ID_TTL_SECONDS = 2 * MAX_CLOCK_SKEW_MS / 1000 + 60;
 // Long enough to be random, and a charset that is safe as part of a cache key (limit 250 characters).
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 const REQUEST_ID_KEY_PREFIX = 'request_id:';
-// HMAC key used while TUMBUH_SECRET is missing, so refusing an unconfigured script costs the same work as
-// refusing a wrong signature. Nothing signed with it is ever accepted.
+// HMAC key used in place of a missing TUMBUH_SECRET or TUMBUH_SECRET_NEXT, so every call costs the same work however
+// the script is configured. Nothing is ever accepted for matching it.
 const UNCONFIGURED_KEY = 'tumbuh-bridge-unconfigured';
 
 // action name -> handler(payload, request). Only what is listed here is reachable from outside (onKaderEdit is a
@@ -145,11 +149,17 @@ function authenticate_(e) {
   if (typeof outer.body !== 'string' || typeof outer.sig !== 'string') return { error: 'unauthorized' };
 
   // A missing secret answers exactly like a wrong signature, after the same HMAC work: an anonymous caller
-  // must not learn whether the bridge is set up. The operator learns it from the log.
-  const secret = PropertiesService.getScriptProperties().getProperty(SECRET_PROPERTY);
-  const signed = timingSafeEqual_(hmacHex_(outer.body, secret || UNCONFIGURED_KEY), outer.sig.toLowerCase());
+  // must not learn whether the bridge is set up, nor whether a rotation is under way. Both HMACs are computed and
+  // both compared every time. Without TUMBUH_SECRET nothing passes, TUMBUH_SECRET_NEXT included: the operator learns
+  // it from the log.
+  const props = PropertiesService.getScriptProperties();
+  const secret = props.getProperty(SECRET_PROPERTY);
+  const next = props.getProperty(NEXT_SECRET_PROPERTY);
+  const sig = outer.sig.toLowerCase();
+  const signedCurrent = timingSafeEqual_(hmacHex_(outer.body, secret || UNCONFIGURED_KEY), sig);
+  const signedNext = timingSafeEqual_(hmacHex_(outer.body, next || UNCONFIGURED_KEY), sig);
   if (!secret) console.error('tumbuh bridge: script property ' + SECRET_PROPERTY + ' is not set; every call is refused');
-  if (!secret || !signed) return { error: 'unauthorized' };
+  if (!secret || !(signedCurrent || (Boolean(next) && signedNext))) return { error: 'unauthorized' };
 
   let inner;
   try {

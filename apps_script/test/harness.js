@@ -125,7 +125,8 @@ function httpResponse(status, body = '') {
 
 /**
  * Fakes for the services the bridge uses.
- * opts.secret: TUMBUH_SECRET (omit for an unconfigured script); opts.editSecret, opts.editUrl, opts.editTabs:
+ * opts.secret: TUMBUH_SECRET (omit for an unconfigured script); opts.secretNext: TUMBUH_SECRET_NEXT (the key being
+ * rotated in; omit for none); opts.editSecret, opts.editUrl, opts.editTabs:
  * TUMBUH_EDIT_SECRET, TUMBUH_EDIT_URL and TUMBUH_EDIT_TABS (a JSON string). opts.tabs: {tab: [header...]}, the tabs
  * of one spreadsheet (id SPREADSHEET_ID, name opts.spreadsheetName) in the world of spreadsheets (opts.world, or a new
  * one: see fake_spreadsheet.js). opts.fetch(url, params) -> {status, body} answers UrlFetchApp.fetch (default: 200);
@@ -137,6 +138,7 @@ function httpResponse(status, body = '') {
 function makeFakes(opts = {}) {
   const props = {};
   if (opts.secret !== undefined) props.TUMBUH_SECRET = opts.secret;
+  if (opts.secretNext !== undefined) props.TUMBUH_SECRET_NEXT = opts.secretNext;
   if (opts.editSecret !== undefined) props.TUMBUH_EDIT_SECRET = opts.editSecret;
   if (opts.editUrl !== undefined) props.TUMBUH_EDIT_URL = opts.editUrl;
   if (opts.editTabs !== undefined) props.TUMBUH_EDIT_TABS = opts.editTabs;

@@ -1,5 +1,5 @@
-"""WhatsApp Cloud API webhook, and the kader edits the Sheet pushes (/sheet-edits). Parsing, rules and I/O live in
-shared/; this file only routes."""
+"""WhatsApp Cloud API webhook, the kader edits the Sheet pushes (/sheet-edits) and Cloud Monitoring's alerts for the
+operators (/ops/alert). Parsing, rules and I/O live in shared/; this file only routes."""
 import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -9,7 +9,7 @@ from flask import Request
 
 from shared import runtime
 from shared.config import Settings
-from shared.services import sheet_edits
+from shared.services import alerts, sheet_edits
 from shared.sheet import push
 from shared.whatsapp import webhook
 
@@ -25,6 +25,8 @@ def whatsapp_webhook(request: Request):
     def handle(settings: Settings, body: bytes):
         if request.path.rstrip("/") == push.PATH:
             return sheet_push(request, settings, body)
+        if request.path.rstrip("/") == alerts.PATH:
+            return operator_alert(request, settings, body)
         if request.method == "GET":
             return webhook.answer_challenge(request.args, settings.wa_verify_token)
         if request.method != "POST":
@@ -46,7 +48,8 @@ def sheet_push(request: Request, settings: Settings, body: bytes):
     if request.method != "POST":
         return "method not allowed", 405
     try:
-        edit = push.read_push(body, request.headers.get(push.SIGNATURE_HEADER) or "", settings.sheet_edit_secret, time.time())
+        edit = push.read_push(body, request.headers.get(push.SIGNATURE_HEADER) or "",
+                              (settings.sheet_edit_secret, settings.sheet_edit_secret_previous), time.time())
     except push.Refused as refused:
         return refused.answer
     app = _instance.app()
@@ -55,3 +58,12 @@ def sheet_push(request: Request, settings: Settings, body: bytes):
     today = datetime.now(timezone.utc).astimezone(ZoneInfo(settings.tz_default)).date()
     taken = sheet_edits.take_rows(app.records, edit.spreadsheet_id, edit.tab, edit.rows, today)
     return {"ok": True, "taken": taken.__dict__}, 200
+
+
+def operator_alert(request: Request, settings: Settings, body: bytes):
+    """An alert policy's notification (a webhook_tokenauth channel: the token is in the URL), sent on to the
+    operators' WhatsApp; the token and body are checked before the App is built."""
+    if request.method != "POST":
+        return "method not allowed", 405
+    return alerts.notify(_instance.app, settings.operator_wa, settings.alert_token, body,
+                         request.args.get(alerts.TOKEN_PARAM, ""), datetime.now(timezone.utc))

@@ -773,6 +773,10 @@ ID: dict[str, str] = {
     "sheet_urgency_today": "rujuk hari ini",
     "sheet_urgency_now": "rujuk SEKARANG",
     "sheet_remeasure": "perlu diukur ulang",
+    # --- operator alerts: parameters of the template tumbuh_peringatan_operator (shared/services/alerts.py) ---
+    "alert_opened": "TERBUKA, perlu ditangani",
+    "alert_closed": "SELESAI, sudah pulih",
+    "alert_started": "{day} pukul {hours}.{minutes} WIB",
 }
 
 EN: dict[str, str] = {
@@ -1501,6 +1505,10 @@ EN: dict[str, str] = {
     "sheet_urgency_today": "refer today",
     "sheet_urgency_now": "refer NOW",
     "sheet_remeasure": "measure again",
+    # --- operator alerts ---
+    "alert_opened": "OPEN, needs attention",
+    "alert_closed": "CLOSED, back to normal",
+    "alert_started": "{day} at {hours}:{minutes} WIB",
 }
 
 MESSAGES = {"id": ID, "en": EN}

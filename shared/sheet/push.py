@@ -1,10 +1,12 @@
 """The kader edits the Sheet's edit trigger pushes to the webhook (apps_script/src/Code.js onKaderEdit), checked
-before anything is read from them. Pure: the route (functions/webhook) supplies the clock and the secret.
+before anything is read from them. Pure: the route (functions/webhook) supplies the clock and the secrets.
 
 POST /sheet-edits, body {"spreadsheet_id", "tab", "rows": [{"row", "values"}], "request_id", "sent_at"}, header
 X-Tumbuh-Signature: "sha256=" + hex HMAC-SHA256 of the exact body with SHEET_EDIT_SECRET (a key of its own: the
 bridge's key lets Tumbuh write Sheets, this one lets a Sheet write Tumbuh). Like Meta's signature, it is checked in
 constant time over the raw bytes; a request older or newer than five minutes, or an id seen before, is refused.
+While the key rotates, a push signed with SHEET_EDIT_SECRET_PREVIOUS is taken too: the Script Property changes by hand,
+after the webhook knows both keys, so no edit is refused in between.
 """
 from __future__ import annotations
 
@@ -41,18 +43,26 @@ class Refused(ValueError):
         self.answer = (text, status)
 
 
-def read_push(body: bytes, signature: str, secret: str, now_s: float) -> Push:
-    """The push, once its signature, shape and time are right.
+def read_push(body: bytes, signature: str, secrets: tuple[str, ...], now_s: float) -> Push:
+    """The push, once its signature (by any one of `secrets`), shape and time are right.
+
+    Args:
+        secrets: the keys a push may be signed with (current, then previous); empty ones are skipped, since anyone
+            can sign with an empty key, and none left refuses every push.
 
     Raises:
         Refused: 401 unsigned, 403 wrong signature or stale, 400 not a push.
     """
+    if isinstance(secrets, str):  # iterating a str would accept one-character keys
+        raise TypeError("secrets must be a tuple of keys, not one str")
     if not signature:
         raise Refused("unauthorized", 401)
     scheme, _, digest = signature.strip().partition("=")
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if scheme.lower() != "sha256" or not hmac.compare_digest(
-            digest.strip().lower().encode("utf-8", "surrogatepass"), expected.encode()):
+    given = digest.strip().lower().encode("utf-8", "surrogatepass")
+    # Every key is compared, in constant time, whichever matches: the time taken says nothing about which one did.
+    matches = [hmac.compare_digest(given, hmac.new(key.encode(), body, hashlib.sha256).hexdigest().encode())
+               for key in secrets if key]
+    if scheme.lower() != "sha256" or not any(matches):
         raise Refused("forbidden", 403)
     try:
         data = json.loads(body)

@@ -194,10 +194,10 @@ def test_an_unsigned_post_is_refused_before_the_database_is_touched(dead_stores)
 
 
 def test_public_health_is_liveness_only_and_touches_no_store(dead_stores):
-    """/healthz on the public webhook says only that the instance lives, even with both stores down."""
+    """/healthz on the public webhook says only that the instance lives and its environment, with both stores down."""
     resp = requests.get(f"http://{dead_stores[0]}:{dead_stores[1]}/healthz", timeout=5)
 
-    assert (resp.status_code, resp.json()) == (200, {"ok": True})
+    assert (resp.status_code, resp.json()) == (200, {"ok": True, "env": "local"})
 
 
 def test_meta_handshake_needs_no_store(dead_stores):

@@ -83,13 +83,13 @@ def test_webhook_refuses_other_methods(function_client):
 
 @pytest.mark.parametrize("name,target", [("scheduler", "scheduler"), ("backup", "backup")])
 def test_private_functions_report_health_and_migrate_on_first_request(function_client, name, target, database_url):
-    """/healthz behind IAM answers 200 with both stores up, and the first request applied the schema."""
+    """/healthz behind IAM answers 200 and its environment with both stores up; the first request applied the schema."""
     import pg8000.native
     from urllib.parse import urlsplit
 
     resp = function_client(name, target).get("/healthz")
 
-    assert resp.status_code == 200 and resp.get_json() == {"postgres": "ok", "redis": "ok", "ok": True}
+    assert resp.status_code == 200 and resp.get_json() == {"postgres": "ok", "redis": "ok", "ok": True, "env": "local"}
     u = urlsplit(database_url)
     conn = pg8000.native.Connection(u.username, host=u.hostname, port=u.port, database=u.path[1:])
     assert conn.run("SELECT count(*) FROM schema_migrations")[0][0] >= 1
@@ -97,13 +97,14 @@ def test_private_functions_report_health_and_migrate_on_first_request(function_c
 
 
 def test_public_webhook_health_is_liveness_only(function_client, monkeypatch):
-    """Anyone can reach the webhook's /healthz: it says the instance lives, nothing about the stores (both down)."""
+    """Anyone can reach the webhook's /healthz: it says the instance lives and its environment, nothing about the
+    stores (both down)."""
     monkeypatch.setenv("DATABASE_URL", "postgresql://tumbuh@127.0.0.1:1/tumbuh")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
 
     resp = function_client("webhook", "whatsapp_webhook").get("/healthz")
 
-    assert (resp.status_code, resp.get_json()) == (200, {"ok": True})
+    assert (resp.status_code, resp.get_json()) == (200, {"ok": True, "env": "local"})
 
 
 def test_scheduler_tick_reports_pending_outbox(function_client):

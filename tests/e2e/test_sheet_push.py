@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from shared.adapters.postgres import PostgresRecords, migrate, url_connector
-from shared.sheet import layout
+from shared.sheet import layout, push
 
 pytestmark = pytest.mark.e2e
 
@@ -70,10 +70,13 @@ def test_a_stale_push_is_refused(webhook, records, data):
     assert records.run("SELECT count(*) FROM measurements")[0][0] == 0
 
 
-@pytest.mark.parametrize("data", [b"{", b"[]", body(tab="Rekap"), body(rows=[{"row": 1, "values": []}]),
-                                  body(rows="all"), body(request_id="short")])
-def test_what_is_not_a_push_is_a_bad_request(webhook, records, data):
-    assert post(webhook, data).status_code == 400
+# Built when the test runs, not when it is collected: a body dated at collection goes stale (403) in a long run.
+@pytest.mark.parametrize("make", [lambda: b"{", lambda: b"[]", lambda: body(tab="Rekap"),
+                                  lambda: body(rows=[{"row": 1, "values": []}]), lambda: body(rows="all"),
+                                  lambda: body(request_id="short")],
+                         ids=["truncated", "array", "other-tab", "header-row", "rows-not-a-list", "short-id"])
+def test_what_is_not_a_push_is_a_bad_request(webhook, records, make):
+    assert post(webhook, make()).status_code == 400
 
 
 def test_a_push_for_a_spreadsheet_no_posyandu_has_is_taken_as_nothing(webhook, records):
@@ -86,3 +89,55 @@ def test_a_push_for_a_spreadsheet_no_posyandu_has_is_taken_as_nothing(webhook, r
 
 def test_get_is_not_allowed(webhook):
     assert webhook.get("/sheet-edits").status_code == 405
+
+
+PREVIOUS = "test-sheet-edit-secret-before-rotation"
+
+
+@pytest.fixture
+def rotating_webhook(webhook, monkeypatch):
+    """The webhook while the edit key rotates: SHEET_EDIT_SECRET_PREVIOUS set (read at its first request)."""
+    monkeypatch.setenv("SHEET_EDIT_SECRET_PREVIOUS", PREVIOUS)
+    return webhook
+
+
+def test_while_the_key_rotates_a_push_signed_with_either_key_is_taken(rotating_webhook, records):
+    """The Sheet may still sign with the previous key or already with the new one: neither edit is refused."""
+    siti = ["", "", "Siti", "P", "2023-07-01", "2025-03-10", "", 10, 80, "TB", "", "", "Tidak", "", "", ""]
+
+    signed_previous = post(rotating_webhook, body(), secret=PREVIOUS)
+    signed_current = post(rotating_webhook, body(rows=[{"row": 6, "values": siti}]))
+
+    assert (signed_previous.status_code, signed_current.status_code) == (200, 200)
+    assert signed_previous.get_json()["taken"]["created"] == 1 and signed_current.get_json()["taken"]["created"] == 1
+    names = records.run("SELECT c.name FROM measurements m JOIN children c ON c.id = m.child_id ORDER BY c.name")
+    assert names == [["Budi"], ["Siti"]]
+
+
+def test_while_the_key_rotates_a_push_signed_with_neither_key_is_refused(rotating_webhook, records):
+    """Two keys accepted is not any key accepted: another key, or the empty one, still gets 403."""
+    for secret in ("someone-else-entirely", ""):
+        assert post(rotating_webhook, body(), secret=secret).status_code == 403
+    assert records.run("SELECT count(*) FROM measurements")[0][0] == 0
+
+
+def test_without_a_previous_key_only_the_current_one_is_taken(webhook, records):
+    """SHEET_EDIT_SECRET_PREVIOUS unset is no empty key: a push signed with the empty key (or the old one) is refused."""
+    for secret in ("", PREVIOUS):
+        assert post(webhook, body(), secret=secret).status_code == 403
+
+    assert post(webhook, body()).status_code == 200
+
+
+def test_read_push_refuses_every_push_when_no_key_is_set_and_a_lone_str_as_keys():
+    """Only empty keys: nothing can be signed. One str instead of a tuple would be read as one-letter keys."""
+    data = body()
+    signed_empty = "sha256=" + hmac.new(b"", data, hashlib.sha256).hexdigest()
+    signed_k = "sha256=" + hmac.new(b"k", data, hashlib.sha256).hexdigest()  # "k" is the first letter of "key"
+
+    with pytest.raises(push.Refused) as refused:
+        push.read_push(data, signed_empty, ("", ""), time.time())
+    with pytest.raises(TypeError):
+        push.read_push(data, signed_k, "key", time.time())
+
+    assert refused.value.answer == ("forbidden", 403)

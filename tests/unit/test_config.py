@@ -112,6 +112,45 @@ def test_unknown_environment_is_refused():
         Settings.from_env({"TUMBUH_ENV": "production"}).check()
 
 
+def test_a_complete_staging_configuration_passes_and_picks_real_backends():
+    """Staging is a deployment of its own: a complete mapping runs, on the platform too, with production's backends."""
+    staging = dict(PROD_OK, TUMBUH_ENV="staging")
+
+    s = Settings.from_env(dict(staging, K_SERVICE="tumbuh-webhook")).check()
+
+    assert (s.env, s.messenger_backend, s.sheets_backend, s.blobs_backend, s.database_backend) == (
+        "staging", "graph", "apps_script", "gcs", "cloud_sql")
+
+
+@pytest.mark.parametrize("change", [
+    {"WHATSAPP_APP_SECRET": ""},
+    {"PSEUDONYM_KEY": "changeme-changeme-changeme-changeme"},
+    {"WHATSAPP_API_URL": "http://127.0.0.1:8090/v21.0"},
+    {"REDIS_URL": "redis://10.0.0.3:6379/0"},
+    {"CLOUD_SQL_INSTANCE": "", "DATABASE_URL": "postgresql://u@127.0.0.1:5432/db"},
+    {"TASKS_QUEUE": ""},
+], ids=["empty-secret", "weak-secret", "standin", "plain-redis", "local-db", "no-queue"])
+def test_staging_is_refused_exactly_as_production_is(change):
+    """Every production refusal applies to staging, in the same words: no local defaults, no weak secrets."""
+    bad = dict(PROD_OK, **change)
+
+    staging = Settings.from_env(dict(bad, TUMBUH_ENV="staging")).problems()
+    prod = Settings.from_env(dict(bad, TUMBUH_ENV="prod")).problems()
+
+    assert staging and staging == prod
+    with pytest.raises(ConfigError, match="TUMBUH_ENV=staging"):
+        Settings.from_env(dict(bad, TUMBUH_ENV="staging")).check()
+
+
+def test_staging_gets_no_local_placeholder_secrets():
+    """Unset secrets stay empty in staging, as in prod, so a half-configured staging fails at cold start."""
+    s = Settings.from_env({"TUMBUH_ENV": "staging"})
+
+    assert s.wa_app_secret == s.pseudonym_key == "" and s.wa_api_url == "" and LOCAL_SECRET not in repr(s)
+    with pytest.raises(ConfigError, match="WHATSAPP_APP_SECRET is empty"):
+        s.check()
+
+
 def test_secrets_never_appear_in_repr():
     """Logging settings cannot leak a secret or a database password."""
     s = Settings.from_env(dict(PROD_OK, DATABASE_URL="postgresql://u:hunter2@db:5432/x"))
@@ -289,3 +328,40 @@ def test_each_service_needs_only_its_own_secrets_and_an_unknown_one_needs_all():
         Settings.from_env(dict(webhook, K_SERVICE="tumbuh-webhook", WHATSAPP_APP_SECRET="")).check()
     with pytest.raises(ConfigError, match="BACKUP_KEY is empty"):
         Settings.from_env(dict(webhook, K_SERVICE="tumbuh-webhook-2")).check()
+
+
+def test_the_previous_sheet_edit_key_is_optional_read_when_set_and_kept_out_of_repr():
+    """SHEET_EDIT_SECRET_PREVIOUS exists only while the edit key rotates: absent, production starts; set, it is read
+    as given (no local default) and never shown."""
+    rotating = Settings.from_env(dict(PROD_OK, K_SERVICE="tumbuh-webhook", SHEET_EDIT_SECRET_PREVIOUS=S1)).check()
+
+    assert Settings.from_env(dict(PROD_OK, K_SERVICE="tumbuh-webhook")).check().sheet_edit_secret_previous == ""
+    assert Settings.from_env({}).sheet_edit_secret_previous == ""
+    assert rotating.sheet_edit_secret_previous == S1 and S1 not in repr(rotating)
+
+
+@pytest.mark.parametrize("value", WEAK_SECRETS)
+def test_production_refuses_a_weak_previous_sheet_edit_key(value):
+    """While set, the previous key opens /sheet-edits as wide as the current one, so it is held to the same bar."""
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env(dict(PROD_OK, SHEET_EDIT_SECRET_PREVIOUS=value)).check()
+
+    assert "SHEET_EDIT_SECRET_PREVIOUS" in str(err.value) and value not in str(err.value)
+
+
+def test_operator_alerts_need_their_token_only_once_an_operator_number_is_set():
+    """ALERT_TOKEN is refused as empty only with OPERATOR_WA, and only where it is given (the webhook, or a service
+    of unknown name); the numbers are read as a list and, like the token, never shown."""
+    token = "9f3a9c07d2b64e18a5d0c7b93e6f14a2"
+    on = dict(PROD_OK, OPERATOR_WA=" 0812-3456-7890 , +62 813 1111 2222,")
+
+    Settings.from_env(dict(PROD_OK, K_SERVICE="tumbuh-webhook")).check()
+    Settings.from_env(dict(on, K_SERVICE="tumbuh-scheduler")).check()
+    for where in ({"K_SERVICE": "tumbuh-webhook"}, {}):
+        with pytest.raises(ConfigError, match="ALERT_TOKEN is empty .needed with OPERATOR_WA"):
+            Settings.from_env(dict(on, **where)).check()
+    s = Settings.from_env(dict(on, K_SERVICE="tumbuh-webhook", ALERT_TOKEN=token)).check()
+
+    assert s.operator_wa == ("0812-3456-7890", "+62 813 1111 2222") and s.alert_token == token
+    assert token not in repr(s) and "0812-3456-7890" not in repr(s) and "813 1111" not in repr(s)
+    assert Settings.from_env({}).alert_token == LOCAL_SECRET and Settings.from_env({}).operator_wa == ()
