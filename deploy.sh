@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # deploy.sh — deploy Tumbuh to Google Cloud (Cloud Functions gen2 + Cloud SQL + Memorystore + Scheduler + Tasks).
 #
-# Usage: ./deploy.sh [--dry-run] [--help]
+# Usage: ./deploy.sh [--env prod|staging] [--dry-run] [--help]
+#   --env ENV      Which deployment [prod]. staging is the same functions in a project of its own, with its own
+#                  secrets, database and Meta test number (README: Staging and promotion). The configuration
+#                  below is read from deploy.ENV.env beside this script when it exists (KEY=value lines; not
+#                  secrets: those stay in Secret Manager), then from the environment, which wins.
+#                  Every function gets TUMBUH_ENV=ENV and the label tumbuh-env=ENV, and the script refuses a
+#                  project whose functions carry the other environment's label: staging never lands on prod.
+#                  staging defaults WEBHOOK_MIN_INSTANCES to 0 (no warm instance to pay for).
 #   --dry-run, -n  Print every gcloud command instead of running it; needs no gcloud and no credentials.
 #                  Staging still runs (it is local), so build/<fn>/ shows exactly what would be uploaded.
 #                  Dry-run assumes a fresh project: every "create if absent" step prints its create form.
@@ -27,6 +34,18 @@
 #   SCHEDULER_LOCATION [$REGION]  SCHEDULER_CRON [*/5 * * * *]  BACKUP_CRON [0 2 * * *]  (Asia/Jakarta)
 #   IAM_SETTLE_SECONDS        [20]  wait after creating a service account, before granting it roles
 #   TASKS_QUEUE_NAME          [tumbuh-sends]  Cloud Tasks queue from the webhook to tumbuh-sender
+#   WEBHOOK_MIN_INSTANCES     [1]  warm webhook instances, so a mother's first message after a quiet night does not
+#                             wait for a cold start; the other functions keep 0. One idle instance at the webhook's
+#                             512Mi (0.333 vCPU) for a month (730 h = 2,628,000 s), request-based billing, at the
+#                             Cloud Run price list seen 2026-11-27 (idle min-instance: $0.0000025 per vCPU-second and
+#                             per GiB-second in Tier 1): 875,124 vCPU-s x 0.0000025 = $2.19, 1,314,000 GiB-s x
+#                             0.0000025 = $3.29, so $5.47; Jakarta is a Tier 2 region (about 1.4 x): about $7.66 a
+#                             month, before the free tier. docs/operations.md#warm-instance.
+#   NOTIFY_EMAIL              []  alerts go to this address (dry-run: operator@example.org)
+#   NOTIFY_WHATSAPP           []  alerts go to this operator's WhatsApp number (several: comma-separated) through
+#                             the webhook's /ops/alert route (dry-run: OPERATOR_WA_ID), which checks the token of
+#                             secret tumbuh-alert-token (ALERT_TOKEN, at least 32 characters: openssl rand -hex 32;
+#                             created like the secrets below). Neither set: alerts only show in the console.
 #   Secrets live in Secret Manager as tumbuh-<name> (e.g. tumbuh-whatsapp-app-secret). When one is
 #   missing and the variable of the same name is set (WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN,
 #   WHATSAPP_ACCESS_TOKEN, APPS_SCRIPT_SECRET, SHEET_EDIT_SECRET, BACKUP_KEY, PSEUDONYM_KEY, DASHBOARD_KEY), it is
@@ -43,7 +62,8 @@
 # then deploy, and delete the tumbuh-fn service account.
 #
 # The deployer needs: Owner, or Editor + Project IAM Admin + Secret Manager Admin, on PROJECT_ID.
-# Needs bash >= 4.4 (Cloud Shell, Debian/Ubuntu; not macOS's /bin/bash 3.2) and, except for --dry-run, gcloud.
+# Needs bash >= 4.4 (Cloud Shell, Debian/Ubuntu; not macOS's /bin/bash 3.2), python3 (monitoring/render.py; gcloud
+# needs it anyway) and, except for --dry-run, gcloud.
 
 set -euo pipefail
 
@@ -51,9 +71,12 @@ usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 die() { printf 'deploy.sh: %s\n' "$*" >&2; exit 1; }
 
 DRY_RUN=0
+DEPLOY_ENV=prod
 while (($#)); do
   case $1 in
     -n | --dry-run) DRY_RUN=1 ;;
+    --env) (($# > 1)) || die "--env needs prod or staging"; DEPLOY_ENV=$2; shift ;;
+    --env=*) DEPLOY_ENV=${1#--env=} ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -61,6 +84,21 @@ while (($#)); do
 done
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
+[[ $DEPLOY_ENV == prod || $DEPLOY_ENV == staging ]] || die "--env must be prod or staging (got: $DEPLOY_ENV)"
+
+# deploy.ENV.env: this deployment's settings (project, phone number id, Apps Script URL...), under the environment's.
+load_env_file() {
+  local line key value
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    [[ $line =~ ^[[:space:]]*([A-Z][A-Z0-9_]*)=(.*)$ ]] || die "$1: not a KEY=value line: $line"
+    key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+    [[ $key == *SECRET* || $key == *TOKEN* || $key == *KEY* ]] &&
+      die "$1: $key is a secret; give it in the environment once (it goes to Secret Manager), not in a file"
+    [[ -n ${!key+set} ]] || export "$key=$value"
+  done <"$1"
+}
+if [[ -f deploy.$DEPLOY_ENV.env ]]; then load_env_file "deploy.$DEPLOY_ENV.env"; fi
 
 # ---------------------------------------------------------------------------------------------------
 # Configuration
@@ -69,6 +107,9 @@ if ((DRY_RUN)); then
   PROJECT_ID=${PROJECT_ID:-my-project}
   WHATSAPP_PHONE_NUMBER_ID=${WHATSAPP_PHONE_NUMBER_ID:-PHONE_NUMBER_ID}
   APPS_SCRIPT_URL=${APPS_SCRIPT_URL:-https://script.google.com/macros/s/SCRIPT_DEPLOYMENT_ID/exec}
+  # Shown in the dry run's channel step; set either to an empty value to see the run without it.
+  NOTIFY_EMAIL=${NOTIFY_EMAIL-operator@example.org}
+  NOTIFY_WHATSAPP=${NOTIFY_WHATSAPP-OPERATOR_WA_ID}
 fi
 : "${PROJECT_ID:?set PROJECT_ID (or use --dry-run)}"
 : "${WHATSAPP_PHONE_NUMBER_ID:?set WHATSAPP_PHONE_NUMBER_ID}"
@@ -93,8 +134,15 @@ BACKUP_CRON=${BACKUP_CRON:-0 2 * * *}
 TIME_ZONE=Asia/Jakarta
 IAM_SETTLE_SECONDS=${IAM_SETTLE_SECONDS:-20}
 TASKS_QUEUE_NAME=${TASKS_QUEUE_NAME:-tumbuh-sends}
+if [[ $DEPLOY_ENV == staging ]]; then WEBHOOK_MIN_INSTANCES=${WEBHOOK_MIN_INSTANCES:-0}; fi
+WEBHOOK_MIN_INSTANCES=${WEBHOOK_MIN_INSTANCES:-1}
+NOTIFY_EMAIL=${NOTIFY_EMAIL:-}
+NOTIFY_WHATSAPP=${NOTIFY_WHATSAPP:-}
 
 [[ $BACKUP_BUCKET == gs://* ]] || die "BACKUP_BUCKET must start with gs:// (got: $BACKUP_BUCKET)"
+[[ $WEBHOOK_MIN_INSTANCES =~ ^[0-9]+$ ]] ||
+  die "WEBHOOK_MIN_INSTANCES must be a whole number (got: $WEBHOOK_MIN_INSTANCES)"
+command -v python3 >/dev/null || die "python3 not found on PATH (monitoring/render.py needs it)"
 
 # One identity per function, so a stolen or misused one reaches only what that function needs. tumbuh-sender
 # runs the scheduler's code and shares its identity. The invoker lets Cloud Scheduler call the private
@@ -131,6 +179,11 @@ declare -A SECRETS_OF=(
   # The dashboard signs its sessions and sends only the sign-in code: no app secret, no backup key.
   [$DASHBOARD_SA]="DASHBOARD_KEY WHATSAPP_ACCESS_TOKEN PSEUDONYM_KEY REDIS_URL REDIS_CA"
 )
+# With NOTIFY_WHATSAPP, the webhook's /ops/alert route checks the token Cloud Monitoring's channel carries (step 11).
+if [[ -n $NOTIFY_WHATSAPP ]]; then
+  SECRET_VARS+=(ALERT_TOKEN)
+  SECRETS_OF[$WEBHOOK_SA]+=" ALERT_TOKEN"
+fi
 FUNCTIONS=(webhook scheduler backup dashboard)
 BUILD=build
 
@@ -258,12 +311,24 @@ stage_migrator
 # ---------------------------------------------------------------------------------------------------
 # 2. APIs and service accounts
 # ---------------------------------------------------------------------------------------------------
+step "Environment $DEPLOY_ENV in project $PROJECT_ID"
+# A project holds one environment: its functions' label says which. A first deploy finds none (nor does a project
+# whose Cloud Functions API is still off). Checked before anything changes.
+deployed_env=''
+if exists gcloud functions describe tumbuh-webhook --gen2 --region="$REGION" --format='value(name)'; then
+  lookup deployed_env '' gcloud functions describe tumbuh-webhook --gen2 --region="$REGION" \
+    --format='value(labels.tumbuh-env)'
+fi
+if [[ -n $deployed_env && $deployed_env != "$DEPLOY_ENV" ]]; then
+  die "project $PROJECT_ID holds the $deployed_env deployment; --env $DEPLOY_ENV goes to its own project"
+fi
+
 step "Enable APIs"
 run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com \
   artifactregistry.googleapis.com cloudscheduler.googleapis.com secretmanager.googleapis.com \
   sqladmin.googleapis.com redis.googleapis.com vpcaccess.googleapis.com compute.googleapis.com \
   iam.googleapis.com storage.googleapis.com cloudtasks.googleapis.com servicenetworking.googleapis.com \
-  sheets.googleapis.com drive.googleapis.com
+  sheets.googleapis.com drive.googleapis.com monitoring.googleapis.com logging.googleapis.com
 
 step "Service accounts (one per function)"
 sa_created=0
@@ -404,6 +469,12 @@ if ! exists gcloud secrets describe "$name" --format='value(name)'; then
   if ((DRY_RUN)); then note "(stdin: the instance's server CA certificates, PEM)"; fi
 fi
 
+# While the Sheet's edit key rotates, the webhook also takes pushes signed with the previous key
+# (docs/operations.md, Rotating secrets): given only while that secret exists.
+if exists gcloud secrets describe "$(secret_name SHEET_EDIT_SECRET_PREVIOUS)" --format='value(name)'; then
+  SECRETS_OF[$WEBHOOK_SA]+=" SHEET_EDIT_SECRET_PREVIOUS"
+fi
+
 # Each identity reads only its own secrets, each pinned to the version live now (never :latest, which would
 # let a new version reach running instances unreviewed, and differ between instances started before and after).
 declare -A VERSION=()
@@ -472,7 +543,7 @@ SENDER_URL=https://tumbuh-sender-${PROJECT_NUMBER}.${REGION}.run.app
 # ---------------------------------------------------------------------------------------------------
 step "Runtime configuration $BUILD/env.*.yaml"
 COMMON_ENV=(
-  "TUMBUH_ENV=prod"
+  "TUMBUH_ENV=$DEPLOY_ENV"
   "CLOUD_SQL_INSTANCE=$SQL_CONNECTION"
   "DB_NAME=$DB_NAME"
   "DB_IAM_AUTH=true"
@@ -489,21 +560,28 @@ FUNCTION_ENV=(
   "SHEETS_READER_ACCOUNT=$SCHEDULER_SA,$BACKUP_SA"
   "TZ_DEFAULT=$TIME_ZONE"
 )
+# The migrator lets the functions' database users in: the back-end functions through the runtime role (read and write
+# the data), the public dashboard through the dashboard role only (read, and write only sign-ins, audit entries and
+# the admin page's staff changes: migration 0014).
 runtime_users=()
-for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA" "$DASHBOARD_SA"; do
+for account in "$WEBHOOK_SA" "$SCHEDULER_SA" "$BACKUP_SA"; do
   runtime_users+=("$(db_user "$account")")
 done
 write_env "$BUILD/env.tumbuh-migrate.yaml" "${COMMON_ENV[@]}" "DB_USER=$(db_user "$MIGRATOR_SA")" "DB_MIGRATE=true" \
-  "RUNTIME_DB_USERS=$(IFS=,; printf '%s' "${runtime_users[*]}")"
+  "RUNTIME_DB_USERS=$(IFS=,; printf '%s' "${runtime_users[*]}")" "DASHBOARD_DB_USERS=$(db_user "$DASHBOARD_SA")"
 # Functions run without DB_MIGRATE: they check that the schema is current and never change it.
 declare -A FN_SA=([tumbuh-webhook]=$WEBHOOK_SA [tumbuh-scheduler]=$SCHEDULER_SA [tumbuh-sender]=$SCHEDULER_SA
   [tumbuh-backup]=$BACKUP_SA [tumbuh-dashboard]=$DASHBOARD_SA)
 for fn in tumbuh-webhook tumbuh-scheduler tumbuh-sender tumbuh-backup tumbuh-dashboard; do
   write_env "$BUILD/env.$fn.yaml" "${COMMON_ENV[@]}" "DB_USER=$(db_user "${FN_SA[$fn]}")" "${FUNCTION_ENV[@]}"
 done
+# The only numbers the webhook's /ops/alert route sends alerts to: a stolen alert token reaches nobody else.
+if [[ -n $NOTIFY_WHATSAPP ]]; then
+  printf 'OPERATOR_WA: %s\n' "$(yaml_str "$NOTIFY_WHATSAPP")" >>"$BUILD/env.tumbuh-webhook.yaml"
+fi
 
 step "Database migrations: Cloud Run job tumbuh-migrate, as $MIGRATOR_SA"
-# The only identity holding the migrator database user; it also lets the functions' users in (runtime role).
+# The only identity holding the migrator database user; it also lets the functions' users in (their roles).
 run gcloud run jobs deploy tumbuh-migrate --source="$BUILD/migrate" --region="$REGION" \
   --service-account="$MIGRATOR_SA" --vpc-connector="$CONNECTOR_PATH" --vpc-egress=private-ranges-only \
   --env-vars-file="$BUILD/env.tumbuh-migrate.yaml" --tasks=1 --max-retries=0 --task-timeout=600s
@@ -512,20 +590,22 @@ run gcloud run jobs execute tumbuh-migrate --region="$REGION" --wait
 # ---------------------------------------------------------------------------------------------------
 # 9. Functions, each as its own identity with its own secrets
 # ---------------------------------------------------------------------------------------------------
-# deploy_function NAME SOURCE_DIR ENTRY_POINT ACCESS_FLAG TIMEOUT MEMORY MAX_INSTANCES
+# deploy_function NAME SOURCE_DIR ENTRY_POINT ACCESS_FLAG TIMEOUT MEMORY MAX_INSTANCES [MIN_INSTANCES]
+# min-instances is always given (0 unless said), so lowering WEBHOOK_MIN_INSTANCES takes effect on the next deploy.
 deploy_function() {
   local account=${FN_SA[$1]}
   run gcloud functions deploy "$1" --gen2 --region="$REGION" --runtime="$RUNTIME" --source="$2" \
     --entry-point="$3" --trigger-http "$4" --service-account="$account" --timeout="$5" \
-    --memory="$6" --max-instances="$7" --vpc-connector="$CONNECTOR_PATH" \
+    --memory="$6" --max-instances="$7" --min-instances="${8:-0}" --vpc-connector="$CONNECTOR_PATH" \
     --egress-settings=private-ranges-only --env-vars-file="$BUILD/env.$1.yaml" \
-    --set-secrets="$(secrets_flag "$account")"
+    --set-secrets="$(secrets_flag "$account")" --update-labels="tumbuh-env=$DEPLOY_ENV"
 }
 
 step "Deploy functions ($RUNTIME)"
 # Webhook is public because Meta calls it; its X-Hub-Signature-256 check is the gate.
-# max-instances caps Cloud SQL connections (db-g1-small allows about 50).
-deploy_function tumbuh-webhook "$BUILD/webhook" whatsapp_webhook --allow-unauthenticated 60s 512Mi 10
+# max-instances caps Cloud SQL connections (db-g1-small allows about 50). WEBHOOK_MIN_INSTANCES stay warm (header).
+deploy_function tumbuh-webhook "$BUILD/webhook" whatsapp_webhook --allow-unauthenticated 60s 512Mi 10 \
+  "$WEBHOOK_MIN_INSTANCES"
 # Private: the platform rejects any call without an OIDC token from an identity holding run.invoker.
 # One instance each, so a slow run and the next tick never work the same rows twice.
 deploy_function tumbuh-scheduler "$BUILD/scheduler" scheduler --no-allow-unauthenticated 300s 512Mi 1
@@ -571,10 +651,114 @@ schedule_job tumbuh-scheduler-tick tumbuh-scheduler "$SCHEDULER_CRON" 300s 2 30s
 schedule_job tumbuh-backup-nightly tumbuh-backup "$BACKUP_CRON" 1800s 3 300s 1800s
 
 # ---------------------------------------------------------------------------------------------------
-# Done: what a person still has to do
+# 11. Monitoring (monitoring/, docs/operations.md#monitoring): log-based metrics from the events the code logs
+#     (shared/events.py), notification channels, alert policies, the uptime check and the dashboard. Each is found
+#     by its name and updated in place, so a re-run changes what changed and duplicates nothing.
 # ---------------------------------------------------------------------------------------------------
+MON=$BUILD/monitoring
+render() { python3 monitoring/render.py "$@"; }
+rm -rf -- "$MON"
+mkdir -p -- "$MON"
 lookup WEBHOOK_URL "https://tumbuh-webhook-DRYRUN.a.run.app" gcloud functions describe tumbuh-webhook \
   --gen2 --region="$REGION" --format='value(serviceConfig.uri)'
+WEBHOOK_HOST=${WEBHOOK_URL#https://}
+WEBHOOK_HOST=${WEBHOOK_HOST%%/*}
+[[ -n $WEBHOOK_HOST ]] || die "could not read the URL of function tumbuh-webhook"
+
+step "Log-based metrics (monitoring/metrics.json)"
+metric_names=$(render metrics monitoring/metrics.json "$MON") || die "monitoring/metrics.json was not rendered"
+for metric in $metric_names; do
+  if exists gcloud logging metrics describe "$metric" --format='value(name)'; then verb=update; else verb=create; fi
+  run gcloud logging metrics "$verb" "$metric" --config-from-file="$MON/metric.$metric.json"
+done
+
+# channel FILE DISPLAY_NAME TYPE LABEL [--url-prefix=P]: the label's value (an address, a token) comes on stdin and
+# goes to FILE only, never to argv or the output; the channel of that display name is created or updated (gcloud
+# has notification channels in beta only), and FILE removed once used.
+channels=()
+channel() {
+  local file=$1 display=$2 name
+  render channel "$file" "$3" "$display" "$4" "${@:5}" || die "no value for notification channel \"$display\""
+  lookup name '' gcloud beta monitoring channels list --filter="displayName=\"$display\"" --format='value(name)' \
+    --limit=1
+  if [[ -n $name ]]; then
+    run gcloud beta monitoring channels update "$name" --channel-content-from-file="$file"
+  else
+    run gcloud beta monitoring channels create --channel-content-from-file="$file"
+    lookup name "projects/$PROJECT_ID/notificationChannels/NEW-$3" gcloud beta monitoring channels list \
+      --filter="displayName=\"$display\"" --format='value(name)' --limit=1
+  fi
+  if ((!DRY_RUN)); then rm -f -- "$file"; fi
+  [[ -n $name ]] || die "could not read the name of notification channel \"$display\""
+  channels+=("$name")
+}
+
+step "Notification channels"
+if [[ -n $NOTIFY_EMAIL ]]; then
+  channel "$MON/channel.email.json" "Tumbuh: operator e-mail" email email_address < <(printf '%s' "$NOTIFY_EMAIL")
+fi
+if [[ -n $NOTIFY_WHATSAPP ]]; then
+  # Cloud Monitoring's token-authenticated webhook carries its token in the URL; the route checks it against the
+  # version the webhook was deployed with (the same one) and sends to OPERATOR_WA only (step 8).
+  lookup alert_token ALERT_TOKEN gcloud secrets versions access "${VERSION[ALERT_TOKEN]}" \
+    --secret="$(secret_name ALERT_TOKEN)"
+  channel "$MON/channel.whatsapp.json" "Tumbuh: operator WhatsApp" webhook_tokenauth url \
+    --url-prefix="$WEBHOOK_URL/ops/alert?token=" < <(printf '%s' "$alert_token")
+  alert_token=''
+fi
+if ((${#channels[@]} == 0)); then
+  note "no NOTIFY_EMAIL or NOTIFY_WHATSAPP: the alert policies notify nobody (they still show in the console)"
+fi
+
+# Placeholders the monitoring JSON files may use; render.py refuses any other.
+FILL=(--set "PROJECT_ID=$PROJECT_ID" --set "WEBHOOK_HOST=$WEBHOOK_HOST" --set "SQL_INSTANCE=$SQL_INSTANCE")
+
+step "Uptime check on $WEBHOOK_URL/healthz"
+# An uptime check runs from at least 3 regions ("At least 3 regions must be selected"), and asia-pacific is one
+# location (Singapore, near Jakarta), so an Asia-Pacific-only check cannot be made. The other two are the nearest to
+# it of those offered (usa-oregon, us-west1, and europe, europe-west1); on three continents, one path's trouble
+# alone does not page: the webhook-unreachable policy needs 2 of 3 failing.
+UPTIME_NAME=tumbuh-webhook-healthz
+UPTIME_REGIONS=asia-pacific,usa-oregon,europe
+UPTIME_RUN=(--path=/healthz --period=1 --timeout=10)
+lookup uptime_id '' gcloud monitoring uptime list-configs --filter="displayName=\"$UPTIME_NAME\"" \
+  --format='value(name.basename())' --limit=1
+if [[ -n $uptime_id ]]; then
+  run gcloud monitoring uptime update "$uptime_id" "${UPTIME_RUN[@]}" --set-regions="$UPTIME_REGIONS"
+else
+  run gcloud monitoring uptime create "$UPTIME_NAME" --resource-type=uptime-url \
+    --resource-labels="host=$WEBHOOK_HOST,project_id=$PROJECT_ID" --protocol=https --port=443 \
+    --validate-ssl=true "${UPTIME_RUN[@]}" --regions="$UPTIME_REGIONS"
+fi
+
+step "Alert policies (monitoring/alerts/)"
+channel_flags=()
+for name in "${channels[@]}"; do channel_flags+=(--channel "$name"); done
+for src in monitoring/alerts/*.json; do
+  dst=$MON/alert.${src##*/}
+  display=$(render fill "$src" "$dst" "${FILL[@]}" "${channel_flags[@]}") || die "$src was not rendered"
+  lookup policy '' gcloud monitoring policies list --filter="displayName=\"$display\"" --format='value(name)' \
+    --limit=1
+  if [[ -n $policy ]]; then
+    run gcloud monitoring policies update "$policy" --policy-from-file="$dst"
+  else
+    run gcloud monitoring policies create --policy-from-file="$dst"
+  fi
+done
+
+step "Dashboard (monitoring/dashboard.json)"
+# Its name (projects/PROJECT/dashboards/tumbuh) is in the file, so it is created under a known id.
+render fill monitoring/dashboard.json "$MON/dashboard.json" "${FILL[@]}" >/dev/null ||
+  die "monitoring/dashboard.json was not rendered"
+if exists gcloud monitoring dashboards describe tumbuh --format='value(name)'; then
+  run gcloud monitoring dashboards update tumbuh --config-from-file="$MON/dashboard.json"
+else
+  run gcloud monitoring dashboards create --config-from-file="$MON/dashboard.json"
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Done: what a person still has to do
+# ---------------------------------------------------------------------------------------------------
 step "Next steps (once per project)"
 lookup DASHBOARD_URL "https://tumbuh-dashboard-DRYRUN.a.run.app" gcloud functions describe tumbuh-dashboard \
   --gen2 --region="$REGION" --format='value(serviceConfig.uri)'
@@ -584,4 +768,8 @@ note "Staff dashboard: $DASHBOARD_URL (add the first admin with SQL: INSERT INTO
 note "Apps Script: Script Property TUMBUH_SECRET = the value of secret $(secret_name APPS_SCRIPT_SECRET)"
 note "Apps Script: Script Property TUMBUH_EDIT_SECRET = the value of secret $(secret_name SHEET_EDIT_SECRET), TUMBUH_EDIT_URL = $WEBHOOK_URL/sheet-edits"
 note "After rotating a secret (gcloud secrets versions add), deploy again: functions use pinned versions"
+note "Monitoring: dashboard \"Tumbuh\" and the alert policies \"Tumbuh: ...\" (Cloud Console > Monitoring); runbook in docs/operations.md"
+if [[ -n $NOTIFY_WHATSAPP ]]; then
+  note "WhatsApp alerts to OPERATOR_WA need the utility template tumbuh_peringatan_operator approved (docs/whatsapp-templates.md); until then, e-mail only"
+fi
 if ((DRY_RUN)); then note "dry run: nothing was called"; fi

@@ -58,7 +58,7 @@ SPECS: dict[Event, Spec] = {
     Event.SHEET_FLUSH: Spec("sheet flush", logging.INFO, ("rows", "deleted", "notes", "failed")),
     Event.SHEET_FAILED: Spec("sheet call failed", logging.WARNING, ("call", "reason", "rows", "transient")),
     # The nightly backup.
-    Event.BACKUP_FINISHED: Spec("backup finished", logging.INFO, ("tables", "rows", "bytes", "sheets",
+    Event.BACKUP_FINISHED: Spec("backup finished", logging.INFO, ("tables", "rows", "mib", "sheets",
                                                                   "sheets_skipped", "pruned", "seconds", "key_id")),
     Event.BACKUP_FAILED: Spec("backup failed", logging.ERROR, ("reason", "retry")),
     # The scheduler's tick, whatever it did.

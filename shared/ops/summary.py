@@ -232,7 +232,7 @@ def _result(t: _Tally, since: datetime | None) -> dict:
     if t.last_backup is not None:
         (moment, _), ctx = t.last_backup
         last_backup = {"at": _when(moment if moment != _EARLIEST else None),
-                       **{k: _number(ctx.get(k)) for k in ("tables", "rows", "bytes", "seconds")}}
+                       **{k: _number(ctx.get(k)) for k in ("tables", "rows", "mib", "seconds")}}
     return {
         "lines": {"read": t.read, "not_json": t.not_json, "outside_since": t.outside_since},
         "since": _when(since),
@@ -315,7 +315,7 @@ def render(summary: Mapping) -> str:
     text = f"{bk['finished']} finished"
     if last:
         text += f", last{' at ' + last['at'] if last['at'] else ''}: {_fig(last['rows'])} rows, " \
-                f"{_fig(last['bytes'])} bytes"
+                f"{_fig(last['mib'])} MiB"
     text += f"; {bk['failed']} failed" + (f" ({_counts(bk['failed_by_reason'])})" if bk["failed"] else "")
     row("backups", text if bk["finished"] or bk["failed"] else "")
     ticks = summary["scheduler_ticks"]

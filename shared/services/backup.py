@@ -25,7 +25,7 @@ from shared.ports import BackupPorts, BackupStore, RestoreTarget, Sink, TableInf
 
 log = logging.getLogger(__name__)
 # The outcome's event, backup.finished: what an alert watches (a night without one is a failed night).
-LOGGED = ("tables", "rows", "bytes", "sheets", "sheets_skipped", "pruned", "seconds", "key_id")
+LOGGED = ("tables", "rows", "sheets", "sheets_skipped", "pruned", "seconds", "key_id")
 
 
 def local_day(now: datetime, tz: str) -> date:
@@ -91,7 +91,8 @@ def run(ports: BackupPorts, now: datetime, token: str) -> dict:
                "tables": len(tables), "rows": manifest["rows"], "bytes": manifest["bytes"],
                "sheets": len(sheets), "sheets_skipped": len(skipped), "pruned": pruned,
                "seconds": round(time.monotonic() - started, 2), "where": store.where, "key_id": store.key_id}
-    emit(log, Event.BACKUP_FINISHED, **{k: summary[k] for k in LOGGED})
+    # Its size in MiB: the log masks a number of 8 digits or more (a possible phone number), 10 MB in bytes.
+    emit(log, Event.BACKUP_FINISHED, mib=round(summary["bytes"] / 2 ** 20, 2), **{k: summary[k] for k in LOGGED})
     return summary
 
 

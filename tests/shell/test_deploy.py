@@ -43,6 +43,9 @@ SECRETS_OF = {
     "tumbuh-dashboard": {"DASHBOARD_KEY", "WHATSAPP_ACCESS_TOKEN", "PSEUDONYM_KEY", "REDIS_URL", REDIS_CA_PATH},
 }
 SECRET_OF_MOUNT = {REDIS_CA_PATH: "tumbuh-redis-ca"}
+# The dry run shows operator alerts on WhatsApp (NOTIFY_WHATSAPP's placeholder): the webhook then also mounts the
+# token of its /ops/alert route.
+DRY_RUN_SECRETS_OF = {**SECRETS_OF, "tumbuh-webhook": SECRETS_OF["tumbuh-webhook"] | {"ALERT_TOKEN"}}
 IDENTITY = {"tumbuh-webhook": sa("tumbuh-webhook"), "tumbuh-scheduler": sa("tumbuh-scheduler"),
             "tumbuh-sender": sa("tumbuh-scheduler"), "tumbuh-backup": sa("tumbuh-backup"),
             "tumbuh-dashboard": sa("tumbuh-dashboard")}
@@ -52,18 +55,25 @@ CONFIG = {
     "APPS_SCRIPT_URL": "https://script.google.com/macros/s/abc,def=/exec",  # comma and '=': must survive
 }
 
-# A stand-in for gcloud. Every call appends {"argv", "stdin"} to $FAKE_GCLOUD_LOG.
+# A stand-in for gcloud. Every call appends {"argv", "stdin", "files"} to $FAKE_GCLOUD_LOG: files holds what each
+# --*-from-file=PATH argument's file said when gcloud read it (deploy.sh removes a channel's file once used).
 #   FAKE_GCLOUD_MODE=forbid   fail loudly: nothing may call gcloud (dry-run)
 #   FAKE_GCLOUD_MODE=present  every resource exists (describe/list print something)
 #   FAKE_GCLOUD_MODE=absent   nothing exists yet (describe fails, list prints nothing)
-# Every secret's newest version is 7. FAKE_REDIS_TLS and FAKE_SQL_STATE change what the existing Memorystore and
-# Cloud SQL instances report (in-transit encryption; public IP, point-in-time recovery, deletion protection).
+# Every secret's newest version is 7, and its value (versions access) FAKE_SECRET_VALUE. FAKE_REDIS_TLS and
+# FAKE_SQL_STATE change what the existing Memorystore and Cloud SQL instances report (in-transit encryption; public
+# IP, point-in-time recovery, deletion protection); FAKE_DEPLOYED_ENV the existing functions' tumbuh-env label [prod].
 FAKE_GCLOUD = """#!{python} -S
 import json, os, sys
 argv = sys.argv[1:]
 stdin = sys.stdin.read() if "--data-file=-" in argv else None
+files = {{}}
+for a in argv:
+    if a.startswith("--") and "-from-file=" in a:
+        path = a.split("=", 1)[1]
+        files[path] = open(path).read() if os.path.exists(path) else None
 with open(os.environ["FAKE_GCLOUD_LOG"], "a") as log:
-    log.write(json.dumps({{"argv": argv, "stdin": stdin}}) + "\\n")
+    log.write(json.dumps({{"argv": argv, "stdin": stdin, "files": files}}) + "\\n")
 mode = os.environ.get("FAKE_GCLOUD_MODE", "forbid")
 if mode == "forbid":
     sys.exit("FAKE GCLOUD CALLED IN DRY-RUN: " + " ".join(argv))
@@ -83,11 +93,15 @@ elif "ipv4Enabled" in fmt:
     print(os.environ.get("FAKE_SQL_STATE", "False\\tTrue\\tTrue"))
 elif argv[:3] == ["secrets", "versions", "list"]:
     print("projects/123456789012/secrets/" + argv[3] + "/versions/7")
+elif argv[:3] == ["secrets", "versions", "access"]:
+    print(os.environ.get("FAKE_SECRET_VALUE", ""))
 elif "value(projectNumber)" in fmt:
     print("123456789012")
+elif "labels.tumbuh-env" in fmt:
+    print(os.environ.get("FAKE_DEPLOYED_ENV", "prod"))
 elif "value(serviceConfig.uri)" in fmt:
     print("https://" + argv[2] + "-abc123-et.a.run.app")
-elif "describe" in argv or "list" in argv:
+elif "describe" in argv or "list" in argv or "list-configs" in argv:
     if mode == "absent":
         if "describe" in argv:
             sys.exit("ERROR: NOT_FOUND")
@@ -105,6 +119,7 @@ def _copy_repo(dst: Path) -> Path:
     (dst / "scripts").mkdir()
     for name in ("__init__.py", "migrate.py"):
         shutil.copy2(REPO / "scripts" / name, dst / "scripts" / name)
+    shutil.copytree(REPO / "monitoring", dst / "monitoring", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for fn in FUNCTIONS:
         (dst / "functions" / fn).mkdir(parents=True)
         src = REPO / "functions" / fn / "main.py"
@@ -294,7 +309,7 @@ def test_each_function_holds_only_its_own_secrets(dry_run):
     """The public webhook never holds BACKUP_KEY or the Sheet secret; the backup holds only BACKUP_KEY."""
     deploys = {c[3]: set(_set_secrets(c)) for c in find(printed(dry_run.stdout), "functions", "deploy")}
 
-    assert deploys["tumbuh-webhook"] == SECRETS_OF["tumbuh-webhook"]
+    assert deploys["tumbuh-webhook"] == DRY_RUN_SECRETS_OF["tumbuh-webhook"]
     assert "BACKUP_KEY" not in deploys["tumbuh-webhook"]
     assert deploys["tumbuh-scheduler"] == deploys["tumbuh-sender"] == SECRETS_OF["tumbuh-scheduler"]
     assert deploys["tumbuh-backup"] == SECRETS_OF["tumbuh-backup"]
@@ -314,7 +329,7 @@ def test_secret_access_is_granted_per_identity(dry_run):
     cmds = find(printed(dry_run.stdout), "secrets", "add-iam-policy-binding")
     granted = {(c[3], flags(c)["--member"].removeprefix("serviceAccount:")) for c in cmds}
     expected = {(SECRET_OF_MOUNT.get(target, secret(target)), IDENTITY[fn])
-                for fn, targets in SECRETS_OF.items() for target in targets}
+                for fn, targets in DRY_RUN_SECRETS_OF.items() for target in targets}
 
     assert granted == expected
     assert {flags(c)["--role"] for c in cmds} == {"roles/secretmanager.secretAccessor"}
@@ -489,7 +504,8 @@ def test_an_existing_cloud_sql_instance_with_a_public_ip_is_patched(deploy):
 
 def test_migrations_run_as_their_own_job_before_any_function_deploys(dry_run):
     """The tumbuh-migrate job, as the only identity holding the migrator database user, migrates and lets the
-    functions' users in; it finishes (--wait) before the first function deploys, and functions never migrate."""
+    functions' users in (the dashboard's through its own role); it finishes (--wait) before the first function
+    deploys, and functions never migrate."""
     cmds = printed(dry_run.stdout)
     index = {id(c): i for i, c in enumerate(cmds)}
 
@@ -503,7 +519,9 @@ def test_migrations_run_as_their_own_job_before_any_function_deploys(dry_run):
     env = _env_file(dry_run.root, "tumbuh-migrate")
     assert env["DB_USER"] == "tumbuh-migrator@tumbuh-test.iam" and env["DB_MIGRATE"] == "true"
     assert sorted(env["RUNTIME_DB_USERS"].split(",")) == [f"tumbuh-{n}@tumbuh-test.iam"
-                                                          for n in ("backup", "dashboard", "scheduler", "webhook")]
+                                                          for n in ("backup", "scheduler", "webhook")]
+    # The public dashboard reads, and writes only its sign-ins, audit entries and staff: the dashboard role alone.
+    assert env["DASHBOARD_DB_USERS"].split(",") == ["tumbuh-dashboard@tumbuh-test.iam"]
     [owner] = find(cmds, "sql", "users", "assign-roles")
     assert owner[4] == "tumbuh-migrator@tumbuh-test.iam"
     assert (dry_run.root / "build" / "migrate" / "scripts" / "migrate.py").is_file()
@@ -660,3 +678,225 @@ def test_the_deployed_configuration_passes_the_production_check(rerun):
         assert settings.tasks_backend == "cloud_tasks"
         assert settings.tasks_target_url == "https://tumbuh-sender-123456789012.asia-southeast2.run.app/tasks/deliver"
         assert settings.db_migrate is False
+
+
+# --- Monitoring (monitoring/, step 11) -------------------------------------------------------------------------
+
+MONITORING = REPO / "monitoring"
+ALERT_FILES = sorted(p.name for p in (MONITORING / "alerts").glob("*.json"))
+WEBHOOK_DRYRUN_HOST = "tumbuh-webhook-DRYRUN.a.run.app"  # what the dry run says the webhook's URL is
+
+
+def _metric_names() -> list[str]:
+    return [m["name"] for m in json.loads((MONITORING / "metrics.json").read_text())]
+
+
+def _from_file(run: Ran, cmd: list[str], flag: str) -> dict:
+    """The JSON file a printed command hands to gcloud (deploy.sh writes it under build/monitoring/)."""
+    return json.loads((run.root / str(flags(cmd)[flag])).read_text())
+
+
+def test_the_dry_run_creates_every_log_metric_from_its_own_file(dry_run):
+    """One `logging metrics create` per metric of monitoring/metrics.json, from a file holding just that metric."""
+    creates = find(printed(dry_run.stdout), "logging", "metrics", "create")
+
+    assert [c[4] for c in creates] == _metric_names()
+    for cmd in creates:
+        assert _from_file(dry_run, cmd, "--config-from-file")["name"] == cmd[4]
+
+
+def test_the_dry_run_creates_a_policy_per_alert_file_notifying_both_channels(dry_run):
+    """Every file of monitoring/alerts/ becomes a policy, with the channels made just before and no placeholder
+    left; the dry run shows an e-mail and a WhatsApp channel (placeholders for NOTIFY_EMAIL and NOTIFY_WHATSAPP)."""
+    cmds = printed(dry_run.stdout)
+    creates = find(cmds, "monitoring", "policies", "create")
+    channels = find(cmds, "beta", "monitoring", "channels", "create")
+
+    assert sorted(Path(flags(c)["--policy-from-file"]).name for c in creates) == [f"alert.{n}" for n in ALERT_FILES]
+    assert len(channels) == 2
+    for cmd in creates:
+        policy = _from_file(dry_run, cmd, "--policy-from-file")
+        assert policy["notificationChannels"] == ["projects/tumbuh-test/notificationChannels/NEW-email",
+                                                  "projects/tumbuh-test/notificationChannels/NEW-webhook_tokenauth"]
+        assert "${" not in json.dumps(policy)
+
+
+def test_the_whatsapp_channel_posts_to_the_webhooks_alert_route(dry_run, rerun):
+    """The operator's WhatsApp channel is a token-authenticated webhook to /ops/alert (token: the new secret
+    tumbuh-alert-token, which the webhook mounts), and the number reaches the webhook's configuration, not the
+    channel. Without NOTIFY_WHATSAPP the webhook holds no alert token."""
+    cmds = printed(dry_run.stdout)
+    [whatsapp] = [c for c in find(cmds, "beta", "monitoring", "channels", "create")
+                  if "whatsapp" in flags(c)["--channel-content-from-file"]]
+
+    channel = _from_file(dry_run, whatsapp, "--channel-content-from-file")
+    assert channel["type"] == "webhook_tokenauth"
+    assert channel["labels"] == {"url": f"https://{WEBHOOK_DRYRUN_HOST}/ops/alert?token=ALERT_TOKEN"}
+    assert "tumbuh-alert-token" in [c[3] for c in find(cmds, "secrets", "create")]
+    [webhook] = [c for c in find(cmds, "functions", "deploy") if c[3] == "tumbuh-webhook"]
+    assert _set_secrets(webhook)["ALERT_TOKEN"] == "tumbuh-alert-token:1"
+    [deployed] = [c for c in find(printed(rerun.stdout), "functions", "deploy") if c[3] == "tumbuh-webhook"]
+    assert "ALERT_TOKEN" not in _set_secrets(deployed) and "OPERATOR_WA" not in _env_file(rerun.root)
+    assert _env_file(dry_run.root)["OPERATOR_WA"] == "OPERATOR_WA_ID"
+    assert "OPERATOR_WA" not in _env_file(dry_run.root, "tumbuh-scheduler")
+
+
+def test_the_uptime_check_watches_the_webhooks_healthz_from_asia_pacific(dry_run):
+    """HTTPS GET of /healthz on the webhook's host, from Asia-Pacific and as few other regions as allowed (3)."""
+    [uptime] = find(printed(dry_run.stdout), "monitoring", "uptime", "create")
+    f = flags(uptime)
+
+    assert (f["--resource-type"], f["--protocol"], f["--path"]) == ("uptime-url", "https", "/healthz")
+    assert f["--resource-labels"] == f"host={WEBHOOK_DRYRUN_HOST},project_id=tumbuh-test"
+    assert "asia-pacific" in f["--regions"].split(",") and len(f["--regions"].split(",")) == 3
+
+
+def test_the_dry_run_creates_the_dashboard_under_a_known_name(dry_run):
+    """The dashboard is created as projects/PROJECT/dashboards/tumbuh, so a re-run finds and updates it."""
+    [dashboard] = find(printed(dry_run.stdout), "monitoring", "dashboards", "create")
+    config = _from_file(dry_run, dashboard, "--config-from-file")
+
+    assert config["name"] == "projects/tumbuh-test/dashboards/tumbuh"
+    assert "${" not in json.dumps(config)
+    assert '\\"tumbuh-test:tumbuh-pg\\"' in json.dumps(config)  # the Cloud SQL instance's connections
+
+
+def test_monitoring_is_set_up_after_the_functions_it_watches(dry_run):
+    """The uptime check and the WhatsApp channel need the webhook's URL: every function deploys first."""
+    cmds = printed(dry_run.stdout)
+    index = {id(c): i for i, c in enumerate(cmds)}
+
+    last_function = max(index[id(c)] for c in find(cmds, "functions", "deploy"))
+    assert last_function < min(index[id(c)] for c in find(cmds, "logging", "metrics", "create"))
+    assert {"monitoring.googleapis.com", "logging.googleapis.com"} <= set(find(cmds, "services", "enable")[0])
+
+
+def test_only_the_webhook_keeps_a_warm_instance(dry_run):
+    """--min-instances=1 on the webhook (a first message after a quiet night meets no cold start); 0 elsewhere."""
+    deploys = {c[3]: flags(c)["--min-instances"] for c in find(printed(dry_run.stdout), "functions", "deploy")}
+
+    assert deploys.pop("tumbuh-webhook") == "1"
+    assert set(deploys.values()) == {"0"}
+
+
+def test_webhook_min_instances_is_configurable_and_checked(deploy):
+    """WEBHOOK_MIN_INSTANCES sets the webhook's warm instances; anything but a whole number stops the deploy."""
+    result = deploy.run("--dry-run", WEBHOOK_MIN_INSTANCES="2", **CONFIG)
+    refused = deploy.run("--dry-run", WEBHOOK_MIN_INSTANCES="two", **CONFIG)
+
+    assert result.returncode == 0, result.stderr
+    [webhook] = [c for c in find(printed(result.stdout), "functions", "deploy") if c[3] == "tumbuh-webhook"]
+    assert flags(webhook)["--min-instances"] == "2"
+    assert refused.returncode != 0 and "WEBHOOK_MIN_INSTANCES" in refused.stderr
+
+
+def test_a_rerun_updates_the_monitoring_in_place(rerun):
+    """Idempotence: existing metrics, policies, the uptime check and the dashboard are updated, never duplicated;
+    without NOTIFY_EMAIL or NOTIFY_WHATSAPP the policies notify nobody, and the run says so."""
+    argvs = [c["argv"] for c in rerun.deploy.calls()]
+
+    assert [a[3] for a in argvs if a[:3] == ["logging", "metrics", "update"]] == _metric_names()
+    assert len([a for a in argvs if a[:3] == ["monitoring", "policies", "update"]]) == len(ALERT_FILES)
+    assert [a for a in argvs if a[:3] == ["monitoring", "uptime", "update"]]
+    assert [a for a in argvs if a[:3] == ["monitoring", "dashboards", "update"]]
+    assert not [a for a in argvs if a[:3] == ["beta", "monitoring", "channels"] and "list" not in a]
+    for call in rerun.deploy.calls():
+        if call["argv"][:3] == ["monitoring", "policies", "update"]:
+            [policy] = call["files"].values()
+            assert json.loads(policy)["notificationChannels"] == []
+    assert "notify nobody" in rerun.stdout
+
+
+def test_an_alert_address_and_token_reach_gcloud_in_files_only(deploy):
+    """The operator's address and the alert token travel to gcloud in channel files readable by the deployer only,
+    removed once used: never in argv, never in the output. The token is quoted into the URL, and the webhook so
+    configured passes the production check."""
+    from shared.config import Settings
+
+    email, token = "ops.tumbuh@example.org", "t0k&n=/x" + "7f3e" * 8
+
+    result = deploy.run(mode="present", NOTIFY_EMAIL=email, NOTIFY_WHATSAPP="6281300000009",
+                        FAKE_SECRET_VALUE=token, **CONFIG)
+
+    assert result.returncode == 0, result.stderr
+    updates = [c for c in deploy.calls() if c["argv"][:4] == ["beta", "monitoring", "channels", "update"]]
+    contents = [json.loads(content) for c in updates for content in c["files"].values()]
+    assert [c["labels"] for c in contents] == [
+        {"email_address": email},
+        {"url": "https://tumbuh-webhook-abc123-et.a.run.app/ops/alert?token=t0k%26n%3D%2Fx" + "7f3e" * 8}]
+    assert not list((deploy.root / "build" / "monitoring").glob("channel.*"))
+    for secret_value in (email, token):
+        assert secret_value not in result.stdout + result.stderr
+        assert not any(secret_value in " ".join(c["argv"]) for c in deploy.calls())
+    policies = [json.loads(content) for c in deploy.calls() if c["argv"][:3] == ["monitoring", "policies", "update"]
+                for content in c["files"].values()]
+    assert policies and all(len(p["notificationChannels"]) == 2 for p in policies)
+    env = _env_file(deploy.root)
+    assert env["OPERATOR_WA"] == "6281300000009"
+    secrets = {name: f"{name.lower()}-0f9e8d7c6b5a49382716a5b4c3d2e1f0" for name in SECRETS_OF["tumbuh-webhook"]
+               if name != REDIS_CA_PATH}
+    secrets["REDIS_URL"] = (f"rediss://:{AUTH_STRING}@10.20.30.40:6378/0?ssl_cert_reqs=required"
+                            f"&ssl_ca_certs={REDIS_CA_PATH}&ssl_check_hostname=false")
+    settings = Settings.from_env({**env, **secrets, "ALERT_TOKEN": token, "K_SERVICE": "tumbuh-webhook"}).check()
+    assert settings.operator_wa == ("6281300000009",) and settings.alert_token == token
+
+
+def test_a_whatsapp_channel_without_its_token_stops_the_deploy(deploy):
+    """An empty tumbuh-alert-token would make a channel every route refuses: stop and say which secret."""
+    result = deploy.run(mode="present", NOTIFY_WHATSAPP="6281300000009", FAKE_SECRET_VALUE="", **CONFIG)
+
+    assert result.returncode != 0
+    assert "Tumbuh: operator WhatsApp" in result.stderr
+    assert not [c for c in deploy.calls() if c["argv"][:3] == ["monitoring", "policies", "update"]]
+
+
+def _env_files(root: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in (root / "build").glob("env.*.yaml")}
+
+
+def test_staging_is_the_same_functions_labelled_and_configured_as_staging(deploy):
+    result = deploy.run("--dry-run", "--env", "staging", **CONFIG)
+
+    assert result.returncode == 0, result.stderr
+    deployed = find(printed(result.stdout), "functions", "deploy")
+    assert len(deployed) == 5 and all(flags(c)["--update-labels"] == "tumbuh-env=staging" for c in deployed)
+    assert all('TUMBUH_ENV: "staging"' in text for text in _env_files(deploy.root).values())
+    webhook = next(c for c in deployed if c[3] == "tumbuh-webhook")
+    assert flags(webhook)["--min-instances"] == "0"  # no warm instance to pay for in staging
+
+
+def test_prod_is_the_default_and_labels_its_functions(dry_run):
+    deployed = find(printed(dry_run.stdout), "functions", "deploy")
+    assert all(flags(c)["--update-labels"] == "tumbuh-env=prod" for c in deployed)
+    assert all('TUMBUH_ENV: "prod"' in text for text in _env_files(dry_run.root).values())
+
+
+def test_a_project_holding_the_other_environment_is_refused_before_anything_changes(deploy):
+    result = deploy.run("--env", "staging", mode="present", FAKE_DEPLOYED_ENV="prod", FAKE_SECRET_VALUE="x" * 40,
+                        **CONFIG)
+
+    assert result.returncode != 0 and "holds the prod deployment" in result.stderr
+    assert printed(result.stdout) == [] or not find(printed(result.stdout), "functions", "deploy")
+    assert [c["argv"][:2] for c in deploy.calls()] == [["functions", "describe"]] * 2  # looked, changed nothing
+
+
+def test_an_environments_file_is_read_under_the_environment_and_never_holds_a_secret(deploy):
+    (deploy.root / "deploy.staging.env").write_text(
+        "# staging\nPROJECT_ID=tumbuh-staging\nWHATSAPP_PHONE_NUMBER_ID=999\n\nSQL_TIER=db-f1-micro\n")
+
+    read = deploy.run("--dry-run", "--env", "staging", SQL_TIER="db-g1-small")
+    (deploy.root / "deploy.staging.env").write_text("PROJECT_ID=tumbuh-staging\nBACKUP_KEY=abc\n")
+    refused = deploy.run("--dry-run", "--env", "staging")
+
+    assert read.returncode == 0, read.stderr
+    commands = printed(read.stdout)
+    assert all(flags(c)["--project"] == "tumbuh-staging" for c in commands)
+    [sql] = find(commands, "sql", "instances", "create")
+    assert flags(sql)["--tier"] == "db-g1-small"  # the environment wins over the file
+    assert refused.returncode != 0 and "BACKUP_KEY is a secret" in refused.stderr
+
+
+def test_an_unknown_environment_is_refused(deploy):
+    result = deploy.run("--dry-run", "--env", "test")
+
+    assert result.returncode != 0 and "--env must be prod or staging" in result.stderr

@@ -42,7 +42,7 @@ def logged_lines() -> list[str]:
         emit(log, Event.MESSAGE_HANDLED, kind="text", outcome="answered", latency_ms=95)
         emit(log, Event.MESSAGE_HANDLED, kind="text", outcome="answered", latency_ms=80)
         emit(log, Event.OUTBOX_BACKLOG, pending=9, oldest_age_s=600)
-        emit(log, Event.BACKUP_FINISHED, tables=12, rows=100, bytes=5000, seconds=1.5)
+        emit(log, Event.BACKUP_FINISHED, tables=12, rows=100, mib=0.5, seconds=1.5)
         at["time"] = T0 + timedelta(hours=3)
         emit(log, Event.OUTBOX_BACKLOG, pending=3, oldest_age_s=42.5)  # the latest, though not the last line
         at["time"] = T0 + timedelta(hours=2)
@@ -65,7 +65,7 @@ def logged_lines() -> list[str]:
         emit(log, Event.SHEET_FLUSH, rows=10, failed=0)
         emit(log, Event.SHEET_FLUSH, rows=5, failed=2)
         emit(log, Event.SHEET_FAILED, call="append", reason="timeout")
-        emit(log, Event.BACKUP_FINISHED, tables=12, rows=250, bytes=123456, seconds=3.2)
+        emit(log, Event.BACKUP_FINISHED, tables=12, rows=250, mib=12.34, seconds=3.2)
         emit(log, Event.BACKUP_FAILED, reason="storage")  # ERROR by its spec
         emit(log, Event.SCHEDULER_TICK, outcome="ok", seconds=1.2)
         emit(log, Event.SCHEDULER_TICK, outcome="failed", seconds=0.3, level=logging.ERROR)
@@ -111,7 +111,7 @@ def test_the_figures_of_a_day_match_the_ones_worked_by_hand(lines):
     assert summary["sheet"] == {"flushes": 2, "rows": 15, "failed": 2, "calls_failed": {"append": 1}}
     assert summary["backups"] == {
         "finished": 2, "failed": 1, "failed_by_reason": {"storage": 1},
-        "last": {"at": "2026-11-27T04:00:00+00:00", "tables": 12, "rows": 250, "bytes": 123456, "seconds": 3.2}}
+        "last": {"at": "2026-11-27T04:00:00+00:00", "tables": 12, "rows": 250, "mib": 12.34, "seconds": 3.2}}
     assert summary["scheduler_ticks"] == {"ok": 2, "failed": 1}
     assert summary["sign_ins"] == {"ok": 2, "refused": 1}
     # backup.failed, the failed tick, request.failed, an error and a critical line.
@@ -181,7 +181,7 @@ def test_the_text_says_each_figure_on_its_topic_line(lines):
         "backlog    3 pending, oldest 42.5 s (at 2026-11-27T05:00:00+00:00)",
         "reminders  by outcome: sent 2, skipped 2; by reason: measured_since 1, stopped 1",
         "sheet      2 flushes, 15 rows, 2 failed; calls failed: append 1",
-        "backups    2 finished, last at 2026-11-27T04:00:00+00:00: 250 rows, 123456 bytes; 1 failed (storage 1)",
+        "backups    2 finished, last at 2026-11-27T04:00:00+00:00: 250 rows, 12.3 MiB; 1 failed (storage 1)",
         "scheduler  ticks: ok 2, failed 1",
         "sign-ins   ok 2, refused 1",
         "errors     5 lines at ERROR or above; request.failed by function: whatsapp_webhook 1",
