@@ -277,6 +277,28 @@ class Records(Protocol):
         """Record a posyandu's spreadsheet and queue its whole register (children and measurements) for it;
         returns how many rows were queued."""
 
+    # What a data-subject request reads besides the family record (services.subject; ids only in audit entries).
+
+    def number_claims(self, wa_id: str) -> list[tuple[Child, str, int, datetime | None, datetime | None]]:
+        """Children a kader registered with this number that are in no family: (child, posyandu name, number of
+        measurements, when the number was given, when its owner was asked or None)."""
+
+    def reminders_of(self, guardian_id: int) -> list[dict]:
+        """The family's reminders, by due day: {"child_id", "kind", "due_on", "send_after", "sent_at",
+        "cancelled_at", "cancel_reason", "answer", "answered_at", "escalated_at"}."""
+
+    def messages_to(self, guardian_id: int) -> list[dict]:
+        """Messages sent to the family, oldest first: {"kind", "sent_at", "status", "status_at", "error_code"}
+        (no bodies: none is kept once sent)."""
+
+    def number_traces(self, wa_id: str, wa_hash: str) -> dict:
+        """What is kept of a number outside the family record: {"received": [(kind, received_at)] (message ids
+        under its pseudonym), "claims_refused_at" (or None), "waiting_sends" (messages not yet sent to it)}."""
+
+    def audit_about(self, guardian_id: int | None, child_ids: list[int], measurement_ids: list[int]) -> list[dict]:
+        """Audit entries about the guardian, the children and the measurements, oldest first: {"at", "action",
+        "entity", "entity_id", "actor"}, where actor is the actor's kind only ('staff', 'guardian', ...)."""
+
 
 class Conversations(Protocol):
     """Short-lived conversation state and message-id claims (Redis)."""

@@ -22,7 +22,7 @@ from shared.flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Join, Ref, age_te
 from shared.flows.model import Choice, Context, Reply, State, Turn
 from shared.logs import wa_hash
 from shared.ports import Ports, TurnStart, UnitOfWork
-from shared.services import assessing, kader as kader_day, reminders, results
+from shared.services import assessing, kader as kader_day, reminders, results, subject
 from shared.services.delivery import staff_notice
 from shared.services.replies import to_messages
 from shared.whatsapp.outgoing import Template, Text
@@ -780,20 +780,17 @@ class Dialogue:
         self.say("stop_done")
 
     def act_delete_family(self, slots: dict) -> None:
-        """HAPUS: everything linked to the number, whoever entered it, in PostgreSQL (here), the Sheet (through the
-        outbox) and Redis (the conversation, after commit); the answer says what went."""
+        """HAPUS: everything linked to the number, whoever entered it, in PostgreSQL and the Sheet (through the
+        outbox: subject.delete_number, which the operator's deletion shares) and Redis (the conversation, after
+        commit); the answer says what went."""
         actor = self.actor() if self.guardian else f"wa:{wa_hash(self.msg.wa_id)}"
-        deleted = self.tx.delete_number(self.msg.wa_id, wa_hash(self.msg.wa_id))
+        deleted = subject.delete_number(self.tx, self.msg.wa_id, actor, f"delete:{self.msg.wamid}")
         children = deleted["child_ids"]
-        for sheet in deleted["sheets"]:  # one delete per posyandu Sheet the children were in (ids only)
-            self.tx.queue("sheet_delete", sheet, dedupe_key=f"delete:{self.msg.wamid}:{sheet['posyandu_id']}")
         what = [*((Ref("deleted_family"),) if deleted["guardian_id"] else ()),
                 *((Ref("deleted_children", count=len(children)),) if children else ()),
                 *((Ref("deleted_measurements", count=deleted["measurements"]),) if deleted["measurements"] else ()),
                 *((Ref("deleted_refusal"),) if deleted["refusals"] else ())]
         if what:
-            self.tx.audit(actor, "family.delete", "guardian", deleted["guardian_id"],
-                          {"children": children, "measurements": deleted["measurements"]})
             self.say("delete_done", what=Join(what))
         else:
             self.say("nothing_to_delete")

@@ -791,6 +791,54 @@ class PostgresRecords(Database):
                       "VALUES (%s, 'retention', 'retention.purge', 'retention', %s)", (now, json.dumps(counts)))
         return counts
 
+    # --- a data-subject request: what Tumbuh holds about one number beyond the family record (services.subject) ---
+
+    def number_claims(self, wa_id: str) -> list[tuple[Child, str, int, datetime | None, datetime | None]]:
+        # Children a kader registered with this number that are in no family: each with its posyandu's name, how
+        # many measurements it has, when the number was given and when its owner was asked.
+        rows = self.run(
+            f"SELECT {C_CHILD}, coalesce(p.name, ''), (SELECT count(*) FROM measurements m WHERE m.child_id = c.id), "
+            "c.parent_claimed_at, c.claim_asked_at FROM children c LEFT JOIN posyandu p ON p.id = c.posyandu_id "
+            "WHERE c.parent_wa_id = %s AND c.guardian_id IS NULL ORDER BY c.id", (wa_id,))
+        return [(Child(*r[:6]), r[6], int(r[7]), r[8], r[9]) for r in rows]
+
+    def reminders_of(self, guardian_id: int) -> list[dict]:
+        rows = self.run("SELECT child_id, kind, due_on, send_after, sent_at, cancelled_at, cancel_reason, answer, "
+                        "answered_at, escalated_at FROM reminders WHERE guardian_id = %s ORDER BY due_on, id",
+                        (guardian_id,))
+        keys = ("child_id", "kind", "due_on", "send_after", "sent_at", "cancelled_at", "cancel_reason", "answer",
+                "answered_at", "escalated_at")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def messages_to(self, guardian_id: int) -> list[dict]:
+        # What outbound_messages keeps of each message sent: no body (the outbox erased it once sent).
+        rows = self.run("SELECT kind, sent_at, status, status_at, error_code FROM outbound_messages "
+                        "WHERE guardian_id = %s ORDER BY sent_at, wamid", (guardian_id,))
+        return [dict(zip(("kind", "sent_at", "status", "status_at", "error_code"), r)) for r in rows]
+
+    def number_traces(self, wa_id: str, wa_hash: str) -> dict:
+        # What is kept of a number outside the family record: message ids received (under the pseudonym only),
+        # a "do not ask again" refusal (pseudonym only), and messages still waiting to go to it.
+        received, refused, waiting = self.run(
+            "SELECT (SELECT coalesce(json_agg(json_build_array(kind, received_at) ORDER BY received_at), '[]') "
+            "  FROM inbound_messages WHERE wa_hash = %(h)s), "
+            "(SELECT refused_at FROM claim_refusals WHERE wa_hash = %(h)s), "
+            "(SELECT count(*) FROM outbox WHERE done_at IS NULL AND kind = 'send' AND payload->>'to' = %(wa_id)s)",
+            {"h": wa_hash, "wa_id": wa_id})[0]
+        return {"received": [(kind, datetime.fromisoformat(at)) for kind, at in received],
+                "claims_refused_at": refused, "waiting_sends": int(waiting)}
+
+    def audit_about(self, guardian_id: int | None, child_ids: list[int], measurement_ids: list[int]) -> list[dict]:
+        # Entries about the family, its children and their measurements (the entity index finds them); the actor's
+        # kind only ('staff', 'guardian', 'operator', ...), never which staff member.
+        rows = self.run(
+            "SELECT at, action, entity, entity_id, split_part(actor, ':', 1) FROM audit_log "
+            "WHERE (entity = 'guardian' AND entity_id = %(g)s::bigint) "
+            "OR (entity = 'child' AND entity_id = ANY(%(c)s::bigint[])) "
+            "OR (entity = 'measurement' AND entity_id = ANY(%(m)s::bigint[])) ORDER BY at, id",
+            {"g": guardian_id, "c": [int(i) for i in child_ids], "m": [int(i) for i in measurement_ids]})
+        return [dict(zip(("at", "action", "entity", "entity_id", "actor"), r)) for r in rows]
+
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
