@@ -8,7 +8,7 @@ environment (WEBHOOK_PORT, SCHEDULER_PORT, BACKUP_PORT, DASHBOARD_PORT, TASKS_PO
 Unless TASKS_QUEUE is set (empty: the webhook draws charts itself), a local Cloud Tasks stand-in carries the
 webhook's handed-off sends to the scheduler function, as Cloud Tasks does in production. While it serves, the run
 describes itself in .run/running.json (scripts/running.py), where a second simulator and scripts/demo.py find it.
-Each function's JSON log lines are also appended to .run/logs/<function>.jsonl (TUMBUH_LOG_DIR moves the folder),
+Each function's JSON log lines are also written to .run/logs/<function>.jsonl (TUMBUH_LOG_DIR moves the folder),
 which `python -m shared.ops summary .run/logs/` sums up; the terminal (serve) or <name>.log (run) still shows all.
 """
 from __future__ import annotations
@@ -52,10 +52,11 @@ class LoggedServers(Servers):
     holding it has exited, so neither a restart nor the stop loses a line.
     """
 
-    def __init__(self, folder: Path, logged: set[str], keep_output: bool):
+    def __init__(self, folder: Path, logged: set[str], keep_output: bool, fresh: bool = False):
         super().__init__(folder if keep_output else None)
         self.jsonl_dir = folder
         self.logged = logged
+        self.fresh = set(logged) if fresh else set()  # names whose .jsonl this run empties at their first start
         self.copiers: list[threading.Thread] = []
         self.files: list = []
 
@@ -63,6 +64,9 @@ class LoggedServers(Servers):
         if name not in self.logged:
             return super().start(name, cmd, env)
         self.jsonl_dir.mkdir(parents=True, exist_ok=True)
+        if name in self.fresh:  # a run on an empty database starts its logs empty too; a restart appends
+            self.fresh.discard(name)
+            open(self.jsonl_dir / f"{name}.jsonl", "wb").close()
         # Unbuffered: one O_APPEND write per whole line, so the lines of two runs at once never tear each other.
         jsonl = open(self.jsonl_dir / f"{name}.jsonl", "ab", buffering=0)
         self.files.append(jsonl)
@@ -230,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     apply_migrations()
     logs = Path(os.environ.get("TUMBUH_LOG_DIR") or LOG_DIR)
     log_dir = logs if args.mode == "run" else None  # the simulator owns the terminal: servers' output to files
-    servers = LoggedServers(logs, {name for name, _, _ in FUNCTIONS}, keep_output=log_dir is not None)
+    # Like the database: each run starts its logs empty, unless it keeps its data (KEEP=1).
+    servers = LoggedServers(logs, {name for name, _, _ in FUNCTIONS}, keep_output=log_dir is not None,
+                            fresh=not os.environ.get("TUMBUH_KEEP_DATA"))
     # Stopped from outside (a bench, a test, a closed terminal, a kill of `make run`'s process group): stop the
     # servers too, which run in sessions of their own, and withdraw the run file.
     for stop in (signal.SIGTERM, signal.SIGHUP):

@@ -4,8 +4,9 @@
     .venv/bin/python -m shared.ops summary .run/logs/ --since 1h       the last hour (30m, 2d, or an ISO time)
     .venv/bin/python -m shared.ops summary webhook.jsonl - --json      files, stdin (-); the summary as JSON
 
-A folder gives its *.jsonl and *.log files (a name.log beside a name.jsonl is left out: `make run` keeps both, and
-the .log repeats the same lines among the server's own output). Lines that are not JSON are counted and skipped.
+A folder gives its *.jsonl files (`make run` writes one per function; the .log files beside them repeat the same
+lines among the servers' own output); a file is read whatever its name. Lines that are not JSON are counted and
+skipped.
 Prints the summary on stdout; exits 2 for a usage mistake or a path that does not exist or cannot be read.
 """
 from __future__ import annotations
@@ -19,15 +20,11 @@ from typing import Iterator
 
 from shared.ops.summary import parse_lines, parse_since, render, summarise
 
-LOG_SUFFIXES = (".jsonl", ".log")
-
-
 def log_files(path: Path) -> list[Path]:
-    """The files to read for one path: a folder's log files (sorted; not its subfolders), or the file itself."""
+    """The files to read for one path: a folder's *.jsonl files (sorted; not its subfolders), or the file itself."""
     if not path.is_dir():
         return [path]
-    found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in LOG_SUFFIXES)
-    return [p for p in found if not (p.suffix == ".log" and p.with_suffix(".jsonl") in found)]
+    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix == ".jsonl")
 
 
 def read_lines(paths: list[str]) -> Iterator[str]:
@@ -50,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.ops", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     summary = sub.add_parser("summary", help="messages, latency, results, replies, backlog, ... from JSON log lines")
-    summary.add_argument("paths", nargs="+", metavar="PATH", help="a folder of *.jsonl / *.log, a file, or - (stdin)")
+    summary.add_argument("paths", nargs="+", metavar="PATH", help="a folder of *.jsonl, a file, or - (stdin)")
     summary.add_argument("--since", help="only lines from then on: 90s, 30m, 1h, 2d back, or an ISO time")
     summary.add_argument("--json", action="store_true", help="print the summary as JSON")
     sub.add_parser("subject", help="a family's data by WhatsApp number: export, or delete as HAPUS does "

@@ -201,19 +201,23 @@ def test_a_function_s_json_lines_are_appended_to_its_jsonl_even_when_it_is_kille
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a developer's shell has it
 
-    for run in ("first", "second"):
-        servers = LoggedServers(tmp_path, {"webhook"}, keep_output=True)
-        proc = servers.start("webhook", [sys.executable, "-c", program, run], env=env)
-        proc.wait(timeout=20)
+    def run(word: str, fresh: bool = False) -> list[str]:
+        servers = LoggedServers(tmp_path, {"webhook"}, keep_output=True, fresh=fresh)
+        servers.start("webhook", [sys.executable, "-c", program, word], env=env).wait(timeout=20)
         servers.stop()
+        return [json.loads(line)["message"] for line in (tmp_path / "webhook.jsonl").read_text().splitlines()]
 
-    messages = [json.loads(line)["message"] for line in (tmp_path / "webhook.jsonl").read_text().splitlines()]
+    run("first")
+    messages = run("second")
+    fresh = run("third", fresh=True)  # a run on an empty database (no KEEP) starts its .jsonl empty
+
     output = (tmp_path / "webhook.log").read_text()
     assert sorted(messages) == ["e", "e", "first", "second"]
     assert messages.index("first") < messages.index("second")
     assert (output.count("[INFO] Booting worker"), output.count("not {json"), output.count('"message": "e"')) == \
-        (2, 2, 2)
+        (3, 3, 3)
     assert '"message": "first"' in output and '"message": "second"' in output
+    assert sorted(fresh) == ["e", "third"]
 
 
 def test_the_summary_command_needs_only_the_standard_library_and_names_a_missing_folder(tmp_path):

@@ -209,11 +209,12 @@ def test_the_text_says_one_in_the_singular_and_leaves_out_an_age_it_does_not_hav
 
 @pytest.fixture
 def log_folder(tmp_path, lines):
-    """A folder as `make run` leaves it: webhook.jsonl and webhook.log (the same lines among the server's output,
-    so it must not count twice), ticker.log alone, and a file that is no log."""
+    """A folder as `make run` leaves it: a .jsonl per function, read; the .log files beside them (the same lines
+    among the servers' own output, which must not count twice) and a file that is no log, not read."""
     (tmp_path / "webhook.jsonl").write_text("\n".join(lines[:20]) + "\n")
-    (tmp_path / "webhook.log").write_text("\n".join(lines[:20]) + "\n")
-    (tmp_path / "ticker.log").write_text("\n".join(lines[20:]) + "\n")
+    (tmp_path / "scheduler.jsonl").write_text("\n".join(lines[20:]) + "\n")
+    (tmp_path / "webhook.log").write_text("\n".join(lines) + "\n[INFO] Booting worker\n")
+    (tmp_path / "graph-standin.log").write_text("POST /v21.0/100000000000001/messages 200\n")
     (tmp_path / "notes.txt").write_text("\n".join(lines))
     return tmp_path
 
