@@ -27,12 +27,14 @@ if ! command -v soffice >/dev/null 2>&1; then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
 fi
 
-# Chromium runs the dashboard's browser tests (tests/browser), driven by Selenium through chromedriver.
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+# Chromium runs the dashboard's browser tests (tests/browser), driven by Selenium through chromedriver; the emoji
+# font draws the pages' icons in their screenshots as a phone does (without it they are empty boxes).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-  echo "installing chromium and chromium-driver (Debian packages)" >&2
+  echo "installing chromium, chromium-driver and fonts-noto-color-emoji (Debian packages)" >&2
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver \
+    fonts-noto-color-emoji >/dev/null
 fi
 
 echo "== Python tests (pytest)"
