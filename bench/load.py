@@ -76,7 +76,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench import payloads  # noqa: E402
-from bench.webhook import pct  # noqa: E402
+from bench.webhook import on_schedule, pct  # noqa: E402
 from shared.config import DEFAULT_TZ, LOCAL, LOCAL_PHONE_NUMBER_ID, STAGING, is_loopback  # noqa: E402
 from shared.domain.growth import ages, tables  # noqa: E402
 from shared.flows.messages import render  # noqa: E402
@@ -277,11 +277,7 @@ def open_loop(base: str, posts: list[payloads.Signed], rate: float) -> tuple[lis
 
     with ThreadPoolExecutor(max_workers=senders(rate)) as pool:
         t0 = time.perf_counter() + 0.05
-        for k, post in enumerate(posts):
-            scheduled = t0 + k / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
+        for post, scheduled in zip(posts, on_schedule(t0, (k / rate for k in range(len(posts))))):
             pool.submit(send, post, scheduled)
     return latencies, statuses
 
@@ -380,11 +376,8 @@ def converse(base: str, conversations: list[Conversation], rate: float, phone_id
 
     with ThreadPoolExecutor(max_workers=senders(rate)) as pool:
         t0 = time.perf_counter() + 0.05
-        for k, conv in enumerate(conversations):
-            scheduled = t0 + conv.start_s
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
+        starts = on_schedule(t0, (conv.start_s for conv in conversations))
+        for (k, conv), scheduled in zip(enumerate(conversations), starts):
             pool.submit(talk, k, conv, scheduled)
     return tally
 

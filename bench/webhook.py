@@ -50,6 +50,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
@@ -326,11 +327,7 @@ def open_loop(label: str, port: int, work: Workload, rate: float, seconds: float
         jobs.append(item)
     cpu0, scpu0 = time.process_time(), cpu_seconds(server_pid)
     t0 = time.perf_counter() + 0.05
-    for k, item in enumerate(jobs):
-        scheduled = t0 + k / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
+    for item, scheduled in zip(jobs, on_schedule(t0, (k / rate for k in range(len(jobs))))):
         q.put((item, scheduled))
     for _ in threads:
         q.put(None)
@@ -338,6 +335,17 @@ def open_loop(label: str, port: int, work: Workload, rate: float, seconds: float
         t.join()
     elapsed = time.perf_counter() - t0
     return Result(label, elapsed, lat, statuses, ok, time.process_time() - cpu0, cpu_seconds(server_pid) - scpu0)
+
+
+def on_schedule(t0: float, offsets: Iterable[float]) -> Iterator[float]:
+    """Open-loop timing: wait until each offset (seconds after t0, on time.perf_counter) is due and yield that
+    scheduled time, from which a latency is counted (a late answer never delays the next send)."""
+    for offset in offsets:
+        scheduled = t0 + offset
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        yield scheduled
 
 
 def pct(values: list[float], p: float) -> float:
