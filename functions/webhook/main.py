@@ -57,7 +57,7 @@ def sheet_push(request: Request, settings: Settings, body: bytes):
         return {"ok": True, "replay": True}, 200
     today = datetime.now(timezone.utc).astimezone(ZoneInfo(settings.tz_default)).date()
     taken = sheet_edits.take_rows(app.records, edit.spreadsheet_id, edit.tab, edit.rows, today)
-    return {"ok": True, "taken": taken.__dict__}, 200
+    return {"ok": True, "taken": taken.counts()}, 200
 
 
 def operator_alert(request: Request, settings: Settings, body: bytes):

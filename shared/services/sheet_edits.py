@@ -50,7 +50,12 @@ class Taken:
     refused: int = 0
     incomplete: int = 0
     children: int = 0
-    tiers: list[str] = field(default_factory=list)  # of each measurement recorded: its urgency tier, or "remeasure"
+    # Each measurement of the row being taken: its urgency tier (or "remeasure"), emitted once the row commits.
+    tiers: list[str] = field(default_factory=list, repr=False)
+
+    def counts(self) -> dict[str, int]:
+        """The counts, as logged and as the push is answered."""
+        return {k: v for k, v in vars(self).items() if k != "tiers"}
 
 
 def take_rows(records: Records, spreadsheet_id: str, tab: str, rows: list[dict], today: date) -> Taken:
@@ -74,8 +79,7 @@ def take_rows(records: Records, spreadsheet_id: str, tab: str, rows: list[dict],
         for tier in taken.tiers:  # committed
             emit(log, Event.RESULT_ASSESSED, tier=tier, source=SOURCE)
         taken.tiers.clear()
-    log.info("sheet rows taken", extra={"ctx": {**{k: v for k, v in taken.__dict__.items() if k != "tiers"},
-                                                "tab": tab}})
+    log.info("sheet rows taken", extra={"ctx": {**taken.counts(), "tab": tab}})
     return taken
 
 
